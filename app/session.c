@@ -1,0 +1,104 @@
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "app/args.h"
+#include "app/session.h"
+#include "app/stats.h"
+#include "cpu/cpu.h"
+#include "cpu/dcache.h"
+#include "cpu/loader.h"
+#include "vmm/vmm.h"
+
+void session_defaults(session_opts_t *o)
+{
+    memset(o, 0, sizeof *o);
+    o->ram = 64u << 20;
+    o->max_insns = 0;
+    o->guest_ips = DEFAULT_GUEST_IPS;
+    o->isa = isa_profile_find("x86");
+}
+
+int session_run(const session_opts_t *o)
+{
+    machine_t *m = machine_new((uint32_t)o->ram, o->isa);
+    if (!m) {
+        errorf("out of memory for %llu bytes of guest RAM", (unsigned long long)o->ram);
+        return EXIT_USAGE;
+    }
+    m->guest_ips = o->guest_ips;
+    m->max_insns = o->max_insns;
+    m->console = o->console ? o->console : stdout;
+    machine_schedule(m);
+
+    vmm_t *vmm = NULL;
+    uint32_t guest_top = (uint32_t)o->ram;
+    if (o->vmm) {
+        guest_top = vmm_guest_ram_top((uint32_t)o->ram);
+    }
+    char err[512];
+    boot_info_t bi;
+    /* QEMU always passes a command line: the image path, then -append. */
+    if (loader_load_multiboot(o->image, m->cpu.ram, m->cpu.ram_size, guest_top,
+                              o->cmdline ? o->cmdline : "", &bi, err, sizeof err)) {
+        errorf("%s", err);
+        machine_free(m);
+        return EXIT_USAGE;
+    }
+    machine_boot_state(m, bi.entry, bi.mbi);
+    if (!o->no_cache)
+        dcache_init(m, 1);
+
+    FILE *trace_out = o->trace_out;
+    int close_trace = 0;
+    if (!trace_out && o->trace_levels) {
+        if (o->trace_file) {
+            trace_out = fopen(o->trace_file, "w");
+            if (!trace_out) {
+                errorf("%s: cannot write the trace: %s", o->trace_file, strerror(errno));
+                machine_free(m);
+                return EXIT_USAGE;
+            }
+            close_trace = 1;
+        } else {
+            trace_out = stderr;
+        }
+    }
+    text_sink_t text = { trace_out, o->color };
+    if (trace_out && o->trace_levels) {
+        trace_sink_t s = { o->trace_levels, text_sink_emit, NULL, &text };
+        trace_add_sink(&m->trace, &s);
+    }
+    stats_t *stats = stats_new();
+    if (stats) {
+        trace_sink_t s = { TL_TRAP | TL_VMM | TL_PG, stats_emit, NULL, stats };
+        trace_add_sink(&m->trace, &s);
+    }
+    if (o->vmm) {
+        vmm = vmm_attach(m, o->expose_pg);
+        if (!vmm) {
+            errorf("out of memory for the VMM");
+            machine_free(m);
+            return EXIT_USAGE;
+        }
+    }
+
+    machine_run(m);
+    trace_finish(&m->trace);
+
+    FILE *sum = o->summary_out ? o->summary_out : stderr;
+    if (!o->quiet) {
+        fprintf(sum, "trapsim: %s\n", m->stop_msg);
+        stats_print(stats, m, vmm, sum);
+    }
+    int status = machine_exit_status(m);
+    if (o->stats_file && stats_write_file(stats, m, vmm, o->stats_file)) {
+        errorf("%s: cannot write the statistics: %s", o->stats_file, strerror(errno));
+        status = EXIT_USAGE;
+    }
+    if (close_trace)
+        fclose(trace_out);
+    stats_free(stats);
+    vmm_free(vmm);
+    machine_free(m);
+    return status;
+}

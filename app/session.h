@@ -1,0 +1,36 @@
+/* One run of a guest image, configured from options: the shared path of
+ * `trapsim run` and `trapsim scenario`. Loads the image, attaches the VMM
+ * when asked, connects the trace sinks, runs, and reports. */
+#ifndef TRAPSIM_SESSION_H
+#define TRAPSIM_SESSION_H
+#include <stdint.h>
+#include <stdio.h>
+#include "isa/isa.h"
+
+typedef struct session_opts {
+    const char *image;          /* Multiboot ELF file */
+    const char *cmdline;        /* --cmdline (NULL: none) */
+    uint64_t ram;               /* --mem, bytes */
+    uint64_t max_insns;         /* --max-insns (0: none) */
+    uint64_t guest_ips;         /* --guest-ips */
+    const isa_profile_t *isa;   /* --isa */
+    uint32_t trace_levels;      /* --trace */
+    const char *trace_file;     /* --trace-file (NULL: stderr) */
+    FILE *trace_out;            /* overrides trace_file when set (scenarios) */
+    FILE *console;              /* where the guest's console goes (NULL: stdout) */
+    int color;                  /* ring colours in the text trace */
+    int vmm;                    /* --vmm */
+    int expose_pg;              /* --expose-pg */
+    int no_cache;               /* --no-cache */
+    int quiet;                  /* --quiet: no end-of-run summary */
+    FILE *summary_out;          /* where the summary goes (NULL: stderr) */
+    const char *stats_file;     /* --stats */
+    const char *dot_file;       /* --dot */
+    const char *svg_file;       /* --svg */
+    const char *timeline_file;  /* --timeline */
+} session_opts_t;
+
+void session_defaults(session_opts_t *o);
+/* Runs; returns trapsim's exit status (README, "Exit statuses"). */
+int session_run(const session_opts_t *o);
+#endif

@@ -1,0 +1,144 @@
+/* cpu: the machine around the architectural state. One machine_t is one VM:
+ * a CPU, its RAM, its devices behind the port bus, virtual time, and the
+ * event stream. The run loop lives here; nothing in it prints. */
+#ifndef TRAPSIM_CPU_H
+#define TRAPSIM_CPU_H
+#include <stdint.h>
+#include <stdio.h>
+#include "isa/isa.h"
+#include "isa/arch.h"
+#include "cpu/pic.h"
+#include "cpu/pit.h"
+#include "cpu/uart.h"
+#include "cpu/trace.h"
+
+/* Exit statuses of trapsim (README, "Exit statuses"). isa-debug-exit's
+ * statuses are odd ((V << 1) | 1); trapsim's own are even. */
+enum {
+    EXIT_OK = 0,          /* raw mode stopped; scenario matched */
+    EXIT_USAGE = 2,       /* bad arguments, unreadable or malformed input */
+    EXIT_BUDGET = 4,      /* --max-insns ran out */
+    EXIT_TRIPLE = 6,      /* triple fault */
+    EXIT_HALTED = 8,      /* HLT with interrupts off: halted for ever */
+    EXIT_UNMODELLED = 10, /* the guest used something trapsim does not model */
+    EXIT_MISMATCH = 12,   /* scenario --check: the trace differs from the expected log */
+    EXIT_QUIT = 14        /* the user quit from step mode or the debugger */
+};
+
+/* Why the run stopped. */
+typedef enum stop_kind {
+    STOP_NONE = 0,
+    STOP_DEBUG_EXIT,   /* the guest wrote port 0xF4 */
+    STOP_TRIPLE,
+    STOP_HALTED,
+    STOP_BUDGET,
+    STOP_UNMODELLED,
+    STOP_QUIT,
+    /* raw mode */
+    STOP_RAW_INT3, STOP_RAW_INT, STOP_RAW_EXC, STOP_RAW_HLT
+} stop_kind_t;
+
+/* How an event reached the IDT. */
+typedef enum deliver_kind {
+    DK_EXCEPTION,      /* raised by an instruction (or by delivery itself) */
+    DK_HARDWARE,       /* an external interrupt from the PIC */
+    DK_SOFTWARE        /* INT n, INT3, INTO, INT1 */
+} deliver_kind_t;
+
+/* The default nominal guest speed: 10 million instructions per second, so
+ * a 100 Hz PIT fires every 100,000 instructions (README, "Time"). */
+#define DEFAULT_GUEST_IPS 10000000ull
+#define PIT_HZ 1193182ull
+
+typedef struct machine machine_t;
+
+/* Called when an event was delivered to ring 0 with the VMM in charge: the
+ * frame is on the ring-0 stack, CS:EIP is the gate's target. The hook does
+ * the VMM's work and leaves the CPU where the guest resumes. */
+typedef void (*ring0_entry_fn)(void *ctx, machine_t *m, int vector, deliver_kind_t kind,
+                               int has_error, uint32_t error, uint32_t fault_eip);
+/* Called for every port access when set (the VMM's virtual devices see the
+ * guest's accesses through #GP emulation instead; this is for the host side). */
+
+struct machine {
+    struct cpu cpu;
+    pic_t  pic;
+    pit_t  pit;
+    uart_t uart;
+
+    uint64_t guest_ips;       /* nominal instructions per second: PIT time scale */
+    uint64_t now;             /* virtual time in instruction units (>= icount: HLT skips) */
+    uint64_t next_event;      /* `now` at which the next device event is due */
+    uint64_t max_insns;       /* budget; 0 = none */
+
+    trace_t trace;
+    FILE *console;            /* where COM1 and port 0xE9 output goes */
+
+    /* The VMM, when one is in charge of ring 0. */
+    ring0_entry_fn ring0_entry;
+    void *ring0_ctx;
+
+    int raw;                  /* raw mode: the first event for the IDT stops the run */
+    stop_kind_t stop;
+    int exit_status;          /* for STOP_DEBUG_EXIT: the status the guest asked for */
+    uint8_t stop_vector;      /* raw: the vector that stopped the run */
+    uint8_t stop_has_error;
+    uint32_t stop_error;
+    char stop_msg[256];       /* one line: why the run stopped */
+
+    uint64_t insns_by_ring[4];/* retired instructions per CPL */
+    uint8_t *code_page_map;   /* decoded-instruction cache bookkeeping (cpu/run.c) */
+    struct decode_cache *dcache;
+    int halted;               /* HLT retired: waiting for an interrupt */
+};
+
+/* Creates a machine with `ram_size` bytes of zeroed RAM, devices in their
+ * firmware state, the given profile; NULL when memory is short. */
+machine_t *machine_new(uint32_t ram_size, const isa_profile_t *profile);
+void machine_free(machine_t *m);
+
+/* PLATFORM.md's Multiboot entry state: protected mode, flat CS/DS/ES/FS/GS/SS
+ * at CPL 0, CR0 = PE|ET, EAX = 0x2BADB002, EBX = mbi. */
+void machine_boot_state(machine_t *m, uint32_t entry, uint32_t mbi);
+
+/* Runs until something stops it; returns m->stop. */
+stop_kind_t machine_run(machine_t *m);
+/* One step: a pending interrupt or one instruction (or one HLT wait). */
+void machine_step(machine_t *m);
+
+/* Delivers an event through the IDT (double and triple fault included);
+ * the one place where the VMM is entered. `fault_eip` is the address of the
+ * instruction concerned (for the trace). */
+void deliver_event(machine_t *m, int vector, deliver_kind_t kind, int has_error,
+                   uint32_t error, uint32_t fault_eip);
+
+/* Stops the run with a one-line message. */
+void machine_stop(machine_t *m, stop_kind_t kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The process exit status for the way the run stopped. */
+int machine_exit_status(const machine_t *m);
+
+/* Loads a descriptor-table-backed segment register cache directly (for
+ * boot and raw-mode set-up, and for the VMM): flat 4 GiB segment of `dpl`. */
+void seg_load_flat(seg_cache_t *s, uint16_t sel, int code, int dpl);
+
+/* Reads a descriptor (8 bytes) for a selector; -1 when outside the table. */
+int desc_read(struct cpu *c, uint16_t sel, uint32_t *lo, uint32_t *hi);
+/* Fills a segment cache from a descriptor. */
+void desc_to_cache(seg_cache_t *s, uint16_t sel, uint32_t lo, uint32_t hi);
+
+/* Port accesses on the machine's bus (the VMM reaches its devices here). */
+uint32_t machine_port_in(machine_t *m, uint16_t port, int size);
+void     machine_port_out(machine_t *m, uint16_t port, int size, uint32_t v);
+
+/* Virtual time conversions. */
+uint64_t machine_pit_ticks(const machine_t *m, uint64_t now);
+
+/* Emits an event stamped with the current time and ring. */
+void machine_emit(machine_t *m, event_t *ev);
+
+/* Recomputes when the next device event is due (after PIT writes). */
+void machine_schedule(machine_t *m);
+
+#endif

@@ -1,0 +1,202 @@
+/* Interrupt and exception delivery through the IDT (SDM vol. 3, 6.12):
+ * gate checks, the stack switch through the TSS on a privilege change,
+ * exactly the frame x86 pushes, double and triple fault. This is the single
+ * place where an event enters ring 0, and so the single place where the VMM
+ * is entered in a virtualized run. */
+#include <stdio.h>
+#include "cpu/cpu.h"
+#include "isa/access.h"
+
+int prot_check_tss_ss(struct cpu *c, uint16_t ss, int dpl, uint32_t *lo, uint32_t *hi, uint32_t ext);
+int prot_push_on(struct cpu *c, const seg_cache_t *ss, uint32_t *esp, const uint32_t *vals, int n, int size);
+
+enum { GATE_TASK = 5, GATE_INT16 = 6, GATE_TRAP16 = 7, GATE_INT32 = 14, GATE_TRAP32 = 15 };
+
+/* One attempt to deliver `vector`. Returns 0, ISA_FAULT (a new exception is
+ * in c->exc_*) or ISA_STOP (something not modelled). `ext` is the EXT bit of
+ * any error code this delivery raises. */
+static int deliver_once(machine_t *m, int vector, deliver_kind_t kind, int has_error,
+                        uint32_t error, uint32_t ext)
+{
+    struct cpu *c = &m->cpu;
+    uint32_t idt_err = (uint32_t)vector * 8 + 2 + ext;
+    if ((uint32_t)vector * 8 + 7 > c->idtr.limit)
+        return RAISE_GP(c, idt_err);
+    uint32_t lo = phys_read(c, c->idtr.base + (uint32_t)vector * 8, 4);
+    uint32_t hi = phys_read(c, c->idtr.base + (uint32_t)vector * 8 + 4, 4);
+    uint8_t a = (uint8_t)(hi >> 8);
+    int type = DESC_TYPE(a);
+    if (DESC_S(a) || (type != GATE_TASK && type != GATE_INT16 && type != GATE_TRAP16 &&
+                      type != GATE_INT32 && type != GATE_TRAP32))
+        return RAISE_GP(c, idt_err);
+    if (kind == DK_SOFTWARE && DESC_DPL(a) < c->cpl)
+        return RAISE_GP(c, idt_err);
+    if (!DESC_P(a))
+        return RAISE_NP(c, idt_err);
+    if (type == GATE_TASK) {
+        c->stop_reason = "task gates are not modelled";
+        return ISA_STOP;
+    }
+    if (type == GATE_INT16 || type == GATE_TRAP16) {
+        c->stop_reason = "16-bit interrupt gates are not modelled";
+        return ISA_STOP;
+    }
+    uint16_t sel = (uint16_t)(lo >> 16);
+    uint32_t target = (lo & 0xffff) | (hi & 0xffff0000u);
+    uint32_t clo, chi;
+    if ((sel & 0xfffc) == 0)
+        return RAISE_GP(c, ext);
+    if (desc_read(c, sel, &clo, &chi))
+        return RAISE_GP(c, (sel & 0xfffcu) + ext);
+    uint8_t ca = (uint8_t)(chi >> 8);
+    if (!DESC_CODE(ca) || DESC_DPL(ca) > c->cpl)
+        return RAISE_GP(c, (sel & 0xfffcu) + ext);
+    if (!DESC_P(ca))
+        return RAISE_NP(c, (sel & 0xfffcu) + ext);
+    seg_cache_t ncs;
+    desc_to_cache(&ncs, sel, clo, chi);
+    if (target > ncs.limit)
+        return RAISE_GP(c, ext);
+
+    uint32_t eflags = c->eflags & ~FL_RF;
+    int dpl = DESC_CONFORMING(ca) ? c->cpl : DESC_DPL(ca);
+    uint32_t vals[6];
+    int n = 0;
+    seg_cache_t nss = c->seg[SEG_SS];
+    uint32_t nesp = c->reg[ESP];
+    if (dpl < c->cpl) {
+        /* inner ring: SS:ESP for the new ring from the TSS */
+        uint16_t ss;
+        uint32_t slo, shi;
+        int type_tr = DESC_TYPE(c->tr.access);
+        if (!c->tr.usable)
+            return RAISE_TS(c, (c->tr.sel & 0xfffcu) + ext);
+        uint32_t off = (type_tr == 9 || type_tr == 11) ? 4 + 8 * (uint32_t)dpl : 2 + 4 * (uint32_t)dpl;
+        int wide = (type_tr == 9 || type_tr == 11);
+        if (off + (wide ? 5u : 3u) > c->tr.limit)
+            return RAISE_TS(c, (c->tr.sel & 0xfffcu) + ext);
+        nesp = phys_read(c, c->tr.base + off, wide ? 4 : 2);
+        ss = (uint16_t)phys_read(c, c->tr.base + off + (wide ? 4 : 2), 2);
+        TRY(prot_check_tss_ss(c, ss, dpl, &slo, &shi, ext));
+        desc_to_cache(&nss, ss, slo, shi);
+        vals[n++] = c->seg[SEG_SS].sel;
+        vals[n++] = c->reg[ESP];
+    }
+    vals[n++] = eflags;
+    vals[n++] = c->seg[SEG_CS].sel;
+    vals[n++] = c->eip;
+    if (has_error)
+        vals[n++] = error;
+    if (prot_push_on(c, &nss, &nesp, vals, n, 4))
+        return RAISE_SS(c, (dpl < c->cpl ? (nss.sel & 0xfffcu) : 0) + ext);
+
+    /* commit */
+    int from = c->cpl;
+    c->seg[SEG_SS] = nss;
+    c->reg[ESP] = DESC_DB(nss.flags) ? nesp : (c->reg[ESP] & 0xffff0000u) | (nesp & 0xffff);
+    if (dpl < from) {
+        /* leaving an outer ring: data segments stay; the frame holds the old SS */
+    }
+    ncs.sel = (uint16_t)((sel & ~3u) | (unsigned)dpl);
+    c->seg[SEG_CS] = ncs;
+    c->cpl = (uint8_t)dpl;
+    c->eip = target;
+    c->eflags &= ~(FL_TF | FL_NT | FL_RF | FL_VM);
+    if (type == GATE_INT32)
+        c->eflags &= ~FL_IF;
+    return 0;
+}
+
+static int contributory(int v)
+{
+    return v == EXC_DE || v == EXC_TS || v == EXC_NP || v == EXC_SS || v == EXC_GP;
+}
+
+static const char *exc_name(int v)
+{
+    static const char *const names[32] = {
+        "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "#MF9", "#TS", "#NP",
+        "#SS", "#GP", "#PF", "#15", "#MF", "#AC", "#MC", "#XM", "#VE", "#CP",
+    };
+    return v < 32 && names[v] ? names[v] : "vector";
+}
+
+static void emit_delivery(machine_t *m, int vector, deliver_kind_t kind, int has_error,
+                          uint32_t error, uint32_t fault_eip, int from, int irq)
+{
+    struct cpu *c = &m->cpu;
+    event_t ev = {
+        .kind = kind == DK_HARDWARE ? EV_IRQ : kind == DK_SOFTWARE ? EV_SOFTINT : EV_EXC,
+        .ring = (uint8_t)from, .to_ring = c->cpl, .vector = (uint8_t)vector,
+        .has_error = (uint8_t)has_error, .error = error, .eip = fault_eip,
+        .cs = c->seg[SEG_CS].sel, .target = c->eip, .ss = c->seg[SEG_SS].sel,
+        .esp = c->reg[ESP], .irq = irq,
+    };
+    machine_emit(m, &ev);
+}
+
+/* The IRQ line a hardware vector came from, by the PIC's vector bases. */
+static int irq_of_vector(const machine_t *m, int vector)
+{
+    int b0 = m->pic.chip[0].vector_base, b1 = m->pic.chip[1].vector_base;
+    if (vector >= b0 && vector < b0 + 8)
+        return vector - b0;
+    if (vector >= b1 && vector < b1 + 8)
+        return vector - b1 + 8;
+    return -1;
+}
+
+void deliver_event(machine_t *m, int vector, deliver_kind_t kind, int has_error,
+                   uint32_t error, uint32_t fault_eip)
+{
+    struct cpu *c = &m->cpu;
+    int chain[4] = { vector, -1, -1, -1 }, depth = 1;
+    uint32_t ext = kind == DK_HARDWARE ? 1 : 0;
+    for (;;) {
+        int from = c->cpl;
+        int r = deliver_once(m, vector, kind, has_error, error, ext);
+        if (r == 0) {
+            emit_delivery(m, vector, kind, has_error, error, fault_eip, from,
+                          kind == DK_HARDWARE ? irq_of_vector(m, vector) : -1);
+            if (c->cpl == 0 && m->ring0_entry)
+                m->ring0_entry(m->ring0_ctx, m, vector, kind, has_error, error, fault_eip);
+            return;
+        }
+        if (r == ISA_STOP) {
+            machine_stop(m, STOP_UNMODELLED, "%s (vector %d, instruction at %08x)",
+                         c->stop_reason, vector, fault_eip);
+            return;
+        }
+        int second = c->exc_vector;
+        /* A software interrupt that cannot be delivered did not complete:
+         * the fault's frame points at the INT instruction itself. */
+        if (kind == DK_SOFTWARE)
+            c->eip = fault_eip;
+        if (vector == EXC_DF && kind == DK_EXCEPTION && depth >= 2) {
+            machine_stop(m, STOP_TRIPLE,
+                         "triple fault: %s (%d), then %s (%d) while delivering it, then %s (%d) "
+                         "while delivering the double fault; instruction at %04x:%08x",
+                         exc_name(chain[0]), chain[0], exc_name(chain[1]), chain[1], exc_name(second), second,
+                         c->seg[SEG_CS].sel, fault_eip);
+            return;
+        }
+        /* SDM vol. 3 table 6-5: a contributory fault while delivering a
+         * contributory exception is a double fault; otherwise the second
+         * event is delivered in place of the first. */
+        if (kind == DK_EXCEPTION && (contributory(vector) || vector == EXC_PF) && contributory(second)) {
+            chain[depth < 4 ? depth : 3] = second;
+            depth++;
+            vector = EXC_DF;
+            has_error = 1;
+            error = 0;
+        } else {
+            vector = second;
+            has_error = c->exc_has_error;
+            error = c->exc_error;
+            chain[0] = vector;
+            depth = 1;
+        }
+        kind = DK_EXCEPTION;
+        ext = 1;
+    }
+}

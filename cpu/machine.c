@@ -1,0 +1,215 @@
+/* The machine: RAM, the devices behind the port bus (PLATFORM.md),
+ * virtual time, and how a run ends. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cpu/cpu.h"
+#include "cpu/dcache.h"
+#include "isa/access.h"
+
+machine_t *machine_new(uint32_t ram_size, const isa_profile_t *profile)
+{
+    machine_t *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    m->cpu.ram = calloc(1, ram_size ? ram_size : 1);
+    if (!m->cpu.ram) {
+        free(m);
+        return NULL;
+    }
+    m->cpu.ram_size = ram_size;
+    m->cpu.profile = profile;
+    m->cpu.mach = m;
+    m->guest_ips = DEFAULT_GUEST_IPS;
+    m->console = stdout;
+    pic_reset(&m->pic);
+    pit_reset(&m->pit);
+    uart_reset(&m->uart);
+    machine_schedule(m);
+    return m;
+}
+
+void machine_free(machine_t *m)
+{
+    if (!m)
+        return;
+    free(m->cpu.ram);
+    dcache_free(m);
+    free(m->code_page_map);
+    free(m->dcache);
+    free(m);
+}
+
+void machine_boot_state(machine_t *m, uint32_t entry, uint32_t mbi)
+{
+    struct cpu *c = &m->cpu;
+    memset(c->reg, 0, sizeof c->reg);
+    c->reg[EAX] = 0x2badb002;
+    c->reg[EBX] = mbi;
+    c->eip = entry;
+    c->eflags = FL_1;
+    c->cr0 = CR0_PE | CR0_ET;
+    seg_load_flat(&c->seg[SEG_CS], 0x08, 1, 0);
+    for (int s = 0; s < 6; s++)
+        if (s != SEG_CS)
+            seg_load_flat(&c->seg[s], 0x10, 0, 0);
+    c->cpl = 0;
+    /* GDTR and IDTR hold nothing a guest may use (PLATFORM.md). */
+    c->gdtr.base = 0; c->gdtr.limit = 0;
+    c->idtr.base = 0; c->idtr.limit = 0;
+    memset(&c->ldtr, 0, sizeof c->ldtr);
+    memset(&c->tr, 0, sizeof c->tr);
+}
+
+uint64_t machine_pit_ticks(const machine_t *m, uint64_t now)
+{
+    return (uint64_t)((unsigned __int128)now * PIT_HZ / m->guest_ips);
+}
+
+/* The first `now` at which machine_pit_ticks(now) >= ticks. */
+static uint64_t time_of_pit_tick(const machine_t *m, uint64_t ticks)
+{
+    unsigned __int128 n = (unsigned __int128)ticks * m->guest_ips;
+    uint64_t t = (uint64_t)((n + PIT_HZ - 1) / PIT_HZ);
+    return t;
+}
+
+void machine_schedule(machine_t *m)
+{
+    uint64_t edge = pit_next_edge(&m->pit, machine_pit_ticks(m, m->now));
+    m->next_event = edge == PIT_NEVER ? UINT64_MAX : time_of_pit_tick(m, edge);
+}
+
+void machine_emit(machine_t *m, event_t *ev)
+{
+    ev->icount = m->cpu.icount;
+    trace_emit(&m->trace, ev);
+}
+
+void machine_stop(machine_t *m, stop_kind_t kind, const char *fmt, ...)
+{
+    if (m->stop != STOP_NONE)
+        return;
+    m->stop = kind;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(m->stop_msg, sizeof m->stop_msg, fmt, ap);
+    va_end(ap);
+    event_t ev = { .kind = EV_STOP, .ring = m->cpu.cpl, .eip = m->cpu.eip, .text = m->stop_msg };
+    machine_emit(m, &ev);
+}
+
+int machine_exit_status(const machine_t *m)
+{
+    switch (m->stop) {
+    case STOP_DEBUG_EXIT: return m->exit_status;
+    case STOP_TRIPLE:     return EXIT_TRIPLE;
+    case STOP_HALTED:     return EXIT_HALTED;
+    case STOP_BUDGET:     return EXIT_BUDGET;
+    case STOP_UNMODELLED: return EXIT_UNMODELLED;
+    case STOP_QUIT:       return EXIT_QUIT;
+    default:              return EXIT_OK;
+    }
+}
+
+/* ---- the port bus ---- */
+static void console_put(machine_t *m, uint8_t ch)
+{
+    fputc(ch, m->console);
+    event_t ev = { .kind = EV_CONSOLE, .ring = m->cpu.cpl, .value = ch };
+    machine_emit(m, &ev);
+}
+
+/* One byte from a device port; 8-bit devices see wider accesses as
+ * consecutive byte accesses, as on the ISA bus. */
+static uint8_t port_in8(machine_t *m, uint16_t port)
+{
+    uint64_t ticks = machine_pit_ticks(m, m->now);
+    switch (port) {
+    case 0x20: case 0x21: case 0xa0: case 0xa1:
+        return pic_read(&m->pic, port);
+    case 0x40: case 0x41: case 0x42: case 0x43:
+        return pit_read(&m->pit, port, ticks);
+    case 0xe9:
+        return 0xe9;   /* Bochs' debug console answers its own port number */
+    default:
+        if (port >= 0x3f8 && port <= 0x3ff)
+            return uart_read(&m->uart, (uint16_t)(port - 0x3f8));
+        return 0xff;   /* nothing there */
+    }
+}
+
+static void port_out8(machine_t *m, uint16_t port, uint8_t v)
+{
+    switch (port) {
+    case 0x20: case 0x21: case 0xa0: case 0xa1:
+        pic_write(&m->pic, port, v);
+        return;
+    case 0x40: case 0x41: case 0x42: case 0x43:
+        pit_write(&m->pit, port, v, machine_pit_ticks(m, m->now));
+        machine_schedule(m);
+        return;
+    case 0xe9:
+        console_put(m, v);
+        return;
+    default:
+        if (port >= 0x3f8 && port <= 0x3ff) {
+            int ch = uart_write(&m->uart, (uint16_t)(port - 0x3f8), v);
+            if (ch >= 0)
+                console_put(m, (uint8_t)ch);
+        }
+        return;
+    }
+}
+
+static void emit_io(machine_t *m, uint16_t port, int size, uint32_t v, int write)
+{
+    event_t ev = { .kind = EV_IO, .ring = m->cpu.cpl, .eip = m->cpu.eip, .port = port,
+                   .size = (uint8_t)size, .value = v, .is_write = (uint8_t)write };
+    machine_emit(m, &ev);
+}
+
+uint32_t machine_port_in(machine_t *m, uint16_t port, int size)
+{
+    uint32_t v = 0;
+    for (int k = 0; k < size; k++)
+        v |= (uint32_t)port_in8(m, (uint16_t)(port + k)) << (8 * k);
+    if (trace_on(&m->trace, TL_IO))
+        emit_io(m, port, size, v, 0);
+    return v;
+}
+
+void machine_port_out(machine_t *m, uint16_t port, int size, uint32_t v)
+{
+    if (trace_on(&m->trace, TL_IO))
+        emit_io(m, port, size, v, 1);
+    if (port == 0xf4) {
+        /* isa-debug-exit: status (V << 1) | 1, truncated to the access width */
+        uint32_t st = (v << 1) | 1;
+        if (size == 1) st &= 0xff;
+        else if (size == 2) st &= 0xffff;
+        m->exit_status = (int)(st & 0xff);
+        machine_stop(m, STOP_DEBUG_EXIT, "the guest wrote 0x%x to isa-debug-exit (port 0xf4): exit status %d",
+                     v, m->exit_status);
+        return;
+    }
+    for (int k = 0; k < size; k++)
+        port_out8(m, (uint16_t)(port + k), (uint8_t)(v >> (8 * k)));
+}
+
+/* The isa/ services. Under a VMM the guest never reaches these from ring 1
+ * or 3 without a trap: the VMM calls machine_port_* for its own devices. */
+uint32_t mach_port_in(struct cpu *c, uint16_t port, int size)
+{
+    return machine_port_in(c->mach, port, size);
+}
+
+void mach_port_out(struct cpu *c, uint16_t port, int size, uint32_t val)
+{
+    machine_port_out(c->mach, port, size, val);
+}
+
+uint64_t mach_tsc(struct cpu *c)
+{
+    return c->mach->now;
+}

@@ -1,0 +1,62 @@
+/* Physical memory outside the fast path, and segment checks (SDM vol. 3,
+ * 5.3 limit checking, 5.4 type checking). RAM is the only memory: reads
+ * outside it give 0 and writes there are dropped, as on QEMU, and nothing a
+ * guest does can reach past the RAM buffer. */
+#include "isa/access.h"
+
+uint32_t phys_read_slow(struct cpu *c, uint32_t pa, int size)
+{
+    uint32_t v = 0;
+    for (int k = 0; k < size; k++) {
+        uint32_t a = pa + (uint32_t)k;
+        if (a < c->ram_size)
+            v |= (uint32_t)c->ram[a] << (8 * k);
+    }
+    return v;
+}
+
+void phys_write_slow(struct cpu *c, uint32_t pa, int size, uint32_t v)
+{
+    for (int k = 0; k < size; k++) {
+        uint32_t a = pa + (uint32_t)k;
+        if (a < c->ram_size) {
+            c->ram[a] = (uint8_t)(v >> (8 * k));
+            if (c->code_pages && c->code_pages[a >> 12])
+                c->on_code_write(c, a);
+        }
+    }
+}
+
+void seg_cache_update(seg_cache_t *s)
+{
+    s->flat = 0;
+    if (!s->usable || !DESC_P(s->access) || !DESC_S(s->access))
+        return;
+    if (s->base != 0 || s->limit != 0xffffffffu || DESC_EXPDOWN(s->access))
+        return;
+    if (DESC_READABLE(s->access))
+        s->flat |= FLAT_R;
+    if (DESC_WRITABLE(s->access))
+        s->flat |= FLAT_W;
+}
+
+int seg_check_slow(struct cpu *c, int seg, uint32_t off, uint32_t size, int write, uint32_t *lin)
+{
+    const seg_cache_t *s = &c->seg[seg];
+    int vector = seg == SEG_SS ? EXC_SS : EXC_GP;
+    if (!s->usable)
+        return raise_exc(c, vector, 1, 0);
+    if (write ? !DESC_WRITABLE(s->access) : !DESC_READABLE(s->access))
+        return raise_exc(c, vector, 1, 0);
+    uint32_t last = off + size - 1;
+    if (DESC_EXPDOWN(s->access)) {
+        uint32_t upper = DESC_DB(s->flags) ? 0xffffffffu : 0xffffu;
+        if (off <= s->limit || last > upper || last < off)
+            return raise_exc(c, vector, 1, 0);
+    } else {
+        if (last < off || last > s->limit)
+            return raise_exc(c, vector, 1, 0);
+    }
+    *lin = s->base + off;
+    return 0;
+}

@@ -1,0 +1,183 @@
+/* The run loop, short enough to teach from:
+ *   1. devices: let virtual time raise the timer's IRQ line;
+ *   2. a pending interrupt, when IF is set and no STI/MOV SS shadow holds it;
+ *   3. fetch and decode at CS:EIP;
+ *   4. execute (checks, then the instruction's semantics);
+ *   5. deliver what it raised, retire, advance time.
+ * Nothing here prints: everything is an event. */
+#include <stdlib.h>
+#include <string.h>
+#include "cpu/cpu.h"
+#include "cpu/dcache.h"
+#include "isa/access.h"
+
+/* Virtual time reached a device event: PIT edges pulse IRQ0. */
+static void devices_tick(machine_t *m)
+{
+    uint64_t edges = pit_advance(&m->pit, machine_pit_ticks(m, m->now));
+    if (edges)
+        pic_pulse_irq(&m->pic, 0);
+    machine_schedule(m);
+}
+
+static int interrupt_ready(const machine_t *m)
+{
+    return (m->cpu.eflags & FL_IF) && pic_intr_pending(&m->pic);
+}
+
+static void take_interrupt(machine_t *m)
+{
+    int vector = pic_acknowledge(&m->pic);
+    m->halted = 0;
+    deliver_event(m, vector, DK_HARDWARE, 0, 0, m->cpu.eip);
+}
+
+/* The raw-mode ends (RAW-MODE.md): the first event for the IDT stops. */
+static void raw_stop(machine_t *m, isa_result_t r)
+{
+    struct cpu *c = &m->cpu;
+    m->stop_vector = c->exc_vector;
+    m->stop_has_error = c->exc_has_error;
+    m->stop_error = c->exc_error;
+    if (r == ISA_FAULT) {
+        machine_stop(m, STOP_RAW_EXC, "exception %d", c->exc_vector);
+    } else if (c->soft_kind == SOFT_INT3) {
+        machine_stop(m, STOP_RAW_INT3, "int3");
+    } else if (c->soft_kind == SOFT_INTN) {
+        machine_stop(m, STOP_RAW_INT, "int 0x%x", c->exc_vector);
+    } else {
+        machine_stop(m, STOP_RAW_EXC, "exception %d", c->exc_vector);   /* INTO, INT1: traps */
+    }
+}
+
+/* HLT: wait for the next interrupt, skipping virtual time to it. */
+static void halt_wait(machine_t *m)
+{
+    if (!(m->cpu.eflags & FL_IF)) {
+        machine_stop(m, STOP_HALTED, "halted for ever: HLT with interrupts disabled (IF = 0) at %04x:%08x",
+                     m->cpu.seg[SEG_CS].sel, m->cpu.eip - 1);
+        return;
+    }
+    if (m->next_event == UINT64_MAX) {
+        machine_stop(m, STOP_HALTED, "halted for ever: HLT and no device will interrupt");
+        return;
+    }
+    if (m->next_event > m->now)
+        m->now = m->next_event;
+    devices_tick(m);
+    if (!pic_intr_pending(&m->pic) && pic_irq_masked(&m->pic, 0))
+        machine_stop(m, STOP_HALTED, "halted for ever: HLT with the timer masked at the PIC");
+}
+
+static void emit_return(machine_t *m, const isa_insn_t *insn, uint32_t eip, int from)
+{
+    struct cpu *c = &m->cpu;
+    event_t ev = { .kind = EV_RETURN, .ring = (uint8_t)from, .to_ring = c->cpl, .eip = eip,
+                   .cs = c->seg[SEG_CS].sel, .target = c->eip, .ss = c->seg[SEG_SS].sel,
+                   .esp = c->reg[ESP], .text = isa_mnemonic(insn) };
+    machine_emit(m, &ev);
+}
+
+/* Fetches and decodes the instruction at CS:EIP; 0 or a raised fault. */
+static int fetch_decode(machine_t *m, isa_insn_t *insn)
+{
+    struct cpu *c = &m->cpu;
+    const seg_cache_t *cs = &c->seg[SEG_CS];
+    if (c->eip > cs->limit)
+        return RAISE_GP(c, 0);
+    uint32_t lin = cs->base + c->eip;
+    if (dcache_lookup(m, lin, insn))
+        return 0;
+    uint8_t buf[ISA_MAX_LEN];
+    const uint8_t *bytes;
+    if (lin < c->ram_size && c->ram_size - lin >= ISA_MAX_LEN) {
+        bytes = c->ram + lin;
+    } else {
+        for (int k = 0; k < ISA_MAX_LEN; k++)
+            buf[k] = (uint8_t)phys_read(c, lin + (uint32_t)k, 1);
+        bytes = buf;
+    }
+    int d = isa_decode(bytes, ISA_MAX_LEN, DESC_DB(cs->flags), insn);
+    if (d == ISA_DECODE_TOOLONG)
+        return RAISE_GP(c, 0);
+    /* the whole instruction must lie within CS's limit */
+    if ((uint64_t)c->eip + insn->len - 1 > cs->limit)
+        return RAISE_GP(c, 0);
+    if (d == ISA_DECODE_OK)
+        dcache_insert(m, lin, insn);
+    return 0;
+}
+
+void machine_step(machine_t *m)
+{
+    struct cpu *c = &m->cpu;
+    if (m->now >= m->next_event)
+        devices_tick(m);
+    int shadow = c->irq_shadow;
+    c->irq_shadow = 0;
+    if (!shadow && interrupt_ready(m)) {
+        take_interrupt(m);
+        return;
+    }
+    if (m->halted) {
+        halt_wait(m);
+        return;
+    }
+
+    isa_insn_t insn;
+    uint32_t eip = c->eip;
+    int ring = c->cpl;
+    if (fetch_decode(m, &insn)) {
+        if (m->raw) {
+            raw_stop(m, ISA_FAULT);
+            return;
+        }
+        deliver_event(m, c->exc_vector, DK_EXCEPTION, c->exc_has_error, c->exc_error, eip);
+        return;
+    }
+    if (trace_on(&m->trace, TL_INSN)) {
+        event_t ev = { .kind = EV_INSN, .ring = (uint8_t)ring, .eip = eip, .insn = &insn };
+        machine_emit(m, &ev);
+    }
+    isa_result_t r = isa_execute(c, &insn);
+    if (r == ISA_FAULT) {
+        if (m->raw)
+            raw_stop(m, r);
+        else
+            deliver_event(m, c->exc_vector, DK_EXCEPTION, c->exc_has_error, c->exc_error, eip);
+        return;
+    }
+    if (r == ISA_STOP) {
+        c->eip = eip;
+        machine_stop(m, STOP_UNMODELLED, "%s, at %04x:%08x", c->stop_reason, c->seg[SEG_CS].sel, eip);
+        return;
+    }
+    /* retired */
+    c->icount++;
+    m->now++;
+    m->insns_by_ring[ring]++;
+    if (c->cpl != ring && r == ISA_OK && trace_on(&m->trace, TL_TRAP))
+        emit_return(m, &insn, eip, ring);
+    if (r == ISA_SOFTINT) {
+        if (m->raw)
+            raw_stop(m, r);
+        else
+            deliver_event(m, c->exc_vector, DK_SOFTWARE, 0, 0, eip);
+    } else if (r == ISA_HALT) {
+        if (m->raw)
+            machine_stop(m, STOP_RAW_HLT, "hlt");
+        else
+            m->halted = 1;
+    }
+    if (m->max_insns && c->icount >= m->max_insns && m->stop == STOP_NONE)
+        machine_stop(m, STOP_BUDGET, "instruction budget of %llu ran out at %04x:%08x",
+                     (unsigned long long)m->max_insns, c->seg[SEG_CS].sel, c->eip);
+}
+
+stop_kind_t machine_run(machine_t *m)
+{
+    while (m->stop == STOP_NONE)
+        machine_step(m);
+    fflush(m->console);
+    return m->stop;
+}

@@ -1,0 +1,155 @@
+/* The event stream and its text view. A text line is
+ *   ICOUNT     RING KIND  details
+ *   0000001234 r3   trap  int 0x80 at 00400123 via idt[0x80] -> 0008:00101a40, ring 3->0, stack 0010:0010f000
+ * fixed-width, no host addresses or times, so traces diff cleanly. */
+#include <string.h>
+#include "cpu/trace.h"
+
+uint32_t trace_level_of(ev_kind_t kind)
+{
+    switch (kind) {
+    case EV_INSN: return TL_INSN;
+    case EV_EXC: case EV_IRQ: case EV_SOFTINT: case EV_RETURN: case EV_STOP: return TL_TRAP;
+    case EV_IO: return TL_IO;
+    case EV_VMM: return TL_VMM;
+    case EV_PG: return TL_PG;
+    case EV_CONSOLE: return 1u << 31;   /* no text level; sinks may ask for it */
+    }
+    return 0;
+}
+
+void trace_add_sink(trace_t *t, const trace_sink_t *s)
+{
+    if (t->nsinks >= TRACE_MAX_SINKS)
+        return;
+    t->sinks[t->nsinks++] = *s;
+    t->levels |= s->levels;
+}
+
+void trace_emit_slow(trace_t *t, const event_t *ev)
+{
+    uint32_t level = trace_level_of(ev->kind);
+    for (int k = 0; k < t->nsinks; k++)
+        if (t->sinks[k].levels & level)
+            t->sinks[k].emit(t->sinks[k].ctx, ev);
+}
+
+void trace_finish(trace_t *t)
+{
+    for (int k = 0; k < t->nsinks; k++)
+        if (t->sinks[k].finish)
+            t->sinks[k].finish(t->sinks[k].ctx);
+}
+
+int trace_parse_levels(const char *list, uint32_t *out)
+{
+    static const struct { const char *name; uint32_t bits; } names[] = {
+        { "insn", TL_INSN }, { "trap", TL_TRAP }, { "io", TL_IO }, { "vmm", TL_VMM },
+        { "pg", TL_PG }, { "all", TL_ALL }, { "none", 0 },
+    };
+    uint32_t bits = 0;
+    const char *p = list;
+    while (*p) {
+        size_t n = strcspn(p, ",");
+        int found = 0;
+        for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+            if (strlen(names[k].name) == n && strncmp(p, names[k].name, n) == 0) {
+                bits |= names[k].bits;
+                found = 1;
+            }
+        }
+        if (!found)
+            return -1;
+        p += n;
+        if (*p == ',')
+            p++;
+    }
+    *out = bits;
+    return 0;
+}
+
+static const char *const exc_names[32] = {
+    "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "#CSO", "#TS", "#NP",
+    "#SS", "#GP", "#PF", "#15", "#MF", "#AC", "#MC", "#XM",
+};
+
+/* "via idt[0x80] -> 0008:00101a40, ring 3->0, stack 0010:0010f000" */
+static int format_delivery(const event_t *ev, char *b, size_t n)
+{
+    int k = snprintf(b, n, " via idt[0x%02x] -> %04x:%08x, ring %d->%d", ev->vector, ev->cs,
+                     ev->target, ev->ring, ev->to_ring);
+    if (ev->to_ring != ev->ring && k >= 0 && (size_t)k < n)
+        k += snprintf(b + k, n - (size_t)k, ", stack %04x:%08x", ev->ss, ev->esp);
+    return k;
+}
+
+int trace_format(const event_t *ev, char *buf, size_t size)
+{
+    char d[160];
+    int k = snprintf(buf, size, "%010llu r%d ", (unsigned long long)ev->icount, ev->ring);
+    if (k < 0 || (size_t)k >= size)
+        return k;
+    char *b = buf + k;
+    size_t n = size - (size_t)k;
+    switch (ev->kind) {
+    case EV_INSN:
+        isa_disasm(ev->insn, ev->eip, d, sizeof d);
+        k += snprintf(b, n, "insn  %08x: %s", ev->eip, d);
+        break;
+    case EV_EXC: {
+        const char *name = ev->vector < 32 && exc_names[ev->vector] ? exc_names[ev->vector] : "exception";
+        format_delivery(ev, d, sizeof d);
+        if (ev->has_error)
+            k += snprintf(b, n, "trap  %s(0x%04x) at %08x%s", name, ev->error, ev->eip, d);
+        else
+            k += snprintf(b, n, "trap  %s at %08x%s", name, ev->eip, d);
+        break;
+    }
+    case EV_IRQ:
+        format_delivery(ev, d, sizeof d);
+        k += snprintf(b, n, "trap  IRQ%d at %08x%s", ev->irq, ev->eip, d);
+        break;
+    case EV_SOFTINT:
+        format_delivery(ev, d, sizeof d);
+        k += snprintf(b, n, "trap  int 0x%02x at %08x%s", ev->vector, ev->eip, d);
+        break;
+    case EV_RETURN:
+        k += snprintf(b, n, "trap  %s at %08x -> %04x:%08x, ring %d->%d, stack %04x:%08x",
+                      ev->text ? ev->text : "return", ev->eip, ev->cs, ev->target, ev->ring,
+                      ev->to_ring, ev->ss, ev->esp);
+        break;
+    case EV_IO: {
+        int w = 2 * ev->size;
+        if (ev->is_write)
+            k += snprintf(b, n, "io    out 0x%04x <- 0x%0*x", ev->port, w, ev->value);
+        else
+            k += snprintf(b, n, "io    in  0x%04x -> 0x%0*x", ev->port, w, ev->value);
+        break;
+    }
+    case EV_VMM:
+        k += snprintf(b, n, "vmm   %s: %s", ev->actor ? ev->actor : "vmm", ev->text);
+        break;
+    case EV_PG:
+        k += snprintf(b, n, "pg    %s", ev->text);
+        break;
+    case EV_STOP:
+        k += snprintf(b, n, "stop  %s", ev->text);
+        break;
+    case EV_CONSOLE:
+        k += snprintf(b, n, "out   0x%02x", ev->value);
+        break;
+    }
+    return k;
+}
+
+void text_sink_emit(void *ctx, const event_t *ev)
+{
+    static const char *const ring_color[4] = { "\033[31m", "\033[33m", "\033[35m", "\033[32m" };
+    text_sink_t *s = ctx;
+    char line[512];
+    trace_format(ev, line, sizeof line);
+    if (s->color)
+        fprintf(s->out, "%s%s\033[0m\n", ring_color[ev->ring & 3], line);
+    else
+        fprintf(s->out, "%s\n", line);
+}

@@ -1,0 +1,96 @@
+/* The one event stream behind every trace, graph and summary.
+ * Modules describe what happened as events; sinks turn them into views
+ * (text trace, trap-flow graph, statistics). Adding a view never touches the
+ * CPU or the VMM. With no sink listening, emitting costs one branch. */
+#ifndef TRAPSIM_TRACE_H
+#define TRAPSIM_TRACE_H
+#include <stdint.h>
+#include <stdio.h>
+#include "isa/isa.h"
+
+/* Trace levels (--trace=LIST). */
+enum {
+    TL_INSN = 1u << 0,  /* every retired instruction, disassembled */
+    TL_TRAP = 1u << 1,  /* exceptions, interrupts, IRETs, privilege changes */
+    TL_IO   = 1u << 2,  /* port I/O */
+    TL_VMM  = 1u << 3,  /* VMM decisions: exits, emulation, injection, shadowing */
+    TL_PG   = 1u << 4,  /* Popek-Goldberg violations (--expose-pg) */
+    TL_ALL  = 0x1f
+};
+
+typedef enum ev_kind {
+    EV_INSN,      /* an instruction retired */
+    EV_EXC,       /* an exception was delivered through the IDT */
+    EV_IRQ,       /* a hardware interrupt was delivered through the IDT */
+    EV_SOFTINT,   /* INT n / INT3 / INTO / INT1 was delivered through the IDT */
+    EV_RETURN,    /* IRET or far RET changed the ring */
+    EV_IO,        /* a port read or write */
+    EV_VMM,       /* the VMM did something (text says what) */
+    EV_PG,        /* a sensitive instruction ran without trapping (text says what) */
+    EV_CONSOLE,   /* the guest printed a byte (not in the text trace) */
+    EV_STOP       /* the run ended (text says why) */
+} ev_kind_t;
+
+typedef struct event {
+    ev_kind_t kind;
+    uint64_t icount;        /* retired instructions so far */
+    uint8_t  ring;          /* CPL when the event began */
+    uint8_t  to_ring;       /* CPL after it (delivery, return) */
+    uint8_t  vector;        /* EXC, IRQ, SOFTINT */
+    uint8_t  has_error;
+    uint8_t  is_write;      /* IO: 1 = OUT */
+    uint8_t  size;          /* IO: bytes */
+    uint16_t cs, ss;        /* delivery/return: new CS and SS */
+    uint32_t eip;           /* address of the instruction concerned */
+    uint32_t target;        /* delivery/return: new EIP */
+    uint32_t esp;           /* delivery/return: new ESP */
+    uint32_t error;         /* error code */
+    uint16_t port;          /* IO */
+    uint32_t value;         /* IO value; CONSOLE byte */
+    int      irq;           /* IRQ line for EV_IRQ, -1 otherwise */
+    const isa_insn_t *insn; /* INSN: the decoded instruction */
+    const char *actor;      /* VMM/PG: which part of the VMM ("exit", "emulate", ...) */
+    const char *text;       /* VMM, PG, STOP: the message */
+} event_t;
+
+typedef struct trace_sink {
+    uint32_t levels;                              /* TL_* this sink wants */
+    void (*emit)(void *ctx, const event_t *ev);
+    void (*finish)(void *ctx);                    /* at the end of the run (may be NULL) */
+    void *ctx;
+} trace_sink_t;
+
+#define TRACE_MAX_SINKS 8
+typedef struct trace {
+    uint32_t levels;        /* union of the sinks' levels: the one branch */
+    int nsinks;
+    trace_sink_t sinks[TRACE_MAX_SINKS];
+} trace_t;
+
+/* Level an event kind belongs to. */
+uint32_t trace_level_of(ev_kind_t kind);
+void trace_add_sink(trace_t *t, const trace_sink_t *s);
+void trace_emit_slow(trace_t *t, const event_t *ev);
+void trace_finish(trace_t *t);
+
+static inline int trace_on(const trace_t *t, uint32_t level) { return (t->levels & level) != 0; }
+static inline void trace_emit(trace_t *t, const event_t *ev)
+{
+    if (t->levels & trace_level_of(ev->kind))
+        trace_emit_slow(t, ev);
+}
+
+/* Parses "insn,trap,io,vmm,pg,all" into TL_* bits; -1 on an unknown name. */
+int trace_parse_levels(const char *list, uint32_t *out);
+
+/* The text sink: one event per line, "%010llu rN kind  details" (README,
+ * "Reading a trace"). `color` adds ANSI ring colours. */
+typedef struct text_sink {
+    FILE *out;
+    int color;
+} text_sink_t;
+void text_sink_emit(void *ctx, const event_t *ev);
+/* Formats one event as its text-trace line (no newline); returns its length. */
+int trace_format(const event_t *ev, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# guestos on QEMU: every case's transcript must be the same on two runs,
+# on a slow virtual CPU (-icount shift=7: many timer ticks per program),
+# and as in guestos/expected/CASE.txt. Exit status must be 1 (outb 0xf4, 0).
+#   bash guestos/check.sh [IMAGE]            check
+#   bash guestos/check.sh --update [IMAGE]   rewrite the expected transcripts
+set -u
+update=0
+[ "${1:-}" = --update ] && { update=1; shift; }
+image=${1:-build/guests/guestos.elf}
+dir=$(dirname "$0")/expected
+
+cases=(
+  "isprime|procs=isprime"
+  "counter|procs=counter"
+  "hog|procs=hog"
+  "sleeper|procs=sleeper"
+  "hello|procs=hello"
+  "sysloop|procs=sysloop"
+  "faulty|procs=faulty"
+  "default|"
+  "isprime-counter|procs=isprime,counter"
+  "isprime-counter-hog|procs=isprime,counter,hog"
+  "counter-sleeper|procs=counter,sleeper"
+  "faulty-counter|procs=faulty,counter"
+  "probe|probe=1"
+  "lidt2|lidt2=1"
+  "options|procs=isprime,sysloop,nosuch,sysloop n=100 loops=50 bogus=1"
+)
+
+run() {   # run CMDLINE [QEMU OPTIONS...]: the transcript, then "exit status N"
+  local cmdline=$1; shift
+  timeout 20 qemu-system-i386 -m 64 -kernel "$image" -display none -serial stdio \
+    -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 -append "$cmdline" "$@" </dev/null
+  echo "exit status $?"
+}
+
+fail=0
+for c in "${cases[@]}"; do
+  name=${c%%|*} cmdline=${c#*|}
+  a=$(run "$cmdline")
+  b=$(run "$cmdline")
+  s=$(run "$cmdline" -icount shift=7)
+  if [ $update = 1 ]; then
+    mkdir -p "$dir" && printf '%s\n' "$a" > "$dir/$name.txt"
+  fi
+  want=$(cat "$dir/$name.txt" 2>/dev/null)
+  if [ "$a" != "$b" ] || [ "$a" != "$s" ] || [ "$a" != "$want" ]; then
+    echo "guestos: FAIL $name ($cmdline)"
+    diff <(printf '%s\n' "$want") <(printf '%s\n' "$a") | head -20
+    [ "$a" != "$b" ] && echo "  (two runs differ)"
+    [ "$a" != "$s" ] && echo "  (differs under -icount shift=7)"
+    fail=1
+  else
+    echo "guestos: ok $name"
+  fi
+done
+exit $fail

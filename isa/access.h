@@ -1,0 +1,121 @@
+/* Memory as instructions see it: segmented accesses with the type and limit
+ * checks of SDM vol. 3 5.3-5.4, onto bounds-checked physical RAM. No paging.
+ * Shared by isa/ and cpu/; the fast path (flat segment, inside RAM) is inline. */
+#ifndef TRAPSIM_ACCESS_H
+#define TRAPSIM_ACCESS_H
+#include <string.h>
+#include "isa/arch.h"
+
+/* seg_cache_t.flat bits: the segment is flat (base 0, 4 GiB, expand-up) and
+ * readable / writable, so an access needs no checks. */
+enum { FLAT_R = 1, FLAT_W = 2 };
+
+/* Fills seg_cache_t.flat from the other fields. */
+void seg_cache_update(seg_cache_t *s);
+
+/* ---- physical memory: outside RAM reads 0 and writes are dropped ---- */
+uint32_t phys_read_slow(struct cpu *c, uint32_t pa, int size);
+void     phys_write_slow(struct cpu *c, uint32_t pa, int size, uint32_t v);
+
+static inline uint32_t phys_read(struct cpu *c, uint32_t pa, int size)
+{
+    if (pa < c->ram_size && c->ram_size - pa >= (uint32_t)size) {
+        uint32_t v = 0;
+        memcpy(&v, c->ram + pa, (size_t)size);   /* little-endian host */
+        return v;
+    }
+    return phys_read_slow(c, pa, size);
+}
+
+static inline void phys_write(struct cpu *c, uint32_t pa, int size, uint32_t v)
+{
+    if (pa < c->ram_size && c->ram_size - pa >= (uint32_t)size) {
+        memcpy(c->ram + pa, &v, (size_t)size);
+        if (c->code_pages && (c->code_pages[pa >> 12] | c->code_pages[(pa + (uint32_t)size - 1) >> 12]))
+            c->on_code_write(c, pa);
+        return;
+    }
+    phys_write_slow(c, pa, size, v);
+}
+
+/* ---- segmented (logical) access ---- */
+/* Checks an access of `size` bytes at seg:off and gives the linear address;
+ * raises #GP(0) or, for SS, #SS(0). */
+int seg_check_slow(struct cpu *c, int seg, uint32_t off, uint32_t size, int write, uint32_t *lin);
+
+static inline int seg_check(struct cpu *c, int seg, uint32_t off, uint32_t size, int write, uint32_t *lin)
+{
+    if (c->seg[seg].flat & (write ? FLAT_W : FLAT_R)) {
+        *lin = off;
+        return 0;
+    }
+    return seg_check_slow(c, seg, off, size, write, lin);
+}
+
+static inline int mem_read(struct cpu *c, int seg, uint32_t off, int size, uint32_t *v)
+{
+    uint32_t lin;
+    TRY(seg_check(c, seg, off, (uint32_t)size, 0, &lin));
+    *v = phys_read(c, lin, size);
+    return 0;
+}
+
+static inline int mem_write(struct cpu *c, int seg, uint32_t off, int size, uint32_t v)
+{
+    uint32_t lin;
+    TRY(seg_check(c, seg, off, (uint32_t)size, 1, &lin));
+    phys_write(c, lin, size, v);
+    return 0;
+}
+
+/* Checks that a write would succeed, without writing (for instructions that
+ * must fault before any effect, e.g. read-modify-write destinations). */
+static inline int mem_check_write(struct cpu *c, int seg, uint32_t off, int size)
+{
+    uint32_t lin;
+    return seg_check(c, seg, off, (uint32_t)size, 1, &lin);
+}
+
+/* ---- the stack: SS with ESP (32-bit stack) or SP (SS.B = 0) ---- */
+static inline int stack_is32(const struct cpu *c) { return DESC_DB(c->seg[SEG_SS].flags); }
+
+static inline uint32_t stack_ptr(const struct cpu *c)
+{
+    return stack_is32(c) ? c->reg[ESP] : (c->reg[ESP] & 0xffff);
+}
+
+static inline void stack_set_ptr(struct cpu *c, uint32_t sp)
+{
+    if (stack_is32(c))
+        c->reg[ESP] = sp;
+    else
+        c->reg[ESP] = (c->reg[ESP] & 0xffff0000u) | (sp & 0xffff);
+}
+
+/* Pushes `size` bytes; ESP changes only when the write succeeded. */
+static inline int stack_push(struct cpu *c, uint32_t v, int size)
+{
+    uint32_t sp = stack_ptr(c) - (uint32_t)size;
+    if (!stack_is32(c)) sp &= 0xffff;
+    TRY(mem_write(c, SEG_SS, sp, size, v));
+    stack_set_ptr(c, sp);
+    return 0;
+}
+
+/* Reads the value `depth` bytes above the stack pointer without popping. */
+static inline int stack_peek(struct cpu *c, uint32_t depth, int size, uint32_t *v)
+{
+    uint32_t sp = stack_ptr(c) + depth;
+    if (!stack_is32(c)) sp &= 0xffff;
+    return mem_read(c, SEG_SS, sp, size, v);
+}
+
+static inline int stack_pop(struct cpu *c, int size, uint32_t *v)
+{
+    TRY(stack_peek(c, 0, size, v));
+    uint32_t sp = stack_ptr(c) + (uint32_t)size;
+    stack_set_ptr(c, stack_is32(c) ? sp : (sp & 0xffff));
+    return 0;
+}
+
+#endif

@@ -1,0 +1,77 @@
+/* Executing one decoded instruction: the checks, in one place and in one
+ * order, then the handler. The order is where the profiles differ:
+ *   1. undefined encoding            -> #UD
+ *   2. the profile's rule (CPL > 0)  -> #GP(0)   (pg: every sensitive instruction)
+ *   3. privileged instruction        -> #GP(0)   (CPL > 0)
+ *   4. IOPL-sensitive instruction    -> #GP(0)   (CPL > IOPL, no I/O bitmap permission)
+ *   5. execute                        (faults leave EIP and ESP as they were) */
+#include "isa/exec.h"
+
+typedef int (*handler_fn)(struct cpu *, const isa_insn_t *);
+
+static const handler_fn handlers[ROW_COUNT] = {
+#define X(id, map, op, digit, nops, form, mnem, h, cls, fl) [ROW_##id] = h_##h,
+#include "isa/insn.def"
+#undef X
+};
+
+/* The port and size an I/O instruction touches. */
+static void io_operands(const struct cpu *c, const isa_insn_t *i, uint16_t *port, int *size)
+{
+    const isa_row_info_t *ri = &isa_rows[i->row];
+    *size = (ri->flags & B) ? 1 : i->opsize;
+    if (ri->form == F_ALIb || ri->form == F_AXIb || ri->form == F_IbAL || ri->form == F_IbAX)
+        *port = (uint16_t)(i->imm & 0xff);
+    else
+        *port = (uint16_t)c->reg[EDX];
+}
+
+/* Steps 2-4 without the I/O bitmap: whether the instruction raises #GP(0)
+ * at `cpl` and `iopl` under profile p. Also what `isa show` prints. */
+int isa_privilege_fault(const isa_profile_t *p, const isa_insn_t *i, int cpl, int iopl)
+{
+    const isa_row_info_t *ri = &isa_rows[i->row];
+    if (cpl == 0)
+        return 0;
+    if (p && p->faults_outside_ring0 && p->faults_outside_ring0(i, ri))
+        return 1;
+    if (ri->cls == PRIV)
+        return 1;
+    return ri->cls == IOPL && cpl > iopl && (i->row == ROW_CLI || i->row == ROW_STI);
+}
+
+static int check_privilege(struct cpu *c, const isa_insn_t *i, const isa_row_info_t *ri)
+{
+    if (isa_privilege_fault(c->profile, i, c->cpl, IOPL_OF(c->eflags)))
+        return RAISE_GP(c, 0);
+    if (ri->cls == IOPL && c->cpl > IOPL_OF(c->eflags) && i->row != ROW_CLI && i->row != ROW_STI) {
+        uint16_t port;
+        int size;
+        io_operands(c, i, &port, &size);
+        if (!prot_io_allowed(c, port, size))
+            return RAISE_GP(c, 0);
+    }
+    return 0;
+}
+
+isa_result_t isa_execute(struct cpu *c, const isa_insn_t *i)
+{
+    if (i->row == ROW_INVALID)
+        return RAISE_UD(c);
+    const isa_row_info_t *ri = &isa_rows[i->row];
+    if (c->cpl > 0 && ri->cls != INNOC && ri->cls != SINT)
+        TRY(check_privilege(c, i, ri));
+    uint32_t eip = c->eip, esp = c->reg[ESP];
+    c->eip = DESC_DB(c->seg[SEG_CS].flags) ? eip + i->len : (eip + i->len) & 0xffff;
+    int r = handlers[i->row](c, i);
+    if (r == ISA_FAULT) {
+        c->eip = eip;
+        c->reg[ESP] = esp;
+    }
+    return (isa_result_t)r;
+}
+
+int isa_row_is_sensitive(const isa_row_info_t *row)
+{
+    return row->cls == PRIV || row->cls == IOPL || row->cls == SCTRL || row->cls == SBEHV;
+}

@@ -1,0 +1,2 @@
+# isa/: decoder, instruction table, handlers, profiles, disassembler.
+SIM_SRCS += $(wildcard isa/*.c)

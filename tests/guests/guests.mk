@@ -1,0 +1,63 @@
+# Test guests: small self-checking Multiboot images, each run on QEMU and on
+# trapsim by compare.sh (see its header). A guest NAME is tests/guests/NAME.c
+# and/or NAME.S, linked with the runtime in tests/guests/lib/ into
+# $(GUEST_DIR)/tests/NAME.elf. Its QEMU transcript is kept in NAME.expected
+# and rewritten only by `make guests-expected`.
+#
+#   make test-guests                 every test guest: trapsim == QEMU == NAME.expected
+#   make test-guests TRAPSIM_FLAGS='--vmm --isa pg'   the same with extra trapsim flags
+#   make guests-expected             rewrite tests/guests/*.expected from QEMU
+TG_NAMES   := basic flags segments
+TG_DIR     := $(GUEST_DIR)/tests
+TG_IMAGES  := $(TG_NAMES:%=$(TG_DIR)/%.elf)
+TG_LIB_OBJS := $(TG_DIR)/obj/lib/start.o $(TG_DIR)/obj/lib/probes.o $(TG_DIR)/obj/lib/rt.o
+TG_LDS     := tests/guests/lib/guest.ld
+TG_CFLAGS  := $(GUEST_CFLAGS) -Itests/guests/lib -MMD -MP
+TG_LDFLAGS := $(GUEST_LDFLAGS) --no-warn-rwx-segments -z noexecstack -T $(TG_LDS)
+GUESTS     += $(TG_IMAGES)
+
+$(TG_DIR)/obj/%.o: tests/guests/%.c
+	@mkdir -p $(@D)
+	$(GUEST_CC) $(TG_CFLAGS) -c $< -o $@
+
+$(TG_DIR)/obj/%.S.o: tests/guests/%.S
+	@mkdir -p $(@D)
+	$(GUEST_CC) $(TG_CFLAGS) -c $< -o $@
+
+$(TG_DIR)/obj/lib/%.o: tests/guests/lib/%.S
+	@mkdir -p $(@D)
+	$(GUEST_CC) $(TG_CFLAGS) -c $< -o $@
+
+# One image per guest: the objects of whichever of NAME.c and NAME.S exist.
+define TG_IMAGE_RULE
+$(TG_DIR)/$(1).elf: $(patsubst tests/guests/%.c,$(TG_DIR)/obj/%.o,$(patsubst tests/guests/%.S,$(TG_DIR)/obj/%.S.o,$(wildcard tests/guests/$(1).c tests/guests/$(1).S))) $(TG_LIB_OBJS) $(TG_LDS)
+	$$(LD) $$(TG_LDFLAGS) -o $$@ $$(filter %.o,$$^) $$(GUEST_LIBGCC)
+endef
+$(foreach n,$(TG_NAMES),$(eval $(call TG_IMAGE_RULE,$(n))))
+
+# basic also runs once with a command line, which it prints (after the image
+# path that QEMU, like GRUB, puts first).
+TG_ARGS := hello  world
+
+# tg_each CMD: runs CMD EXPECTED IMAGE [CMDLINE] for every run of a test guest.
+define tg_each
+	for n in $(TG_NAMES); do $(1) tests/guests/$$n.expected $(TG_DIR)/$$n.elf; done; \
+	$(1) tests/guests/basic-args.expected $(TG_DIR)/basic.elf '$(TG_ARGS)'
+endef
+
+.PHONY: test-guests guests-expected
+test-guests: $(TRAPSIM) $(TG_IMAGES)
+	@runs=0; failed=0; \
+	one() { runs=$$((runs + 1)); \
+	  TRAPSIM='$(TRAPSIM)' TRAPSIM_FLAGS='$(TRAPSIM_FLAGS)' \
+	  bash tests/guests/compare.sh --expected "$$@" || failed=$$((failed + 1)); }; \
+	$(call tg_each,one); \
+	echo "test-guests: $$((runs - failed)) passed, $$failed failed"; \
+	[ $$failed = 0 ]
+TEST_TARGETS += test-guests
+
+guests-expected: $(TG_IMAGES)
+	@set -e; one() { bash tests/guests/compare.sh --save-expected "$$@"; }; \
+	$(call tg_each,one)
+
+-include $(wildcard $(TG_DIR)/obj/*.d $(TG_DIR)/obj/lib/*.d)

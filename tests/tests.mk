@@ -1,0 +1,13 @@
+# Unit tests: every tests/unit/test_NAME.c is its own libcheck program,
+# linked against the simulator library, and `make test` runs each.
+UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(LIBTRAPSIM)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(CHECK_CFLAGS) -o $@ $< $(LIBTRAPSIM) $(CHECK_LIBS) $(LDFLAGS)
+
+.PHONY: test-unit
+test-unit: $(UNIT_BINS) guests
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; CK_FORK=yes $$t; done
+TEST_TARGETS += test-unit

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Checks that this machine has what trapsim's build and tests need; as root it
+# installs what is missing with apt-get, otherwise it prints the one command.
+set -u
+missing=()
+pkg-config --exists check 2>/dev/null || missing+=(check pkg-config)
+command -v dot >/dev/null 2>&1 || missing+=(graphviz)
+command -v qemu-system-i386 >/dev/null 2>&1 || missing+=(qemu-system-x86)
+command -v objdump >/dev/null 2>&1 || missing+=(binutils)
+[ -e "$(gcc -m32 -print-libgcc-file-name 2>/dev/null)" ] && \
+  [ -e /usr/lib32/libc.a -o -e /usr/lib/i386-linux-gnu/libc.a ] || missing+=(gcc-multilib)
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" = 0 ]; then
+  echo "deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null || {
+    echo "deps: apt-get install ${missing[*]} failed" >&2; exit 1; }
+else
+  echo "trapsim needs: ${missing[*]}. Run: sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi

@@ -1,0 +1,172 @@
+/* trapsim: the command line, nothing else. */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "app/args.h"
+#include "app/raw.h"
+#include "app/scenario.h"
+#include "app/session.h"
+#include "cpu/cpu.h"
+#include "cpu/trace.h"
+
+#define TRAPSIM_VERSION "0.1.0"
+
+static void usage(FILE *f)
+{
+    fputs(
+"usage: trapsim COMMAND [options]\n"
+"\n"
+"commands:\n"
+"  run [options] IMAGE       boot a Multiboot ELF image (bare, or under the VMM)\n"
+"  raw [options] CODE.bin    run a code fragment and print the final state (RAW-MODE.md)\n"
+"  scenario NAME [--check|--update]   run a teaching scenario (scenario --list: all)\n"
+"  isa list                  the ISA semantics profiles\n"
+"  isa show NAME             the sensitive instructions and what they do in a profile\n"
+"  --help, --version\n"
+"\n"
+"run options:\n"
+"  --vmm                 run the guest deprivileged under trapsim's ring-0 VMM\n"
+"  --isa NAME            ISA semantics profile: x86 (default), pg, umip\n"
+"  --expose-pg           under --vmm: name every sensitive instruction that ran without a trap\n"
+"  --cmdline STRING      the Multiboot command line (like QEMU's -append)\n"
+"  --mem SIZE            guest RAM (default 64M; K, M, G suffixes)\n"
+"  --max-insns N         stop after N instructions (exit status 4); default: no limit\n"
+"  --guest-ips N         nominal guest speed for the timer, instructions per second (default 10000000)\n"
+"  --trace LIST          trace levels: insn, trap, io, vmm, pg, all (comma-separated)\n"
+"  --trace-file FILE     write the trace to FILE (default: standard error)\n"
+"  --no-color            no ring colours in the trace (the default when not on a terminal)\n"
+"  --stats FILE          write the end-of-run statistics as key=value lines\n"
+"  --quiet               no end-of-run summary\n"
+"  --no-cache            decode every instruction afresh (the decoded-instruction cache off)\n"
+"\n"
+"raw options: --load ADDR, --ring N, --set REG=VALUE, --mem ADDR=HEX, --dump ADDR:LEN,\n"
+"  --isa NAME, --max-insns N (see RAW-MODE.md)\n"
+"\n"
+"exit statuses: the guest's isa-debug-exit status (odd), 0 ok, 2 bad input, 4 budget,\n"
+"  6 triple fault, 8 halted for ever, 10 not modelled, 12 scenario mismatch, 14 quit\n", f);
+}
+
+static int cmd_isa(int argc, char **argv)
+{
+    if (argc >= 1 && strcmp(argv[0], "list") == 0) {
+        for (const isa_profile_t *const *p = isa_profiles(); *p; p++)
+            printf("%-6s %s\n", (*p)->name, (*p)->summary);
+        return EXIT_OK;
+    }
+    if (argc >= 2 && strcmp(argv[0], "show") == 0) {
+        const isa_profile_t *p = isa_profile_find(argv[1]);
+        if (!p) {
+            errorf("isa show: unknown profile '%s' (see 'trapsim isa list')", argv[1]);
+            return EXIT_USAGE;
+        }
+        isa_print_table(p, stdout);
+        return EXIT_OK;
+    }
+    errorf("isa: expected 'isa list' or 'isa show NAME'");
+    return EXIT_USAGE;
+}
+
+/* Parses `run` options into o; returns 0, or an exit status. */
+static int parse_run(int argc, char **argv, session_opts_t *o)
+{
+    int color = isatty(STDERR_FILENO);
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i], *v;
+        int r;
+        if (strcmp(a, "--vmm") == 0) o->vmm = 1;
+        else if (strcmp(a, "--expose-pg") == 0) o->expose_pg = 1;
+        else if (strcmp(a, "--no-color") == 0) color = 0;
+        else if (strcmp(a, "--quiet") == 0) o->quiet = 1;
+        else if (strcmp(a, "--no-cache") == 0) o->no_cache = 1;
+        else if ((r = opt_value(argc, argv, &i, "--isa", &v))) {
+            if (r < 0 || !(o->isa = isa_profile_find(v))) {
+                errorf("--isa: unknown profile '%s' (see 'trapsim isa list')", r < 0 ? "" : v);
+                return EXIT_USAGE;
+            }
+        } else if ((r = opt_value(argc, argv, &i, "--cmdline", &v))) {
+            if (r < 0) { errorf("--cmdline needs a string"); return EXIT_USAGE; }
+            o->cmdline = v;
+        } else if ((r = opt_value(argc, argv, &i, "--mem", &v))) {
+            if (r < 0 || parse_size(v, &o->ram) || o->ram < (2u << 20) || o->ram > (3ull << 30)) {
+                errorf("--mem needs a size from 2M to 3G (e.g. 64M)");
+                return EXIT_USAGE;
+            }
+        } else if ((r = opt_value(argc, argv, &i, "--max-insns", &v))) {
+            if (r < 0 || parse_u64(v, &o->max_insns)) { errorf("--max-insns needs a number"); return EXIT_USAGE; }
+        } else if ((r = opt_value(argc, argv, &i, "--guest-ips", &v))) {
+            if (r < 0 || parse_u64(v, &o->guest_ips) || o->guest_ips < 1000) {
+                errorf("--guest-ips needs a number of instructions per second (at least 1000)");
+                return EXIT_USAGE;
+            }
+        } else if ((r = opt_value(argc, argv, &i, "--trace", &v))) {
+            if (r < 0 || trace_parse_levels(v, &o->trace_levels)) {
+                errorf("--trace: expected a list of insn, trap, io, vmm, pg, all (got '%s')", r < 0 ? "" : v);
+                return EXIT_USAGE;
+            }
+        } else if ((r = opt_value(argc, argv, &i, "--trace-file", &v))) {
+            if (r < 0) { errorf("--trace-file needs a file name"); return EXIT_USAGE; }
+            o->trace_file = v;
+            color = 0;
+        } else if ((r = opt_value(argc, argv, &i, "--stats", &v))) {
+            if (r < 0) { errorf("--stats needs a file name"); return EXIT_USAGE; }
+            o->stats_file = v;
+        } else if (a[0] == '-' && a[1] != 0) {
+            errorf("run: unknown option '%s' (see 'trapsim --help')", a);
+            return EXIT_USAGE;
+        } else if (o->image) {
+            errorf("run: more than one image ('%s' and '%s')", o->image, a);
+            return EXIT_USAGE;
+        } else {
+            o->image = a;
+        }
+    }
+    if (!o->image) {
+        errorf("run: no image given (trapsim run [options] IMAGE)");
+        return EXIT_USAGE;
+    }
+    if (o->expose_pg && !o->vmm) {
+        errorf("--expose-pg needs --vmm (it names what the VMM could not see)");
+        return EXIT_USAGE;
+    }
+    if (o->expose_pg)
+        o->trace_levels |= TL_PG;
+    o->color = color;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(cmd, "--version") == 0) {
+        printf("trapsim %s\n", TRAPSIM_VERSION);
+        return EXIT_OK;
+    }
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0) {
+            usage(stdout);
+            return EXIT_OK;
+        }
+    }
+    if (strcmp(cmd, "raw") == 0)
+        return raw_main(argc - 2, argv + 2);
+    if (strcmp(cmd, "isa") == 0)
+        return cmd_isa(argc - 2, argv + 2);
+    if (strcmp(cmd, "scenario") == 0)
+        return scenario_main(argc - 2, argv + 2);
+    if (strcmp(cmd, "run") == 0) {
+        session_opts_t o;
+        session_defaults(&o);
+        int r = parse_run(argc - 2, argv + 2, &o);
+        return r ? r : session_run(&o);
+    }
+    errorf("unknown command '%s' (see 'trapsim --help')", cmd);
+    return EXIT_USAGE;
+}

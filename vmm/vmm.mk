@@ -1,0 +1,2 @@
+# vmm/: the VMM: dispatch, emulation, shadow tables, injection, PG audit.
+SIM_SRCS += $(wildcard vmm/*.c)
