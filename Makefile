@@ -45,6 +45,11 @@ include tests/tests.mk
 -include tests/guests/guests.mk
 -include tests/diff/diff.mk
 -include scenarios/scenarios.mk
+-include tests/disasm/disasm.mk
+-include tests/fuzz/fuzz.mk
+-include tests/robust/robust.mk
+-include tests/interactive.mk
+-include bench/bench.mk
 
 SIM_OBJS := $(SIM_SRCS:%.c=$(BUILD)/obj/%.o)
 LIBTRAPSIM := $(BUILD)/libtrapsim.a

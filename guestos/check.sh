@@ -2,6 +2,8 @@
 # guestos on QEMU: every case's transcript must be the same on two runs,
 # on a slow virtual CPU (-icount shift=7: many timer ticks per program),
 # and as in guestos/expected/CASE.txt. Exit status must be 1 (outb 0xf4, 0).
+# Then the same transcript on trapsim ($TRAPSIM, default ./trapsim): bare,
+# and under the VMM with the pg profile (every sensitive instruction traps).
 #   bash guestos/check.sh [IMAGE]            check
 #   bash guestos/check.sh --update [IMAGE]   rewrite the expected transcripts
 set -u
@@ -35,6 +37,13 @@ run() {   # run CMDLINE [QEMU OPTIONS...]: the transcript, then "exit status N"
   echo "exit status $?"
 }
 
+trapsim=${TRAPSIM:-./trapsim}
+run_trapsim() {   # run_trapsim CMDLINE [TRAPSIM OPTIONS...]
+  local cmdline=$1; shift
+  timeout 60 "$trapsim" run --quiet "$@" --cmdline "$cmdline" "$image" </dev/null
+  echo "exit status $?"
+}
+
 fail=0
 for c in "${cases[@]}"; do
   name=${c%%|*} cmdline=${c#*|}
@@ -52,7 +61,17 @@ for c in "${cases[@]}"; do
     [ "$a" != "$s" ] && echo "  (differs under -icount shift=7)"
     fail=1
   else
-    echo "guestos: ok $name"
+    echo "guestos: ok $name (QEMU)"
   fi
+  for flags in "" ${TRAPSIM_VMM_FLAGS-"--vmm --isa pg"}; do
+    t=$(run_trapsim "$cmdline" $flags)
+    if [ "$t" != "$a" ]; then
+      echo "guestos: FAIL $name ($cmdline) on trapsim ${flags:-bare}"
+      diff <(printf '%s\n' "$a") <(printf '%s\n' "$t") | head -20
+      fail=1
+    else
+      echo "guestos: ok $name (trapsim ${flags:-bare})"
+    fi
+  done
 done
 exit $fail
