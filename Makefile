@@ -33,6 +33,7 @@ GUEST_LIBGCC   = $(shell $(GUEST_CC) -m32 -print-libgcc-file-name)
 GUEST_DIR     := build/guests
 
 SIM_SRCS :=
+LIBTRAPSIM := $(BUILD)/libtrapsim.a
 GUESTS   :=
 TEST_TARGETS :=
 
@@ -52,7 +53,6 @@ include tests/tests.mk
 -include bench/bench.mk
 
 SIM_OBJS := $(SIM_SRCS:%.c=$(BUILD)/obj/%.o)
-LIBTRAPSIM := $(BUILD)/libtrapsim.a
 
 .PHONY: all deps test demo sanitize clean guests
 all: deps $(TRAPSIM) guests

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "app/args.h"
+#include "app/dot.h"
 #include "app/session.h"
 #include "app/stats.h"
 #include "cpu/cpu.h"
@@ -73,10 +74,22 @@ int session_run(const session_opts_t *o)
         trace_sink_t s = { TL_TRAP | TL_VMM | TL_PG, stats_emit, NULL, stats };
         trace_add_sink(&m->trace, &s);
     }
+    dot_t *dot = NULL;
+    if (o->dot_file || o->svg_file || o->timeline_file) {
+        dot = dot_new(o->vmm, o->timeline_from);
+        if (dot) {
+            trace_sink_t s = { DOT_LEVELS, dot_emit, NULL, dot };
+            trace_add_sink(&m->trace, &s);
+        }
+    }
+    for (int k = 0; k < o->nextra_sinks; k++)
+        trace_add_sink(&m->trace, &o->extra_sinks[k]);
     if (o->vmm) {
         vmm = vmm_attach(m, o->expose_pg);
         if (!vmm) {
             errorf("out of memory for the VMM");
+            dot_free(dot);
+            stats_free(stats);
             machine_free(m);
             return EXIT_USAGE;
         }
@@ -94,6 +107,16 @@ int session_run(const session_opts_t *o)
     if (o->stats_file && stats_write_file(stats, m, vmm, o->stats_file)) {
         errorf("%s: cannot write the statistics: %s", o->stats_file, strerror(errno));
         status = EXIT_USAGE;
+    }
+    if (dot) {
+        char title[512];
+        const char *base = strrchr(o->image, '/');
+        snprintf(title, sizeof title, "%s, %s, isa %s%s%s", base ? base + 1 : o->image,
+                 o->vmm ? "under the VMM" : "bare", o->isa->name, o->cmdline ? ", " : "",
+                 o->cmdline ? o->cmdline : "");
+        if (dot_write_files(dot, title, o->dot_file, o->svg_file, o->timeline_file))
+            status = EXIT_USAGE;
+        dot_free(dot);
     }
     if (close_trace)
         fclose(trace_out);

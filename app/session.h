@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "isa/isa.h"
+#include "cpu/trace.h"
 
 typedef struct session_opts {
     const char *image;          /* Multiboot ELF file */
@@ -28,6 +29,9 @@ typedef struct session_opts {
     const char *dot_file;       /* --dot */
     const char *svg_file;       /* --svg */
     const char *timeline_file;  /* --timeline */
+    const char *timeline_from;  /* --timeline-from: the event that starts the timeline (app/dot.h) */
+    const trace_sink_t *extra_sinks;  /* more sinks on the run (scenarios: their text view, dot) */
+    int nextra_sinks;
 } session_opts_t;
 
 void session_defaults(session_opts_t *o);

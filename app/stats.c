@@ -36,12 +36,6 @@ static uint64_t sum(const uint64_t *v, int n)
     return t;
 }
 
-/* "  label                 N  (detail)" */
-static void row(FILE *out, const char *label, uint64_t n, const char *detail)
-{
-    fprintf(out, "  %-26s %12llu%s%s%s\n", label, (unsigned long long)n,
-            detail[0] ? "  (" : "", detail, detail[0] ? ")" : "");
-}
 
 void stats_print(const stats_t *s, const machine_t *m, const vmm_t *vmm, FILE *out)
 {
@@ -51,27 +45,27 @@ void stats_print(const stats_t *s, const machine_t *m, const vmm_t *vmm, FILE *o
     k = snprintf(d, sizeof d, "ring 0: %llu, ring 1: %llu, ring 2: %llu, ring 3: %llu",
                  (unsigned long long)m->insns_by_ring[0], (unsigned long long)m->insns_by_ring[1],
                  (unsigned long long)m->insns_by_ring[2], (unsigned long long)m->insns_by_ring[3]);
-    row(out, "instructions retired", m->cpu.icount, d);
+    summary_row(out, "instructions retired", m->cpu.icount, d);
     if (s) {
         d[0] = 0; k = 0;
         for (int v = 0; v < 32; v++)
             if (s->exc[v] && k < (int)sizeof d - 40)
                 k += snprintf(d + k, sizeof d - (size_t)k, "%s%s %llu", k ? ", " : "",
                               exc_names[v] ? exc_names[v] : "vector", (unsigned long long)s->exc[v]);
-        row(out, "exceptions delivered", sum(s->exc, 32), d);
+        summary_row(out, "exceptions delivered", sum(s->exc, 32), d);
         d[0] = 0; k = 0;
         for (int v = 0; v < 16; v++)
             if (s->irq[v] && k < (int)sizeof d - 40)
                 k += snprintf(d + k, sizeof d - (size_t)k, "%sIRQ%d %llu", k ? ", " : "", v,
                               (unsigned long long)s->irq[v]);
-        row(out, "interrupts delivered", sum(s->irq, 16), d);
+        summary_row(out, "interrupts delivered", sum(s->irq, 16), d);
         d[0] = 0; k = 0;
         for (int v = 0; v < 256; v++)
             if (s->softint[v] && k < (int)sizeof d - 40)
                 k += snprintf(d + k, sizeof d - (size_t)k, "%sint 0x%02x %llu", k ? ", " : "", v,
                               (unsigned long long)s->softint[v]);
-        row(out, "software interrupts", sum(s->softint, 256), d);
-        row(out, "returns to an outer ring", s->returns, "");
+        summary_row(out, "software interrupts", sum(s->softint, 256), d);
+        summary_row(out, "returns to an outer ring", s->returns, "");
     }
     if (vmm)
         vmm_print_summary(vmm, out);

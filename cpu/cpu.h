@@ -77,6 +77,19 @@ struct machine {
     /* The VMM, when one is in charge of ring 0. */
     ring0_entry_fn ring0_entry;
     void *ring0_ctx;
+    int in_vmm;               /* the VMM is emulating: deliveries neither re-enter it nor emit */
+    seg_cache_t pre_cs, pre_ss;/* CS and SS caches just before the last delivery (the IRET-like exit restores them) */
+    /* The VMM's virtual devices answer port accesses while it emulates. */
+    uint32_t (*port_in_override)(void *ctx, uint16_t port, int size);
+    void (*port_out_override)(void *ctx, uint16_t port, int size, uint32_t v);
+    void *port_ctx;
+    /* Called around every sensitive instruction executed outside ring 0
+     * (phase 0 before, 1 after it retired): the Popek-Goldberg audit. */
+    void (*sensitive_hook)(void *ctx, machine_t *m, const isa_insn_t *insn, uint32_t eip, int phase);
+    void *sensitive_ctx;
+    /* Called once after the next instruction (the VMM's STI shadow). */
+    void (*after_step)(void *ctx, machine_t *m);
+    void *after_step_ctx;
 
     int raw;                  /* raw mode: the first event for the IDT stops the run */
     stop_kind_t stop;
@@ -105,6 +118,12 @@ void machine_boot_state(machine_t *m, uint32_t entry, uint32_t mbi);
 stop_kind_t machine_run(machine_t *m);
 /* One step: a pending interrupt or one instruction (or one HLT wait). */
 void machine_step(machine_t *m);
+
+/* Fetches and decodes the instruction at CS:EIP (0, or a fault raised in
+ * the CPU's exc_* fields). */
+int machine_fetch_decode(machine_t *m, isa_insn_t *insn);
+/* Prints a byte on the console (COM1 and port 0xE9 end here). */
+void machine_console_put(machine_t *m, uint8_t ch);
 
 /* Delivers an event through the IDT (double and triple fault included);
  * the one place where the VMM is entered. `fault_eip` is the address of the

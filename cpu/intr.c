@@ -154,8 +154,12 @@ void deliver_event(machine_t *m, int vector, deliver_kind_t kind, int has_error,
     uint32_t ext = kind == DK_HARDWARE ? 1 : 0;
     for (;;) {
         int from = c->cpl;
+        m->pre_cs = c->seg[SEG_CS];
+        m->pre_ss = c->seg[SEG_SS];
         int r = deliver_once(m, vector, kind, has_error, error, ext);
         if (r == 0) {
+            if (m->in_vmm)
+                return;   /* the VMM delivers into its guest and reports it itself */
             emit_delivery(m, vector, kind, has_error, error, fault_eip, from,
                           kind == DK_HARDWARE ? irq_of_vector(m, vector) : -1);
             if (c->cpl == 0 && m->ring0_entry)

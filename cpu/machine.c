@@ -113,7 +113,7 @@ int machine_exit_status(const machine_t *m)
 }
 
 /* ---- the port bus ---- */
-static void console_put(machine_t *m, uint8_t ch)
+void machine_console_put(machine_t *m, uint8_t ch)
 {
     fputc(ch, m->console);
     event_t ev = { .kind = EV_CONSOLE, .ring = m->cpu.cpl, .value = ch };
@@ -150,13 +150,13 @@ static void port_out8(machine_t *m, uint16_t port, uint8_t v)
         machine_schedule(m);
         return;
     case 0xe9:
-        console_put(m, v);
+        machine_console_put(m, v);
         return;
     default:
         if (port >= 0x3f8 && port <= 0x3ff) {
             int ch = uart_write(&m->uart, (uint16_t)(port - 0x3f8), v);
             if (ch >= 0)
-                console_put(m, (uint8_t)ch);
+                machine_console_put(m, (uint8_t)ch);
         }
         return;
     }
@@ -201,12 +201,19 @@ void machine_port_out(machine_t *m, uint16_t port, int size, uint32_t v)
  * or 3 without a trap: the VMM calls machine_port_* for its own devices. */
 uint32_t mach_port_in(struct cpu *c, uint16_t port, int size)
 {
-    return machine_port_in(c->mach, port, size);
+    machine_t *m = c->mach;
+    if (m->port_in_override)
+        return m->port_in_override(m->port_ctx, port, size);
+    return machine_port_in(m, port, size);
 }
 
 void mach_port_out(struct cpu *c, uint16_t port, int size, uint32_t val)
 {
-    machine_port_out(c->mach, port, size, val);
+    machine_t *m = c->mach;
+    if (m->port_out_override)
+        m->port_out_override(m->port_ctx, port, size, val);
+    else
+        machine_port_out(m, port, size, val);
 }
 
 uint64_t mach_tsc(struct cpu *c)

@@ -79,7 +79,7 @@ static void emit_return(machine_t *m, const isa_insn_t *insn, uint32_t eip, int 
 }
 
 /* Fetches and decodes the instruction at CS:EIP; 0 or a raised fault. */
-static int fetch_decode(machine_t *m, isa_insn_t *insn)
+int machine_fetch_decode(machine_t *m, isa_insn_t *insn)
 {
     struct cpu *c = &m->cpu;
     const seg_cache_t *cs = &c->seg[SEG_CS];
@@ -108,7 +108,20 @@ static int fetch_decode(machine_t *m, isa_insn_t *insn)
     return 0;
 }
 
+static void step_body(machine_t *m);
+
+/* One step; a hook the VMM set for "after the next instruction" (its STI
+ * shadow) runs once this step is complete, traps included. */
 void machine_step(machine_t *m)
+{
+    void (*after)(void *, machine_t *) = m->after_step;
+    m->after_step = NULL;
+    step_body(m);
+    if (after)
+        after(m->after_step_ctx, m);
+}
+
+static void step_body(machine_t *m)
 {
     struct cpu *c = &m->cpu;
     if (m->now >= m->next_event)
@@ -127,7 +140,7 @@ void machine_step(machine_t *m)
     isa_insn_t insn;
     uint32_t eip = c->eip;
     int ring = c->cpl;
-    if (fetch_decode(m, &insn)) {
+    if (machine_fetch_decode(m, &insn)) {
         if (m->raw) {
             raw_stop(m, ISA_FAULT);
             return;
@@ -139,6 +152,9 @@ void machine_step(machine_t *m)
         event_t ev = { .kind = EV_INSN, .ring = (uint8_t)ring, .eip = eip, .insn = &insn };
         machine_emit(m, &ev);
     }
+    int audited = m->sensitive_hook && ring > 0 && isa_rows[insn.row].cls != INNOC;
+    if (audited)
+        m->sensitive_hook(m->sensitive_ctx, m, &insn, eip, 0);
     isa_result_t r = isa_execute(c, &insn);
     if (r == ISA_FAULT) {
         if (m->raw)
@@ -153,6 +169,8 @@ void machine_step(machine_t *m)
         return;
     }
     /* retired */
+    if (audited)
+        m->sensitive_hook(m->sensitive_ctx, m, &insn, eip, 1);
     c->icount++;
     m->now++;
     m->insns_by_ring[ring]++;

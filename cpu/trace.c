@@ -153,3 +153,9 @@ void text_sink_emit(void *ctx, const event_t *ev)
     else
         fprintf(s->out, "%s\n", line);
 }
+
+void summary_row(FILE *out, const char *label, uint64_t n, const char *detail)
+{
+    fprintf(out, "  %-30s %12llu%s%s%s\n", label, (unsigned long long)n,
+            detail[0] ? "  (" : "", detail, detail[0] ? ")" : "");
+}

@@ -83,6 +83,9 @@ static inline void trace_emit(trace_t *t, const event_t *ev)
 /* Parses "insn,trap,io,vmm,pg,all" into TL_* bits; -1 on an unknown name. */
 int trace_parse_levels(const char *list, uint32_t *out);
 
+/* One aligned row of an end-of-run summary: "  label   N  (detail)". */
+void summary_row(FILE *out, const char *label, uint64_t n, const char *detail);
+
 /* The text sink: one event per line, "%010llu rN kind  details" (README,
  * "Reading a trace"). `color` adds ANSI ring colours. */
 typedef struct text_sink {

@@ -221,8 +221,16 @@ int isa_decode(const uint8_t *bytes, size_t avail, int code32, isa_insn_t *in)
     in->row = e;
     const isa_row_info_t *ri = &isa_rows[e];
     int f = ri->form;
-    if (!in->has_modrm && form_has_modrm(f))
+    if (!in->has_modrm && (f == F_RdCd || f == F_CdRd || f == F_RdDd || f == F_DdRd)) {
+        /* MOV to/from CRn/DRn: mod is ignored, always a register: no SIB, no displacement */
+        uint8_t mb = (uint8_t)take(&r, 1);
+        in->has_modrm = 1;
+        in->mod = 3;
+        in->reg = (mb >> 3) & 7;
+        in->rm = mb & 7;
+    } else if (!in->has_modrm && form_has_modrm(f)) {
         decode_modrm(&r, in);
+    }
     if (in->has_modrm && in->mod == 3 && form_memory_only(f))
         goto undefined;
 

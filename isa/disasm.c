@@ -13,8 +13,8 @@
  *  - a size suffix (b, w, l) only where no register operand gives the size,
  *    and always on movs/cmps/ins/outs, movzx/movsx, sgdt..lidt, pushw etc.;
  *  - prefixes that change nothing are printed by name before the mnemonic
- *    ("data16", "addr16", "cs", "repz", "bnd", "lock", "notrack"), Jcc
- *    branch hints as ",pt"/",pn";
+ *    ("data16", "addr16", "cs", "repz", "bnd", "lock", "notrack",
+ *    "xacquire"/"xrelease"), Jcc branch hints as ",pt"/",pn";
  *  - the mnemonic and its prefixes padded to 6 columns, then one space and
  *    the operands separated by ',' with no spaces.
  *
@@ -233,7 +233,7 @@ int isa_disasm(const isa_insn_t *in, uint32_t eip, char *buf, size_t bufsize)
     int v = in->opsize;
     const char *m = isa_mnemonic(in);
     const char *pre = "";    /* a prefix word objdump puts first (notrack) */
-    const char *hint = "";   /* branch hint after a Jcc mnemonic */
+    int hinted = 0;          /* Jcc/loop/jecxz: 2E/3E are branch hints */
     int rep_is_z = 0;        /* cmps/scas print repz rather than rep */
     int bnd_ok = 0;          /* F2 on a near branch prints as bnd */
 
@@ -357,8 +357,13 @@ int isa_disasm(const isa_insn_t *in, uint32_t eip, char *buf, size_t bufsize)
     case F_GvM:
         mnem(d, m);
         d->used_66 = 1;
-        o_e(d, in->op[1].size);
-        o_reg(d, in->op[0].size, in->reg);
+        if (in->row == ROW_BOUND) {   /* objdump prints BOUND's operands Intel-wise */
+            o_reg(d, in->op[0].size, in->reg);
+            o_e(d, in->op[1].size);
+        } else {
+            o_e(d, in->op[1].size);
+            o_reg(d, in->op[0].size, in->reg);
+        }
         break;
     case F_GvEb: case F_GvEw:
         d->used_66 = 1;
@@ -463,9 +468,8 @@ int isa_disasm(const isa_insn_t *in, uint32_t eip, char *buf, size_t bufsize)
             if (cx)
                 d->used_67 = 1;
         }
-        if (in->row != ROW_JMP_Jb)
-            hint = "hint";
-        bnd_ok = 1;
+        hinted = in->row != ROW_JMP_Jb;
+        bnd_ok = !cx;
         sb_printf(next_op(d), "0x%x", branch_target(in, eip, 0));
         break;
     }
@@ -473,7 +477,7 @@ int isa_disasm(const isa_insn_t *in, uint32_t eip, char *buf, size_t bufsize)
         mnem(d, m);
         d->used_66 = 1;
         if (in->row == ROW_JCC_Jz)
-            hint = "hint";
+            hinted = 1;
         else if (v == 2)
             mnem(d, "w");
         bnd_ok = 1;
@@ -535,37 +539,27 @@ int isa_disasm(const isa_insn_t *in, uint32_t eip, char *buf, size_t bufsize)
         break;
     case F_Ev:
         switch (in->row) {
-        case ROW_GFF_CALL: case ROW_GFF_JMP:
+        case ROW_GFF_CALL: case ROW_GFF_JMP: {
+            isa_insn_t plain;
             mnem(d, m);
             d->used_66 = 1;
             if (in->mod != 3 && v == 2)
                 mnem(d, "w");
-            if (in->seg_override == SEG_DS) {
-                pre = "notrack ";
-                d->used_seg = 1;
-                /* the 3E prefix is a NOTRACK hint, not a segment */
-                if (in->mod == 3) {
-                    o_reg(d, in->op[0].size, in->rm);
-                } else {
-                    isa_insn_t copy = *in;
-                    copy.seg_override = SEG_NONE;
-                    d->in = &copy;
-                    o_mem(d, "*");
-                    d->in = in;
-                    break;
-                }
-            } else if (in->mod == 3) {
-                o_reg(d, in->op[0].size, in->rm);
-            } else {
-                o_mem(d, "*");
-                break;
-            }
-            /* a register operand: add the star */
-            memmove(d->op[0].s + 1, d->op[0].s, d->op[0].n + 1);
-            d->op[0].s[0] = '*';
-            d->op[0].n++;
             bnd_ok = 1;
+            if (in->seg_override == SEG_DS) {
+                /* 3E on an indirect branch is the NOTRACK hint, not DS */
+                pre = "notrack ";
+                plain = *in;
+                plain.seg_override = SEG_NONE;
+                d->in = &plain;
+            }
+            if (in->mod == 3)
+                sb_printf(next_op(d), "*%%%s", regname(in->op[0].size, in->rm));
+            else
+                o_mem(d, "*");
+            d->in = in;
             break;
+        }
         case ROW_GFF_PUSH: case ROW_POP_Ev:
             mnem(d, m);
             d->used_66 = 1;
@@ -579,8 +573,6 @@ int isa_disasm(const isa_insn_t *in, uint32_t eip, char *buf, size_t bufsize)
             o_e(d, in->op[0].size);
             break;
         }
-        if (in->row == ROW_GFF_CALL || in->row == ROW_GFF_JMP)
-            bnd_ok = 1;
         break;
     case F_Ew:
         mnem(d, m);
@@ -671,14 +663,10 @@ int isa_disasm(const isa_insn_t *in, uint32_t eip, char *buf, size_t bufsize)
     }
 
     /* Jcc/loop/jecxz branch hints: 2E not taken, 3E taken */
-    if (hint[0]) {
-        hint = "";
-        if (in->seg_override == SEG_CS)
-            hint = ",pn";
-        else if (in->seg_override == SEG_DS)
-            hint = ",pt";
-        if (hint[0])
-            d->used_seg = 1;
+    const char *hint = "";
+    if (hinted && (in->seg_override == SEG_CS || in->seg_override == SEG_DS)) {
+        hint = in->seg_override == SEG_CS ? ",pn" : ",pt";
+        d->used_seg = 1;
     }
 
     /* the prefixes objdump could not fold, in GNU as order */
@@ -692,8 +680,18 @@ int isa_disasm(const isa_insn_t *in, uint32_t eip, char *buf, size_t bufsize)
         sb_printf(&P, "addr16 ");
     if (in->opsize_prefix && !d->used_66)
         sb_printf(&P, "data16 ");
+    /* HLE hints: F2/F3 on a locked read-modify-write of memory, on XCHG
+     * with memory, and F3 on a MOV to memory */
+    int xchg_mem = (in->row == ROW_XCHG_EbGb || in->row == ROW_XCHG_EvGv) && in->has_mem;
+    int mov_mem = (in->row == ROW_MOV_EbGb || in->row == ROW_MOV_EvGv ||
+                   in->row == ROW_MOV_EbIb || in->row == ROW_MOV_EvIz) && in->has_mem;
     if (in->rep && !d->used_rep) {
-        if (in->rep == 0xf2 && bnd_ok)
+        if ((in->lock && in->has_mem && in->row != ROW_CMP_EbGb &&
+             in->row != ROW_CMP_EvGv) || xchg_mem)
+            sb_printf(&P, in->rep == 0xf2 ? "xacquire " : "xrelease ");
+        else if (mov_mem && in->rep == 0xf3)
+            sb_printf(&P, "xrelease ");
+        else if (in->rep == 0xf2 && bnd_ok)
             sb_printf(&P, "bnd ");
         else if (in->rep == 0xf2)
             sb_printf(&P, "repnz ");

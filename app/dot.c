@@ -1,0 +1,755 @@
+/* Pictures of a run (app/dot.h): the trap-flow graph and the timeline of one
+ * round trip, both built by one sink from the event stream.
+ *
+ * Where the CPU is: the ring of each event says it, except for the VMM,
+ * which is host code and retires no instructions. Under --vmm a visit to the
+ * VMM begins with an event delivered to ring 0 (or an EV_VMM event) and ends
+ * at the first sign of the guest running again: an instruction retired
+ * outside ring 0, an event delivered from the VMM into the guest, a return,
+ * or an event delivered from a guest ring. */
+#include <errno.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "app/args.h"
+#include "app/dot.h"
+
+extern char **environ;
+
+/* ---- parties ---- */
+enum node { N_PROC, N_RING2, N_RING1, N_KERNEL, N_VMM, N_TIMER, N_CONSOLE, N_EXIT, N_PORTS, N_COUNT };
+static const char *const node_id[N_COUNT] = {
+    "proc", "ring2", "ring1", "kernel", "vmm", "timer", "console", "exit", "ports",
+};
+#define IS_DEVICE(n) ((n) >= N_TIMER)
+
+enum lane { L_PROC, L_KERNEL, L_VMM, L_DEV, L_COUNT };
+
+/* Fill colours follow the ring colours of the text trace (red 0, yellow 1,
+ * magenta 2, green 3), lighter. */
+static const char *const ring_fill[4] = { "#f4cccc", "#fff2cc", "#ead1dc", "#d9ead3" };
+#define DEVICE_FILL "#e8e8e8"
+
+/* ---- the graph ---- */
+enum estyle { E_TRAP, E_RETURN, E_IO, E_PG };
+
+typedef struct edge {
+    uint8_t from, to, style;
+    char label[48];
+    uint64_t count;
+} edge_t;
+
+/* ---- the timeline ---- */
+enum skind { S_TRAP, S_RETURN, S_IO, S_NOTE, S_PG, S_STOP };
+
+typedef struct step {
+    uint8_t from, to, kind;   /* lanes; from == to: a note on that lane */
+    char label[96];           /* what is drawn */
+    char key[48];             /* what counts when finding repeats (no values) */
+} step_t;
+
+#define TL_MAX_RAW 4000       /* steps kept for one round trip */
+#define TL_MAX_PERIOD 12      /* longest repeating block that is folded */
+#define MAX_ACTORS 12
+
+struct dot {
+    int vmm;
+    char anchor[48];
+
+    edge_t *edges;
+    size_t nedges, cap;
+    int used[N_COUNT];
+
+    int in_vmm;               /* the VMM is running (a visit is open) */
+    char vmm_actor[32];       /* actor of the VMM's last event in this visit */
+    struct { char name[24]; uint64_t count; } actors[MAX_ACTORS];
+    int nactors;
+
+    int have_last;            /* the last instruction seen, for "#GP lidt" */
+    uint64_t last_icount;
+    uint32_t last_eip;
+    const char *last_mnem;
+    char stop[256];
+
+    int tl_state;             /* 0: waiting for the anchor, 1: recording, 2: done */
+    int tl_ring;              /* the ring the round trip started from */
+    int tl_truncated;         /* more than TL_MAX_RAW steps */
+    step_t *steps;
+    size_t nsteps;
+    step_t pre[DOT_TIMELINE_STEPS];   /* the run's first steps (no anchor found) */
+    size_t npre;
+};
+
+static const char *const exc_names[32] = {
+    "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "#CSO", "#TS", "#NP",
+    "#SS", "#GP", "#PF", "#15", "#MF", "#AC", "#MC", "#XM",
+};
+
+dot_t *dot_new(int vmm, const char *anchor)
+{
+    dot_t *d = calloc(1, sizeof *d);
+    if (!d)
+        return NULL;
+    d->vmm = vmm;
+    snprintf(d->anchor, sizeof d->anchor, "%s", anchor && *anchor ? anchor : DOT_DEFAULT_ANCHOR);
+    return d;
+}
+
+void dot_free(dot_t *d)
+{
+    if (!d)
+        return;
+    free(d->edges);
+    free(d->steps);
+    free(d);
+}
+
+static int node_of_ring(const dot_t *d, int ring)
+{
+    switch (ring & 3) {
+    case 3: return N_PROC;
+    case 2: return N_RING2;
+    case 1: return d->vmm ? N_KERNEL : N_RING1;
+    default: return d->vmm ? N_VMM : N_KERNEL;
+    }
+}
+
+static int lane_of_node(int n)
+{
+    switch (n) {
+    case N_PROC: return L_PROC;
+    case N_VMM: return L_VMM;
+    case N_RING2: case N_RING1: case N_KERNEL: return L_KERNEL;
+    default: return L_DEV;
+    }
+}
+
+static int device_of_port(uint16_t port)
+{
+    if (port == 0x20 || port == 0x21 || port == 0xa0 || port == 0xa1 || (port >= 0x40 && port <= 0x43))
+        return N_TIMER;
+    if ((port >= 0x3f8 && port <= 0x3ff) || port == 0xe9)
+        return N_CONSOLE;
+    if (port >= 0xf4 && port <= 0xf7)
+        return N_EXIT;
+    return N_PORTS;
+}
+
+static void edge_add(dot_t *d, int from, int to, int style, const char *label)
+{
+    d->used[from] = d->used[to] = 1;
+    for (size_t k = 0; k < d->nedges; k++) {
+        edge_t *e = &d->edges[k];
+        if (e->from == from && e->to == to && e->style == style && strcmp(e->label, label) == 0) {
+            e->count++;
+            return;
+        }
+    }
+    if (d->nedges == d->cap) {
+        size_t cap = d->cap ? 2 * d->cap : 32;
+        edge_t *e = realloc(d->edges, cap * sizeof *e);
+        if (!e)
+            return;
+        d->edges = e;
+        d->cap = cap;
+    }
+    edge_t *e = &d->edges[d->nedges++];
+    e->from = (uint8_t)from;
+    e->to = (uint8_t)to;
+    e->style = (uint8_t)style;
+    snprintf(e->label, sizeof e->label, "%s", label);
+    e->count = 1;
+}
+
+/* One step of the timeline: into the round trip while recording, into the
+ * run's first steps while no anchor has been seen. */
+static void step_add(dot_t *d, int from, int to, int kind, const char *label, const char *key)
+{
+    step_t *s;
+    if (d->tl_state == 1) {
+        if (d->nsteps >= TL_MAX_RAW) {
+            d->tl_truncated = 1;
+            d->tl_state = 2;
+            return;
+        }
+        if (!d->steps && !(d->steps = malloc(TL_MAX_RAW * sizeof *d->steps))) {
+            d->tl_state = 2;
+            return;
+        }
+        s = &d->steps[d->nsteps++];
+    } else if (d->tl_state == 0 && d->npre < DOT_TIMELINE_STEPS) {
+        s = &d->pre[d->npre++];
+    } else {
+        return;
+    }
+    s->from = (uint8_t)from;
+    s->to = (uint8_t)to;
+    s->kind = (uint8_t)kind;
+    snprintf(s->label, sizeof s->label, "%s", label);
+    snprintf(s->key, sizeof s->key, "%s", key ? key : label);
+}
+
+/* The VMM resumes the guest in `ring`; label: what it did last. */
+static void vmm_leave(dot_t *d, int ring, const char *label)
+{
+    if (!label || !*label)
+        label = d->vmm_actor[0] ? d->vmm_actor : "return";
+    int to = node_of_ring(d, ring);
+    edge_add(d, N_VMM, to, E_RETURN, label);
+    step_add(d, L_VMM, lane_of_node(to), S_RETURN, label, NULL);
+    d->in_vmm = 0;
+}
+
+/* "int 0x80", "IRQ0", "#GP lidt" (the instruction that raised it, when it
+ * is the one just seen). */
+static void delivery_label(const dot_t *d, const event_t *ev, char *buf, size_t n)
+{
+    if (ev->kind == EV_SOFTINT) {
+        snprintf(buf, n, "int 0x%02x", ev->vector);
+    } else if (ev->kind == EV_IRQ) {
+        snprintf(buf, n, "IRQ%d", ev->irq);
+    } else {
+        const char *name = ev->vector < 32 && exc_names[ev->vector] ? exc_names[ev->vector] : "exception";
+        if (d->have_last && d->last_eip == ev->eip && d->last_icount == ev->icount)
+            snprintf(buf, n, "%s %s", name, d->last_mnem);
+        else
+            snprintf(buf, n, "%s", name);
+    }
+}
+
+static void on_delivery(dot_t *d, const event_t *ev)
+{
+    char label[48];
+    delivery_label(d, ev, label, sizeof label);
+    if (d->in_vmm) {
+        if ((ev->ring & 3) == 0 && ev->kind != EV_IRQ) {
+            /* the VMM delivers into the guest through the CPU */
+            if ((ev->to_ring & 3) != 0)
+                vmm_leave(d, ev->to_ring, label);
+            return;
+        }
+        vmm_leave(d, ev->ring, NULL);   /* resumed, and at once interrupted */
+    }
+    int from = ev->kind == EV_IRQ ? (ev->irq == 4 ? N_CONSOLE : N_TIMER) : node_of_ring(d, ev->ring);
+    int to = node_of_ring(d, ev->to_ring);
+    edge_add(d, from, to, E_TRAP, label);
+    if (d->tl_state == 0 && strncmp(label, d->anchor, strlen(d->anchor)) == 0) {
+        d->tl_state = 1;
+        d->tl_ring = ev->ring & 3;
+    }
+    char tl[96];
+    if (ev->kind == EV_IRQ)
+        snprintf(tl, sizeof tl, "%s (%s)", label, from == N_TIMER ? "timer" : "UART");
+    else
+        snprintf(tl, sizeof tl, "%s", label);
+    int lf = lane_of_node(from), lt = lane_of_node(to);
+    step_add(d, lf, lt, lf == lt ? S_NOTE : S_TRAP, tl, label);
+    if (d->vmm && (ev->to_ring & 3) == 0) {
+        d->in_vmm = 1;
+        d->vmm_actor[0] = 0;
+    }
+}
+
+static void on_return(dot_t *d, const event_t *ev)
+{
+    const char *what = ev->text ? ev->text : "return";
+    if (d->in_vmm) {
+        if ((ev->ring & 3) == 0) {      /* the VMM's own exit to the guest */
+            vmm_leave(d, ev->to_ring, NULL);
+            return;
+        }
+        vmm_leave(d, ev->ring, NULL);
+    }
+    int from = node_of_ring(d, ev->ring), to = node_of_ring(d, ev->to_ring);
+    edge_add(d, from, to, E_RETURN, what);
+    step_add(d, lane_of_node(from), lane_of_node(to), S_RETURN, what, NULL);
+}
+
+static void on_io(dot_t *d, const event_t *ev)
+{
+    int from = d->in_vmm ? N_VMM : node_of_ring(d, ev->ring);
+    int dev = device_of_port(ev->port);
+    edge_add(d, from, dev, E_IO, ev->is_write ? "out" : "in");
+    char tl[48];
+    snprintf(tl, sizeof tl, "%s 0x%x", ev->is_write ? "out" : "in", ev->port);
+    step_add(d, lane_of_node(from), L_DEV, S_IO, tl, NULL);
+}
+
+static void on_vmm(dot_t *d, const event_t *ev)
+{
+    const char *actor = ev->actor && *ev->actor ? ev->actor : "vmm";
+    d->in_vmm = 1;
+    snprintf(d->vmm_actor, sizeof d->vmm_actor, "%s", actor);
+    d->used[N_VMM] = 1;
+    int k;
+    for (k = 0; k < d->nactors; k++)
+        if (strcmp(d->actors[k].name, actor) == 0)
+            break;
+    if (k == d->nactors && d->nactors < MAX_ACTORS)
+        snprintf(d->actors[d->nactors++].name, sizeof d->actors[0].name, "%s", actor);
+    if (k < d->nactors)
+        d->actors[k].count++;
+    char tl[96];
+    snprintf(tl, sizeof tl, "%s: %s", actor, ev->text ? ev->text : "");
+    step_add(d, L_VMM, L_VMM, S_NOTE, tl, actor);
+}
+
+static void on_pg(dot_t *d, const event_t *ev)
+{
+    char mnem[24] = "";
+    if (d->have_last && d->last_eip == ev->eip)
+        snprintf(mnem, sizeof mnem, "%s", d->last_mnem);
+    else if (ev->text)
+        snprintf(mnem, sizeof mnem, "%.*s", (int)strcspn(ev->text, " :,"), ev->text);
+    char label[48];
+    snprintf(label, sizeof label, "%s (no trap)", mnem[0] ? mnem : "sensitive");
+    int from = node_of_ring(d, ev->ring);
+    if (from == N_VMM)
+        from = N_KERNEL;
+    if (d->vmm)
+        edge_add(d, from, N_VMM, E_PG, label);
+    char tl[96];
+    snprintf(tl, sizeof tl, "%s: %s", mnem[0] ? mnem : "pg", ev->text ? ev->text : "no trap");
+    step_add(d, lane_of_node(from), lane_of_node(from), S_PG, tl, label);
+}
+
+void dot_emit(void *ctx, const event_t *ev)
+{
+    dot_t *d = ctx;
+    switch (ev->kind) {
+    case EV_INSN:
+        if (d->in_vmm && (ev->ring & 3) != 0)
+            vmm_leave(d, ev->ring, NULL);
+        d->have_last = 1;
+        d->last_icount = ev->icount;
+        d->last_eip = ev->eip;
+        d->last_mnem = ev->insn ? isa_mnemonic(ev->insn) : "?";
+        if (d->tl_state == 1 && (ev->ring & 3) == d->tl_ring && !d->in_vmm)
+            d->tl_state = 2;    /* back where the round trip began */
+        break;
+    case EV_EXC: case EV_IRQ: case EV_SOFTINT:
+        on_delivery(d, ev);
+        break;
+    case EV_RETURN:
+        on_return(d, ev);
+        break;
+    case EV_IO:
+        on_io(d, ev);
+        break;
+    case EV_VMM:
+        on_vmm(d, ev);
+        break;
+    case EV_PG:
+        on_pg(d, ev);
+        break;
+    case EV_STOP: {
+        snprintf(d->stop, sizeof d->stop, "%s", ev->text ? ev->text : "");
+        int n = d->in_vmm ? N_VMM : node_of_ring(d, ev->ring);
+        char tl[96];
+        snprintf(tl, sizeof tl, "stop: %s", d->stop);
+        step_add(d, lane_of_node(n), lane_of_node(n), S_STOP, tl, NULL);
+        if (d->tl_state == 1)
+            d->tl_state = 2;
+        break;
+    }
+    case EV_CONSOLE:
+        break;
+    }
+}
+
+/* ---- writing dot ---- */
+
+/* A dot string body: quotes and backslashes escaped, newlines as \n, other
+ * control bytes dropped. */
+static void put_esc(FILE *out, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(out, "\\%c", c);
+        else if (c == '\n')
+            fputs("\\n", out);
+        else if (c >= 0x20 && c != 0x7f)
+            fputc(c, out);
+    }
+}
+
+/* Text wrapped at spaces to lines of at most `width` characters, as a dot
+ * string body. */
+static int put_wrapped(FILE *out, const char *s, int width)
+{
+    char line[128];
+    int lines = 0;
+    while (*s) {
+        int n = (int)strlen(s);
+        if (n > width) {
+            n = width;
+            while (n > width / 2 && s[n] != ' ')
+                n--;
+            if (s[n] != ' ')
+                n = width;
+        }
+        snprintf(line, sizeof line, "%.*s", n, s);
+        if (lines++)
+            fputs("\\n", out);
+        put_esc(out, line);
+        s += n;
+        while (*s == ' ')
+            s++;
+    }
+    return lines ? lines : 1;
+}
+
+static const char *node_label(const dot_t *d, int n)
+{
+    switch (n) {
+    case N_PROC:    return "processes\nring 3";
+    case N_RING2:   return "ring 2";
+    case N_RING1:   return "ring 1";
+    case N_KERNEL:  return d->vmm ? "guest OS kernel\nring 1 (deprivileged)" : "OS kernel\nring 0";
+    case N_VMM:     return "VMM\nring 0";
+    case N_TIMER:   return "timer\nPIT + PIC";
+    case N_CONSOLE: return "console\nCOM1, port 0xe9";
+    case N_EXIT:    return "debug exit\nport 0xf4";
+    default:        return "other ports";
+    }
+}
+
+static const char *node_fill(const dot_t *d, int n)
+{
+    switch (n) {
+    case N_PROC:   return ring_fill[3];
+    case N_RING2:  return ring_fill[2];
+    case N_RING1:  return ring_fill[1];
+    case N_KERNEL: return ring_fill[d->vmm ? 1 : 0];
+    case N_VMM:    return ring_fill[0];
+    default:       return DEVICE_FILL;
+    }
+}
+
+/* Thicker edges for more traffic, in four steps. */
+static const char *penwidth(uint64_t count)
+{
+    return count < 10 ? "1" : count < 100 ? "1.5" : count < 1000 ? "2" : "2.5";
+}
+
+static void graph_header(FILE *out, const char *name, const char *title, const char *sub, const char *extra)
+{
+    fprintf(out, "digraph %s {\n", name);
+    fputs("  graph [labelloc=t, fontname=\"Helvetica\", fontsize=12", out);
+    if (extra)
+        fprintf(out, ", %s", extra);
+    fputs(", label=\"", out);
+    put_esc(out, title ? title : "trapsim");
+    if (sub && *sub) {
+        fputs("\\n", out);
+        put_esc(out, sub);
+    }
+    fputs("\"];\n", out);
+}
+
+void dot_write_graph(const dot_t *d, FILE *out, const char *title)
+{
+    int used[N_COUNT];
+    memcpy(used, d->used, sizeof used);
+    used[N_KERNEL] = 1;
+    if (d->vmm)
+        used[N_VMM] = 1;
+    else
+        used[N_VMM] = 0;
+    graph_header(out, "trapflow", title, d->stop, "rankdir=TB, nodesep=0.7, ranksep=0.8");
+    fputs("  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\", fontsize=11];\n", out);
+    fputs("  edge [fontname=\"Helvetica\", fontsize=9];\n", out);
+    for (int n = 0; n < N_COUNT; n++) {
+        if (!used[n])
+            continue;
+        fprintf(out, "  %s [label=\"", node_id[n]);
+        put_esc(out, node_label(d, n));
+        if (n == N_VMM)
+            for (int k = 0; k < d->nactors; k++) {
+                fputs("\\n", out);
+                put_esc(out, d->actors[k].name);
+                fprintf(out, " x%llu", (unsigned long long)d->actors[k].count);
+            }
+        fprintf(out, "\", fillcolor=\"%s\"%s];\n", node_fill(d, n),
+                IS_DEVICE(n) ? ", shape=component, style=filled" : "");
+    }
+    /* the rings from top to bottom, the devices underneath */
+    int prev = -1, ndev = 0;
+    for (int n = 0; n < N_COUNT; n++) {
+        if (!used[n])
+            continue;
+        if (IS_DEVICE(n)) {
+            if (ndev++ == 0 && prev >= 0)
+                fprintf(out, "  %s -> %s [style=invis];\n", node_id[prev], node_id[n]);
+            continue;
+        }
+        if (prev >= 0)
+            fprintf(out, "  %s -> %s [style=invis];\n", node_id[prev], node_id[n]);
+        prev = n;
+    }
+    if (ndev > 1) {
+        fputs("  { rank=same;", out);
+        for (int n = N_TIMER; n < N_COUNT; n++)
+            if (used[n])
+                fprintf(out, " %s;", node_id[n]);
+        fputs(" }\n", out);
+    }
+    for (size_t k = 0; k < d->nedges; k++) {
+        const edge_t *e = &d->edges[k];
+        static const char *const style[] = {
+            [E_TRAP] = "",
+            [E_RETURN] = ", style=dashed, color=\"gray35\"",
+            [E_IO] = ", style=dotted, color=\"gray45\"",
+            [E_PG] = ", style=dashed, color=\"red\", fontcolor=\"red\"",
+        };
+        fprintf(out, "  %s -> %s [label=\"", node_id[e->from], node_id[e->to]);
+        put_esc(out, e->label);
+        fprintf(out, " x%llu\", penwidth=%s%s%s];\n", (unsigned long long)e->count, penwidth(e->count),
+                style[e->style], e->from >= e->to ? ", constraint=false" : "");
+    }
+    fputs("}\n", out);
+}
+
+/* Folds repeats: block[i] = how many times the block of period[i] steps
+ * starting at i repeats (1: no repeat). Returns the number of blocks. */
+static int same_step(const step_t *a, const step_t *b)
+{
+    return a->from == b->from && a->to == b->to && a->kind == b->kind && strcmp(a->key, b->key) == 0;
+}
+
+static int same_block(const step_t *s, size_t i, size_t j, size_t p)
+{
+    for (size_t k = 0; k < p; k++)
+        if (!same_step(&s[i + k], &s[j + k]))
+            return 0;
+    return 1;
+}
+
+/* Centimeter-free geometry: positions in hundredths of an inch, printed
+ * without floating point so the text is the same everywhere. */
+#define LANE_DX 260
+#define ROW_DY 42
+#define LINE_DY 15
+static void put_pos(FILE *out, int x, int y)
+{
+    fprintf(out, "pos=\"%s%d.%02d,%s%d.%02d!\"", x < 0 ? "-" : "", abs(x) / 100, abs(x) % 100,
+            y < 0 ? "-" : "", abs(y) / 100, abs(y) % 100);
+}
+
+void dot_write_timeline(const dot_t *d, FILE *out, const char *title)
+{
+    const step_t *s;
+    size_t n;
+    char sub[160];
+    if (d->tl_state != 0) {
+        s = d->steps;
+        n = d->nsteps;
+        snprintf(sub, sizeof sub, "the round trip of the first %s%s", d->anchor,
+                 d->tl_truncated ? " (cut short)" : "");
+    } else {
+        s = d->pre;
+        n = d->npre;
+        snprintf(sub, sizeof sub, "the first %zu steps of the run (no %s in it)", n, d->anchor);
+    }
+    /* lanes present: process and kernel always, the VMM under --vmm */
+    int x[L_COUNT], col = 0;
+    const char *head[L_COUNT] = {
+        "process\nring 3", d->vmm ? "guest OS kernel\nring 1" : "OS kernel\nring 0", "VMM\nring 0",
+        "devices\ntimer, PIC, console",
+    };
+    const char *fill[L_COUNT] = { ring_fill[3], ring_fill[d->vmm ? 1 : 0], ring_fill[0], DEVICE_FILL };
+    for (int l = 0; l < L_COUNT; l++)
+        x[l] = (l == L_VMM && !d->vmm) ? -1 : LANE_DX * col++;
+
+    graph_header(out, "timeline", title, sub, "layout=neato, splines=line, outputorder=edgesfirst");
+    fputs("  node [fontname=\"Helvetica\", fontsize=10];\n", out);
+    fputs("  edge [fontname=\"Helvetica\", fontsize=9, arrowsize=0.7];\n", out);
+    for (int l = 0; l < L_COUNT; l++) {
+        if (x[l] < 0)
+            continue;
+        fprintf(out, "  h%d [label=\"", l);
+        put_esc(out, head[l]);
+        fprintf(out, "\", shape=box, style=\"rounded,filled\", fillcolor=\"%s\", ", fill[l]);
+        put_pos(out, x[l], 0);
+        fputs("];\n", out);
+    }
+    int y = -60, drawn = 0, id = 0;
+    size_t more = 0;
+    for (size_t i = 0; i < n;) {
+        /* the longest-covering repeating block starting at i */
+        size_t best_p = 1, best_r = 1;
+        for (size_t p = 1; p <= TL_MAX_PERIOD && i + 2 * p <= n; p++) {
+            size_t r = 1;
+            while (i + (r + 1) * p <= n && same_block(s, i, i + r * p, p))
+                r++;
+            if (r >= 2 && r * p > best_r * best_p) {
+                best_p = p;
+                best_r = r;
+            }
+        }
+        for (size_t k = 0; k < best_p; k++) {
+            const step_t *t = &s[i + k];
+            if (drawn >= DOT_TIMELINE_STEPS) {
+                more += best_r;
+                continue;
+            }
+            drawn++;
+            char label[128];
+            if (best_r > 1)
+                snprintf(label, sizeof label, "%s (x%zu)", t->label, best_r);
+            else
+                snprintf(label, sizeof label, "%s", t->label);
+            int lines = 1;
+            if (t->from == t->to || x[t->from] < 0 || x[t->to] < 0) {
+                int l = x[t->from] >= 0 ? t->from : L_KERNEL;
+                const char *color = t->kind == S_PG ? "#ffd0d0" : t->kind == S_STOP ? "#dddddd" : "#fffbe6";
+                fprintf(out, "  n%d [shape=note, fontsize=9, style=filled, fillcolor=\"%s\"%s, label=\"", id,
+                        color, t->kind == S_PG ? ", color=red, fontcolor=red" : "");
+                lines = put_wrapped(out, label, 44);
+                fputs("\", ", out);
+                put_pos(out, x[l], y - (lines - 1) * LINE_DY / 2);
+                fputs("];\n", out);
+            } else {
+                static const char *const style[] = {
+                    [S_TRAP] = "penwidth=1.3", [S_RETURN] = "style=dashed, color=\"gray35\"",
+                    [S_IO] = "style=dotted, color=\"gray35\"", [S_NOTE] = "", [S_PG] = "color=red",
+                    [S_STOP] = "",
+                };
+                fprintf(out, "  a%d [shape=point, width=0.02, style=invis, ", id);
+                put_pos(out, x[t->from], y);
+                fprintf(out, "];\n  b%d [shape=point, width=0.02, style=invis, ", id);
+                put_pos(out, x[t->to], y);
+                fprintf(out, "];\n  a%d -> b%d [%s];\n", id, id, style[t->kind]);
+                fprintf(out, "  t%d [shape=plaintext, fontsize=9, label=\"", id);
+                put_esc(out, label);
+                fputs("\", ", out);
+                put_pos(out, (x[t->from] + x[t->to]) / 2, y + 12);
+                fputs("];\n", out);
+            }
+            y -= ROW_DY + (lines - 1) * LINE_DY;
+            id++;
+        }
+        i += best_p * best_r;
+    }
+    if (more) {
+        fprintf(out, "  n%d [shape=plaintext, fontsize=9, label=\"... %zu more steps not drawn\", ", id, more);
+        put_pos(out, x[L_KERNEL], y);
+        fputs("];\n", out);
+        y -= ROW_DY;
+    }
+    /* lifelines */
+    for (int l = 0; l < L_COUNT; l++) {
+        if (x[l] < 0)
+            continue;
+        fprintf(out, "  f%d [shape=point, width=0.02, style=invis, ", l);
+        put_pos(out, x[l], y);
+        fprintf(out, "];\n  h%d -> f%d [arrowhead=none, style=dashed, color=\"gray70\"];\n", l, l);
+    }
+    fputs("}\n", out);
+}
+
+/* ---- files ---- */
+
+int dot_render_svg(const char *text, size_t len, const char *svg_file, char *err, size_t errlen)
+{
+    int fds[2];
+    if (pipe(fds)) {
+        snprintf(err, errlen, "%s: cannot run Graphviz's dot: %s", svg_file, strerror(errno));
+        return -1;
+    }
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, fds[0], 0);
+    posix_spawn_file_actions_addclose(&fa, fds[0]);
+    posix_spawn_file_actions_addclose(&fa, fds[1]);
+    char *argv[] = { "dot", "-Tsvg", "-o", (char *)svg_file, NULL };
+    pid_t pid;
+    int rc = posix_spawnp(&pid, "dot", &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(fds[0]);
+    if (rc) {
+        close(fds[1]);
+        snprintf(err, errlen, "%s: cannot run Graphviz's dot (%s): install Graphviz "
+                 "(apt-get install graphviz)", svg_file, strerror(rc));
+        return -1;
+    }
+    void (*old)(int) = signal(SIGPIPE, SIG_IGN);
+    size_t off = 0;
+    while (off < len) {
+        ssize_t w = write(fds[1], text + off, len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            break;
+        off += (size_t)w;
+    }
+    close(fds[1]);
+    signal(SIGPIPE, old);
+    int st = 0;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || off < len) {
+        snprintf(err, errlen, "%s: Graphviz's dot -Tsvg failed (%s %d)", svg_file,
+                 WIFEXITED(st) ? "exit status" : "signal", WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+        return -1;
+    }
+    return 0;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* Writes dot text to `file`, or renders it to SVG when `svg`. */
+static int write_one(const char *file, int svg, void (*gen)(const dot_t *, FILE *, const char *),
+                     const dot_t *d, const char *title)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&buf, &len);
+    if (!mem) {
+        errorf("%s: out of memory", file);
+        return -1;
+    }
+    gen(d, mem, title);
+    fclose(mem);
+    int rc = 0;
+    if (svg) {
+        char err[512];
+        if (dot_render_svg(buf, len, file, err, sizeof err)) {
+            errorf("%s", err);
+            rc = -1;
+        }
+    } else {
+        FILE *f = fopen(file, "w");
+        if (!f || fwrite(buf, 1, len, f) != len) {
+            errorf("%s: cannot write: %s", file, strerror(errno));
+            rc = -1;
+        }
+        if (f && fclose(f) && rc == 0) {
+            errorf("%s: cannot write: %s", file, strerror(errno));
+            rc = -1;
+        }
+    }
+    free(buf);
+    return rc;
+}
+
+int dot_write_files(const dot_t *d, const char *title, const char *dot_file,
+                    const char *svg_file, const char *timeline_file)
+{
+    int rc = 0;
+    if (dot_file && write_one(dot_file, 0, dot_write_graph, d, title))
+        rc = -1;
+    if (svg_file && write_one(svg_file, 1, dot_write_graph, d, title))
+        rc = -1;
+    if (timeline_file && write_one(timeline_file, ends_with(timeline_file, ".svg"), dot_write_timeline, d, title))
+        rc = -1;
+    return rc;
+}

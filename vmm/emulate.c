@@ -1,0 +1,118 @@
+/* Emulating a trapped instruction: the guest ran a sensitive instruction in
+ * ring 1 or 3, the CPU raised #GP, and the VMM now runs the same
+ * instruction, with the ordinary IA-32 semantics, on the guest's virtual CPU
+ * (its virtual CPL, IF, IOPL, descriptor tables, control registers and
+ * devices). If it would fault there too, the guest gets that fault;
+ * otherwise the guest resumes after it, none the wiser. */
+#include <string.h>
+#include "vmm/vmm_int.h"
+
+/* The STI shadow: an interrupt the emulated STI enabled comes after the next
+ * instruction (so "sti; hlt" waits as on hardware). */
+static void sti_shadow_end(void *ctx, machine_t *m)
+{
+    vmm_t *v = ctx;
+    (void)m;
+    v->sti_shadow = 0;
+    vmm_try_inject(v);
+}
+
+/* What an emulation changed in the virtual CPU, for the trace. */
+static void describe(const vmm_t *v, const isa_insn_t *insn, int old_vif, int old_viopl, int old_vcpl,
+                     char *buf, size_t n)
+{
+    size_t k = 0;
+    buf[0] = 0;
+#define ADD(...) do { if (k < n) k += (size_t)snprintf(buf + k, n - k, __VA_ARGS__); } while (0)
+    switch (insn->row) {
+    case ROW_LIDT: ADD("guest IDTR := %08x/%04x (virtual: the real IDTR stays the VMM's)",
+                       v->vidtr.base, v->vidtr.limit); break;
+    case ROW_LGDT: ADD("guest GDTR := %08x/%04x (virtual: the shadow GDT follows it)",
+                       v->vgdtr.base, v->vgdtr.limit); break;
+    case ROW_LTR:  ADD("guest TR := %04x (virtual)", v->vtr.sel); break;
+    case ROW_LLDT: ADD("guest LDTR := %04x (virtual)", v->vldtr.sel); break;
+    case ROW_MOV_CdRd: case ROW_LMSW: case ROW_CLTS:
+        ADD("guest CR0 %08x CR3 %08x CR4 %08x (virtual)", v->vcr0, v->vcr3, v->vcr4); break;
+    default: break;
+    }
+    if (old_vif != v->vif)
+        ADD("%svirtual IF := %d", k ? ", " : "", v->vif);
+    if (old_viopl != v->viopl)
+        ADD("%svirtual IOPL := %d", k ? ", " : "", v->viopl);
+    if (old_vcpl != v->vcpl)
+        ADD("%sguest ring %d -> %d (real ring %d)", k ? ", " : "", old_vcpl, v->vcpl, v->vcpl ? v->vcpl : 1);
+    if (!k)
+        ADD("done on the virtual CPU (guest ring %d)", v->vcpl);
+#undef ADD
+}
+
+static void reflect(vmm_t *v, int vector, int has_error, uint32_t error, uint32_t at)
+{
+    v->reflected[vector & 31]++;
+    vmm_forward(v, vector, DK_EXCEPTION, has_error, error, at);
+}
+
+void vmm_emulate(vmm_t *v, uint32_t eip, int vector, uint32_t error)
+{
+    machine_t *m = v->m;
+    struct cpu *c = &m->cpu;
+    isa_insn_t insn;
+    if (machine_fetch_decode(m, &insn) || insn.row == ROW_INVALID ||
+        !isa_row_is_sensitive(&isa_rows[insn.row])) {
+        /* not a sensitive instruction: the guest's own fault */
+        vmm_trace(v, "reflect", vector, "%s(0x%04x) is the guest's own fault: to its handler",
+                  vmm_exc_name(vector), error);
+        reflect(v, vector, 1, error, eip);
+        return;
+    }
+    char text[96];
+    isa_disasm(&insn, eip, text, sizeof text);
+    int ring = c->cpl, old_vif = v->vif, old_viopl = v->viopl, old_vcpl = v->vcpl;
+    dtr_t old_gdtr = v->vgdtr;
+
+    vmm_view_enter(v);
+    isa_result_t r = isa_execute(c, &insn);
+    vmm_view_leave(v);
+
+    if (r == ISA_FAULT) {
+        vmm_trace(v, "emulate", c->exc_vector, "%s faults at guest ring %d too: %s to the guest", text,
+                  v->vcpl, vmm_exc_name(c->exc_vector));
+        reflect(v, c->exc_vector, c->exc_has_error, c->exc_error, eip);
+        return;
+    }
+    if (r == ISA_STOP) {
+        machine_stop(m, STOP_UNMODELLED, "%s, at %04x:%08x (guest under the VMM)", c->stop_reason,
+                     c->seg[SEG_CS].sel, eip);
+        return;
+    }
+    /* the guest's instruction retired */
+    v->emulated[insn.row]++;
+    c->icount++;
+    m->now++;
+    m->insns_by_ring[ring]++;
+    if (trace_on(&m->trace, TL_VMM)) {
+        char what[200];
+        describe(v, &insn, old_vif, old_viopl, old_vcpl, what, sizeof what);
+        vmm_trace(v, "emulate", -1, "%s: %s", text, what);
+    }
+    if (memcmp(&old_gdtr, &v->vgdtr, sizeof old_gdtr) != 0)
+        vmm_shadow_gdt_sync(v, 1);
+    if (insn.row == ROW_LIDT)
+        shadow_idt_rebuild(v);
+    if (r == ISA_SOFTINT) {
+        vmm_forward(v, c->exc_vector, DK_SOFTWARE, 0, 0, eip);
+    } else if (r == ISA_HALT) {
+        if (!v->vif) {
+            machine_stop(m, STOP_HALTED, "halted for ever: the guest executed HLT at %04x:%08x with its "
+                         "virtual IF = 0, so no interrupt will wake it%s", c->seg[SEG_CS].sel, eip,
+                         v->expose_pg ? " (see the pg lines: a POPF that could not set IF?)" : "");
+            return;
+        }
+        v->guest_halted = 1;
+        vmm_trace(v, "emulate", -1, "the guest waits for an interrupt (virtual IF = 1)");
+    } else if (insn.row == ROW_STI && !old_vif && v->vif) {
+        v->sti_shadow = 1;
+        m->after_step = sti_shadow_end;
+        m->after_step_ctx = v;
+    }
+}

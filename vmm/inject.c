@@ -1,0 +1,59 @@
+/* Forwarding events into the guest and injecting its interrupts.
+ * Delivery into the guest runs the ordinary IDT delivery on the virtual
+ * view: the guest's IDT and TSS, its virtual CPL, IF and IOPL. So a system
+ * call from ring 3 switches to the kernel stack the guest's TSS names and
+ * pushes the frame the guest expects, and a gate the guest wrote after LIDT
+ * is the gate that is used. */
+#include "vmm/vmm_int.h"
+
+static const char *kind_name(deliver_kind_t kind, int vector, char *buf, size_t n)
+{
+    if (kind == DK_SOFTWARE)
+        snprintf(buf, n, "int 0x%02x", vector);
+    else if (kind == DK_HARDWARE)
+        snprintf(buf, n, "interrupt 0x%02x", vector);
+    else
+        snprintf(buf, n, "%s", vmm_exc_name(vector));
+    return buf;
+}
+
+void vmm_forward(vmm_t *v, int vector, deliver_kind_t kind, int has_error, uint32_t error, uint32_t at)
+{
+    machine_t *m = v->m;
+    struct cpu *c = &m->cpu;
+    int from_v = v->vcpl;
+    vmm_view_enter(v);
+    deliver_event(m, vector, kind, has_error, error, at);
+    vmm_view_leave(v);
+    if (m->stop != STOP_NONE || !trace_on(&m->trace, TL_VMM))
+        return;
+    char what[32];
+    kind_name(kind, vector, what, sizeof what);
+    vmm_trace(v, "forward", vector, "%s -> guest's idt[0x%02x]: %04x:%08x, guest ring %d->%d (real ring %d), "
+              "stack %04x:%08x, virtual IF %d", what, vector, c->seg[SEG_CS].sel, c->eip, from_v, v->vcpl,
+              c->cpl, c->seg[SEG_SS].sel, c->reg[ESP], v->vif);
+}
+
+void vmm_physical_irq(vmm_t *v, int irq)
+{
+    if (irq == 0)
+        pic_pulse_irq(&v->vpic, 0);   /* the physical PIT mirrors the guest's virtual PIT */
+    if (!v->vif && pic_intr_pending(&v->vpic)) {
+        v->deferred[irq & 15]++;
+        vmm_trace(v, "defer", irq, "IRQ%d waits in the guest's virtual PIC: virtual IF = 0", irq);
+    }
+}
+
+void vmm_try_inject(vmm_t *v)
+{
+    machine_t *m = v->m;
+    if (v->sti_shadow || !v->vif || m->stop != STOP_NONE || !pic_intr_pending(&v->vpic))
+        return;
+    int irq = pic_pending_irq(&v->vpic);
+    int vector = pic_acknowledge(&v->vpic);
+    v->injected[irq & 15]++;
+    v->guest_halted = 0;
+    m->halted = 0;
+    vmm_trace(v, "inject", irq, "IRQ%d -> guest vector 0x%02x (virtual IF = 1)", irq, vector);
+    vmm_forward(v, vector, DK_HARDWARE, 0, 0, m->cpu.eip);
+}

@@ -1,0 +1,112 @@
+/* --expose-pg: the simulator watches what the VMM cannot. Every sensitive
+ * instruction the guest executes in ring 1 or 3 without a trap gets one
+ * trace line: the instruction, its address and ring, what the guest meant,
+ * what it got, and why the VMM could not see it; and a count for the
+ * summary. (The VMM itself learns nothing from this: that is the point.) */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "vmm/vmm_int.h"
+
+static void report(vmm_t *v, const isa_insn_t *insn, uint32_t eip, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void report(vmm_t *v, const isa_insn_t *insn, uint32_t eip, const char *fmt, ...)
+{
+    machine_t *m = v->m;
+    v->pg[insn->row]++;
+    if (!trace_on(&m->trace, TL_PG))
+        return;
+    char what[200], text[320], dis[80];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    isa_disasm(insn, eip, dis, sizeof dis);
+    snprintf(text, sizeof text, "%s at %04x:%08x ring %d: %s", dis, m->cpu.seg[SEG_CS].sel, eip,
+             m->cpu.cpl, what);
+    event_t ev = { .kind = EV_PG, .ring = m->cpu.cpl, .eip = eip, .insn = insn, .text = text };
+    machine_emit(m, &ev);
+}
+
+/* The value the instruction wrote to r/m or a register (SGDT/SIDT write memory). */
+static uint32_t stored_word(struct cpu *c, const isa_insn_t *insn, uint32_t ea)
+{
+    if (insn->op[0].kind == OPK_REG)
+        return c->reg[insn->op[0].reg] & (insn->opsize == 4 ? 0xffffffffu : 0xffff);
+    return phys_read(c, c->seg[insn->seg].base + ea, 2);
+}
+
+void pg_audit_hook(void *ctx, machine_t *m, const isa_insn_t *insn, uint32_t eip, int phase)
+{
+    vmm_t *v = ctx;
+    struct cpu *c = &m->cpu;
+    const isa_row_info_t *ri = &isa_rows[insn->row];
+    if (ri->cls == SINT || ri->cls == INNOC || m->in_vmm)
+        return;
+    if (phase == 0) {
+        v->pre.eflags = c->eflags;
+        v->pre.esp = c->reg[ESP];
+        v->pre.top = phys_read(c, c->seg[SEG_SS].base + c->reg[ESP], 4);
+        return;
+    }
+    uint32_t ea = 0;
+    if (insn->has_mem) {
+        ea = insn->disp;
+        if (insn->base != ISA_NOREG) ea += c->reg[insn->base];
+        if (insn->index != ISA_NOREG) ea += c->reg[insn->index] << insn->scale;
+    }
+    const char *why = "it does not trap outside ring 0 on x86, so the VMM never sees it";
+    switch (insn->row) {
+    case ROW_POPF: {
+        uint32_t meant = v->pre.top;
+        report(v, insn, eip, "the guest meant IF=%d IOPL=%d (popped %08x), got IF unchanged: the VMM's "
+               "virtual IF stays %d; %s", !!(meant & FL_IF), IOPL_OF(meant), meant, v->vif, why);
+        break;
+    }
+    case ROW_PUSHF:
+        report(v, insn, eip, "the guest meant to read its own IF=%d IOPL=%d, got the real IF=%d IOPL=%d "
+               "(the VMM's); %s", v->vif, v->viopl, !!(c->eflags & FL_IF), IOPL_OF(c->eflags), why);
+        break;
+    case ROW_IRET:
+        report(v, insn, eip, "the guest returned to ring %d; IF and IOPL popped at CPL 1 were kept "
+               "silently and the VMM did not see the return; %s", c->cpl, why);
+        break;
+    case ROW_SGDT: case ROW_SIDT: {
+        int idt = insn->row == ROW_SIDT;
+        dtr_t want = idt ? v->vidtr : v->vgdtr, got = idt ? c->idtr : c->gdtr;
+        report(v, insn, eip, "the guest meant its own %s %08x/%04x, got the VMM's %08x/%04x; %s",
+               idt ? "IDTR" : "GDTR", want.base, want.limit, got.base, got.limit, why);
+        break;
+    }
+    case ROW_SLDT: case ROW_STR: {
+        int tr = insn->row == ROW_STR;
+        report(v, insn, eip, "the guest meant its own %s %04x, got %04x; %s", tr ? "TR" : "LDTR",
+               tr ? v->vtr.sel : v->vldtr.sel, stored_word(c, insn, ea) & 0xffff, why);
+        break;
+    }
+    case ROW_SMSW:
+        report(v, insn, eip, "the guest meant its own CR0 %04x, got the real %04x; %s", v->vcr0 & 0xffff,
+               c->cr0 & 0xffff, why);
+        break;
+    case ROW_MOV_EwSw: case ROW_PUSH_CS: case ROW_PUSH_SS: case ROW_PUSH_DS: case ROW_PUSH_ES:
+    case ROW_PUSH_FS: case ROW_PUSH_GS: {
+        int s = insn->row == ROW_MOV_EwSw ? insn->reg : insn->op[0].reg;
+        uint16_t sel = c->seg[s].sel;
+        if ((s == SEG_CS || s == SEG_SS) && v->vcpl == 0)
+            report(v, insn, eip, "the guest meant selector %04x (RPL 0), got %04x: RPL %d reveals that it "
+                   "does not run in ring 0; %s", sel & ~3u, sel, sel & 3, why);
+        else
+            report(v, insn, eip, "read selector %04x as the guest expects; %s", sel, why);
+        break;
+    }
+    case ROW_LAR: case ROW_LSL: case ROW_VERR: case ROW_VERW:
+        report(v, insn, eip, "answered from the VMM's shadow GDT (DPL 1 where the guest wrote 0, limits "
+               "truncated below %08x), not from the guest's; %s", v->base, why);
+        break;
+    default:
+        report(v, insn, eip, "checked against the shadow GDT at the real ring %d, not the guest's ring %d; %s",
+               c->cpl, v->vcpl, why);
+        break;
+    }
+}

@@ -1,0 +1,489 @@
+/* The VMM: set-up, the VM exit, and the virtual view.
+ *
+ * The guest kernel runs in ring 1 and its processes in ring 3; the VMM owns
+ * ring 0, the real GDTR (a shadow of the guest's GDT with DPL 0 made 1 and
+ * every segment truncated below the VMM's area), the real IDTR (a shadow IDT
+ * whose every gate enters the VMM), the real TR (the VMM's TSS, whose SS0:ESP0
+ * is the VMM's stack) and the physical PIC and PIT.
+ *
+ * Every event the CPU delivers to ring 0 is a VM exit: the CPU pushes the
+ * frame on the VMM's stack exactly as x86 does, then enters vmm_entry(),
+ * which takes the frame back off (an IRET-like exit to the guest context),
+ * decides, and leaves the CPU where the guest goes on.
+ *
+ * To emulate an instruction or deliver an event into the guest, the VMM
+ * runs the ordinary IA-32 semantics on a "virtual view" of the CPU: the
+ * guest's own GDTR, IDTR, TR, CR0, virtual CPL, IF and IOPL, its virtual
+ * devices on the port bus, and the faithful x86 profile. Leaving the view
+ * records what changed in the virtual CPU and compresses the rings again. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include "vmm/vmm_int.h"
+
+#define VMM_IRQ_BASE 0x20   /* where the VMM puts the physical PIC's vectors */
+
+uint32_t vmm_guest_ram_top(uint32_t ram_size)
+{
+    return ram_size > 2 * VMM_AREA_SIZE ? ram_size - VMM_AREA_SIZE : ram_size / 2;
+}
+
+void vmm_trace(vmm_t *v, const char *actor, int vector, const char *fmt, ...)
+{
+    machine_t *m = v->m;
+    if (!trace_on(&m->trace, TL_VMM))
+        return;
+    char text[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    event_t ev = { .kind = EV_VMM, .ring = m->cpu.cpl, .to_ring = m->cpu.cpl,
+                   .vector = (uint8_t)(vector < 0 ? 0 : vector), .irq = vector,
+                   .eip = m->cpu.eip, .actor = actor, .text = text };
+    machine_emit(m, &ev);
+}
+
+/* ---- descriptors ---- */
+static void gdt_write(vmm_t *v, uint32_t index, uint32_t lo, uint32_t hi)
+{
+    phys_write(&v->m->cpu, v->base + VMM_GDT_OFF + index * 8, 4, lo);
+    phys_write(&v->m->cpu, v->base + VMM_GDT_OFF + index * 8 + 4, 4, hi);
+}
+
+static void make_desc(uint32_t base, uint32_t limit, uint32_t access, uint32_t flags,
+                      uint32_t *lo, uint32_t *hi)
+{
+    *lo = (limit & 0xffff) | (base << 16);
+    *hi = ((base >> 16) & 0xff) | (access << 8) | (limit & 0xf0000) | (flags << 20) | (base & 0xff000000u);
+}
+
+/* Ring compression and segment truncation of one guest descriptor. */
+static void compress_desc(const vmm_t *v, uint32_t *lo, uint32_t *hi)
+{
+    uint32_t access = (*hi >> 8) & 0xff;
+    if ((access & 0x60) == 0)                     /* DPL 0 -> 1 */
+        *hi |= 1u << 13;
+    if (!(access & 0x10) || !(access & 0x80))     /* system or not present: DPL only */
+        return;
+    int expdown = !(access & 8) && (access & 4);
+    if (expdown)
+        return;
+    uint32_t base = (*lo >> 16) | ((*hi & 0xff) << 16) | (*hi & 0xff000000u);
+    uint32_t limit = (*lo & 0xffff) | (*hi & 0xf0000);
+    int gran = (*hi >> 23) & 1;
+    uint64_t bytes_limit = gran ? ((uint64_t)limit << 12) | 0xfff : limit;
+    if (base >= v->base) {
+        *hi &= ~(1u << 15);                       /* inside the VMM's area: not present */
+        return;
+    }
+    uint64_t max = (uint64_t)v->base - 1 - base;
+    if (bytes_limit <= max)
+        return;
+    uint32_t field;
+    if (max >= 0xfffff) {                         /* page granular, rounded down */
+        field = (uint32_t)((max + 1) >> 12) - 1;
+        *hi |= 1u << 23;
+    } else {
+        field = (uint32_t)max;
+        *hi &= ~(1u << 23);
+    }
+    *lo = (*lo & 0xffff0000u) | (field & 0xffff);
+    *hi = (*hi & ~0xf0000u) | (field & 0xf0000);
+}
+
+/* The same on a loaded segment cache, and RPL 1 for CS and SS. */
+static void compress_cache(const vmm_t *v, seg_cache_t *s, int rpl_to_cpl)
+{
+    if (rpl_to_cpl && (s->sel & 3) == 0)
+        s->sel |= 1;
+    if (!s->usable || !DESC_S(s->access))
+        return;
+    if (DESC_DPL(s->access) == 0)
+        s->access |= 1u << 5;
+    if (!DESC_EXPDOWN(s->access)) {
+        if (s->base >= v->base)
+            s->access &= (uint8_t)~0x80u;         /* inside the VMM's area: unusable */
+        else if (s->limit > v->base - 1 - s->base)
+            s->limit = v->base - 1 - s->base;
+    }
+    seg_cache_update(s);
+}
+
+void vmm_shadow_gdt_sync(vmm_t *v, int force)
+{
+    struct cpu *c = &v->m->cpu;
+    uint32_t len = (v->vgdtr.base || v->vgdtr.limit) ? (uint32_t)v->vgdtr.limit + 1 : 0;
+    uint32_t max = (VMM_GDT_ENTRIES - 8) * 8;   /* the top entries are the VMM's */
+    if (len > max)
+        len = max;
+    uint8_t now[sizeof v->gdt_copy];
+    for (uint32_t k = 0; k < len; k++)
+        now[k] = (uint8_t)phys_read(c, v->vgdtr.base + k, 1);
+    if (!force && len == v->gdt_copy_len && memcmp(now, v->gdt_copy, len) == 0)
+        return;
+    if (len == 0)
+        return;   /* no guest GDT yet: the boot descriptors stay */
+    uint32_t n = len / 8, old = v->gdt_copy_len / 8;
+    for (uint32_t i = 1; i < n; i++) {
+        uint32_t lo, hi;
+        memcpy(&lo, now + i * 8, 4);
+        memcpy(&hi, now + i * 8 + 4, 4);
+        compress_desc(v, &lo, &hi);
+        gdt_write(v, i, lo, hi);
+    }
+    for (uint32_t i = n; i < old || i < 3; i++)
+        gdt_write(v, i, 0, 0);
+    memcpy(v->gdt_copy, now, len);
+    v->gdt_copy_len = len;
+    v->gdt_syncs++;
+    vmm_trace(v, "shadow", -1, "shadow GDT synced with the guest's (%u descriptors at %08x): DPL 0 runs as 1, "
+              "segments end below %08x", n, v->vgdtr.base, v->base);
+}
+
+void shadow_idt_rebuild(vmm_t *v)
+{
+    struct cpu *c = &v->m->cpu;
+    uint32_t idt = v->base + VMM_IDT_OFF;
+    /* Every gate is a DPL 3 interrupt gate into the VMM: the VMM sees every
+     * vector and checks the guest's own gate (DPL, type, presence) when it
+     * forwards, reading the guest's IDT then, as hardware reads the IDT at
+     * delivery. So a write to the guest's IDT after LIDT takes effect at the
+     * next event that uses that entry, exactly as on hardware. */
+    for (uint32_t vec = 0; vec < 256; vec++) {
+        phys_write(c, idt + vec * 8, 4, ((uint32_t)VMM_CS << 16) | 0);
+        phys_write(c, idt + vec * 8 + 4, 4, 0x0000ee00u);
+    }
+    v->idt_rebuilds++;
+    int present = 0;
+    uint32_t n = ((uint32_t)v->vidtr.limit + 1) / 8;
+    for (uint32_t vec = 0; vec < n && vec < 256; vec++)
+        present += (phys_read(c, v->vidtr.base + vec * 8 + 4, 4) >> 15) & 1;
+    vmm_trace(v, "shadow", -1, "shadow IDT rebuilt: 256 gates route every vector to the VMM; "
+              "guest IDT at %08x limit %04x has %d present gates", v->vidtr.base, v->vidtr.limit, present);
+}
+
+/* ---- the virtual view ---- */
+void vmm_view_enter(vmm_t *v)
+{
+    machine_t *m = v->m;
+    struct cpu *c = &m->cpu;
+    v->real.gdtr = c->gdtr;
+    v->real.idtr = c->idtr;
+    v->real.tr = c->tr;
+    v->real.ldtr = c->ldtr;
+    v->real.profile = c->profile;
+    c->gdtr = v->vgdtr;
+    c->idtr = v->vidtr;
+    c->tr = v->vtr;
+    c->ldtr = v->vldtr;
+    c->cr0 = v->vcr0; c->cr2 = v->vcr2; c->cr3 = v->vcr3; c->cr4 = v->vcr4;
+    c->profile = isa_profile_find("x86");
+    c->cpl = v->vcpl;
+    if (v->vcpl == 0) {
+        c->seg[SEG_CS].sel &= (uint16_t)~3u;
+        c->seg[SEG_SS].sel &= (uint16_t)~3u;
+    }
+    c->eflags = (c->eflags & ~(FL_IF | FL_IOPL)) | (v->vif ? FL_IF : 0) | ((uint32_t)v->viopl << 12);
+    m->in_vmm = 1;
+    m->port_in_override = vdev_in;
+    m->port_out_override = vdev_out;
+    m->port_ctx = v;
+}
+
+void vmm_view_leave(vmm_t *v)
+{
+    machine_t *m = v->m;
+    struct cpu *c = &m->cpu;
+    v->vgdtr = c->gdtr;
+    v->vidtr = c->idtr;
+    v->vtr = c->tr;
+    v->vldtr = c->ldtr;
+    v->vcr0 = c->cr0; v->vcr2 = c->cr2; v->vcr3 = c->cr3; v->vcr4 = c->cr4;
+    v->vcpl = c->cpl;
+    v->vif = (c->eflags & FL_IF) != 0;
+    v->viopl = (uint8_t)IOPL_OF(c->eflags);
+    c->gdtr = v->real.gdtr;
+    c->idtr = v->real.idtr;
+    c->tr = v->real.tr;
+    c->ldtr = v->real.ldtr;
+    c->profile = v->real.profile;
+    c->cr0 = CR0_PE | CR0_ET;
+    c->cr2 = c->cr3 = c->cr4 = 0;
+    /* the real machine: interrupts on for the VMM, no I/O for the guest */
+    c->eflags = (c->eflags & ~FL_IOPL) | FL_IF;
+    c->cpl = v->vcpl == 0 ? 1 : v->vcpl;
+    compress_cache(v, &c->seg[SEG_CS], c->cpl == 1);
+    compress_cache(v, &c->seg[SEG_SS], c->cpl == 1);
+    for (int s = 0; s < 6; s++)
+        if (s != SEG_CS && s != SEG_SS)
+            compress_cache(v, &c->seg[s], 0);
+    m->in_vmm = 0;
+    m->port_in_override = NULL;
+    m->port_out_override = NULL;
+}
+
+/* ---- the VM exit ---- */
+static const char *const exc_names[32] = {
+    "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "#CSO", "#TS", "#NP",
+    "#SS", "#GP", "#PF", "#15", "#MF", "#AC", "#MC", "#XM",
+};
+
+const char *vmm_exc_name(int vector)
+{
+    return vector < 32 && exc_names[vector] ? exc_names[vector] : "exception";
+}
+
+static void vmm_entry(void *ctx, machine_t *m, int vector, deliver_kind_t kind, int has_error,
+                      uint32_t error, uint32_t fault_eip)
+{
+    vmm_t *v = ctx;
+    struct cpu *c = &m->cpu;
+    /* The frame x86 pushed on the VMM's stack (always an inner-ring entry). */
+    uint32_t sp = c->reg[ESP] + (has_error ? 4 : 0);
+    uint32_t g_eip = phys_read(c, sp, 4), g_cs = phys_read(c, sp + 4, 4) & 0xffff;
+    uint32_t g_eflags = phys_read(c, sp + 8, 4), g_esp = phys_read(c, sp + 12, 4);
+    /* The IRET-like exit: the guest context, exactly as it was. */
+    c->eip = g_eip;
+    c->eflags = g_eflags;
+    c->reg[ESP] = g_esp;
+    c->seg[SEG_CS] = m->pre_cs;
+    c->seg[SEG_SS] = m->pre_ss;
+    c->cpl = (uint8_t)(g_cs & 3);
+    v->exits++;
+
+    if (c->cpl == 3 && v->vcpl != 3) {
+        /* An IRET (or far RET) to ring 3 ran in ring 1 without a trap: the
+         * VMM learns only now that the guest is in user mode. A process
+         * cannot change IF at IOPL 0, so its IF is the real one. */
+        v->vcpl = 3;
+        v->vif = (g_eflags & FL_IF) != 0;
+        vmm_trace(v, "exit", -1, "the guest is in ring 3: it returned there without a trap (x86 IRET is not "
+                  "privileged); virtual IF taken as %d", v->vif);
+    } else if (c->cpl == 1 && v->vcpl == 3) {
+        v->vcpl = 0;
+    }
+    vmm_shadow_gdt_sync(v, 0);
+
+    switch (kind) {
+    case DK_HARDWARE: {
+        int irq = vector - VMM_IRQ_BASE;
+        pic_write(&m->pic, irq >= 8 ? 0xa0 : 0x20, 0x20);   /* EOI the physical PIC */
+        if (irq >= 8)
+            pic_write(&m->pic, 0x20, 0x20);
+        v->exit_irq[irq & 15]++;
+        vmm_trace(v, "exit", vector, "VM exit: physical IRQ%d from ring %d at %04x:%08x", irq, c->cpl,
+                  c->seg[SEG_CS].sel, c->eip);
+        vmm_physical_irq(v, irq);
+        break;
+    }
+    case DK_SOFTWARE:
+        v->exit_soft++;
+        vmm_trace(v, "exit", vector, "VM exit: int 0x%02x from ring %d at %08x", vector, c->cpl, fault_eip);
+        v->forwarded_soft++;
+        vmm_forward(v, vector, DK_SOFTWARE, 0, 0, fault_eip);
+        break;
+    default:
+        v->exit_exc[vector & 31]++;
+        if (has_error)
+            vmm_trace(v, "exit", vector, "VM exit: %s(0x%04x) from ring %d at %04x:%08x", vmm_exc_name(vector),
+                      error, c->cpl, c->seg[SEG_CS].sel, c->eip);
+        else
+            vmm_trace(v, "exit", vector, "VM exit: %s from ring %d at %04x:%08x", vmm_exc_name(vector), c->cpl,
+                      c->seg[SEG_CS].sel, c->eip);
+        if (vector == EXC_GP)
+            vmm_emulate(v, g_eip, vector, error);
+        else
+            vmm_forward(v, vector, DK_EXCEPTION, has_error, error, g_eip);
+        break;
+    }
+    vmm_try_inject(v);
+    if (v->guest_halted && m->stop == STOP_NONE) {
+        if (!pic_intr_pending(&v->vpic) && pic_irq_masked(&v->vpic, 0))
+            machine_stop(m, STOP_HALTED, "halted for ever: the guest executed HLT with its timer masked "
+                         "at its (virtual) PIC");
+        else
+            m->halted = 1;
+    }
+}
+
+/* ---- attaching ---- */
+vmm_t *vmm_attach(machine_t *m, int expose_pg)
+{
+    struct cpu *c = &m->cpu;
+    vmm_t *v = calloc(1, sizeof *v);
+    if (!v)
+        return NULL;
+    v->m = m;
+    v->base = vmm_guest_ram_top(c->ram_size);
+    v->expose_pg = expose_pg;
+
+    /* The virtual CPU starts in the Multiboot entry state the loader left. */
+    v->vcpl = 0;
+    v->vif = (c->eflags & FL_IF) != 0;
+    v->viopl = (uint8_t)IOPL_OF(c->eflags);
+    v->vgdtr = c->gdtr;
+    v->vidtr = c->idtr;
+    v->vtr = c->tr;
+    v->vldtr = c->ldtr;
+    v->vcr0 = c->cr0;
+    vdev_reset(v);
+
+    /* The shadow GDT: boot descriptors for the guest's entry CS and DS
+     * (ring 1), then the VMM's own at the top. */
+    for (uint32_t i = 0; i < VMM_GDT_ENTRIES; i++)
+        gdt_write(v, i, 0, 0);
+    uint32_t lo, hi;
+    make_desc(0, 0xfffff, 0xbb, 0xc, &lo, &hi);          /* flat code, DPL 1 */
+    compress_desc(v, &lo, &hi);
+    gdt_write(v, 1, lo, hi);
+    make_desc(0, 0xfffff, 0xb3, 0xc, &lo, &hi);          /* flat data, DPL 1 */
+    compress_desc(v, &lo, &hi);
+    gdt_write(v, 2, lo, hi);
+    make_desc(v->base, 0xffff, 0x9b, 0x4, &lo, &hi);     /* VMM code, DPL 0 */
+    gdt_write(v, VMM_CS >> 3, lo, hi);
+    make_desc(0, 0xfffff, 0x93, 0xc, &lo, &hi);          /* VMM data (its stack), DPL 0 */
+    gdt_write(v, VMM_DS >> 3, lo, hi);
+    uint32_t tss = v->base + VMM_TSS_OFF;
+    make_desc(tss, 103, 0x8b, 0x0, &lo, &hi);            /* the VMM's TSS, busy */
+    gdt_write(v, VMM_TSS >> 3, lo, hi);
+    for (uint32_t k = 0; k < 104; k += 4)
+        phys_write(c, tss + k, 4, 0);
+    phys_write(c, tss + 4, 4, v->base + VMM_STACK_TOP);   /* ESP0 */
+    phys_write(c, tss + 8, 4, VMM_DS);                    /* SS0 */
+    phys_write(c, tss + 102, 2, 104);                     /* no I/O bitmap */
+
+    c->gdtr.base = v->base + VMM_GDT_OFF;
+    c->gdtr.limit = VMM_GDT_ENTRIES * 8 - 1;
+    c->idtr.base = v->base + VMM_IDT_OFF;
+    c->idtr.limit = 256 * 8 - 1;
+    desc_to_cache(&c->tr, VMM_TSS, lo, hi);
+    shadow_idt_rebuild(v);
+
+    /* The physical PIC belongs to the VMM: vectors 0x20.., the timer only. */
+    pic_write(&m->pic, 0x20, 0x11); pic_write(&m->pic, 0x21, VMM_IRQ_BASE);
+    pic_write(&m->pic, 0x21, 0x04); pic_write(&m->pic, 0x21, 0x01);
+    pic_write(&m->pic, 0xa0, 0x11); pic_write(&m->pic, 0xa1, VMM_IRQ_BASE + 8);
+    pic_write(&m->pic, 0xa1, 0x02); pic_write(&m->pic, 0xa1, 0x01);
+    pic_write(&m->pic, 0x21, 0xfe); pic_write(&m->pic, 0xa1, 0xff);
+
+    /* Deprivilege the guest: its kernel runs in ring 1 from here on. */
+    c->cpl = 1;
+    compress_cache(v, &c->seg[SEG_CS], 1);
+    compress_cache(v, &c->seg[SEG_SS], 1);
+    for (int s = 0; s < 6; s++)
+        if (s != SEG_CS && s != SEG_SS)
+            compress_cache(v, &c->seg[s], 0);
+    c->eflags = (c->eflags & ~FL_IOPL) | FL_IF;
+
+    m->ring0_entry = vmm_entry;
+    m->ring0_ctx = v;
+    if (expose_pg) {
+        m->sensitive_hook = pg_audit_hook;
+        m->sensitive_ctx = v;
+    }
+    vmm_trace(v, "setup", -1, "VMM in ring 0: guest kernel deprivileged to ring 1; shadow GDT %08x, IDT %08x, "
+              "TSS %08x, VMM stack %08x; guest RAM ends at %08x", c->gdtr.base, c->idtr.base, tss,
+              v->base + VMM_STACK_TOP, v->base);
+    return v;
+}
+
+void vmm_free(vmm_t *v)
+{
+    free(v);
+}
+
+/* ---- the summary ---- */
+static void list_rows(char *d, size_t n, const uint64_t *counts)
+{
+    size_t k = 0;
+    d[0] = 0;
+    for (int row = 0; row < ROW_COUNT && k + 40 < n; row++) {
+        if (!counts[row])
+            continue;
+        k += (size_t)snprintf(d + k, n - k, "%s%s %llu", k ? ", " : "", isa_rows[row].mnem,
+                              (unsigned long long)counts[row]);
+    }
+}
+
+static uint64_t total(const uint64_t *v, int n)
+{
+    uint64_t t = 0;
+    for (int k = 0; k < n; k++)
+        t += v[k];
+    return t;
+}
+
+void vmm_print_summary(const vmm_t *v, FILE *out)
+{
+    char d[1024];
+    size_t k = 0;
+    d[0] = 0;
+    for (int e = 0; e < 32; e++)
+        if (v->exit_exc[e])
+            k += (size_t)snprintf(d + k, sizeof d - k, "%s%s %llu", k ? ", " : "", vmm_exc_name(e),
+                                  (unsigned long long)v->exit_exc[e]);
+    for (int q = 0; q < 16; q++)
+        if (v->exit_irq[q])
+            k += (size_t)snprintf(d + k, sizeof d - k, "%sIRQ%d %llu", k ? ", " : "", q,
+                                  (unsigned long long)v->exit_irq[q]);
+    if (v->exit_soft)
+        snprintf(d + k, sizeof d - k, "%sINT n %llu", k ? ", " : "", (unsigned long long)v->exit_soft);
+    summary_row(out, "vmm: VM exits", v->exits, d);
+    list_rows(d, sizeof d, v->emulated);
+    summary_row(out, "vmm: emulated instructions", total(v->emulated, ROW_COUNT), d);
+    d[0] = 0; k = 0;
+    for (int e = 0; e < 32; e++)
+        if (v->reflected[e])
+            k += (size_t)snprintf(d + k, sizeof d - k, "%s%s %llu", k ? ", " : "", vmm_exc_name(e),
+                                  (unsigned long long)v->reflected[e]);
+    summary_row(out, "vmm: faults reflected to guest", total(v->reflected, 32), d);
+    summary_row(out, "vmm: INT n forwarded to guest", v->forwarded_soft, "");
+    d[0] = 0; k = 0;
+    for (int q = 0; q < 16; q++)
+        if (v->injected[q])
+            k += (size_t)snprintf(d + k, sizeof d - k, "%sIRQ%d %llu", k ? ", " : "", q,
+                                  (unsigned long long)v->injected[q]);
+    summary_row(out, "vmm: interrupts injected", total(v->injected, 16), d);
+    d[0] = 0; k = 0;
+    for (int q = 0; q < 16; q++)
+        if (v->deferred[q])
+            k += (size_t)snprintf(d + k, sizeof d - k, "%sIRQ%d %llu", k ? ", " : "", q,
+                                  (unsigned long long)v->deferred[q]);
+    summary_row(out, "vmm: interrupts deferred (vIF=0)", total(v->deferred, 16), d);
+    summary_row(out, "vmm: shadow IDT rebuilds", v->idt_rebuilds, "");
+    summary_row(out, "vmm: shadow GDT syncs", v->gdt_syncs, "");
+    if (v->expose_pg) {
+        list_rows(d, sizeof d, v->pg);
+        summary_row(out, "vmm: sensitive, no trap (PG)", total(v->pg, ROW_COUNT), d);
+    }
+}
+
+void vmm_write_stats(const vmm_t *v, FILE *f)
+{
+    fprintf(f, "vmm.exits=%llu\n", (unsigned long long)v->exits);
+    for (int e = 0; e < 32; e++)
+        if (v->exit_exc[e])
+            fprintf(f, "vmm.exit.exception.%d=%llu\n", e, (unsigned long long)v->exit_exc[e]);
+    for (int q = 0; q < 16; q++)
+        if (v->exit_irq[q])
+            fprintf(f, "vmm.exit.irq.%d=%llu\n", q, (unsigned long long)v->exit_irq[q]);
+    fprintf(f, "vmm.exit.int=%llu\n", (unsigned long long)v->exit_soft);
+    for (int row = 0; row < ROW_COUNT; row++)
+        if (v->emulated[row])
+            fprintf(f, "vmm.emulated.%s=%llu\n", isa_rows[row].id, (unsigned long long)v->emulated[row]);
+    for (int e = 0; e < 32; e++)
+        if (v->reflected[e])
+            fprintf(f, "vmm.reflected.%d=%llu\n", e, (unsigned long long)v->reflected[e]);
+    for (int q = 0; q < 16; q++) {
+        if (v->injected[q])
+            fprintf(f, "vmm.injected.irq.%d=%llu\n", q, (unsigned long long)v->injected[q]);
+        if (v->deferred[q])
+            fprintf(f, "vmm.deferred.irq.%d=%llu\n", q, (unsigned long long)v->deferred[q]);
+    }
+    fprintf(f, "vmm.idt_rebuilds=%llu\nvmm.gdt_syncs=%llu\n", (unsigned long long)v->idt_rebuilds,
+            (unsigned long long)v->gdt_syncs);
+    for (int row = 0; row < ROW_COUNT; row++)
+        if (v->pg[row])
+            fprintf(f, "vmm.pg.%s=%llu\n", isa_rows[row].id, (unsigned long long)v->pg[row]);
+}

@@ -1,0 +1,97 @@
+/* Private to vmm/: the VMM's state and the functions its files share. */
+#ifndef TRAPSIM_VMM_INT_H
+#define TRAPSIM_VMM_INT_H
+#include "vmm/vmm.h"
+#include "isa/access.h"
+
+/* The VMM's area at the top of RAM (beyond every guest segment, which the
+ * shadow GDT truncates below it) and what lives there. */
+#define VMM_AREA_SIZE   (1u << 20)
+#define VMM_GDT_OFF     0x00000        /* shadow GDT: 8192 descriptors, 64 KiB */
+#define VMM_IDT_OFF     0x10000        /* the real IDT: 256 gates, all to the VMM */
+#define VMM_TSS_OFF     0x10800        /* the real TSS: SS0:ESP0 = the VMM's stack */
+#define VMM_STACK_TOP   0x20000        /* the VMM's ring-0 stack grows down from here */
+#define VMM_GDT_ENTRIES 8192
+
+/* The VMM's own selectors, at the top of the shadow GDT, out of a guest's way. */
+#define VMM_CS  0xfff8
+#define VMM_DS  0xfff0
+#define VMM_TSS 0xffe8
+
+struct vmm {
+    machine_t *m;
+    uint32_t base;              /* physical address of the VMM area = end of guest RAM */
+
+    /* The guest's virtual CPU: what the guest believes it runs on. */
+    uint8_t  vcpl;              /* 0 (guest kernel, really ring 1) or 3 (a process) */
+    uint8_t  vif;               /* virtual EFLAGS.IF */
+    uint8_t  viopl;             /* virtual EFLAGS.IOPL */
+    dtr_t    vgdtr, vidtr;      /* as the guest loaded them */
+    seg_cache_t vtr, vldtr;     /* the guest's TR and LDTR */
+    uint32_t vcr0, vcr2, vcr3, vcr4;
+    pic_t    vpic;              /* the guest's PIC, PIT and COM1 */
+    pit_t    vpit;
+    uart_t   vuart;
+    int      guest_halted;      /* the guest executed HLT with virtual IF = 1 */
+    int      expose_pg;
+    int      sti_shadow;        /* an emulated STI: inject only after the next instruction */
+
+    /* The shadow GDT follows the guest's: a copy of the guest GDT as last synced. */
+    uint8_t  gdt_copy[VMM_GDT_ENTRIES * 8];
+    uint32_t gdt_copy_len;
+
+    /* Saved across the virtual view (vmm_view_enter/leave). */
+    struct {
+        dtr_t gdtr, idtr;
+        seg_cache_t tr, ldtr;
+        uint32_t cr0, cr2, cr3, cr4;
+        const isa_profile_t *profile;
+    } real;
+
+    /* The PG audit: the state before a sensitive instruction ran. */
+    struct {
+        uint32_t eflags, esp, top;   /* EFLAGS, ESP and the value at the stack top */
+        uint16_t sel;                /* selector operand, where there is one */
+    } pre;
+
+    /* Counters for the summary. */
+    uint64_t exits;                  /* every entry into the VMM */
+    uint64_t exit_exc[32];           /* by exception vector */
+    uint64_t exit_irq[16];           /* physical interrupts */
+    uint64_t exit_soft;              /* INT n / INT3 / INTO from the guest */
+    uint64_t emulated[ROW_COUNT];    /* trapped instructions emulated, by row */
+    uint64_t reflected[32];          /* guest faults reflected to the guest, by vector */
+    uint64_t injected[16], deferred[16];
+    uint64_t forwarded_soft;
+    uint64_t pg[ROW_COUNT];          /* sensitive instructions that ran without a trap */
+    uint64_t idt_rebuilds, gdt_syncs;
+};
+
+/* vmm.c */
+const char *vmm_exc_name(int vector);
+void vmm_trace(vmm_t *v, const char *actor, int vector, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void vmm_view_enter(vmm_t *v);
+void vmm_view_leave(vmm_t *v);
+void vmm_shadow_gdt_sync(vmm_t *v, int force);
+void shadow_idt_rebuild(vmm_t *v);
+
+/* emulate.c: a trapped sensitive instruction, run on the virtual CPU. */
+void vmm_emulate(vmm_t *v, uint32_t eip, int vector, uint32_t error);
+
+/* inject.c */
+/* Delivers an event into the guest through the guest's own IDT, at its
+ * virtual CPL; `at` is the address of the instruction concerned. */
+void vmm_forward(vmm_t *v, int vector, deliver_kind_t kind, int has_error, uint32_t error, uint32_t at);
+void vmm_try_inject(vmm_t *v);
+void vmm_physical_irq(vmm_t *v, int irq);
+
+/* vdev.c: the guest's devices */
+void vdev_reset(vmm_t *v);
+uint32_t vdev_in(void *ctx, uint16_t port, int size);
+void vdev_out(void *ctx, uint16_t port, int size, uint32_t val);
+
+/* pg_audit.c */
+void pg_audit_hook(void *ctx, machine_t *m, const isa_insn_t *insn, uint32_t eip, int phase);
+
+#endif
