@@ -150,6 +150,10 @@ int isa_privilege_fault(const isa_profile_t *p, const isa_insn_t *i, int cpl, in
  * unprivileged): the instructions a VMM must see. */
 int isa_row_is_sensitive(const isa_row_info_t *row);
 
+/* A short name for a row: the mnemonic and, where it tells rows apart,
+ * the operands ("push %sreg", "mov r/m,%sreg", "in port"). */
+void isa_row_label(int row, char *buf, size_t n);
+
 /* The classroom table of sensitive instructions for `trapsim isa show`. */
 void isa_print_table(const isa_profile_t *p, void *file /* FILE* */);
 

@@ -54,8 +54,7 @@ static const char *class_name(int cls)
     }
 }
 
-/* A short name for a row: mnemonic and, where it matters, the operands. */
-static void row_label(int row, char *buf, size_t n)
+void isa_row_label(int row, char *buf, size_t n)
 {
     const isa_row_info_t *r = &isa_rows[row];
     const char *ops = "";
@@ -85,25 +84,22 @@ static const char *behaviour(const isa_profile_t *p, int row, int cpl)
     const isa_row_info_t *r = &isa_rows[row];
     if (r->cls == SINT)
         return "IDT gate";
-    if (isa_privilege_fault(p, &i, cpl, 0))
+    /* I/O at CPL > IOPL: the TSS I/O bitmap decides; a VMM gives none */
+    if (isa_privilege_fault(p, &i, cpl, 0) || (r->cls == IOPL && cpl > 0))
         return "#GP(0): traps";
     return "runs, no trap";
 }
 
-void isa_print_table(const isa_profile_t *p, void *file)
+static void print_section(const isa_profile_t *p, FILE *f, const char *title, int cls_a, int cls_b)
 {
-    FILE *f = file;
     char label[40], seen[ROW_COUNT][40];
     int nseen = 0;
-    fprintf(f, "profile %s: %s\n", p->name, p->summary);
-    fprintf(f, "(ring 1 and ring 3 with IOPL 0, as a VMM runs a guest)\n\n");
-    fprintf(f, "%-18s %-36s %-15s %-15s %s\n", "instruction", "class", "ring 1", "ring 3",
-            "what it does outside ring 0 when it runs");
+    fprintf(f, "\n%s\n", title);
     for (int row = 0; row < ROW_COUNT; row++) {
         const isa_row_info_t *r = &isa_rows[row];
-        if (!isa_row_is_sensitive(r) && r->cls != SINT)
+        if (r->cls != cls_a && r->cls != cls_b)
             continue;
-        row_label(row, label, sizeof label);
+        isa_row_label(row, label, sizeof label);
         int dup = 0;
         for (int k = 0; k < nseen; k++)
             dup |= strcmp(seen[k], label) == 0;
@@ -112,7 +108,20 @@ void isa_print_table(const isa_profile_t *p, void *file)
         strcpy(seen[nseen++], label);
         const char *b1 = behaviour(p, row, 1), *b3 = behaviour(p, row, 3);
         int runs = strncmp(b1, "runs", 4) == 0 || strncmp(b3, "runs", 4) == 0 || r->cls == SINT;
-        fprintf(f, "%-18s %-36s %-15s %-15s %s\n", label, class_name(r->cls), b1, b3,
+        fprintf(f, "  %-16s %-36s %-14s %-14s %s\n", label, class_name(r->cls), b1, b3,
                 runs ? row_note(row) : "");
     }
+}
+
+void isa_print_table(const isa_profile_t *p, void *file)
+{
+    FILE *f = file;
+    fprintf(f, "profile %s: %s\n", p->name, p->summary);
+    fprintf(f, "ring 1 and ring 3 with IOPL 0 and no I/O bitmap, as a VMM runs a guest\n\n");
+    fprintf(f, "  %-16s %-36s %-14s %-14s %s\n", "instruction", "class", "ring 1", "ring 3",
+            "what it does outside ring 0 when it runs");
+    print_section(p, f, "sensitive but unprivileged on IA-32 (Robin and Irvine, 2000):", SCTRL, SBEHV);
+    print_section(p, f, "privileged:", PRIV, PRIV);
+    print_section(p, f, "privileged relative to IOPL:", IOPL, IOPL);
+    print_section(p, f, "software interrupts (enter the supervisor through the IDT in every profile):", SINT, SINT);
 }

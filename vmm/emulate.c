@@ -33,6 +33,25 @@ static void describe(const vmm_t *v, const isa_insn_t *insn, int old_vif, int ol
     case ROW_LLDT: ADD("guest LDTR := %04x (virtual)", v->vldtr.sel); break;
     case ROW_MOV_CdRd: case ROW_LMSW: case ROW_CLTS:
         ADD("guest CR0 %08x CR3 %08x CR4 %08x (virtual)", v->vcr0, v->vcr3, v->vcr4); break;
+    case ROW_PUSH_CS: case ROW_PUSH_SS: case ROW_PUSH_DS: case ROW_PUSH_ES: case ROW_PUSH_FS:
+    case ROW_PUSH_GS: case ROW_PUSHF: {
+        const struct cpu *c = &v->m->cpu;
+        ADD("pushed %08x", phys_read((struct cpu *)c, c->seg[SEG_SS].base + c->reg[ESP], insn->opsize));
+        if (insn->row == ROW_PUSHF)
+            ADD(" (virtual IF %d, IOPL %d)", v->vif, v->viopl);
+        break;
+    }
+    case ROW_POP_DS: case ROW_POP_ES: case ROW_POP_FS: case ROW_POP_GS: case ROW_POP_SS:
+    case ROW_MOV_SwEw: case ROW_LSS: case ROW_LDS: case ROW_LES: case ROW_LFS: case ROW_LGS: {
+        static const char *const names[6] = { "es", "cs", "ss", "ds", "fs", "gs" };
+        int s = insn->row == ROW_MOV_SwEw ? insn->reg : insn->row == ROW_LSS ? SEG_SS
+              : insn->row == ROW_LDS ? SEG_DS : insn->row == ROW_LES ? SEG_ES
+              : insn->row == ROW_LFS ? SEG_FS : insn->row == ROW_LGS ? SEG_GS : insn->op[0].reg;
+        ADD("%%%s := %04x (from the guest's GDT; runs as %04x)", names[s],
+            v->m->cpu.seg[s].sel & (v->vcpl == 0 && (s == SEG_SS || s == SEG_CS) ? ~3u : ~0u),
+            v->m->cpu.seg[s].sel);
+        break;
+    }
     default: break;
     }
     if (old_vif != v->vif)

@@ -38,7 +38,7 @@ void vmm_trace(vmm_t *v, const char *actor, int vector, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
-    event_t ev = { .kind = EV_VMM, .ring = m->cpu.cpl, .to_ring = m->cpu.cpl,
+    event_t ev = { .kind = EV_VMM, .ring = v->exit_ring, .to_ring = m->cpu.cpl,
                    .vector = (uint8_t)(vector < 0 ? 0 : vector), .irq = vector,
                    .eip = m->cpu.eip, .actor = actor, .text = text };
     machine_emit(m, &ev);
@@ -250,6 +250,7 @@ static void vmm_entry(void *ctx, machine_t *m, int vector, deliver_kind_t kind, 
     c->seg[SEG_CS] = m->pre_cs;
     c->seg[SEG_SS] = m->pre_ss;
     c->cpl = (uint8_t)(g_cs & 3);
+    v->exit_ring = c->cpl;
     v->exits++;
 
     if (c->cpl == 3 && v->vcpl != 3) {
@@ -317,6 +318,7 @@ vmm_t *vmm_attach(machine_t *m, int expose_pg)
     v->m = m;
     v->base = vmm_guest_ram_top(c->ram_size);
     v->expose_pg = expose_pg;
+    v->exit_ring = 1;
 
     /* The virtual CPU starts in the Multiboot entry state the loader left. */
     v->vcpl = 0;
@@ -394,16 +396,31 @@ void vmm_free(vmm_t *v)
 }
 
 /* ---- the summary ---- */
+/* "cli 95, sti 1, push %sreg 188": counts by row label, rows that share a
+ * label summed. */
 static void list_rows(char *d, size_t n, const uint64_t *counts)
 {
-    size_t k = 0;
-    d[0] = 0;
-    for (int row = 0; row < ROW_COUNT && k + 40 < n; row++) {
+    char labels[ROW_COUNT][40];
+    uint64_t sums[ROW_COUNT];
+    int nl = 0;
+    for (int row = 0; row < ROW_COUNT; row++) {
         if (!counts[row])
             continue;
-        k += (size_t)snprintf(d + k, n - k, "%s%s %llu", k ? ", " : "", isa_rows[row].mnem,
-                              (unsigned long long)counts[row]);
+        char l[40];
+        isa_row_label(row, l, sizeof l);
+        int k = 0;
+        while (k < nl && strcmp(labels[k], l) != 0)
+            k++;
+        if (k == nl) {
+            strcpy(labels[nl], l);
+            sums[nl++] = 0;
+        }
+        sums[k] += counts[row];
     }
+    size_t k = 0;
+    d[0] = 0;
+    for (int j = 0; j < nl && k + 48 < n; j++)
+        k += (size_t)snprintf(d + k, n - k, "%s%s %llu", k ? ", " : "", labels[j], (unsigned long long)sums[j]);
 }
 
 static uint64_t total(const uint64_t *v, int n)

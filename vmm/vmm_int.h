@@ -35,6 +35,7 @@ struct vmm {
     int      guest_halted;      /* the guest executed HLT with virtual IF = 1 */
     int      expose_pg;
     int      sti_shadow;        /* an emulated STI: inject only after the next instruction */
+    uint8_t  exit_ring;         /* the real ring the current VM exit came from (for the trace) */
 
     /* The shadow GDT follows the guest's: a copy of the guest GDT as last synced. */
     uint8_t  gdt_copy[VMM_GDT_ENTRIES * 8];

@@ -13,9 +13,10 @@
 # zero bytes are disassembled rather than elided) is normalised to the same
 # shape: the address without leading spaces, the text after the bytes
 # column, trailing blanks removed, continuation lines of instructions longer
-# than 7 bytes dropped. An instruction passes when trapsim prints the same
-# text at the same address; a length that differs shows up as an address
-# one side has and the other lacks. Exit status 1 when anything differs.
+# than 7 bytes folded into their instruction. An instruction passes when
+# trapsim prints the same text at the same address and its next instruction
+# starts where objdump's does (same length). Exit status 1 when anything
+# differs.
 set -u
 verbose=0
 keep=
@@ -76,23 +77,35 @@ for f in "$@"; do
         cut -f1,3 "$tmp/objdump" | sed 's/\t/: /' >"$keep/$name.objdump"
         cp "$tmp/trapsim" "$keep/$name.trapsim"
     fi
+    # an instruction passes when trapsim has one at the same address, with
+    # the same text, and the next one starts where objdump's next one does
     result=$(awk -F'\t' -v verbose="$verbose" -v name="$name" '
         FNR == NR {
             i = index($0, ": ")
-            got[substr($0, 1, i - 1)] = substr($0, i + 2)
+            a = substr($0, 1, i - 1)
+            got[a] = substr($0, i + 2)
+            if (prev != "") tnext[prev] = a
+            prev = a
             next
         }
-        {
-            if (($1 in got) && got[$1] == $3) { pass++; next }
-            fail++
-            if (verbose || fail <= 40) {
-                if ($1 in got)
-                    printf "%s: %s: [%s] objdump \"%s\" trapsim \"%s\"\n", name, $1, $2, $3, got[$1] > "/dev/stderr"
+        { oaddr[++n] = $1; obytes[n] = $2; otext[n] = $3 }
+        END {
+            if (prev != "") tnext[prev] = "end"
+            for (k = 1; k <= n; k++) {
+                a = oaddr[k]; onext = k < n ? oaddr[k + 1] : "end"
+                if ((a in got) && got[a] == otext[k] && tnext[a] == onext) { pass++; continue }
+                fail++
+                if (!verbose && fail > 40) continue
+                if (!(a in got))
+                    msg = "trapsim: no instruction starts here (an earlier length differs)"
+                else if (got[a] != otext[k])
+                    msg = "trapsim \"" got[a] "\""
                 else
-                    printf "%s: %s: [%s] objdump \"%s\" trapsim: no instruction starts here (length differs)\n", name, $1, $2, $3 > "/dev/stderr"
+                    msg = "trapsim: same text but the next instruction starts at " tnext[a] ", objdump at " onext " (length differs)"
+                printf "%s: %s: [%s] objdump \"%s\" %s\n", name, a, obytes[k], otext[k], msg > "/dev/stderr"
             }
+            printf "%d %d\n", pass, fail
         }
-        END { printf "%d %d\n", pass, fail }
     ' "$tmp/trapsim" "$tmp/objdump")
     pass=${result% *}
     fail=${result#* }
