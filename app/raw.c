@@ -259,8 +259,8 @@ int raw_main(int argc, char **argv)
     m->raw = 1;
     m->max_insns = o.max_insns;
     /* no device may interrupt a fragment */
-    pic_write(&m->pic, 0x21, 0xff);
-    pic_write(&m->pic, 0xa1, 0xff);
+    machine_pic_write(m, 0x21, 0xff);
+    machine_pic_write(m, 0xa1, 0xff);
     write_gdt(c);
     if (load_code(m, &o)) {
         machine_free(m);

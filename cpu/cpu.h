@@ -99,6 +99,7 @@ struct machine {
     uint32_t stop_error;
     char stop_msg[256];       /* one line: why the run stopped */
 
+    int intr_line;            /* the PIC's INTR output, recomputed whenever the PIC changes */
     uint64_t insns_by_ring[4];/* retired instructions per CPL */
     uint8_t *code_page_map;   /* decoded-instruction cache bookkeeping (cpu/run.c) */
     struct decode_cache *dcache;
@@ -119,9 +120,9 @@ stop_kind_t machine_run(machine_t *m);
 /* One step: a pending interrupt or one instruction (or one HLT wait). */
 void machine_step(machine_t *m);
 
-/* Fetches and decodes the instruction at CS:EIP (0, or a fault raised in
- * the CPU's exc_* fields). */
-int machine_fetch_decode(machine_t *m, isa_insn_t *insn);
+/* Fetches and decodes the instruction at CS:EIP into *out (a cached
+ * decoding, or `scratch`): 0, or a fault raised in the CPU's exc_* fields. */
+int machine_fetch_decode(machine_t *m, isa_insn_t *scratch, const isa_insn_t **out);
 /* Prints a byte on the console (COM1 and port 0xE9 end here). */
 void machine_console_put(machine_t *m, uint8_t ch);
 
@@ -146,6 +147,11 @@ void seg_load_flat(seg_cache_t *s, uint16_t sel, int code, int dpl);
 int desc_read(struct cpu *c, uint16_t sel, uint32_t *lo, uint32_t *hi);
 /* Fills a segment cache from a descriptor. */
 void desc_to_cache(seg_cache_t *s, uint16_t sel, uint32_t lo, uint32_t hi);
+
+/* Writes a PIC register from the host side (the VMM's own PIC, set-up). */
+void machine_pic_write(machine_t *m, uint16_t port, uint8_t v);
+/* Recomputes m->intr_line after the PIC changed. */
+static inline void machine_pic_changed(machine_t *m) { m->intr_line = pic_intr_pending(&m->pic); }
 
 /* Port accesses on the machine's bus (the VMM reaches its devices here). */
 uint32_t machine_port_in(machine_t *m, uint16_t port, int size);

@@ -55,17 +55,16 @@ void dcache_free(machine_t *m)
         free(m->dcache->page_gen);
 }
 
-int dcache_lookup(machine_t *m, uint32_t lin, isa_insn_t *insn)
+const isa_insn_t *dcache_lookup(machine_t *m, uint32_t lin)
 {
     struct decode_cache *d = m->dcache;
     if (!d || lin >= m->cpu.ram_size)
-        return 0;
+        return NULL;
     dcache_entry_t *e = &d->e[lin & (DCACHE_ENTRIES - 1)];
     if (!e->valid || e->lin != lin || e->gen != d->page_gen[lin >> 12] ||
         e->code32 != DESC_DB(m->cpu.seg[SEG_CS].flags))
-        return 0;
-    *insn = e->insn;
-    return 1;
+        return NULL;
+    return &e->insn;
 }
 
 void dcache_insert(machine_t *m, uint32_t lin, const isa_insn_t *insn)

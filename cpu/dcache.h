@@ -7,8 +7,9 @@
 #define TRAPSIM_DCACHE_H
 #include "cpu/cpu.h"
 
-/* 1 and fills *insn when a valid decoding of the bytes at `lin` is cached. */
-int  dcache_lookup(machine_t *m, uint32_t lin, isa_insn_t *insn);
+/* The cached decoding of the bytes at `lin`, or NULL. Valid until the next
+ * insert or write to guest memory. */
+const isa_insn_t *dcache_lookup(machine_t *m, uint32_t lin);
 void dcache_insert(machine_t *m, uint32_t lin, const isa_insn_t *insn);
 /* Sets the cache up for the machine's RAM (or leaves it off); 0 or -1. */
 int  dcache_init(machine_t *m, int enabled);

@@ -23,6 +23,7 @@ machine_t *machine_new(uint32_t ram_size, const isa_profile_t *profile)
     m->guest_ips = DEFAULT_GUEST_IPS;
     m->console = stdout;
     pic_reset(&m->pic);
+    machine_pic_changed(m);
     pit_reset(&m->pit);
     uart_reset(&m->uart);
     machine_schedule(m);
@@ -78,6 +79,12 @@ void machine_schedule(machine_t *m)
 {
     uint64_t edge = pit_next_edge(&m->pit, machine_pit_ticks(m, m->now));
     m->next_event = edge == PIT_NEVER ? UINT64_MAX : time_of_pit_tick(m, edge);
+}
+
+void machine_pic_write(machine_t *m, uint16_t port, uint8_t v)
+{
+    pic_write(&m->pic, port, v);
+    machine_pic_changed(m);
 }
 
 void machine_emit(machine_t *m, event_t *ev)
@@ -143,7 +150,7 @@ static void port_out8(machine_t *m, uint16_t port, uint8_t v)
 {
     switch (port) {
     case 0x20: case 0x21: case 0xa0: case 0xa1:
-        pic_write(&m->pic, port, v);
+        machine_pic_write(m, port, v);
         return;
     case 0x40: case 0x41: case 0x42: case 0x43:
         pit_write(&m->pit, port, v, machine_pit_ticks(m, m->now));

@@ -15,19 +15,22 @@
 static void devices_tick(machine_t *m)
 {
     uint64_t edges = pit_advance(&m->pit, machine_pit_ticks(m, m->now));
-    if (edges)
+    if (edges) {
         pic_pulse_irq(&m->pic, 0);
+        machine_pic_changed(m);
+    }
     machine_schedule(m);
 }
 
 static int interrupt_ready(const machine_t *m)
 {
-    return (m->cpu.eflags & FL_IF) && pic_intr_pending(&m->pic);
+    return (m->cpu.eflags & FL_IF) && m->intr_line;
 }
 
 static void take_interrupt(machine_t *m)
 {
     int vector = pic_acknowledge(&m->pic);
+    machine_pic_changed(m);
     m->halted = 0;
     deliver_event(m, vector, DK_HARDWARE, 0, 0, m->cpu.eip);
 }
@@ -78,16 +81,19 @@ static void emit_return(machine_t *m, const isa_insn_t *insn, uint32_t eip, int 
     machine_emit(m, &ev);
 }
 
-/* Fetches and decodes the instruction at CS:EIP; 0 or a raised fault. */
-int machine_fetch_decode(machine_t *m, isa_insn_t *insn)
+/* Fetches and decodes the instruction at CS:EIP into *out (the decoded-
+ * instruction cache's entry, or `scratch`); 0 or a raised fault. */
+int machine_fetch_decode(machine_t *m, isa_insn_t *scratch, const isa_insn_t **out)
 {
     struct cpu *c = &m->cpu;
     const seg_cache_t *cs = &c->seg[SEG_CS];
     if (c->eip > cs->limit)
         return RAISE_GP(c, 0);
     uint32_t lin = cs->base + c->eip;
-    if (dcache_lookup(m, lin, insn))
+    if ((*out = dcache_lookup(m, lin)) != NULL)
         return 0;
+    isa_insn_t *insn = scratch;
+    *out = scratch;
     uint8_t buf[ISA_MAX_LEN];
     const uint8_t *bytes;
     if (lin < c->ram_size && c->ram_size - lin >= ISA_MAX_LEN) {
@@ -137,10 +143,11 @@ static void step_body(machine_t *m)
         return;
     }
 
-    isa_insn_t insn;
+    isa_insn_t scratch;
+    const isa_insn_t *insn;
     uint32_t eip = c->eip;
     int ring = c->cpl;
-    if (machine_fetch_decode(m, &insn)) {
+    if (machine_fetch_decode(m, &scratch, &insn)) {
         if (m->raw) {
             raw_stop(m, ISA_FAULT);
             return;
@@ -149,13 +156,13 @@ static void step_body(machine_t *m)
         return;
     }
     if (trace_on(&m->trace, TL_INSN)) {
-        event_t ev = { .kind = EV_INSN, .ring = (uint8_t)ring, .eip = eip, .insn = &insn };
+        event_t ev = { .kind = EV_INSN, .ring = (uint8_t)ring, .eip = eip, .insn = insn };
         machine_emit(m, &ev);
     }
-    int audited = m->sensitive_hook && ring > 0 && isa_rows[insn.row].cls != INNOC;
+    int audited = m->sensitive_hook && ring > 0 && isa_rows[insn->row].cls != INNOC;
     if (audited)
-        m->sensitive_hook(m->sensitive_ctx, m, &insn, eip, 0);
-    isa_result_t r = isa_execute(c, &insn);
+        m->sensitive_hook(m->sensitive_ctx, m, insn, eip, 0);
+    isa_result_t r = isa_execute(c, insn);
     if (r == ISA_FAULT) {
         if (m->raw)
             raw_stop(m, r);
@@ -170,12 +177,12 @@ static void step_body(machine_t *m)
     }
     /* retired */
     if (audited)
-        m->sensitive_hook(m->sensitive_ctx, m, &insn, eip, 1);
+        m->sensitive_hook(m->sensitive_ctx, m, insn, eip, 1);
     c->icount++;
     m->now++;
     m->insns_by_ring[ring]++;
     if (c->cpl != ring && r == ISA_OK && trace_on(&m->trace, TL_TRAP))
-        emit_return(m, &insn, eip, ring);
+        emit_return(m, insn, eip, ring);
     if (r == ISA_SOFTINT) {
         if (m->raw)
             raw_stop(m, r);

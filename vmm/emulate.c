@@ -75,15 +75,17 @@ void vmm_emulate(vmm_t *v, uint32_t eip, int vector, uint32_t error)
 {
     machine_t *m = v->m;
     struct cpu *c = &m->cpu;
-    isa_insn_t insn;
-    if (machine_fetch_decode(m, &insn) || insn.row == ROW_INVALID ||
-        !isa_row_is_sensitive(&isa_rows[insn.row])) {
+    isa_insn_t scratch;
+    const isa_insn_t *cached;
+    if (machine_fetch_decode(m, &scratch, &cached) || cached->row == ROW_INVALID ||
+        !isa_row_is_sensitive(&isa_rows[cached->row])) {
         /* not a sensitive instruction: the guest's own fault */
         vmm_trace(v, "reflect", vector, "%s(0x%04x) is the guest's own fault: to its handler",
                   vmm_exc_name(vector), error);
         reflect(v, vector, 1, error, eip);
         return;
     }
+    isa_insn_t insn = *cached;   /* a copy: emulation may write guest memory and drop the cache entry */
     char text[96];
     isa_disasm(&insn, eip, text, sizeof text);
     int ring = c->cpl, old_vif = v->vif, old_viopl = v->viopl, old_vcpl = v->vcpl;

@@ -269,9 +269,9 @@ static void vmm_entry(void *ctx, machine_t *m, int vector, deliver_kind_t kind, 
     switch (kind) {
     case DK_HARDWARE: {
         int irq = vector - VMM_IRQ_BASE;
-        pic_write(&m->pic, irq >= 8 ? 0xa0 : 0x20, 0x20);   /* EOI the physical PIC */
+        machine_pic_write(m, irq >= 8 ? 0xa0 : 0x20, 0x20);   /* EOI the physical PIC */
         if (irq >= 8)
-            pic_write(&m->pic, 0x20, 0x20);
+            machine_pic_write(m, 0x20, 0x20);
         v->exit_irq[irq & 15]++;
         vmm_trace(v, "exit", vector, "VM exit: physical IRQ%d from ring %d at %04x:%08x", irq, c->cpl,
                   c->seg[SEG_CS].sel, c->eip);
@@ -363,11 +363,11 @@ vmm_t *vmm_attach(machine_t *m, int expose_pg)
     shadow_idt_rebuild(v);
 
     /* The physical PIC belongs to the VMM: vectors 0x20.., the timer only. */
-    pic_write(&m->pic, 0x20, 0x11); pic_write(&m->pic, 0x21, VMM_IRQ_BASE);
-    pic_write(&m->pic, 0x21, 0x04); pic_write(&m->pic, 0x21, 0x01);
-    pic_write(&m->pic, 0xa0, 0x11); pic_write(&m->pic, 0xa1, VMM_IRQ_BASE + 8);
-    pic_write(&m->pic, 0xa1, 0x02); pic_write(&m->pic, 0xa1, 0x01);
-    pic_write(&m->pic, 0x21, 0xfe); pic_write(&m->pic, 0xa1, 0xff);
+    machine_pic_write(m, 0x20, 0x11); machine_pic_write(m, 0x21, VMM_IRQ_BASE);
+    machine_pic_write(m, 0x21, 0x04); machine_pic_write(m, 0x21, 0x01);
+    machine_pic_write(m, 0xa0, 0x11); machine_pic_write(m, 0xa1, VMM_IRQ_BASE + 8);
+    machine_pic_write(m, 0xa1, 0x02); machine_pic_write(m, 0xa1, 0x01);
+    machine_pic_write(m, 0x21, 0xfe); machine_pic_write(m, 0xa1, 0xff);
 
     /* Deprivilege the guest: its kernel runs in ring 1 from here on. */
     c->cpl = 1;
