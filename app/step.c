@@ -262,9 +262,9 @@ void step_print_idt(const machine_t *m, FILE *out)
         case 15: type = "trap32"; break;
         default: type = "invalid"; break;
         }
+        const char *name = v < 32 && exc[v] ? exc[v] : "";
         fprintf(out, "  0x%02x  %-7s %04x:%08x dpl=%d%s%s\n", v, type, (unsigned)(lo >> 16),
-                (lo & 0xffff) | (hi & 0xffff0000u), DESC_DPL(acc), v < 32 && exc[v][0] ? "  " : "",
-                v < 32 ? exc[v] : "");
+                (lo & 0xffff) | (hi & 0xffff0000u), DESC_DPL(acc), name[0] ? "  " : "", name);
     }
     if (absent)
         fprintf(out, "  (%d gate%s not present)\n", absent, absent == 1 ? "" : "s");
@@ -302,11 +302,11 @@ static void help(FILE *out)
 
 static void print_idts(stepper_t *s)
 {
-    /* Under --vmm the CPU's IDTR names the VMM's shadow IDT; the guest's own
-     * (virtual) IDT is printed beside it by vmm_print_idts() once the VMM
-     * provides it. */
-    if (s->vmm)
-        fputs("(under --vmm: the CPU's IDTR names the VMM's shadow IDT)\n", s->ui);
+    /* Under --vmm: the guest's own IDT beside the VMM's shadow IDT. */
+    if (s->vmm) {
+        vmm_print_idts(s->vmm, s->ui);
+        return;
+    }
     step_print_idt(s->m, s->ui);
 }
 

@@ -117,13 +117,17 @@ void vmm_shadow_gdt_sync(vmm_t *v, int force)
     uint32_t max = (VMM_GDT_ENTRIES - 8) * 8;   /* the top entries are the VMM's */
     if (len > max)
         len = max;
+    if (len == 0)
+        return;   /* no guest GDT yet: the boot descriptors stay */
+    int in_ram = v->vgdtr.base < c->ram_size && c->ram_size - v->vgdtr.base >= len;
+    if (!force && in_ram && len == v->gdt_copy_len &&
+        memcmp(c->ram + v->vgdtr.base, v->gdt_copy, len) == 0)
+        return;   /* the common case: nothing changed since the last exit */
     uint8_t now[sizeof v->gdt_copy];
     for (uint32_t k = 0; k < len; k++)
         now[k] = (uint8_t)phys_read(c, v->vgdtr.base + k, 1);
     if (!force && len == v->gdt_copy_len && memcmp(now, v->gdt_copy, len) == 0)
         return;
-    if (len == 0)
-        return;   /* no guest GDT yet: the boot descriptors stay */
     uint32_t n = len / 8, old = v->gdt_copy_len / 8;
     for (uint32_t i = 1; i < n; i++) {
         uint32_t lo, hi;
@@ -393,6 +397,27 @@ vmm_t *vmm_attach(machine_t *m, int expose_pg)
 void vmm_free(vmm_t *v)
 {
     free(v);
+}
+
+void vmm_print_idts(const vmm_t *v, FILE *out)
+{
+    struct cpu *c = &v->m->cpu;
+    uint32_t n = ((uint32_t)v->vidtr.limit + 1) / 8;
+    uint32_t sidt = v->base + VMM_IDT_OFF;
+    fprintf(out, "guest IDT at %08x limit %04x (virtual IDTR)   |   shadow IDT at %08x (real IDTR)\n",
+            v->vidtr.base, v->vidtr.limit, sidt);
+    fprintf(out, "vec  guest: type       dpl p  cs:offset       |   shadow: dpl  cs:offset\n");
+    for (uint32_t vec = 0; vec < n && vec < 256; vec++) {
+        uint32_t lo = phys_read(c, v->vidtr.base + vec * 8, 4), hi = phys_read(c, v->vidtr.base + vec * 8 + 4, 4);
+        uint32_t slo = phys_read(c, sidt + vec * 8, 4), shi = phys_read(c, sidt + vec * 8 + 4, 4);
+        if (!((hi >> 15) & 1) && lo == 0 && hi == 0)
+            continue;
+        int type = (int)((hi >> 8) & 0xf);
+        const char *tn = type == 0xe ? "interrupt" : type == 0xf ? "trap" : type == 5 ? "task" : "other";
+        fprintf(out, "0x%02x        %-10s %d   %d  %04x:%08x   |           %d    %04x:%08x\n", vec, tn,
+                (int)((hi >> 13) & 3), (int)((hi >> 15) & 1), lo >> 16, (lo & 0xffff) | (hi & 0xffff0000u),
+                (int)((shi >> 13) & 3), slo >> 16, (slo & 0xffff) | (shi & 0xffff0000u));
+    }
 }
 
 /* ---- the summary ---- */

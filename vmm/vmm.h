@@ -15,5 +15,8 @@ uint32_t vmm_guest_ram_top(uint32_t ram_size);
 vmm_t *vmm_attach(machine_t *m, int expose_pg);
 void vmm_free(vmm_t *v);
 void vmm_print_summary(const vmm_t *v, FILE *out);
+/* The guest's IDT (as its virtual IDTR names it) beside the real, shadow
+ * IDT, one vector per line, for the vectors the guest defines. */
+void vmm_print_idts(const vmm_t *v, FILE *out);
 void vmm_write_stats(const vmm_t *v, FILE *f);
 #endif

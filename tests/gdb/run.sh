@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# The GDB stub end to end (app/gdb.h):
+#   tests/gdb/run.sh TRAPSIM GUESTOS_ELF
+# Starts `trapsim run --gdb 0` (any free port: read back from stderr), then
+# drives it with `gdb -batch` and with tests/gdb/rsp.py (raw protocol), and
+# checks both sides' output and trapsim's exit status. Everything is under
+# `timeout`. Skips the gdb cases when gdb is not installed.
+set -u
+TRAPSIM=${1:-./trapsim}
+ELF=${2:-build/guests/guestos.elf}
+T=${GDB_TIMEOUT:-60}
+here=$(dirname "$0")
+tmp=$(mktemp -d)
+pid=
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"; }
+trap cleanup EXIT
+fails=0 n=0
+unset DEBUGINFOD_URLS
+
+fail() { echo "FAIL gdb/$1: $2"; for f in "$tmp/$1".*; do echo "  == ${f##*/}"; sed 's/^/    | /' "$f" | head -60; done; fails=$((fails + 1)); }
+
+# start NAME ARGS...: trapsim in the background, waits for its port
+start() {
+    local name=$1
+    shift
+    timeout "$T" "$TRAPSIM" run --gdb 0 "$@" "$ELF" >"$tmp/$name.trapsim-out" 2>"$tmp/$name.trapsim-err" &
+    pid=$!
+    port=
+    for _ in $(seq 200); do
+        port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$tmp/$name.trapsim-err")
+        [ -n "$port" ] && return 0
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.05
+    done
+    return 1
+}
+# finish NAME: waits for trapsim, leaves its status in $tmp/NAME.rc
+finish() { wait "$pid"; echo $? >"$tmp/$1.rc"; pid=; }
+# check NAME STATUS FILE-SUFFIX [+LINE | -LINE]...
+check() {
+    local name=$1 want=$2 file=$tmp/$1.$3 got
+    shift 3
+    n=$((n + 1))
+    got=$(cat "$tmp/$name.rc")
+    if [ "$got" != "$want" ]; then fail "$name" "trapsim exit status $got, expected $want"; return; fi
+    for pat in "$@"; do
+        case $pat in
+        +*) grep -qF -- "${pat#+}" "$file" || { fail "$name" "missing in ${file##*/}: ${pat#+}"; return; } ;;
+        -*) ! grep -qF -- "${pat#-}" "$file" || { fail "$name" "unexpected in ${file##*/}: ${pat#-}"; return; } ;;
+        esac
+    done
+    echo "ok   gdb/$name"
+}
+gdb_batch() {
+    local name=$1
+    shift
+    local args=(-nx -batch -ex 'set architecture i386' -ex "target remote 127.0.0.1:$port")
+    for c in "$@"; do args+=(-ex "$c"); done
+    timeout "$T" gdb "${args[@]}" "$ELF" >"$tmp/$name.gdb" 2>&1
+}
+
+main8=$(nm "$ELF" | awk '$3 == "main" { print $1 }')
+trap8=$(nm "$ELF" | awk '$3 == "trap" { print $1 }')
+[ -n "$main8" ] && [ -n "$trap8" ] || { echo "FAIL gdb: no symbols main/trap in $ELF"; exit 1; }
+main=$(printf '0x%x' "0x$main8")
+next=$(printf '0x%08x' $((main + 1)))
+
+# Options.
+n=$((n + 1))
+if timeout 10 "$TRAPSIM" run --gdb 70000 "$ELF" >/dev/null 2>&1; [ $? = 2 ] &&
+   timeout 10 "$TRAPSIM" run --gdb-verbose "$ELF" >/dev/null 2>&1; [ $? = 2 ]; then
+    echo "ok   gdb/options"
+else
+    echo "FAIL gdb/options: bad --gdb options not refused with status 2"; fails=$((fails + 1))
+fi
+
+if command -v gdb >/dev/null 2>&1; then
+    # The brief's session: registers, a breakpoint at main, a step, the stack, kill.
+    if start basic; then
+        gdb_batch basic 'info registers' "break *$main" 'continue' 'stepi' 'x/4xw $esp' 'kill'
+        finish basic
+        check basic 14 gdb '+eax            0x2badb002' '+ebx            0x9500' \
+            '+eip            0x101fd0' '+eflags         0x2                 [ ]' \
+            '+cs             0x8' '+ss             0x10' '+gs             0x10' \
+            "+Breakpoint 1, main (" "+$next" '+0x1223f0:	0x00000000	0x00101fdd	0x2badb002	0x00009500' \
+            '+killed]'
+        check basic 14 trapsim-err '+killed from the debugger at 0008:'"${next#0x}"
+    else
+        finish basic; fail basic "trapsim did not listen"
+    fi
+
+    # Run to the end under the debugger: the exit is reported to gdb.
+    if start end; then
+        gdb_batch end 'continue'
+        finish end
+        check end 1 gdb '+trapsim: the guest wrote 0x0 to isa-debug-exit' '+exited with code 01'
+        check end 1 trapsim-out '+guestos: all processes exited'
+    else
+        finish end; fail end "trapsim did not listen"
+    fi
+
+    # Under the VMM (when this tree has one): the guest kernel runs in ring 1.
+    if start vmm --vmm; then
+        gdb_batch vmm 'break trap' 'continue' 'bt' 'info registers cs' 'kill'
+        finish vmm
+        if grep -q 'out of memory for the VMM\|not implemented' "$tmp/vmm.trapsim-err"; then
+            echo "skip gdb/vmm (no VMM in this tree yet)"
+        else
+            check vmm 14 gdb '+Breakpoint 1, trap (tf=' '+in alltraps ()' '+cs             0x9'
+        fi
+    else
+        finish vmm; fail vmm "trapsim did not listen"
+    fi
+else
+    echo "skip gdb/basic, gdb/end, gdb/vmm (no gdb installed)"
+fi
+
+# The raw protocol: acks, checksums, errors, Ctrl-C, no-ack mode, detach.
+if command -v python3 >/dev/null 2>&1 && python3 -c 'import socket' 2>/dev/null; then
+    if start rsp; then
+        timeout "$T" python3 "$here/rsp.py" "$port" "$main8" >"$tmp/rsp.client" 2>&1
+        finish rsp
+        check rsp 1 client '+rsp: ok'
+        check rsp 1 trapsim-out '+guestos: all processes exited'
+    else
+        finish rsp; fail rsp "trapsim did not listen"
+    fi
+else
+    echo "skip gdb/rsp (no python3)"
+fi
+
+if [ "$fails" -ne 0 ]; then
+    echo "gdb: $fails of $n cases failed"
+    exit 1
+fi
+echo "gdb: all $n cases passed"
