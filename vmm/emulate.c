@@ -86,8 +86,9 @@ void vmm_emulate(vmm_t *v, uint32_t eip, int vector, uint32_t error)
         return;
     }
     isa_insn_t insn = *cached;   /* a copy: emulation may write guest memory and drop the cache entry */
-    char text[96];
-    isa_disasm(&insn, eip, text, sizeof text);
+    char text[96] = "";
+    if (trace_on(&m->trace, TL_VMM))
+        isa_disasm(&insn, eip, text, sizeof text);
     int ring = c->cpl, old_vif = v->vif, old_viopl = v->viopl, old_vcpl = v->vcpl;
     dtr_t old_gdtr = v->vgdtr;
 

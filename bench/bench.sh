@@ -1,0 +1,553 @@
+#!/usr/bin/env bash
+# bench/bench.sh: trapsim's speed table (`make bench`; bench/README.md).
+#
+# Every case runs at two sizes of its work (n, loops) and its speed is the
+# slope: (instructions of the big run - instructions of the small run) /
+# (seconds of the big run - seconds of the small run). That separates the
+# start-up cost (process start, loading, BIOS POST) from the steady-state
+# speed. Each size runs BENCH_REPS times and keeps the fastest run.
+#
+#   bash bench/bench.sh --trapsim T --image I --dir D [--floppy F]
+#        [--native N] [--notrace T2]
+# Environment: BENCH_REPS (default 3), BENCH_CLOCK (cpu, the default: user +
+# system time, steady on a machine shared with other jobs; or wall), BENCH_ONLY (words among
+# vmm sysloop trace notrace qemu bochs native; the bare isprime reference
+# always runs).
+# Output: the table on stdout; progress on stderr; the table again in
+# D/bench.txt and every number as key=value lines in D/bench.stats.
+set -u
+export LC_ALL=C
+
+TRAPSIM=./trapsim IMAGE=build/guests/guestos.elf DIR=build/bench
+FLOPPY= NATIVE= NOTRACE=
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --trapsim) TRAPSIM=$2; shift 2 ;;
+    --image) IMAGE=$2; shift 2 ;;
+    --dir) DIR=$2; shift 2 ;;
+    --floppy) FLOPPY=$2; shift 2 ;;
+    --native) NATIVE=$2; shift 2 ;;
+    --notrace) NOTRACE=$2; shift 2 ;;
+    *) echo "bench.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+REPS=${BENCH_REPS:-3}
+CLOCK=${BENCH_CLOCK:-cpu}   # cpu: user+system time of the run; wall: elapsed time
+ONLY=${BENCH_ONLY:-}
+RUNSTAT=$DIR/runstat
+RUN=$DIR/runs
+mkdir -p "$RUN"
+rm -f "$RUN"/*
+
+# Sizes: the big run lasts a few seconds on trapsim today (about 70 MIPS);
+# the small one is a tenth of the work or less.
+ISP_S=50000   ISP_B=500000     # isprime n (big: 257 M instructions)
+SYS_S=100000  SYS_B=2000000    # sysloop getpid calls
+TRC_S=5000    TRC_B=50000      # isprime n with the insn trace on
+EMU_K=8                        # QEMU and native: 8 isprime runs of the big n
+MEM=64M MEM_MIB=64             # guest RAM, named on every trapsim run
+TIMEOUT=150                    # seconds, per run
+LONG=${BENCH_LONG:-8}          # seconds: a longer run is not repeated
+
+want() { [ -z "$ONLY" ] || [[ " $ONLY " == *" $1 "* ]]; }
+say() { echo "bench: $*" >&2; }
+
+# --- one run, timed ---------------------------------------------------------
+# run_case KEY SIZE CHECK CMD...: runs CMD REPS times (stdout, stderr and
+# runstat's line in $RUN/KEY.SIZE.*), keeps the fastest time (CLOCK) and the
+# largest peak RSS in T[KEY.SIZE] (ns) and RSS[KEY.SIZE] (KiB). CHECK is a
+# function name called with KEY SIZE that says whether the output is right.
+# On failure F[KEY] holds the reason.
+declare -A T RSS F
+RUNFAIL=0   # runs that crashed or printed a wrong result: make bench fails
+run_case() {
+  local key=$1 size=$2 check=$3; shift 3
+  local r base t wall cpu rss st
+  for ((r = 1; r <= REPS; r++)); do
+    base=$RUN/$key.$size
+    "$RUNSTAT" -t "$TIMEOUT" -o "$base.rs" -- "$@" >"$base.out" 2>"$base.err" </dev/null
+    read -r wall cpu rss st < <(sed "s/[a-z_]*=//g" "$base.rs" 2>/dev/null)
+    t=$cpu
+    [ "$CLOCK" = wall ] && t=$wall
+    if [ -z "${st:-}" ] || ! "$check" "$key" "$size" "${st}"; then
+      RUNFAIL=$((RUNFAIL + 1))
+      [ -n "${F[$key]:-}" ] || F[$key]="run failed (status ${st:-?}; see $base.out, $base.err)"
+      return 1
+    fi
+    if [ -z "${T[$key.$size]:-}" ] || [ "$t" -lt "${T[$key.$size]}" ]; then
+      T[$key.$size]=$t
+    fi
+    if [ -z "${RSS[$key.$size]:-}" ] || [ "$rss" -gt "${RSS[$key.$size]}" ]; then
+      RSS[$key.$size]=$rss
+    fi
+    # a run of more than LONG seconds is not repeated: the bench stays near 3 minutes
+    [ "$wall" -gt $((LONG * 1000000000)) ] && break
+  done
+  return 0
+}
+
+# sval KEY SIZE NAME: a value from the --stats file of the last run.
+sval() { sed -n "s/^$3=//p" "$RUN/$1.$2.stats" 2>/dev/null | head -n 1; }
+# exits KEY SIZE: VM exits from the stats file: vmm.exits, vmm.exits.total,
+# vmm.exit.total, or else the sum of every vmm.exit(s).* counter.
+exits() {
+  local f=$RUN/$1.$2.stats v k
+  for k in vmm.exits vmm.exits.total vmm.exit.total vmm.exit_count; do
+    v=$(sed -n "s/^$k=//p" "$f" 2>/dev/null | head -n 1)
+    [ -n "$v" ] && { echo "$v"; return; }
+  done
+  awk -F= '$1 ~ /^vmm\.exits?\./ && $2 ~ /^[0-9]+$/ { s += $2; n++ } END { if (n) print s }' "$f" 2>/dev/null
+}
+
+# Output checks. The guest ends by writing 0 to isa-debug-exit: status 1.
+PRIMES=  # the prime count trapsim bare found for the big n: every machine must agree
+check_isprime() {  # KEY SIZE STATUS
+  local n=$2 out=$RUN/$1.$2.out
+  [ "$3" = 1 ] || return 1
+  grep -q "all processes exited" "$out" || return 1
+  grep -qE "isprime: [0-9]+ primes below $n\$" "$out" || return 1
+  check_count "$1" "$n" "$out"
+}
+check_count() {  # KEY N FILE: same prime count as trapsim bare for the big n
+  [ "$2" = "$ISP_B" ] && [ -n "$PRIMES" ] || return 0
+  local c
+  c=$(sed -n "s/.*isprime: \([0-9]*\) primes below $2\$/\1/p" "$3" | sort -u)
+  [ "$c" = "$PRIMES" ] && return 0
+  F[$1]="wrong result: '$c' primes below $2, trapsim bare says $PRIMES"
+  return 1
+}
+check_sysloop() {
+  [ "$3" = 1 ] && grep -q "sysloop: $2 getpid calls" "$RUN/$1.$2.out" &&
+    grep -q "all processes exited" "$RUN/$1.$2.out"
+}
+check_qemu() {  # status 1; the big run prints EMU_K lines
+  local want=1
+  [ "$2" = "$ISP_B" ] && want=$EMU_K
+  [ "$3" = 1 ] || return 1
+  [ "$(grep -cE "isprime: [0-9]+ primes below $2\$" "$RUN/$1.$2.out")" = "$want" ] || return 1
+  check_count "$1" "$2" "$RUN/$1.$2.out"
+}
+check_native() {
+  local want=1
+  [ "$2" = "$ISP_B" ] && want=$EMU_K
+  [ "$3" = 0 ] || return 1
+  [ "$(grep -cE "isprime: [0-9]+ primes below $2\$" "$RUN/$1.$2.out")" = "$want" ] || return 1
+  check_count "$1" "$2" "$RUN/$1.$2.out"
+}
+check_bochs() {  # Bochs ends through its shutdown port (a "panic": status 1)
+  grep -qaE "isprime: [0-9]+ primes below $2\$" "$RUN/$1.$2.out" || return 1
+  check_count "$1" "$2" "$RUN/$1.$2.out"
+}
+
+# trapsim KEY SIZE CHECK [options...] -- CMDLINE
+trapsim_case() {
+  local key=$1 size=$2 check=$3; shift 3
+  local opts=()
+  while [ "$1" != "--" ]; do opts+=("$1"); shift; done
+  run_case "$key" "$size" "$check" "$TRAPSIM" run --quiet --mem "$MEM" "${opts[@]}" \
+    --stats "$RUN/$key.$size.stats" --cmdline "$2" "$IMAGE"
+}
+
+# --- arithmetic -------------------------------------------------------------
+# slope KEY DI: MIPS from the instruction difference DI and the time
+# difference of KEY's two sizes; sets M[KEY] and S[KEY] (start-up seconds,
+# the intercept). Empty when the difference is lost in the noise.
+declare -A M S I
+slope() {
+  local key=$1 di=$2 small=$3 big=$4 is=$5
+  local ts=${T[$key.$small]:-} tb=${T[$key.$big]:-}
+  [ -n "$ts" ] && [ -n "$tb" ] || return 1
+  M[$key]=$(awk -v di="$di" -v ts="$ts" -v tb="$tb" 'BEGIN { if (tb > ts) printf "%.1f", di / (tb - ts) * 1000 }')
+  [ -n "${M[$key]}" ] || { F[$key]="no slope: the big run was not slower than the small one"; return 1; }
+  S[$key]=$(awk -v m="${M[$key]}" -v ts="$ts" -v is="$is" 'BEGIN { printf "%.3f", ts / 1e9 - is / (m * 1e6) }')
+}
+calc() { awk "BEGIN { printf \"$1\", $2 }"; }   # calc FORMAT EXPR
+
+# ============================================================================
+[ -x "$RUNSTAT" ] || { echo "bench.sh: $RUNSTAT missing (make bench builds it)" >&2; exit 2; }
+[ -x "$TRAPSIM" ] && [ -f "$IMAGE" ] || { echo "bench.sh: $TRAPSIM or $IMAGE missing" >&2; exit 2; }
+START=$(date +%s)
+
+# 1. isprime bare: the reference. Its instruction counts also give the other
+#    machines theirs (same object code, same count).
+say "isprime bare (n=$ISP_S, $ISP_B; best of $REPS)"
+trapsim_case isp "$ISP_S" check_isprime -- "procs=isprime n=$ISP_S" &&
+  trapsim_case isp "$ISP_B" check_isprime -- "procs=isprime n=$ISP_B"
+PRIMES=$(sed -n "s/.*isprime: \([0-9]*\) primes below $ISP_B\$/\1/p" "$RUN/isp.$ISP_B.out" 2>/dev/null)
+for s in "$ISP_S" "$ISP_B"; do
+  I[isp.$s]=$(sval isp "$s" insns.total)
+  I[r3.$s]=$(sval isp "$s" insns.ring3)
+done
+if [ -z "${F[isp]:-}" ] && [ -n "${I[isp.$ISP_B]}" ]; then
+  slope isp $((I[isp.$ISP_B] - I[isp.$ISP_S])) "$ISP_S" "$ISP_B" "${I[isp.$ISP_S]}"
+else
+  echo "bench.sh: the reference run (trapsim bare isprime) failed: ${F[isp]:-no stats}" >&2
+  cat "$RUN"/isp.*.err >&2 2>/dev/null
+  exit 1
+fi
+R3_S=${I[r3.$ISP_S]} R3_B=${I[r3.$ISP_B]}
+
+# 2. Is the VMM there? A one-process boot under --vmm --isa pg.
+VMM_NA=
+if want vmm; then
+  "$TRAPSIM" run --quiet --vmm --isa pg --mem "$MEM" --cmdline "procs=hello" "$IMAGE" \
+    >"$RUN/vmmprobe.out" 2>"$RUN/vmmprobe.err" </dev/null
+  st=$?
+  if [ "$st" != 1 ] || ! grep -q "all processes exited" "$RUN/vmmprobe.out"; then
+    VMM_NA="n/a (--vmm does not run yet: $(grep -v '^$' "$RUN/vmmprobe.err" | tail -n 1 | cut -c1-60))"
+  fi
+else
+  VMM_NA="n/a (not selected)"
+fi
+
+if [ -z "$VMM_NA" ]; then
+  say "isprime --vmm --isa pg"
+  if trapsim_case vmm "$ISP_S" check_isprime --vmm --isa pg -- "procs=isprime n=$ISP_S" &&
+     trapsim_case vmm "$ISP_B" check_isprime --vmm --isa pg -- "procs=isprime n=$ISP_B"; then
+    for s in "$ISP_S" "$ISP_B"; do I[vmm.$s]=$(sval vmm "$s" insns.total); done
+    slope vmm $((I[vmm.$ISP_B] - I[vmm.$ISP_S])) "$ISP_S" "$ISP_B" "${I[vmm.$ISP_S]}"
+  fi
+fi
+
+# 3. The system-call loop, bare and under the VMM.
+if want sysloop; then
+  say "sysloop bare (loops=$SYS_S, $SYS_B)"
+  if trapsim_case sys "$SYS_S" check_sysloop -- "procs=sysloop loops=$SYS_S" &&
+     trapsim_case sys "$SYS_B" check_sysloop -- "procs=sysloop loops=$SYS_B"; then
+    for s in "$SYS_S" "$SYS_B"; do I[sys.$s]=$(sval sys "$s" insns.total); done
+    slope sys $((I[sys.$SYS_B] - I[sys.$SYS_S])) "$SYS_S" "$SYS_B" "${I[sys.$SYS_S]}"
+  fi
+  if [ -z "$VMM_NA" ]; then
+    say "sysloop --vmm --isa pg"
+    if trapsim_case vsys "$SYS_S" check_sysloop --vmm --isa pg -- "procs=sysloop loops=$SYS_S" &&
+       trapsim_case vsys "$SYS_B" check_sysloop --vmm --isa pg -- "procs=sysloop loops=$SYS_B"; then
+      for s in "$SYS_S" "$SYS_B"; do
+        I[vsys.$s]=$(sval vsys "$s" insns.total)
+        I[vexit.$s]=$(exits vsys "$s")
+      done
+      slope vsys $((I[vsys.$SYS_B] - I[vsys.$SYS_S])) "$SYS_S" "$SYS_B" "${I[vsys.$SYS_S]}"
+    fi
+  fi
+fi
+
+# 4. The insn trace to /dev/null. One event per retired instruction: checked
+#    once on a tiny run written to a file.
+TRACE_NOTE=
+if want trace; then
+  say "insn trace to /dev/null (n=$TRC_S, $TRC_B)"
+  "$TRAPSIM" run --quiet --mem "$MEM" --trace insn --trace-file "$RUN/trace-check.txt" \
+    --stats "$RUN/trace-check.stats" --cmdline "procs=isprime n=1000" "$IMAGE" >/dev/null 2>&1 </dev/null
+  lines=$(wc -l <"$RUN/trace-check.txt" 2>/dev/null || echo 0)
+  ins=$(sed -n 's/^insns.total=//p' "$RUN/trace-check.stats" 2>/dev/null)
+  rm -f "$RUN/trace-check.txt"
+  if [ -n "$ins" ] && [ "$lines" = "$ins" ]; then
+    TRACE_NOTE="one insn event per retired instruction (checked: $lines lines = insns.total on n=1000)"
+  else
+    TRACE_NOTE="WARNING: the insn trace of n=1000 had $lines lines for ${ins:-?} instructions; events/s counts instructions"
+  fi
+  if trapsim_case trc "$TRC_S" check_isprime --trace insn --trace-file /dev/null -- "procs=isprime n=$TRC_S" &&
+     trapsim_case trc "$TRC_B" check_isprime --trace insn --trace-file /dev/null -- "procs=isprime n=$TRC_B"; then
+    for s in "$TRC_S" "$TRC_B"; do I[trc.$s]=$(sval trc "$s" insns.total); done
+    slope trc $((I[trc.$TRC_B] - I[trc.$TRC_S])) "$TRC_S" "$TRC_B" "${I[trc.$TRC_S]}"
+  fi
+fi
+
+# 5. trapsim built without trace hooks.
+NOTRACE_NA=
+if ! want notrace; then
+  NOTRACE_NA="n/a (not selected)"
+elif [ -z "$NOTRACE" ] || [ ! -x "$NOTRACE" ]; then
+  NOTRACE_NA="n/a (needs -DTRAPSIM_NO_TRACE)"
+else
+  say "isprime bare, -DTRAPSIM_NO_TRACE build"
+  TRAPSIM_MAIN=$TRAPSIM TRAPSIM=$NOTRACE
+  if trapsim_case ntr "$ISP_S" check_isprime -- "procs=isprime n=$ISP_S" &&
+     trapsim_case ntr "$ISP_B" check_isprime -- "procs=isprime n=$ISP_B"; then
+    for s in "$ISP_S" "$ISP_B"; do I[ntr.$s]=$(sval ntr "$s" insns.total); done
+    slope ntr $((I[ntr.$ISP_B] - I[ntr.$ISP_S])) "$ISP_S" "$ISP_B" "${I[ntr.$ISP_S]}"
+  fi
+  TRAPSIM=$TRAPSIM_MAIN
+fi
+
+# 6. QEMU (TCG): the same image. The big run is EMU_K isprime processes, so
+#    that the steady state is long enough to see next to QEMU's start-up.
+QEMU_NA=
+if ! want qemu; then
+  QEMU_NA="n/a (not selected)"
+elif ! command -v qemu-system-i386 >/dev/null 2>&1; then
+  QEMU_NA="n/a (install: sudo apt-get install -y qemu-system-x86)"
+else
+  say "isprime on QEMU (n=$ISP_S; $EMU_K x n=$ISP_B)"
+  procs=isprime
+  for ((k = 1; k < EMU_K; k++)); do procs+=",isprime"; done
+  qemu() {
+    run_case qemu "$1" check_qemu qemu-system-i386 -accel tcg -m 64 -kernel "$IMAGE" -display none \
+      -serial stdio -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 -append "$2"
+  }
+  if qemu "$ISP_S" "procs=isprime n=$ISP_S" && qemu "$ISP_B" "procs=$procs n=$ISP_B"; then
+    I[qemu.$ISP_S]=$R3_S I[qemu.$ISP_B]=$((EMU_K * R3_B))
+    slope qemu $((EMU_K * R3_B - R3_S)) "$ISP_S" "$ISP_B" "$R3_S"
+  fi
+fi
+
+# 7. Bochs: a boot floppy running the same isprime object, n patched in.
+BOCHS_NA=
+le32() {  # the 4 bytes of $1, little-endian, as printf escapes
+  printf '\\x%02x\\x%02x\\x%02x\\x%02x' $(($1 & 255)) $((($1 >> 8) & 255)) \
+    $((($1 >> 16) & 255)) $((($1 >> 24) & 255))
+}
+vgabios() {
+  local f
+  for f in /usr/share/bochs/VGABIOS-lgpl-latest /usr/share/vgabios/vgabios.bin \
+           /usr/share/seabios/vgabios-isavga.bin /usr/share/seabios/vgabios-stdvga.bin; do
+    [ -e "$f" ] && { readlink -f "$f"; return; }
+  done
+}
+bochs_setup() {  # N GUI: the image and bochsrc for n = N
+  local n=$1 img=$RUN/bochs-$1.img
+  cp "$FLOPPY" "$img"
+  printf "$(le32 "$n")" | dd of="$img" bs=1 seek=512 conv=notrunc status=none
+  cat >"$RUN/bochsrc-$n.txt" <<EOF
+# written by bench/bench.sh
+megs: 32
+romimage: file=$BOCHS_ROM
+vgaromimage: file=$BOCHS_VGA
+floppya: 1_44=$img, status=inserted
+boot: floppy
+display_library: $2
+log: $RUN/bochs-$n.log
+panic: action=fatal
+error: action=report
+info: action=report
+debug: action=ignore
+port_e9_hack: enabled=1
+speaker: enabled=0
+clock: sync=none
+EOF
+}
+if ! want bochs; then
+  BOCHS_NA="n/a (not selected)"
+elif ! command -v bochs >/dev/null 2>&1; then
+  BOCHS_NA="n/a (install: sudo apt-get install -y bochs bochsbios)"
+elif [ -z "$FLOPPY" ] || [ ! -f "$FLOPPY" ]; then
+  BOCHS_NA="n/a (the boot floppy did not build: $DIR/floppy-build.log)"
+else
+  BOCHS_ROM=/usr/share/bochs/BIOS-bochs-latest
+  BOCHS_VGA=$(vgabios)
+  if [ ! -e "$BOCHS_ROM" ]; then
+    BOCHS_NA="n/a (no $BOCHS_ROM: sudo apt-get install -y bochsbios)"
+  elif [ -z "$BOCHS_VGA" ]; then
+    BOCHS_NA="n/a (no VGA BIOS: sudo apt-get install -y vgabios)"
+  fi
+fi
+if [ -z "$BOCHS_NA" ]; then
+  # Debian's Bochs has the debugger built in: it stops at t=0 until told "c".
+  BOCHS_ARGS=(-q)
+  if bochs --help 2>&1 | grep -q -- '-rc'; then
+    printf 'c\nquit\n' >"$RUN/bochs.rc"
+    BOCHS_ARGS+=(-rc "$RUN/bochs.rc")
+  fi
+  # Headless: nogui when built in; Debian's build has only the rfb (VNC)
+  # library without X, which with timeout=0 does not wait for a viewer.
+  BOCHS_GUI=nogui
+  bochs_setup 1000 "$BOCHS_GUI"
+  bochs "${BOCHS_ARGS[@]}" -f "$RUN/bochsrc-1000.txt" >"$RUN/bochsprobe.out" 2>&1 </dev/null
+  if grep -q "display library 'nogui' not available" "$RUN/bochsprobe.out" "$RUN/bochs-1000.log" 2>/dev/null; then
+    BOCHS_GUI='rfb, options="timeout=0"'
+  fi
+  say "isprime on Bochs (n=$ISP_S, $ISP_B; display_library: ${BOCHS_GUI%%,*})"
+  for s in "$ISP_S" "$ISP_B"; do bochs_setup "$s" "$BOCHS_GUI"; done
+  if run_case bochs "$ISP_S" check_bochs bochs "${BOCHS_ARGS[@]}" -f "$RUN/bochsrc-$ISP_S.txt" &&
+     run_case bochs "$ISP_B" check_bochs bochs "${BOCHS_ARGS[@]}" -f "$RUN/bochsrc-$ISP_B.txt"; then
+    I[bochs.$ISP_S]=$R3_S I[bochs.$ISP_B]=$R3_B
+    slope bochs $((R3_B - R3_S)) "$ISP_S" "$ISP_B" "$R3_S"
+  fi
+fi
+
+# 8. Native: the same object as a 32-bit Linux program.
+NATIVE_NA=
+if ! want native; then
+  NATIVE_NA="n/a (not selected)"
+elif [ -z "$NATIVE" ] || [ ! -x "$NATIVE" ]; then
+  NATIVE_NA="n/a (did not build: $DIR/native-build.log; needs gcc-multilib)"
+else
+  say "isprime native (n=$ISP_S; $EMU_K x n=$ISP_B)"
+  if run_case native "$ISP_S" check_native "$NATIVE" "$ISP_S" 1 &&
+     run_case native "$ISP_B" check_native "$NATIVE" "$ISP_B" "$EMU_K"; then
+    I[native.$ISP_S]=$R3_S I[native.$ISP_B]=$((EMU_K * R3_B))
+    slope native $((EMU_K * R3_B - R3_S)) "$ISP_S" "$ISP_B" "$R3_S"
+  fi
+fi
+
+# ============================================================================
+# The table.
+OUT=$DIR/bench.txt
+STATS=$DIR/bench.stats
+: >"$STATS"
+kv() { echo "$1=$2" >>"$STATS"; }
+mib() { calc "%.1f" "$1 / 1024"; }
+REF=${M[isp]}
+
+# row LABEL KEY SMALL BIG PEROP [NA [SIZES]]: one line of the table; SIZES
+# overrides the "small, big" text.
+row() {
+  local label=$1 key=$2 small=$3 big=$4 perop=$5 na=${6:-} sizes=${7:-$3, $4}
+  if [ -n "$na" ]; then
+    printf '%-30s %-17s %s\n' "$label" "" "$na"
+    return
+  fi
+  if [ -n "${F[$key]:-}" ] || [ -z "${M[$key]:-}" ]; then
+    printf '%-30s %-17s %s\n' "$label" "$sizes" "FAILED: ${F[$key]:-no measurement}"
+    kv "$key.failed" "${F[$key]:-no measurement}"
+    return
+  fi
+  local rss=-
+  [ -n "${RSS[$key.$big]:-}" ] && rss=$(mib "${RSS[$key.$big]}")
+  printf '%-30s %-17s %13s %8s %8s %9s %8s  %-8s %s\n' "$label" "$sizes" \
+    "${I[$key.$big]}" "$(calc "%.3f" "${T[$key.$big]} / 1e9")" "${S[$key]}" "${M[$key]}" \
+    "$(calc "%.3fx" "${M[$key]} / $REF")" "$rss" "$perop"
+  kv "$key.insns.big" "${I[$key.$big]}"
+  kv "$key.seconds.big" "$(calc "%.3f" "${T[$key.$big]} / 1e9")"
+  kv "$key.startup_s" "${S[$key]}"
+  kv "$key.mips" "${M[$key]}"
+  kv "$key.vs_ref" "$(calc "%.4f" "${M[$key]} / $REF")"
+  [ "$rss" != - ] && kv "$key.peak_rss_mib" "$rss"
+}
+ok() { [ -z "${F[$1]:-}" ] && [ -n "${M[$1]:-}" ]; }
+
+# Per-operation figures.
+SYS_NS= VSYS_NS= EXIT_NS= EXIT_PER= EXIT_XTRA= EV_S= HOOKS=
+ok sys && SYS_NS=$(calc "%.0f" "(${T[sys.$SYS_B]} - ${T[sys.$SYS_S]}) / ($SYS_B - $SYS_S)")
+if ok vsys; then
+  VSYS_NS=$(calc "%.0f" "(${T[vsys.$SYS_B]} - ${T[vsys.$SYS_S]}) / ($SYS_B - $SYS_S)")
+  if [ -n "${I[vexit.$SYS_B]:-}" ] && [ -n "${I[vexit.$SYS_S]:-}" ] &&
+     [ "${I[vexit.$SYS_B]}" -gt "${I[vexit.$SYS_S]}" ]; then
+    dx=$((I[vexit.$SYS_B] - I[vexit.$SYS_S]))
+    EXIT_NS=$(calc "%.0f" "(${T[vsys.$SYS_B]} - ${T[vsys.$SYS_S]}) / $dx")
+    EXIT_PER=$(calc "%.2f" "$dx / ($SYS_B - $SYS_S)")
+    [ -n "$SYS_NS" ] && EXIT_XTRA=$(calc "%.0f" "($VSYS_NS - $SYS_NS) / $EXIT_PER")
+  fi
+fi
+ok trc && EV_S=$(calc "%.2f" "${M[trc]}")
+ok ntr && HOOKS=$(calc "%+.1f" "(${M[ntr]} / $REF - 1) * 100")
+
+sys_perop=${SYS_NS:+$SYS_NS ns/syscall}
+vsys_perop=
+if [ -n "$VSYS_NS" ]; then
+  vsys_perop="$VSYS_NS ns/syscall; "
+  if [ -n "$EXIT_NS" ]; then
+    vsys_perop+="$EXIT_NS ns/VM exit ($EXIT_PER exits/syscall${EXIT_XTRA:+, +$EXIT_XTRA ns each over bare})"
+  else
+    vsys_perop+="VM exits: n/a (no vmm.exits in --stats)"
+  fi
+fi
+trc_perop=${EV_S:+$EV_S M events/s ($(calc "%.1f" "$REF / ${M[trc]}")x slower than trace off)}
+ntr_perop=${HOOKS:+without hooks: $HOOKS% MIPS}
+emu_perop() { ok "$1" && echo "trapsim bare / $2 = $(calc "%.4f" "$REF / ${M[$1]}")"; }
+
+{
+  echo "trapsim bench   $(date -u '+%Y-%m-%d %H:%M UTC')   $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "trapsim $(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet HEAD -- isa cpu vmm app trapsim.c 2>/dev/null || echo '+local changes'); best of $REPS runs per size; host s = $CLOCK time; speed = slope between the two sizes"
+  echo
+  printf '%-30s %-17s %13s %8s %8s %9s %8s  %-8s %s\n' case "n or loops" "guest insns" "host s" "start s" \
+    "guest MIPS" "vs ref" "RSS MiB" "per operation"
+  printf '%-30s %-17s %13s %8s %8s %9s %8s  %-8s %s\n' "" "(small, big)" "(big run)" "(big)" \
+    "(slope)" "(slope)" "" "(big)" ""
+  row "isprime bare (reference)" isp "$ISP_S" "$ISP_B" ""
+  row "isprime --vmm --isa pg" vmm "$ISP_S" "$ISP_B" "" "$VMM_NA"
+  SYS_NA=$(want sysloop || echo "n/a (not selected)")
+  row "sysloop bare" sys "$SYS_S" "$SYS_B" "$sys_perop" "$SYS_NA"
+  row "sysloop --vmm --isa pg" vsys "$SYS_S" "$SYS_B" "$vsys_perop" "${SYS_NA:-$VMM_NA}"
+  row "isprime, insn trace >/dev/null" trc "$TRC_S" "$TRC_B" "$trc_perop" "$(want trace || echo 'n/a (not selected)')"
+  row "isprime bare, no trace hooks" ntr "$ISP_S" "$ISP_B" "$ntr_perop" "$NOTRACE_NA"
+  row "isprime on QEMU (TCG) *" qemu "$ISP_S" "$ISP_B" "$(emu_perop qemu QEMU)" "$QEMU_NA" "$ISP_S, ${EMU_K}x$ISP_B"
+  row "isprime on Bochs *" bochs "$ISP_S" "$ISP_B" "$(emu_perop bochs Bochs)" "$BOCHS_NA"
+  row "isprime native, 32-bit *" native "$ISP_S" "$ISP_B" "$(emu_perop native native)" "$NATIVE_NA" "$ISP_S, ${EMU_K}x$ISP_B"
+  echo
+  echo "trapsim next to the other machines (isprime, steady state; issue 8's reference for this machine class in [])"
+  printf '  %-22s %10s %16s %18s\n' machine "MIPS" "trapsim bare/it" "trapsim --vmm/it"
+  for m in "qemu QEMU_TCG 3400" "bochs Bochs 136" "native native 5800"; do
+    set -- $m
+    if ok "$1"; then
+      v=n/a
+      ok vmm && v=$(calc "%.4f" "${M[vmm]} / ${M[$1]}")
+      printf '  %-22s %10s %16s %18s\n' "${2/_/ } [$3]" "${M[$1]}" "$(calc "%.4f" "$REF / ${M[$1]}")" "$v"
+      kv "ratio.trapsim_over_$1" "$(calc "%.4f" "$REF / ${M[$1]}")"
+    else
+      printf '  %-22s %10s %16s %18s\n' "${2/_/ } [$3]" n/a "-" "-"
+    fi
+  done
+  echo
+
+  # Targets (issue 8), measured here, never assumed.
+  echo "targets (issue 8)                          measured                                      status"
+  tgt() { printf '  %-40s %-45s %s\n' "$1" "$2" "$3"; kv "target.$4" "$3"; }
+  met() { awk "BEGIN { exit !($1) }" && echo met || echo "NOT MET"; }
+  if ok bochs; then
+    tgt "bare isprime >= 3x Bochs" "${M[isp]} MIPS = $(calc "%.2f" "${M[isp]} / ${M[bochs]}")x Bochs (${M[bochs]} MIPS)" \
+      "$(met "${M[isp]} >= 3 * ${M[bochs]}")" bare_vs_bochs
+  else
+    tgt "bare isprime >= 400 MIPS (3x Bochs)" "${M[isp]} MIPS (Bochs not measured)" "$(met "${M[isp]} >= 400")" bare_vs_bochs
+  fi
+  if ok vmm; then
+    tgt "VMM within 5% of bare" "$(calc "%+.1f" "(${M[vmm]} / $REF - 1) * 100")% (${M[vmm]} vs $REF MIPS)" \
+      "$(met "${M[vmm]} >= 0.95 * $REF")" vmm_vs_bare
+  else
+    tgt "VMM within 5% of bare" "n/a" "n/a" vmm_vs_bare
+  fi
+  if [ -n "$EXIT_NS" ]; then
+    tgt "VM exit < 300 ns" "$EXIT_NS ns per exit (sysloop, all-in)" "$(met "$EXIT_NS < 300")" vm_exit
+  else
+    tgt "VM exit < 300 ns" "n/a" "n/a" vm_exit
+  fi
+  if [ -n "$HOOKS" ]; then
+    tgt "trace hooks <= 5%" "$(calc "%.1f" "(${M[ntr]} / $REF - 1) * 100")% (${M[ntr]} MIPS without, $REF with)" \
+      "$(met "${M[ntr]} <= 1.05 * $REF")" trace_hooks
+  else
+    tgt "trace hooks <= 5%" "${NOTRACE_NA#n/a }" "n/a" trace_hooks
+  fi
+  if [ -n "$EV_S" ]; then
+    tgt "insn trace >= 20M events/s" "$EV_S M events/s" "$(met "$EV_S >= 20")" trace_events
+  else
+    tgt "insn trace >= 20M events/s" "n/a" "n/a" trace_events
+  fi
+  peak=0 peakkey=
+  for k in "${!RSS[@]}"; do
+    case "$k" in isp.*|vmm.*|sys.*|vsys.*|trc.*|ntr.*)
+      [ "${RSS[$k]}" -gt "$peak" ] && { peak=${RSS[$k]}; peakkey=$k; } ;;
+    esac
+  done
+  tgt "memory <= guest RAM + 16 MiB" "$(mib "$peak") MiB peak RSS ($peakkey), guest RAM $MEM_MIB MiB" \
+    "$(met "$peak <= ($MEM_MIB + 16) * 1024")" memory
+  echo
+  echo "guest insns: retired instructions of the big run (trapsim: --stats insns.total). host s: $CLOCK time of the big"
+  [ "$CLOCK" = cpu ] && echo "  run, user + system (other jobs on a shared machine count less than in wall time), best of $REPS."
+  [ "$CLOCK" = cpu ] || echo "  run, elapsed, best of $REPS."
+  echo "guest MIPS = (insns big - insns small) / (s big - s small): the steady state; start s = the intercept at zero"
+  echo "  instructions (process start, image load, BIOS, boot). vs ref: MIPS / the bare isprime MIPS. RSS: peak resident"
+  echo "  set of the big run (wait4)."
+  echo "* QEMU, Bochs and native run the same isprime object code (the isprime.c.o that guestos links;"
+  echo "  QEMU boots the same guestos image, Bochs a boot floppy that links that object, native a 32-bit program that"
+  echo "  links it), so they retire the same instructions: their counts are trapsim's ring-3 count for the same n"
+  echo "  (insns.ring3: $R3_S for n=$ISP_S, $R3_B for n=$ISP_B), not measured by them; the kernel's timer"
+  echo "  work under QEMU is left out (< 1%). The big QEMU and native runs do n=$ISP_B $EMU_K times."
+  if ok bochs; then
+    echo "Bochs: $(bochs --help 2>&1 | grep -a -m1 -o 'Bochs x86 Emulator [0-9.]*'), boot floppy $FLOPPY (n patched in at"
+    echo "  offset 512), display_library ${BOCHS_GUI%%,*}, clock sync=none; ends through its shutdown port (\"Shutdown\" to 0x8900)."
+    tk_s=$(grep -a -o '^[0-9]*i\[SIM *\] quit_sim' "$RUN/bochs-$ISP_S.log" 2>/dev/null | tail -n 1 | sed 's/i.*//')
+    tk_b=$(grep -a -o '^[0-9]*i\[SIM *\] quit_sim' "$RUN/bochs-$ISP_B.log" 2>/dev/null | tail -n 1 | sed 's/i.*//')
+    if [ -n "$tk_s" ] && [ -n "$tk_b" ]; then
+      echo "  Cross-check of the counts: Bochs' own tick counter (one tick per instruction) went $((10#$tk_b - 10#$tk_s)) further"
+      echo "  for n=$ISP_B than for n=$ISP_S; trapsim counted $((R3_B - R3_S)) more ring-3 instructions."
+      kv bochs.ticks_delta $((10#$tk_b - 10#$tk_s))
+    fi
+  fi
+  ok qemu && echo "QEMU: $(qemu-system-i386 --version | head -n 1), -accel tcg."
+  [ -n "$TRACE_NOTE" ] && echo "insn trace: $TRACE_NOTE."
+  if ok vsys; then
+    echo "VM exit: (s big - s small) / (exits big - exits small) of sysloop under the VMM: the whole round trip"
+    echo "  including the guest's own instructions between exits; '+N ns each over bare' is the extra per exit."
+  fi
+  echo "bench: $(($(date +%s) - START)) s; raw runs in $RUN, numbers in $STATS"
+} | tee "$OUT"
+[ "$RUNFAIL" = 0 ] || { echo "bench: $RUNFAIL case(s) failed: see FAILED above" >&2; exit 1; }
