@@ -76,8 +76,12 @@ guests: $(GUESTS)
 test: all $(TEST_TARGETS)
 	@echo "make test: all test suites passed"
 
+# The main classroom scenario, and its trap-flow picture for the projector.
 demo: all
-	$(TRAPSIM) run --trace=trap,io $(DEMO_IMAGE)
+	@mkdir -p $(BUILD)/pictures
+	$(TRAPSIM) scenario trap-and-emulate --svg $(BUILD)/pictures/trap-and-emulate.svg \
+	  --timeline $(BUILD)/pictures/trap-and-emulate-timeline.dot
+	@echo "demo: the trap-flow picture is $(BUILD)/pictures/trap-and-emulate.svg"
 
 sanitize: deps
 	$(MAKE) BUILD=build/san SAN=1 TRAPSIM=build/san/trapsim OPT=-O1 SANITIZE_RUN=1 test

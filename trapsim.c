@@ -3,9 +3,11 @@
 #include <string.h>
 #include <unistd.h>
 #include "app/args.h"
+#include "app/gdb.h"
 #include "app/raw.h"
 #include "app/scenario.h"
 #include "app/session.h"
+#include "app/step.h"
 #include "cpu/cpu.h"
 #include "cpu/trace.h"
 
@@ -19,7 +21,8 @@ static void usage(FILE *f)
 "commands:\n"
 "  run [options] IMAGE       boot a Multiboot ELF image (bare, or under the VMM)\n"
 "  raw [options] CODE.bin    run a code fragment and print the final state (RAW-MODE.md)\n"
-"  scenario NAME [--check|--update]   run a teaching scenario (scenario --list: all)\n"
+"  scenario NAME [--check|--update] [--no-color] [--dot/--svg/--timeline FILE]\n"
+"                            run a teaching scenario (scenario --list: all of them)\n"
 "  isa list                  the ISA semantics profiles\n"
 "  isa show NAME             the sensitive instructions and what they do in a profile\n"
 "  --help, --version\n"
@@ -38,6 +41,16 @@ static void usage(FILE *f)
 "  --stats FILE          write the end-of-run statistics as key=value lines\n"
 "  --quiet               no end-of-run summary\n"
 "  --no-cache            decode every instruction afresh (the decoded-instruction cache off)\n"
+"  --dot FILE            write the trap-flow graph of the run (Graphviz dot)\n"
+"  --svg FILE            the same graph rendered as SVG (needs Graphviz's dot)\n"
+"  --timeline FILE       one round trip as a sequence diagram (dot; SVG when FILE ends in .svg)\n"
+"  --timeline-from WHAT  the event that starts it, e.g. '#GP lidt', 'IRQ0' (default 'int 0x80')\n"
+"  --step                pause after each traced event (default level: trap); commands on stdin:\n"
+"                        Enter next, c next trap, g next break, r registers, i IDT, q quit\n"
+"  --break ADDR          pause when EIP reaches ADDR (repeatable)\n"
+"  --break-on WHAT       pause at: trap (any trap event), vector N, mnemonic M (before it runs)\n"
+"  --gdb PORT            wait for gdb on 127.0.0.1:PORT (0: any free port, printed on stderr)\n"
+"  --gdb-verbose         log the gdb packets and every bad one on stderr\n"
 "\n"
 "raw options: --load ADDR, --ring N, --set REG=VALUE, --mem ADDR=HEX, --dump ADDR:LEN,\n"
 "  --isa NAME, --max-insns N (see RAW-MODE.md)\n"
@@ -70,6 +83,8 @@ static int cmd_isa(int argc, char **argv)
 static int parse_run(int argc, char **argv, session_opts_t *o)
 {
     int color = isatty(STDERR_FILENO);
+    static step_opts_t step;   /* app/step.h, app/gdb.h: o points at them */
+    static gdb_opts_t gdb;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i], *v;
         int r;
@@ -107,9 +122,24 @@ static int parse_run(int argc, char **argv, session_opts_t *o)
             if (r < 0) { errorf("--trace-file needs a file name"); return EXIT_USAGE; }
             o->trace_file = v;
             color = 0;
+        } else if ((r = opt_value(argc, argv, &i, "--dot", &v))) {
+            if (r < 0) { errorf("--dot needs a file name"); return EXIT_USAGE; }
+            o->dot_file = v;
+        } else if ((r = opt_value(argc, argv, &i, "--svg", &v))) {
+            if (r < 0) { errorf("--svg needs a file name"); return EXIT_USAGE; }
+            o->svg_file = v;
+        } else if ((r = opt_value(argc, argv, &i, "--timeline-from", &v))) {
+            if (r < 0 || !*v) { errorf("--timeline-from needs an event, e.g. 'int 0x80'"); return EXIT_USAGE; }
+            o->timeline_from = v;
+        } else if ((r = opt_value(argc, argv, &i, "--timeline", &v))) {
+            if (r < 0) { errorf("--timeline needs a file name"); return EXIT_USAGE; }
+            o->timeline_file = v;
         } else if ((r = opt_value(argc, argv, &i, "--stats", &v))) {
             if (r < 0) { errorf("--stats needs a file name"); return EXIT_USAGE; }
             o->stats_file = v;
+        } else if ((r = step_parse_opt(argc, argv, &i, &step)) || (r = gdb_parse_opt(argc, argv, &i, &gdb))) {
+            if (r < 0)
+                return EXIT_USAGE;
         } else if (a[0] == '-' && a[1] != 0) {
             errorf("run: unknown option '%s' (see 'trapsim --help')", a);
             return EXIT_USAGE;
@@ -130,6 +160,18 @@ static int parse_run(int argc, char **argv, session_opts_t *o)
     }
     if (o->expose_pg)
         o->trace_levels |= TL_PG;
+    if (step_opts_active(&step))
+        o->step = &step;
+    if (gdb.given)
+        o->gdb = &gdb;
+    if (o->step && o->gdb) {
+        errorf("--gdb cannot be combined with --step, --break or --break-on (use gdb's breakpoints)");
+        return EXIT_USAGE;
+    }
+    if (gdb.verbose && !gdb.given) {
+        errorf("--gdb-verbose needs --gdb PORT");
+        return EXIT_USAGE;
+    }
     o->color = color;
     return 0;
 }

@@ -47,11 +47,12 @@ enum skind { S_TRAP, S_RETURN, S_IO, S_NOTE, S_PG, S_STOP };
 
 typedef struct step {
     uint8_t from, to, kind;   /* lanes; from == to: a note on that lane */
-    char label[96];           /* what is drawn */
+    char label[160];          /* what is drawn */
     char key[48];             /* what counts when finding repeats (no values) */
 } step_t;
 
 #define TL_MAX_RAW 4000       /* steps kept for one round trip */
+#define TL_END_RAW 400        /* steps kept for "end": the last ones */
 #define TL_MAX_PERIOD 12      /* longest repeating block that is folded */
 #define MAX_ACTORS 12
 
@@ -64,16 +65,18 @@ struct dot {
     int used[N_COUNT];
 
     int in_vmm;               /* the VMM is running (a visit is open) */
-    char vmm_actor[32];       /* actor of the VMM's last event in this visit */
+    char vmm_actor[32];       /* the most telling actor of this visit (actor_rank) */
     struct { char name[24]; uint64_t count; } actors[MAX_ACTORS];
     int nactors;
 
     int have_last;            /* the last instruction seen, for "#GP lidt" */
     uint64_t last_icount;
     uint32_t last_eip;
+    int last_ring;
     const char *last_mnem;
     char stop[256];
 
+    int tl_end;               /* anchor "end": the last steps of the run */
     int tl_state;             /* 0: waiting for the anchor, 1: recording, 2: done */
     int tl_ring;              /* the ring the round trip started from */
     int tl_truncated;         /* more than TL_MAX_RAW steps */
@@ -95,6 +98,7 @@ dot_t *dot_new(int vmm, const char *anchor)
         return NULL;
     d->vmm = vmm;
     snprintf(d->anchor, sizeof d->anchor, "%s", anchor && *anchor ? anchor : DOT_DEFAULT_ANCHOR);
+    d->tl_end = strcmp(d->anchor, "end") == 0;
     return d;
 }
 
@@ -169,7 +173,12 @@ static void edge_add(dot_t *d, int from, int to, int style, const char *label)
 static void step_add(dot_t *d, int from, int to, int kind, const char *label, const char *key)
 {
     step_t *s;
-    if (d->tl_state == 1) {
+    if (d->tl_end) {
+        /* a ring of the last TL_END_RAW steps; nsteps counts them all */
+        if (!d->steps && !(d->steps = malloc(TL_END_RAW * sizeof *d->steps)))
+            return;
+        s = &d->steps[d->nsteps++ % TL_END_RAW];
+    } else if (d->tl_state == 1) {
         if (d->nsteps >= TL_MAX_RAW) {
             d->tl_truncated = 1;
             d->tl_state = 2;
@@ -236,11 +245,11 @@ static void on_delivery(dot_t *d, const event_t *ev)
     int from = ev->kind == EV_IRQ ? (ev->irq == 4 ? N_CONSOLE : N_TIMER) : node_of_ring(d, ev->ring);
     int to = node_of_ring(d, ev->to_ring);
     edge_add(d, from, to, E_TRAP, label);
-    if (d->tl_state == 0 && strncmp(label, d->anchor, strlen(d->anchor)) == 0) {
+    if (d->tl_state == 0 && !d->tl_end && strncmp(label, d->anchor, strlen(d->anchor)) == 0) {
         d->tl_state = 1;
         d->tl_ring = ev->ring & 3;
     }
-    char tl[96];
+    char tl[160];
     if (ev->kind == EV_IRQ)
         snprintf(tl, sizeof tl, "%s (%s)", label, from == N_TIMER ? "timer" : "UART");
     else
@@ -278,11 +287,26 @@ static void on_io(dot_t *d, const event_t *ev)
     step_add(d, lane_of_node(from), L_DEV, S_IO, tl, NULL);
 }
 
+/* Which of a visit's actors names the way back into the guest: what was
+ * done for the guest beats the bookkeeping around it ("exit", "shadow"). */
+static int actor_rank(const char *a)
+{
+    static const char *const order[] = { "setup", "exit", "shadow", "defer", "emulate", "reflect",
+                                         "forward", "inject" };
+    for (int k = 0; k < (int)(sizeof order / sizeof order[0]); k++)
+        if (strcmp(a, order[k]) == 0)
+            return k < 3 ? k : k + 1;
+    return 3;   /* an actor not named here: above the bookkeeping */
+}
+
 static void on_vmm(dot_t *d, const event_t *ev)
 {
     const char *actor = ev->actor && *ev->actor ? ev->actor : "vmm";
+    if (!d->in_vmm)
+        d->vmm_actor[0] = 0;
     d->in_vmm = 1;
-    snprintf(d->vmm_actor, sizeof d->vmm_actor, "%s", actor);
+    if (!d->vmm_actor[0] || actor_rank(actor) >= actor_rank(d->vmm_actor))
+        snprintf(d->vmm_actor, sizeof d->vmm_actor, "%s", actor);
     d->used[N_VMM] = 1;
     int k;
     for (k = 0; k < d->nactors; k++)
@@ -292,9 +316,15 @@ static void on_vmm(dot_t *d, const event_t *ev)
         snprintf(d->actors[d->nactors++].name, sizeof d->actors[0].name, "%s", actor);
     if (k < d->nactors)
         d->actors[k].count++;
-    char tl[96];
-    snprintf(tl, sizeof tl, "%s: %s", actor, ev->text ? ev->text : "");
-    step_add(d, L_VMM, L_VMM, S_NOTE, tl, actor);
+    /* the timeline leaves out the exits: the arrow into the VMM says it */
+    if (strcmp(actor, "exit") == 0)
+        return;
+    const char *text = ev->text ? ev->text : "";
+    char tl[160], key[48];
+    snprintf(tl, sizeof tl, "%s: %s", actor, text);
+    /* notes repeat when they differ only in numbers (addresses, values) */
+    snprintf(key, sizeof key, "%s: %.*s", actor, (int)strcspn(text, "0123456789"), text);
+    step_add(d, L_VMM, L_VMM, S_NOTE, tl, key);
 }
 
 static void on_pg(dot_t *d, const event_t *ev)
@@ -306,13 +336,16 @@ static void on_pg(dot_t *d, const event_t *ev)
         snprintf(mnem, sizeof mnem, "%.*s", (int)strcspn(ev->text, " :,"), ev->text);
     char label[48];
     snprintf(label, sizeof label, "%s (no trap)", mnem[0] ? mnem : "sensitive");
-    int from = node_of_ring(d, ev->ring);
+    /* the ring of the instruction concerned, when it is the one just seen */
+    int from = node_of_ring(d, d->have_last && d->last_eip == ev->eip ? d->last_ring : ev->ring);
     if (from == N_VMM)
         from = N_KERNEL;
     if (d->vmm)
         edge_add(d, from, N_VMM, E_PG, label);
-    char tl[96];
-    snprintf(tl, sizeof tl, "%s: %s", mnem[0] ? mnem : "pg", ev->text ? ev->text : "no trap");
+    char tl[160];
+    const char *text = ev->text ? ev->text : label;
+    const char *semi = strstr(text, "; ");   /* the what, without the why */
+    snprintf(tl, sizeof tl, "no trap: %.*s", (int)(semi ? (size_t)(semi - text) : strlen(text)), text);
     step_add(d, lane_of_node(from), lane_of_node(from), S_PG, tl, label);
 }
 
@@ -326,6 +359,7 @@ void dot_emit(void *ctx, const event_t *ev)
         d->have_last = 1;
         d->last_icount = ev->icount;
         d->last_eip = ev->eip;
+        d->last_ring = ev->ring & 3;
         d->last_mnem = ev->insn ? isa_mnemonic(ev->insn) : "?";
         if (d->tl_state == 1 && (ev->ring & 3) == d->tl_ring && !d->in_vmm)
             d->tl_state = 2;    /* back where the round trip began */
@@ -348,8 +382,8 @@ void dot_emit(void *ctx, const event_t *ev)
     case EV_STOP: {
         snprintf(d->stop, sizeof d->stop, "%s", ev->text ? ev->text : "");
         int n = d->in_vmm ? N_VMM : node_of_ring(d, ev->ring);
-        char tl[96];
-        snprintf(tl, sizeof tl, "stop: %s", d->stop);
+        char tl[160];
+        snprintf(tl, sizeof tl, "stop: %.150s", d->stop);
         step_add(d, lane_of_node(n), lane_of_node(n), S_STOP, tl, NULL);
         if (d->tl_state == 1)
             d->tl_state = 2;
@@ -498,24 +532,54 @@ void dot_write_graph(const dot_t *d, FILE *out, const char *title)
                 fprintf(out, " %s;", node_id[n]);
         fputs(" }\n", out);
     }
-    for (size_t k = 0; k < d->nedges; k++) {
+    /* one arrow per pair of parties and style; its label lists each cause
+     * with its count, the most frequent first */
+    static const char *const style[] = {
+        [E_TRAP] = "",
+        [E_RETURN] = ", style=dashed, color=\"gray35\"",
+        [E_IO] = ", style=dotted, color=\"gray45\"",
+        [E_PG] = ", style=dashed, color=\"red\", fontcolor=\"red\"",
+    };
+    size_t *group = malloc((d->nedges + 1) * sizeof *group);
+    char *done = calloc(d->nedges + 1, 1);
+    for (size_t k = 0; group && done && k < d->nedges; k++) {
+        if (done[k])
+            continue;
         const edge_t *e = &d->edges[k];
-        static const char *const style[] = {
-            [E_TRAP] = "",
-            [E_RETURN] = ", style=dashed, color=\"gray35\"",
-            [E_IO] = ", style=dotted, color=\"gray45\"",
-            [E_PG] = ", style=dashed, color=\"red\", fontcolor=\"red\"",
-        };
-        fprintf(out, "  %s -> %s [label=\"", node_id[e->from], node_id[e->to]);
-        put_esc(out, e->label);
-        fprintf(out, " x%llu\", penwidth=%s%s%s];\n", (unsigned long long)e->count, penwidth(e->count),
-                style[e->style], e->from >= e->to ? ", constraint=false" : "");
+        size_t n = 0;
+        uint64_t total = 0;
+        for (size_t j = k; j < d->nedges; j++) {
+            const edge_t *f = &d->edges[j];
+            if (!done[j] && f->from == e->from && f->to == e->to && f->style == e->style) {
+                size_t at = n++;
+                while (at > 0 && d->edges[group[at - 1]].count < f->count) {
+                    group[at] = group[at - 1];
+                    at--;
+                }
+                group[at] = j;
+                done[j] = 1;
+                total += f->count;
+            }
+        }
+        /* an edge up the picture is laid out downwards and drawn reversed,
+         * so that both directions between two parties run side by side */
+        int up = e->from > e->to;
+        fprintf(out, "  %s -> %s [label=\"", node_id[up ? e->to : e->from], node_id[up ? e->from : e->to]);
+        for (size_t j = 0; j < n; j++) {
+            const edge_t *f = &d->edges[group[j]];
+            if (j)
+                fputs("\\n", out);
+            put_esc(out, f->label);
+            fprintf(out, " x%llu", (unsigned long long)f->count);
+        }
+        fprintf(out, "\", penwidth=%s%s%s];\n", penwidth(total), style[e->style], up ? ", dir=back" : "");
     }
+    free(group);
+    free(done);
     fputs("}\n", out);
 }
 
-/* Folds repeats: block[i] = how many times the block of period[i] steps
- * starting at i repeats (1: no repeat). Returns the number of blocks. */
+/* Steps that count as the same when looking for repeats. */
 static int same_step(const step_t *a, const step_t *b)
 {
     return a->from == b->from && a->to == b->to && a->kind == b->kind && strcmp(a->key, b->key) == 0;
@@ -540,12 +604,28 @@ static void put_pos(FILE *out, int x, int y)
             y < 0 ? "-" : "", abs(y) / 100, abs(y) % 100);
 }
 
+typedef struct item {
+    const step_t *step;
+    size_t reps;              /* how many times its block repeats (1: once) */
+} item_t;
+
 void dot_write_timeline(const dot_t *d, FILE *out, const char *title)
 {
+    step_t *ring = NULL;
     const step_t *s;
     size_t n;
     char sub[160];
-    if (d->tl_state != 0) {
+    if (d->tl_end) {
+        /* the ring of last steps, oldest first */
+        n = d->nsteps < TL_END_RAW ? d->nsteps : TL_END_RAW;
+        ring = malloc((n + 1) * sizeof *ring);
+        for (size_t k = 0; ring && k < n; k++)
+            ring[k] = d->steps[(d->nsteps - n + k) % TL_END_RAW];
+        if (!ring)
+            n = 0;
+        s = ring;
+        snprintf(sub, sizeof sub, "the last steps before the run ended");
+    } else if (d->tl_state != 0) {
         s = d->steps;
         n = d->nsteps;
         snprintf(sub, sizeof sub, "the round trip of the first %s%s", d->anchor,
@@ -555,6 +635,40 @@ void dot_write_timeline(const dot_t *d, FILE *out, const char *title)
         n = d->npre;
         snprintf(sub, sizeof sub, "the first %zu steps of the run (no %s in it)", n, d->anchor);
     }
+    /* fold repeats: the longest-covering repeating block at each place */
+    item_t *items = malloc((n + 1) * sizeof *items);
+    size_t nitems = 0;
+    for (size_t i = 0; items && i < n;) {
+        size_t best_p = 1, best_r = 1;
+        for (size_t p = 1; p <= TL_MAX_PERIOD && i + 2 * p <= n; p++) {
+            size_t r = 1;
+            while (i + (r + 1) * p <= n && same_block(s, i, i + r * p, p))
+                r++;
+            if (r >= 2 && r * p > best_r * best_p) {
+                best_p = p;
+                best_r = r;
+            }
+        }
+        for (size_t k = 0; k < best_p; k++)
+            items[nitems++] = (item_t){ &s[i + k], best_r };
+        i += best_p * best_r;
+    }
+    /* which items are drawn: the first DOT_TIMELINE_STEPS, or the last */
+    size_t first = 0, last = nitems;
+    if (nitems > DOT_TIMELINE_STEPS) {
+        if (d->tl_end)
+            first = nitems - DOT_TIMELINE_STEPS;
+        else
+            last = DOT_TIMELINE_STEPS;
+    }
+    size_t before = 0, after = 0;
+    for (size_t k = 0; k < first; k++)
+        before += items[k].reps;
+    for (size_t k = last; k < nitems; k++)
+        after += items[k].reps;
+    if (d->tl_end && d->nsteps > n)
+        before += d->nsteps - n;
+
     /* lanes present: process and kernel always, the VMM under --vmm */
     int x[L_COUNT], col = 0;
     const char *head[L_COUNT] = {
@@ -577,66 +691,52 @@ void dot_write_timeline(const dot_t *d, FILE *out, const char *title)
         put_pos(out, x[l], 0);
         fputs("];\n", out);
     }
-    int y = -60, drawn = 0, id = 0;
-    size_t more = 0;
-    for (size_t i = 0; i < n;) {
-        /* the longest-covering repeating block starting at i */
-        size_t best_p = 1, best_r = 1;
-        for (size_t p = 1; p <= TL_MAX_PERIOD && i + 2 * p <= n; p++) {
-            size_t r = 1;
-            while (i + (r + 1) * p <= n && same_block(s, i, i + r * p, p))
-                r++;
-            if (r >= 2 && r * p > best_r * best_p) {
-                best_p = p;
-                best_r = r;
-            }
-        }
-        for (size_t k = 0; k < best_p; k++) {
-            const step_t *t = &s[i + k];
-            if (drawn >= DOT_TIMELINE_STEPS) {
-                more += best_r;
-                continue;
-            }
-            drawn++;
-            char label[128];
-            if (best_r > 1)
-                snprintf(label, sizeof label, "%s (x%zu)", t->label, best_r);
-            else
-                snprintf(label, sizeof label, "%s", t->label);
-            int lines = 1;
-            if (t->from == t->to || x[t->from] < 0 || x[t->to] < 0) {
-                int l = x[t->from] >= 0 ? t->from : L_KERNEL;
-                const char *color = t->kind == S_PG ? "#ffd0d0" : t->kind == S_STOP ? "#dddddd" : "#fffbe6";
-                fprintf(out, "  n%d [shape=note, fontsize=9, style=filled, fillcolor=\"%s\"%s, label=\"", id,
-                        color, t->kind == S_PG ? ", color=red, fontcolor=red" : "");
-                lines = put_wrapped(out, label, 44);
-                fputs("\", ", out);
-                put_pos(out, x[l], y - (lines - 1) * LINE_DY / 2);
-                fputs("];\n", out);
-            } else {
-                static const char *const style[] = {
-                    [S_TRAP] = "penwidth=1.3", [S_RETURN] = "style=dashed, color=\"gray35\"",
-                    [S_IO] = "style=dotted, color=\"gray35\"", [S_NOTE] = "", [S_PG] = "color=red",
-                    [S_STOP] = "",
-                };
-                fprintf(out, "  a%d [shape=point, width=0.02, style=invis, ", id);
-                put_pos(out, x[t->from], y);
-                fprintf(out, "];\n  b%d [shape=point, width=0.02, style=invis, ", id);
-                put_pos(out, x[t->to], y);
-                fprintf(out, "];\n  a%d -> b%d [%s];\n", id, id, style[t->kind]);
-                fprintf(out, "  t%d [shape=plaintext, fontsize=9, label=\"", id);
-                put_esc(out, label);
-                fputs("\", ", out);
-                put_pos(out, (x[t->from] + x[t->to]) / 2, y + 12);
-                fputs("];\n", out);
-            }
-            y -= ROW_DY + (lines - 1) * LINE_DY;
-            id++;
-        }
-        i += best_p * best_r;
+    int y = -60, id = 0;
+    if (before) {
+        fprintf(out, "  e0 [shape=plaintext, fontsize=9, label=\"... %zu earlier steps not drawn\", ", before);
+        put_pos(out, x[L_KERNEL], y);
+        fputs("];\n", out);
+        y -= ROW_DY;
     }
-    if (more) {
-        fprintf(out, "  n%d [shape=plaintext, fontsize=9, label=\"... %zu more steps not drawn\", ", id, more);
+    for (size_t k = first; k < last; k++) {
+        const step_t *t = items[k].step;
+        char label[200];
+        if (items[k].reps > 1)
+            snprintf(label, sizeof label, "%s (x%zu)", t->label, items[k].reps);
+        else
+            snprintf(label, sizeof label, "%s", t->label);
+        int lines = 1;
+        if (t->from == t->to || x[t->from] < 0 || x[t->to] < 0) {
+            int l = x[t->from] >= 0 ? t->from : L_KERNEL;
+            const char *color = t->kind == S_PG ? "#ffd0d0" : t->kind == S_STOP ? "#dddddd" : "#fffbe6";
+            fprintf(out, "  n%d [shape=note, fontsize=9, style=filled, fillcolor=\"%s\"%s, label=\"", id,
+                    color, t->kind == S_PG ? ", color=red, fontcolor=red" : "");
+            lines = put_wrapped(out, label, 44);
+            fputs("\", ", out);
+            put_pos(out, x[l], y - (lines - 1) * LINE_DY / 2);
+            fputs("];\n", out);
+        } else {
+            static const char *const style[] = {
+                [S_TRAP] = "penwidth=1.3", [S_RETURN] = "style=dashed, color=\"gray35\"",
+                [S_IO] = "style=dotted, color=\"gray35\"", [S_NOTE] = "", [S_PG] = "color=red",
+                [S_STOP] = "",
+            };
+            fprintf(out, "  a%d [shape=point, width=0.02, style=invis, ", id);
+            put_pos(out, x[t->from], y);
+            fprintf(out, "];\n  b%d [shape=point, width=0.02, style=invis, ", id);
+            put_pos(out, x[t->to], y);
+            fprintf(out, "];\n  a%d -> b%d [%s];\n", id, id, style[t->kind]);
+            fprintf(out, "  t%d [shape=plaintext, fontsize=9, label=\"", id);
+            put_esc(out, label);
+            fputs("\", ", out);
+            put_pos(out, (x[t->from] + x[t->to]) / 2, y + 12);
+            fputs("];\n", out);
+        }
+        y -= ROW_DY + (lines - 1) * LINE_DY;
+        id++;
+    }
+    if (after) {
+        fprintf(out, "  n%d [shape=plaintext, fontsize=9, label=\"... %zu more steps not drawn\", ", id, after);
         put_pos(out, x[L_KERNEL], y);
         fputs("];\n", out);
         y -= ROW_DY;
@@ -650,6 +750,8 @@ void dot_write_timeline(const dot_t *d, FILE *out, const char *title)
         fprintf(out, "];\n  h%d -> f%d [arrowhead=none, style=dashed, color=\"gray70\"];\n", l, l);
     }
     fputs("}\n", out);
+    free(items);
+    free(ring);
 }
 
 /* ---- files ---- */

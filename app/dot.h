@@ -3,22 +3,26 @@
  * The trap-flow graph: who trapped to whom, and how often. One node per
  * party: the processes (ring 3), the OS kernel (ring 0 bare, ring 1 under
  * the VMM), the VMM (ring 0, only under --vmm) and the devices (timer/PIC,
- * console, debug exit); one edge per kind of transfer, labelled with what
- * and how many ("int 0x80 x12", "#GP lidt x1", "IRQ0 x40"). Edges:
+ * console, debug exit); one arrow per pair of parties and kind of transfer,
+ * labelled with each cause and its count, most frequent first, one a line
+ * ("int 0x80 x12", "#GP lidt x1", "IRQ0 x40"). Arrows:
  *   solid    an event delivered through the IDT (exception, interrupt, INT n)
  *   dashed   a return to an outer ring (IRET), or the VMM resuming the guest
  *   dotted   port I/O
  *   red      a sensitive instruction that ran without a trap (--expose-pg)
  * Under the VMM, the edge from the VMM back into the guest is labelled with
- * the actor of the VMM's last event before it resumed ("emulate", "inject",
- * ...), or with the event it delivered into the guest, or "return".
+ * what the VMM did in that visit, from the actors of its events:
+ * inject, forward, reflect, emulate, defer (in that order of precedence, before
+ * bookkeeping such as exit and shadow), or with the event it delivered into
+ * the guest through the CPU, or "return".
  *
  * The timeline: one round trip as a sequence diagram, lanes left to right
  * process / guest kernel / VMM / devices, time downwards. It starts at the
  * first event delivered through the IDT whose label begins with the anchor
  * (default "int 0x80": the first system call) and ends when control is back
- * in the ring that event came from. A run without that event shows its
- * first DOT_TIMELINE_STEPS steps instead. A block of up to 12 steps that
+ * in the ring that event came from. The anchor "end" shows the last steps
+ * before the run ended instead (a halt, a triple fault). A run without the
+ * anchor's event shows its first DOT_TIMELINE_STEPS steps. A block of up to 12 steps that
  * repeats is drawn once, marked "(xN)", with the labels of its first round;
  * at most DOT_TIMELINE_STEPS steps are drawn.
  *

@@ -3,8 +3,10 @@
 #include <string.h>
 #include "app/args.h"
 #include "app/dot.h"
+#include "app/gdb.h"
 #include "app/session.h"
 #include "app/stats.h"
+#include "app/step.h"
 #include "cpu/cpu.h"
 #include "cpu/dcache.h"
 #include "cpu/loader.h"
@@ -95,15 +97,21 @@ int session_run(const session_opts_t *o)
         }
     }
 
-    machine_run(m);
+    int no_run = 0;   /* --gdb could not listen: nothing ran */
+    if (o->gdb)
+        no_run = gdb_serve(o->gdb, m) != 0;
+    else if (o->step)
+        step_run(o->step, m, vmm, o->trace_levels, trace_out == stderr, stdin);
+    else
+        machine_run(m);
     trace_finish(&m->trace);
 
     FILE *sum = o->summary_out ? o->summary_out : stderr;
-    if (!o->quiet) {
+    if (!o->quiet && !no_run) {
         fprintf(sum, "trapsim: %s\n", m->stop_msg);
         stats_print(stats, m, vmm, sum);
     }
-    int status = machine_exit_status(m);
+    int status = no_run ? EXIT_USAGE : machine_exit_status(m);
     if (o->stats_file && stats_write_file(stats, m, vmm, o->stats_file)) {
         errorf("%s: cannot write the statistics: %s", o->stats_file, strerror(errno));
         status = EXIT_USAGE;

@@ -32,6 +32,8 @@ typedef struct session_opts {
     const char *timeline_from;  /* --timeline-from: the event that starts the timeline (app/dot.h) */
     const trace_sink_t *extra_sinks;  /* more sinks on the run (scenarios: their text view, dot) */
     int nextra_sinks;
+    const struct step_opts *step;     /* --step, --break, --break-on (NULL: none): app/step.h */
+    const struct gdb_opts *gdb;       /* --gdb (NULL: none): app/gdb.h */
 } session_opts_t;
 
 void session_defaults(session_opts_t *o);

@@ -156,6 +156,6 @@ void text_sink_emit(void *ctx, const event_t *ev)
 
 void summary_row(FILE *out, const char *label, uint64_t n, const char *detail)
 {
-    fprintf(out, "  %-30s %12llu%s%s%s\n", label, (unsigned long long)n,
+    fprintf(out, "  %-34s %12llu%s%s%s\n", label, (unsigned long long)n,
             detail[0] ? "  (" : "", detail, detail[0] ? ")" : "");
 }

@@ -1,0 +1,312 @@
+/* Unit tests for the pictures (app/dot.c): synthetic event streams, bare
+ * and under the VMM, and the exact dot text they must give. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/dot.h"
+#include "isa/isa.h"
+
+/* A small builder of event streams: instructions are decoded from bytes so
+ * that the sink sees real mnemonics. */
+typedef struct stream {
+    dot_t *d;
+    uint64_t icount;
+    isa_insn_t insn[64];
+    int ninsn;
+} stream_t;
+
+static void insn(stream_t *s, int ring, uint32_t eip, const char *hex)
+{
+    uint8_t bytes[16] = { 0 };
+    size_t n = strlen(hex) / 2;
+    for (size_t k = 0; k < n; k++)
+        sscanf(hex + 2 * k, "%2hhx", &bytes[k]);
+    isa_insn_t *in = &s->insn[s->ninsn++];
+    ck_assert_int_eq(isa_decode(bytes, sizeof bytes, 1, in), ISA_DECODE_OK);
+    event_t ev = { .kind = EV_INSN, .icount = s->icount, .ring = (uint8_t)ring, .eip = eip, .insn = in,
+                   .irq = -1 };
+    dot_emit(s->d, &ev);
+    s->icount++;
+}
+
+static void deliver(stream_t *s, ev_kind_t kind, int ring, int to, int vector, int irq, uint32_t eip)
+{
+    event_t ev = { .kind = kind, .icount = kind == EV_EXC ? s->icount - 1 : s->icount, .ring = (uint8_t)ring,
+                   .to_ring = (uint8_t)to, .vector = (uint8_t)vector, .irq = irq, .eip = eip,
+                   .has_error = kind == EV_EXC };
+    dot_emit(s->d, &ev);
+}
+
+static void ret(stream_t *s, int ring, int to)
+{
+    event_t ev = { .kind = EV_RETURN, .icount = s->icount, .ring = (uint8_t)ring, .to_ring = (uint8_t)to,
+                   .text = "iret", .irq = -1 };
+    dot_emit(s->d, &ev);
+}
+
+static void io(stream_t *s, int ring, uint16_t port, int write)
+{
+    event_t ev = { .kind = EV_IO, .icount = s->icount, .ring = (uint8_t)ring, .port = port, .size = 1,
+                   .is_write = (uint8_t)write, .irq = -1 };
+    dot_emit(s->d, &ev);
+}
+
+static void vmm(stream_t *s, int ring, const char *actor, const char *text)
+{
+    event_t ev = { .kind = EV_VMM, .icount = s->icount, .ring = (uint8_t)ring, .actor = actor, .text = text,
+                   .irq = -1 };
+    dot_emit(s->d, &ev);
+}
+
+static void other(stream_t *s, ev_kind_t kind, int ring, uint32_t eip, const char *text)
+{
+    event_t ev = { .kind = kind, .icount = s->icount, .ring = (uint8_t)ring, .eip = eip, .text = text,
+                   .irq = -1 };
+    dot_emit(s->d, &ev);
+}
+
+static char *graph(const dot_t *d, int timeline)
+{
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+    if (timeline)
+        dot_write_timeline(d, f, "t");
+    else
+        dot_write_graph(d, f, "t");
+    fclose(f);
+    return out;
+}
+
+/* Bare: two system calls, a timer interrupt, console and PIC output. */
+static void bare_stream(stream_t *s)
+{
+    insn(s, 3, 0x1000, "cd80");                 /* int $0x80 */
+    deliver(s, EV_SOFTINT, 3, 0, 0x80, -1, 0x1000);
+    insn(s, 0, 0x2000, "ee");                   /* out %al,(%dx) */
+    io(s, 0, 0x3f8, 1);
+    insn(s, 0, 0x2001, "ec");                   /* in (%dx),%al */
+    io(s, 0, 0x3fd, 0);
+    insn(s, 0, 0x2002, "cf");
+    ret(s, 0, 3);
+    insn(s, 3, 0x1002, "90");
+    deliver(s, EV_IRQ, 3, 0, 0x20, 0, 0x1003);
+    insn(s, 0, 0x2100, "ee");
+    io(s, 0, 0x20, 1);
+    insn(s, 0, 0x2101, "cf");
+    ret(s, 0, 3);
+    insn(s, 3, 0x1003, "cd80");
+    deliver(s, EV_SOFTINT, 3, 0, 0x80, -1, 0x1003);
+    insn(s, 0, 0x2002, "cf");
+    ret(s, 0, 3);
+    insn(s, 3, 0x1005, "90");
+    other(s, EV_STOP, 3, 0x1005, "the end");
+}
+
+START_TEST(test_bare_graph)
+{
+    stream_t s = { .d = dot_new(0, NULL) };
+    bare_stream(&s);
+    char *g = graph(s.d, 0);
+    ck_assert_str_eq(g,
+        "digraph trapflow {\n"
+        "  graph [labelloc=t, fontname=\"Helvetica\", fontsize=12, rankdir=TB, nodesep=0.7, ranksep=0.8, "
+        "label=\"t\\nthe end\"];\n"
+        "  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\", fontsize=11];\n"
+        "  edge [fontname=\"Helvetica\", fontsize=9];\n"
+        "  proc [label=\"processes\\nring 3\", fillcolor=\"#d9ead3\"];\n"
+        "  kernel [label=\"OS kernel\\nring 0\", fillcolor=\"#f4cccc\"];\n"
+        "  timer [label=\"timer\\nPIT + PIC\", fillcolor=\"#e8e8e8\", shape=component, style=filled];\n"
+        "  console [label=\"console\\nCOM1, port 0xe9\", fillcolor=\"#e8e8e8\", shape=component, style=filled];\n"
+        "  proc -> kernel [style=invis];\n"
+        "  kernel -> timer [style=invis];\n"
+        "  { rank=same; timer; console; }\n"
+        "  proc -> kernel [label=\"int 0x80 x2\", penwidth=1];\n"
+        "  kernel -> console [label=\"out x1\\nin x1\", penwidth=1, style=dotted, color=\"gray45\"];\n"
+        "  proc -> kernel [label=\"iret x3\", penwidth=1, style=dashed, color=\"gray35\", dir=back];\n"
+        "  kernel -> timer [label=\"IRQ0 x1\", penwidth=1, dir=back];\n"
+        "  kernel -> timer [label=\"out x1\", penwidth=1, style=dotted, color=\"gray45\"];\n"
+        "}\n");
+    free(g);
+    dot_free(s.d);
+}
+END_TEST
+
+/* The timeline of the first int 0x80: in, out, iret, and no more. */
+START_TEST(test_bare_timeline)
+{
+    stream_t s = { .d = dot_new(0, NULL) };
+    bare_stream(&s);
+    char *t = graph(s.d, 1);
+    ck_assert(strstr(t, "label=\"t\\nthe round trip of the first int 0x80\"") != NULL);
+    ck_assert(strstr(t, "layout=neato") != NULL);
+    ck_assert(strstr(t, "  t0 [shape=plaintext, fontsize=9, label=\"int 0x80\", pos=\"1.30,-0.48!\"];\n") != NULL);
+    ck_assert(strstr(t, "label=\"out 0x3f8\"") != NULL);
+    ck_assert(strstr(t, "label=\"in 0x3fd\"") != NULL);
+    ck_assert(strstr(t, "  a3 -> b3 [style=dashed, color=\"gray35\"];\n  t3 [shape=plaintext, fontsize=9, label=\"iret\"") != NULL);
+    ck_assert(strstr(t, "a4") == NULL);          /* back in ring 3: done */
+    ck_assert(strstr(t, "IRQ0") == NULL);
+    ck_assert(strstr(t, "h2") == NULL);          /* no VMM lane when bare */
+    free(t);
+    dot_free(s.d);
+}
+END_TEST
+
+/* Under the VMM: LIDT trapped and emulated, a POPF that did not trap, a
+ * system call forwarded, an interrupt deferred, an OUT emulated. */
+static void vmm_stream(stream_t *s)
+{
+    vmm(s, 1, "setup", "guest kernel deprivileged");
+    insn(s, 1, 0x100, "0f011d00200000");         /* lidt 0x2000 */
+    deliver(s, EV_EXC, 1, 0, 13, -1, 0x100);
+    vmm(s, 1, "exit", "VM exit: #GP");
+    vmm(s, 1, "emulate", "lidt: guest IDTR := 00002000/07ff");
+    vmm(s, 1, "shadow", "shadow IDT rebuilt");
+    insn(s, 1, 0x107, "9d");                     /* popf */
+    other(s, EV_PG, 1, 0x107, "popf at 0009:00000107 ring 1: IF unchanged");
+    insn(s, 3, 0x1000, "cd80");
+    deliver(s, EV_SOFTINT, 3, 0, 0x80, -1, 0x1000);
+    vmm(s, 3, "exit", "VM exit: int 0x80");
+    vmm(s, 3, "forward", "int 0x80 -> guest's idt[0x80]");
+    insn(s, 1, 0x200, "90");
+    deliver(s, EV_IRQ, 1, 0, 0x20, 0, 0x201);
+    vmm(s, 1, "exit", "VM exit: IRQ0");
+    vmm(s, 1, "defer", "IRQ0 waits: virtual IF = 0");
+    insn(s, 1, 0x201, "ee");
+    deliver(s, EV_EXC, 1, 0, 13, -1, 0x201);
+    vmm(s, 1, "exit", "VM exit: #GP");
+    io(s, 0, 0x3f8, 1);
+    vmm(s, 1, "emulate", "out %al,(%dx)");
+    insn(s, 1, 0x202, "90");
+    other(s, EV_STOP, 1, 0x202, "halted for ever");
+}
+
+START_TEST(test_vmm_graph)
+{
+    stream_t s = { .d = dot_new(1, NULL) };
+    vmm_stream(&s);
+    char *g = graph(s.d, 0);
+    ck_assert_str_eq(g,
+        "digraph trapflow {\n"
+        "  graph [labelloc=t, fontname=\"Helvetica\", fontsize=12, rankdir=TB, nodesep=0.7, ranksep=0.8, "
+        "label=\"t\\nhalted for ever\"];\n"
+        "  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\", fontsize=11];\n"
+        "  edge [fontname=\"Helvetica\", fontsize=9];\n"
+        "  proc [label=\"processes\\nring 3\", fillcolor=\"#d9ead3\"];\n"
+        "  kernel [label=\"guest OS kernel\\nring 1 (deprivileged)\", fillcolor=\"#fff2cc\"];\n"
+        "  vmm [label=\"VMM\\nring 0\\nsetup x1\\nexit x4\\nemulate x2\\nshadow x1\\nforward x1\\ndefer x1\", "
+        "fillcolor=\"#f4cccc\"];\n"
+        "  timer [label=\"timer\\nPIT + PIC\", fillcolor=\"#e8e8e8\", shape=component, style=filled];\n"
+        "  console [label=\"console\\nCOM1, port 0xe9\", fillcolor=\"#e8e8e8\", shape=component, style=filled];\n"
+        "  proc -> kernel [style=invis];\n"
+        "  kernel -> vmm [style=invis];\n"
+        "  vmm -> timer [style=invis];\n"
+        "  { rank=same; timer; console; }\n"
+        "  kernel -> vmm [label=\"emulate x2\\nsetup x1\\nforward x1\\ndefer x1\", penwidth=1, style=dashed, "
+        "color=\"gray35\", dir=back];\n"
+        "  kernel -> vmm [label=\"#GP lidt x1\\n#GP out x1\", penwidth=1];\n"
+        "  kernel -> vmm [label=\"popf (no trap) x1\", penwidth=1, style=dashed, color=\"red\", fontcolor=\"red\"];\n"
+        "  proc -> vmm [label=\"int 0x80 x1\", penwidth=1];\n"
+        "  vmm -> timer [label=\"IRQ0 x1\", penwidth=1, dir=back];\n"
+        "  vmm -> console [label=\"out x1\", penwidth=1, style=dotted, color=\"gray45\"];\n"
+        "}\n");
+    free(g);
+    dot_free(s.d);
+}
+END_TEST
+
+/* The timeline from "#GP lidt": the trap, the VMM's notes (not its exit),
+ * the way back; and a run without the anchor shows its first steps. */
+START_TEST(test_vmm_timeline)
+{
+    stream_t s = { .d = dot_new(1, "#GP lidt") };
+    vmm_stream(&s);
+    char *t = graph(s.d, 1);
+    ck_assert(strstr(t, "the round trip of the first #GP lidt") != NULL);
+    ck_assert(strstr(t, "label=\"#GP lidt\"") != NULL);
+    ck_assert(strstr(t, "label=\"emulate: lidt: guest IDTR := 00002000/07ff\"") != NULL);
+    ck_assert(strstr(t, "label=\"shadow: shadow IDT rebuilt\"") != NULL);
+    ck_assert(strstr(t, "VM exit") == NULL);
+    ck_assert(strstr(t, "popf") == NULL);        /* after the round trip */
+    ck_assert(strstr(t, "h2 [label=\"VMM\\nring 0\"") != NULL);
+    free(t);
+    dot_free(s.d);
+
+    s = (stream_t){ .d = dot_new(1, "int 0x99") };
+    vmm_stream(&s);
+    t = graph(s.d, 1);
+    ck_assert(strstr(t, "the first 18 steps of the run (no int 0x99 in it)") != NULL);
+    ck_assert(strstr(t, "label=\"no trap: popf at 0009:00000107 ring 1: IF\\nunchanged\"") != NULL);
+    ck_assert(strstr(t, "stop: halted for ever") != NULL);
+    free(t);
+    dot_free(s.d);
+}
+END_TEST
+
+/* A block of steps that repeats is drawn once, marked with its count. */
+START_TEST(test_timeline_folds)
+{
+    stream_t s = { .d = dot_new(0, NULL) };
+    insn(&s, 3, 0x1000, "cd80");
+    deliver(&s, EV_SOFTINT, 3, 0, 0x80, -1, 0x1000);
+    for (int k = 0; k < 18; k++) {
+        insn(&s, 0, 0x2000, "ec");
+        io(&s, 0, 0x3fd, 0);
+        insn(&s, 0, 0x2001, "ee");
+        io(&s, 0, 0x3f8, 1);
+    }
+    insn(&s, 0, 0x2002, "cf");
+    ret(&s, 0, 3);
+    insn(&s, 3, 0x1002, "90");
+    char *t = graph(s.d, 1);
+    ck_assert(strstr(t, "label=\"in 0x3fd (x18)\"") != NULL);
+    ck_assert(strstr(t, "label=\"out 0x3f8 (x18)\"") != NULL);
+    ck_assert(strstr(t, "t4 ") == NULL);          /* int, in, out, iret: four steps */
+    ck_assert(strstr(t, "label=\"iret\"") != NULL);
+    free(t);
+    dot_free(s.d);
+}
+END_TEST
+
+/* Quotes, backslashes and control bytes cannot break the dot syntax. */
+START_TEST(test_escaping)
+{
+    stream_t s = { .d = dot_new(1, NULL) };
+    vmm(&s, 1, "a\"b\\c", "text \"quoted\" \\ and\ta tab");
+    insn(&s, 1, 0x200, "90");
+    other(&s, EV_STOP, 1, 0x200, "stop \"here\"\n");
+    char *g = graph(s.d, 0);
+    ck_assert(strstr(g, "a\\\"b\\\\c x1") != NULL);
+    ck_assert(strstr(g, "label=\"t\\nstop \\\"here\\\"\\n\"") != NULL);
+    free(g);
+    g = graph(s.d, 1);
+    ck_assert(strstr(g, "text \\\"quoted\\\" \\\\ anda tab") != NULL);
+    free(g);
+    dot_free(s.d);
+}
+END_TEST
+
+static Suite *dot_suite(void)
+{
+    Suite *s = suite_create("dot");
+    TCase *tc = tcase_create("pictures");
+    tcase_add_test(tc, test_bare_graph);
+    tcase_add_test(tc, test_bare_timeline);
+    tcase_add_test(tc, test_vmm_graph);
+    tcase_add_test(tc, test_vmm_timeline);
+    tcase_add_test(tc, test_timeline_folds);
+    tcase_add_test(tc, test_escaping);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(dot_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
