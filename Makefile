@@ -44,6 +44,7 @@ include app/app.mk
 -include guestos/guestos.mk
 include tests/tests.mk
 -include tests/guests/guests.mk
+-include tests/vmm/vmm.mk
 -include tests/diff/diff.mk
 -include scenarios/scenarios.mk
 -include tests/disasm/disasm.mk

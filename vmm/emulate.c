@@ -60,12 +60,16 @@ static void describe(const vmm_t *v, const isa_insn_t *insn, int old_vif, int ol
         ADD("%svirtual IOPL := %d", k ? ", " : "", v->viopl);
     if (old_vcpl != v->vcpl)
         ADD("%sguest ring %d -> %d (real ring %d)", k ? ", " : "", old_vcpl, v->vcpl, v->vcpl ? v->vcpl : 1);
-    if (!k)
+    if (!k && (insn->row == ROW_CLI || insn->row == ROW_STI))
+        ADD("virtual IF stays %d", v->vif);
+    else if (!k && insn->row == ROW_HLT)
+        ADD("HLT with virtual IF %d", v->vif);
+    else if (!k)
         ADD("done on the virtual CPU (guest ring %d)", v->vcpl);
 #undef ADD
 }
 
-static void reflect(vmm_t *v, int vector, int has_error, uint32_t error, uint32_t at)
+void vmm_reflect(vmm_t *v, int vector, int has_error, uint32_t error, uint32_t at)
 {
     v->reflected[vector & 31]++;
     vmm_forward(v, vector, DK_EXCEPTION, has_error, error, at);
@@ -82,7 +86,7 @@ void vmm_emulate(vmm_t *v, uint32_t eip, int vector, uint32_t error)
         /* not a sensitive instruction: the guest's own fault */
         vmm_trace(v, "reflect", vector, "%s(0x%04x) is the guest's own fault: to its handler",
                   vmm_exc_name(vector), error);
-        reflect(v, vector, 1, error, eip);
+        vmm_reflect(v, vector, 1, error, eip);
         return;
     }
     isa_insn_t insn = *cached;   /* a copy: emulation may write guest memory and drop the cache entry */
@@ -99,7 +103,7 @@ void vmm_emulate(vmm_t *v, uint32_t eip, int vector, uint32_t error)
     if (r == ISA_FAULT) {
         vmm_trace(v, "emulate", c->exc_vector, "%s faults at guest ring %d too: %s to the guest", text,
                   v->vcpl, vmm_exc_name(c->exc_vector));
-        reflect(v, c->exc_vector, c->exc_has_error, c->exc_error, eip);
+        vmm_reflect(v, c->exc_vector, c->exc_has_error, c->exc_error, eip);
         return;
     }
     if (r == ISA_STOP) {

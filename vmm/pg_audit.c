@@ -23,9 +23,8 @@ static void report(vmm_t *v, const isa_insn_t *insn, uint32_t eip, const char *f
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
     isa_disasm(insn, eip, dis, sizeof dis);
-    snprintf(text, sizeof text, "%s at %04x:%08x ring %d: %s", dis, m->cpu.seg[SEG_CS].sel, eip,
-             m->cpu.cpl, what);
-    event_t ev = { .kind = EV_PG, .ring = m->cpu.cpl, .eip = eip, .insn = insn, .text = text };
+    snprintf(text, sizeof text, "%s at %04x:%08x ring %d: %s", dis, v->pre.cs, eip, v->pre.cpl, what);
+    event_t ev = { .kind = EV_PG, .ring = v->pre.cpl, .eip = eip, .insn = insn, .text = text };
     machine_emit(m, &ev);
 }
 
@@ -48,6 +47,8 @@ void pg_audit_hook(void *ctx, machine_t *m, const isa_insn_t *insn, uint32_t eip
         v->pre.eflags = c->eflags;
         v->pre.esp = c->reg[ESP];
         v->pre.top = phys_read(c, c->seg[SEG_SS].base + c->reg[ESP], 4);
+        v->pre.cs = c->seg[SEG_CS].sel;
+        v->pre.cpl = c->cpl;
         return;
     }
     uint32_t ea = 0;

@@ -58,25 +58,47 @@ static void make_desc(uint32_t base, uint32_t limit, uint32_t access, uint32_t f
     *hi = ((base >> 16) & 0xff) | (access << 8) | (limit & 0xf0000) | (flags << 20) | (base & 0xff000000u);
 }
 
-/* Ring compression and segment truncation of one guest descriptor. */
+/* Whether a code or data segment (base, expand-down, 32-bit upper bound)
+ * can reach the VMM's area even after truncation of its limit. */
+static int reaches_vmm(const vmm_t *v, uint32_t base, int expdown, int big)
+{
+    if (base >= v->base)
+        return 1;
+    if (expdown) {   /* offsets limit+1 .. 0xffff or 0xffffffff */
+        uint64_t top = (uint64_t)base + (big ? 0xffffffffu : 0xffffu);
+        return top >= v->base;
+    }
+    return 0;        /* expand-up below the area: truncation handles the limit */
+}
+
+/* Ring compression and segment truncation of one guest descriptor for the
+ * shadow GDT. Gates are made not present: a far transfer through one faults
+ * and the VMM emulates it through the guest's own gate (a gate in the shadow
+ * could name the VMM's code, or need a ring-1 stack the real TSS lacks). */
 static void compress_desc(const vmm_t *v, uint32_t *lo, uint32_t *hi)
 {
     uint32_t access = (*hi >> 8) & 0xff;
     if ((access & 0x60) == 0)                     /* DPL 0 -> 1 */
         *hi |= 1u << 13;
-    if (!(access & 0x10) || !(access & 0x80))     /* system or not present: DPL only */
+    if (!(access & 0x80))
         return;
+    if (!(access & 0x10)) {
+        int type = access & 0xf;
+        if (type == 4 || type == 5 || type == 6 || type == 7 || type >= 12)
+            *hi &= ~(1u << 15);                   /* call, task, interrupt, trap gates */
+        return;
+    }
     int expdown = !(access & 8) && (access & 4);
-    if (expdown)
-        return;
     uint32_t base = (*lo >> 16) | ((*hi & 0xff) << 16) | (*hi & 0xff000000u);
     uint32_t limit = (*lo & 0xffff) | (*hi & 0xf0000);
     int gran = (*hi >> 23) & 1;
     uint64_t bytes_limit = gran ? ((uint64_t)limit << 12) | 0xfff : limit;
-    if (base >= v->base) {
-        *hi &= ~(1u << 15);                       /* inside the VMM's area: not present */
+    if (reaches_vmm(v, base, expdown, (*hi >> 22) & 1)) {
+        *hi &= ~(1u << 15);                       /* would reach the VMM's area: not present */
         return;
     }
+    if (expdown)
+        return;
     uint64_t max = (uint64_t)v->base - 1 - base;
     if (bytes_limit <= max)
         return;
@@ -92,7 +114,8 @@ static void compress_desc(const vmm_t *v, uint32_t *lo, uint32_t *hi)
     *hi = (*hi & ~0xf0000u) | (field & 0xf0000);
 }
 
-/* The same on a loaded segment cache, and RPL 1 for CS and SS. */
+/* The same on a loaded segment cache, and RPL 1 for CS and SS. A segment
+ * that would reach the VMM's area becomes unusable: any access faults. */
 static void compress_cache(const vmm_t *v, seg_cache_t *s, int rpl_to_cpl)
 {
     if (rpl_to_cpl && (s->sel & 3) == 0)
@@ -101,11 +124,12 @@ static void compress_cache(const vmm_t *v, seg_cache_t *s, int rpl_to_cpl)
         return;
     if (DESC_DPL(s->access) == 0)
         s->access |= 1u << 5;
-    if (!DESC_EXPDOWN(s->access)) {
-        if (s->base >= v->base)
-            s->access &= (uint8_t)~0x80u;         /* inside the VMM's area: unusable */
-        else if (s->limit > v->base - 1 - s->base)
-            s->limit = v->base - 1 - s->base;
+    if (reaches_vmm(v, s->base, DESC_EXPDOWN(s->access), DESC_DB(s->flags))) {
+        s->usable = 0;
+        s->base = 0;
+        s->limit = 0;
+    } else if (!DESC_EXPDOWN(s->access) && s->limit > v->base - 1 - s->base) {
+        s->limit = v->base - 1 - s->base;
     }
     seg_cache_update(s);
 }
@@ -184,6 +208,11 @@ void vmm_view_enter(vmm_t *v)
     c->cr0 = v->vcr0; c->cr2 = v->vcr2; c->cr3 = v->vcr3; c->cr4 = v->vcr4;
     c->profile = isa_profile_find("x86");
     c->cpl = v->vcpl;
+    /* Everything the virtual CPU touches uses the guest's own, untruncated
+     * descriptors: for it the VMM's area is outside RAM (reads 0, writes
+     * dropped), as the guest was told. */
+    v->real.ram_size = c->ram_size;
+    c->ram_size = v->base;
     if (v->vcpl == 0) {
         c->seg[SEG_CS].sel &= (uint16_t)~3u;
         c->seg[SEG_SS].sel &= (uint16_t)~3u;
@@ -212,6 +241,7 @@ void vmm_view_leave(vmm_t *v)
     c->tr = v->real.tr;
     c->ldtr = v->real.ldtr;
     c->profile = v->real.profile;
+    c->ram_size = v->real.ram_size;
     c->cr0 = CR0_PE | CR0_ET;
     c->cr2 = c->cr3 = c->cr4 = 0;
     /* the real machine: interrupts on for the VMM, no I/O for the guest */
@@ -296,10 +326,13 @@ static void vmm_entry(void *ctx, machine_t *m, int vector, deliver_kind_t kind, 
         else
             vmm_trace(v, "exit", vector, "VM exit: %s from ring %d at %04x:%08x", vmm_exc_name(vector), c->cpl,
                       c->seg[SEG_CS].sel, c->eip);
-        if (vector == EXC_GP)
+        /* A sensitive instruction that faulted (#GP, or #NP/#SS/#TS from
+         * a shadow descriptor) is run again on the virtual CPU, which decides
+         * what the guest sees; any other fault is the guest's own. */
+        if (vector == EXC_GP || vector == EXC_NP || vector == EXC_SS || vector == EXC_TS)
             vmm_emulate(v, g_eip, vector, error);
         else
-            vmm_forward(v, vector, DK_EXCEPTION, has_error, error, g_eip);
+            vmm_reflect(v, vector, has_error, error, g_eip);
         break;
     }
     vmm_try_inject(v);
@@ -346,7 +379,9 @@ vmm_t *vmm_attach(machine_t *m, int expose_pg)
     make_desc(0, 0xfffff, 0xb3, 0xc, &lo, &hi);          /* flat data, DPL 1 */
     compress_desc(v, &lo, &hi);
     gdt_write(v, 2, lo, hi);
-    make_desc(v->base, 0xffff, 0x9b, 0x4, &lo, &hi);     /* VMM code, DPL 0 */
+    /* VMM code, DPL 0: the VMM is C code, so its segment only has to exist;
+     * it covers a page of zeros beyond the VMM's stack, never guest data */
+    make_desc(v->base + VMM_STACK_TOP, 0xfff, 0x9b, 0x4, &lo, &hi);
     gdt_write(v, VMM_CS >> 3, lo, hi);
     make_desc(0, 0xfffff, 0x93, 0xc, &lo, &hi);          /* VMM data (its stack), DPL 0 */
     gdt_write(v, VMM_DS >> 3, lo, hi);

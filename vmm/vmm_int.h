@@ -47,12 +47,14 @@ struct vmm {
         seg_cache_t tr, ldtr;
         uint32_t cr0, cr2, cr3, cr4;
         const isa_profile_t *profile;
+        uint32_t ram_size;
     } real;
 
     /* The PG audit: the state before a sensitive instruction ran. */
     struct {
         uint32_t eflags, esp, top;   /* EFLAGS, ESP and the value at the stack top */
-        uint16_t sel;                /* selector operand, where there is one */
+        uint16_t cs;                 /* CS and CPL where the instruction ran */
+        uint8_t cpl;
     } pre;
 
     /* Counters for the summary. */
@@ -77,8 +79,10 @@ void vmm_view_leave(vmm_t *v);
 void vmm_shadow_gdt_sync(vmm_t *v, int force);
 void shadow_idt_rebuild(vmm_t *v);
 
-/* emulate.c: a trapped sensitive instruction, run on the virtual CPU. */
+/* emulate.c: a trapped sensitive instruction, run on the virtual CPU;
+ * or, for any other instruction, the fault reflected to the guest. */
 void vmm_emulate(vmm_t *v, uint32_t eip, int vector, uint32_t error);
+void vmm_reflect(vmm_t *v, int vector, int has_error, uint32_t error, uint32_t at);
 
 /* inject.c */
 /* Delivers an event into the guest through the guest's own IDT, at its
