@@ -29,7 +29,9 @@ static int deliver_once(machine_t *m, int vector, deliver_kind_t kind, int has_e
     if (DESC_S(a) || (type != GATE_TASK && type != GATE_INT16 && type != GATE_TRAP16 &&
                       type != GATE_INT32 && type != GATE_TRAP32))
         return RAISE_GP(c, idt_err);
-    if (kind == DK_SOFTWARE && DESC_DPL(a) < c->cpl)
+    /* the DPL check is for INT n, INT3 and INTO only: not for INT1,
+     * hardware interrupts or exceptions (SDM INT n: "does not apply to INT1") */
+    if (kind == DK_SOFTWARE && c->soft_kind != SOFT_INT1 && DESC_DPL(a) < c->cpl)
         return RAISE_GP(c, idt_err);
     if (!DESC_P(a))
         return RAISE_NP(c, idt_err);
@@ -151,7 +153,10 @@ void deliver_event(machine_t *m, int vector, deliver_kind_t kind, int has_error,
 {
     struct cpu *c = &m->cpu;
     int chain[4] = { vector, -1, -1, -1 }, depth = 1;
-    uint32_t ext = kind == DK_HARDWARE ? 1 : 0;
+    /* EXT (bit 0 of the error codes delivery raises) is 0 for INT n, INT3
+     * and INTO, 1 for everything else: hardware interrupts, exceptions,
+     * INT1 (SDM vol. 2 INT n, "error_code(num, idt, ext)") */
+    uint32_t ext = kind == DK_SOFTWARE && c->soft_kind != SOFT_INT1 ? 0 : 1;
     for (;;) {
         int from = c->cpl;
         m->pre_cs = c->seg[SEG_CS];

@@ -311,7 +311,9 @@ int prot_far_call(struct cpu *c, uint16_t sel, uint32_t off, uint32_t next_eip, 
         }
         vals[n++] = c->seg[SEG_CS].sel;
         vals[n++] = next_eip;
-        TRY(prot_push_on(c, &ssc, &nesp, vals, n, gsize));
+        /* no room on the new stack: #SS(new SS selector) (SDM CALL) */
+        if (prot_push_on(c, &ssc, &nesp, vals, n, gsize))
+            return RAISE_SS(c, SEL_ERR(nss));
         c->seg[SEG_SS] = ssc;
         c->reg[ESP] = DESC_DB(ssc.flags) ? nesp : (c->reg[ESP] & 0xffff0000u) | (nesp & 0xffff);
         set_cs(c, tsel, tlo, thi, dpl);

@@ -115,6 +115,7 @@ int machine_fetch_decode(machine_t *m, isa_insn_t *scratch, const isa_insn_t **o
 }
 
 static void step_body(machine_t *m);
+static void finish_insn(machine_t *m, const isa_insn_t *insn, uint32_t eip, int ring, isa_result_t r);
 
 /* One step; a hook the VMM set for "after the next instruction" (its STI
  * shadow) runs once this step is complete, traps included. */
@@ -162,7 +163,29 @@ static void step_body(machine_t *m)
     int audited = m->sensitive_hook && ring > 0 && isa_rows[insn->row].cls != INNOC;
     if (audited)
         m->sensitive_hook(m->sensitive_ctx, m, insn, eip, 0);
+    int single_step = (c->eflags & FL_TF) != 0;   /* TF as the instruction starts */
     isa_result_t r = isa_execute(c, insn);
+    if (audited && (r == ISA_OK || r == ISA_SOFTINT || r == ISA_HALT))
+        m->sensitive_hook(m->sensitive_ctx, m, insn, eip, 1);
+    finish_insn(m, insn, eip, ring, r);
+    if (single_step && r == ISA_OK && m->stop == STOP_NONE) {
+        /* the single-step trap: #DB after the instruction (SDM vol. 3 17.3.1.4) */
+        c->dr[6] |= 0x4000;   /* BS */
+        if (m->raw) {
+            c->exc_vector = EXC_DB;
+            c->exc_has_error = 0;
+            raw_stop(m, ISA_FAULT);
+        } else {
+            deliver_event(m, EXC_DB, DK_EXCEPTION, 0, 0, c->eip);
+        }
+    }
+}
+
+/* What follows an executed instruction: delivery of what it raised, or its
+ * retirement (time, counts, a ring change, HLT, the budget). */
+static void finish_insn(machine_t *m, const isa_insn_t *insn, uint32_t eip, int ring, isa_result_t r)
+{
+    struct cpu *c = &m->cpu;
     if (r == ISA_FAULT) {
         if (m->raw)
             raw_stop(m, r);
@@ -176,8 +199,6 @@ static void step_body(machine_t *m)
         return;
     }
     /* retired */
-    if (audited)
-        m->sensitive_hook(m->sensitive_ctx, m, insn, eip, 1);
     c->icount++;
     m->now++;
     m->insns_by_ring[ring]++;
@@ -199,10 +220,52 @@ static void step_body(machine_t *m)
                      (unsigned long long)m->max_insns, c->seg[SEG_CS].sel, c->eip);
 }
 
+/* The hot path, when nothing watches single instructions (no instruction
+ * trace, no audit, no pending hook): cached instructions run back to back
+ * until virtual time reaches a device event, an interrupt could be taken,
+ * or an instruction does anything but retire plainly in the same ring.
+ * What ends a burst is finished exactly as machine_step() would, so the
+ * burst changes speed, never results (--no-cache turns it off with the
+ * cache it runs from). */
+static void run_burst(machine_t *m)
+{
+    struct cpu *c = &m->cpu;
+    const seg_cache_t *cs = &c->seg[SEG_CS];
+    while (m->now < m->next_event) {
+        if (c->irq_shadow || ((c->eflags & FL_IF) && m->intr_line) || m->halted || (c->eflags & FL_TF))
+            return;
+        uint32_t eip = c->eip;
+        const isa_insn_t *insn;
+        if (eip > cs->limit || !(insn = dcache_lookup(m, cs->base + eip)) ||
+            (uint64_t)eip + insn->len - 1 > cs->limit)
+            return;
+        int ring = c->cpl;
+        isa_result_t r = isa_execute(c, insn);
+        if (r != ISA_OK || c->cpl != ring || m->max_insns) {
+            finish_insn(m, insn, eip, ring, r);
+            if (m->stop != STOP_NONE || r != ISA_OK)
+                return;
+            continue;
+        }
+        c->icount++;
+        m->now++;
+        m->insns_by_ring[ring]++;
+    }
+}
+
+static int burst_allowed(const machine_t *m)
+{
+    return m->dcache && !m->sensitive_hook && !m->after_step && !trace_on(&m->trace, TL_INSN);
+}
+
 stop_kind_t machine_run(machine_t *m)
 {
-    while (m->stop == STOP_NONE)
-        machine_step(m);
+    while (m->stop == STOP_NONE) {
+        if (burst_allowed(m))
+            run_burst(m);
+        if (m->stop == STOP_NONE)
+            machine_step(m);
+    }
     fflush(m->console);
     return m->stop;
 }

@@ -316,10 +316,8 @@ int isa_decode(const uint8_t *bytes, size_t avail, int code32, isa_insn_t *in)
         in->has_mem = 0; in->mod = 3;
         set_op(&o[0], OPK_REG, 4, in->rm); break;
     }
-    if (r.short_read) {
-        in->len = (uint8_t)r.pos;
-        return r.pos >= ISA_MAX_LEN ? ISA_DECODE_TOOLONG : ISA_DECODE_UD;
-    }
+    if (r.short_read)
+        goto undefined;   /* the bytes ran out: not an instruction */
     in->len = (uint8_t)r.pos;
     /* LOCK only on read-modify-write instructions with a memory destination */
     if (in->lock && !((ri->flags & LK) && in->has_mem && in->op[0].kind == OPK_MEM))
@@ -329,7 +327,9 @@ int isa_decode(const uint8_t *bytes, size_t avail, int code32, isa_insn_t *in)
 undefined:
     in->row = ROW_INVALID;
     in->len = (uint8_t)(r.pos ? r.pos : 1);
-    return ISA_DECODE_UD;
+    /* running out of bytes at the 15-byte limit is #GP(0), whatever the
+     * missing bytes would have said */
+    return r.short_read && r.pos >= ISA_MAX_LEN ? ISA_DECODE_TOOLONG : ISA_DECODE_UD;
 }
 
 const char *isa_mnemonic(const isa_insn_t *in)

@@ -404,8 +404,16 @@ HANDLER(xadd)
     TRY(opnd_read(c, i, d, &a));
     b = reg_get(c, i->op[1].reg, d->size);
     uint32_t r = a + b;
-    TRY(opnd_write(c, i, d, r));
-    reg_set(c, i->op[1].reg, d->size, a);
+    /* TEMP = SRC + DEST; SRC = DEST; DEST = TEMP. A memory destination is
+     * written first (it may fault, and its address may use SRC); with one
+     * register as both operands, the sum is what stays. */
+    if (d->kind == OPK_MEM) {
+        TRY(opnd_write(c, i, d, r));
+        reg_set(c, i->op[1].reg, d->size, a);
+    } else {
+        reg_set(c, i->op[1].reg, d->size, a);
+        reg_set(c, d->reg, d->size, r);
+    }
     set_flags(c, FL_ARITH, flags_add(a, b, 0, r, d->size));
     return ISA_OK;
 }
@@ -501,7 +509,9 @@ static int ascii_adjust(struct cpu *c, int add)
     uint32_t ax = reg_get(c, EAX, 2);
     uint32_t fl = c->eflags & ~(FL_CF | FL_AF);
     if ((ax & 0xf) > 9 || (c->eflags & FL_AF)) {
-        ax = add ? ax + 0x106 : ((ax - 6) & 0xff) | ((((ax >> 8) - 1) & 0xff) << 8);
+        /* AAA: AX = AX + 106H; AAS: AX = AX - 6, AH = AH - 1 (the borrow
+         * of the first subtraction reaches AH too) */
+        ax = (add ? ax + 0x106 : ax - 6 - 0x100) & 0xffff;
         fl |= FL_AF | FL_CF;
     }
     ax = (ax & 0xff00) | (ax & 0x0f);

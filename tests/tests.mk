@@ -8,6 +8,8 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIBTRAPSIM)
 	$(CC) $(CFLAGS) $(CHECK_CFLAGS) -o $@ $< $(LIBTRAPSIM) $(CHECK_LIBS) $(LDFLAGS)
 
 .PHONY: test-unit
-test-unit: $(UNIT_BINS) guests
-	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; CK_FORK=yes $$t; done
+test-unit: $(UNIT_BINS) $(TRAPSIM) guests
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; TRAPSIM=$(TRAPSIM) CK_FORK=yes $$t; done
 TEST_TARGETS += test-unit
+
+-include $(UNIT_BINS:=.d)
