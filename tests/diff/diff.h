@@ -115,6 +115,7 @@ typedef struct gen_opts {
     int max_len;            /* random instructions per case (upper bound) */
     int allow_div_fault;    /* DIV/IDIV/AAM may raise #DE */
     int allow_priv;         /* end some cases with a privileged instruction */
+    uint32_t skip[4];       /* instruction classes not to generate (bit per class) */
 } gen_opts_t;
 void gen_default_opts(gen_opts_t *o);
 void gen_case(const gen_opts_t *o, uint64_t seed, uint64_t index, dcase_t *c);
@@ -127,6 +128,8 @@ uint32_t gen_undef_at_stop(const dcase_t *c, const dresult_t *r);
 /* Names of the instruction classes, for the coverage summary. */
 int gen_nclasses(void);
 const char *gen_class_name(int cls);
+/* Class number by name (case-insensitive), or -1. */
+int gen_class_by_name(const char *name);
 
 /* native.c: a persistent 32-bit child under ptrace. */
 typedef struct native native_t;
@@ -138,9 +141,10 @@ void native_close(native_t *n);
 /* simrun.c: one `trapsim raw` run. */
 void sim_run(const char *trapsim, const dcase_t *c, const char *tmpdir,
              dresult_t *r);
-/* The trapsim command line for a case (for replay), written to f. */
+/* The trapsim command line for a case (for replay), written to f; with
+ * abbrev, long --mem values are shortened. */
 void sim_print_cmd(FILE *f, const char *trapsim, const dcase_t *c,
-                   const char *codefile);
+                   const char *codefile, int abbrev);
 int write_code_file(const dcase_t *c, const char *path);
 
 #endif

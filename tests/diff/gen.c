@@ -26,6 +26,7 @@
  * instruction, the flags that may be undefined before it; the comparison
  * masks those at the instruction where the run stopped. */
 #include <string.h>
+#include <strings.h>
 #include "tests/diff/diff.h"
 
 /* ------------------------------------------------------------------ */
@@ -37,7 +38,8 @@
     X(SHXD) X(BT) X(BSF) X(SETCC) X(CMOV) X(JCC) X(JMP) X(CONV) X(PUSHPOP) \
     X(PUSHA) X(ENTER) X(CALL) X(LOOP) X(STRING) X(FLAGOP) X(XLAT) X(BCD)  \
     X(BOUND) X(INTO) X(NOP) X(PUSHF) X(ARPL) X(PRIV) X(INTN) X(UD)        \
-    X(A16) X(LOCK) X(SEG)
+    X(A16) X(LOCK) X(SEG) X(PREFIX) X(TOOLONG) X(TF) X(SELTEST) X(SREG)    \
+    X(SREGFAULT) X(CPUID)
 
 enum {
 #define X(n) C_##n,
@@ -52,12 +54,18 @@ static const char *const class_names[] = {
 };
 int gen_nclasses(void) { return C_COUNT; }
 const char *gen_class_name(int cls) { return cls >= 0 && cls < C_COUNT ? class_names[cls] : "?"; }
+int gen_class_by_name(const char *name)
+{
+    for (int k = 0; k < C_COUNT; k++)
+        if (!strcasecmp(name, class_names[k]))
+            return k;
+    return -1;
+}
 
 const char *const reg_names[NREGS] = { "eax", "ebx", "ecx", "edx", "esi", "edi", "ebp", "esp" };
 
 /* ModRM register numbers */
 enum { EAX, ECX, EDX, EBX, ESP, EBP, ESI, EDI };
-static const int enc2r[8] = { R_EAX, R_ECX, R_EDX, R_EBX, R_ESP, R_EBP, R_ESI, R_EDI };
 
 #define ALL6 F_ARITH
 
@@ -73,12 +81,15 @@ typedef struct g {
     uint32_t U;             /* flags that may be undefined now (conservative) */
     uint8_t locked;         /* registers nobody may write (bit per ModRM number) */
     uint8_t pinned;         /* registers setups may not write (hold addresses) */
+    uint8_t avoid;          /* registers a memory operand may not use (the
+                               instruction's own setups are about to write them) */
     uint32_t esp;           /* ESP, always known */
     int df;                 /* DF: 0, 1, or -1 unknown */
     int df_mods;            /* count of instructions that changed DF */
     int no_stack;           /* > 0: inside a conditional/loop body */
     int depth;              /* block nesting */
     int ebp_known;          /* EBP locked with a known value (ENTER frame) */
+    int in_call;            /* inside a called body: no stack-area operands */
     uint32_t ebp;
     int full;
 } g_t;
@@ -175,6 +186,7 @@ static void ie(g_t *g, dinsn_t *in, uint32_t kill, uint32_t gen, uint32_t reads)
     g->U = (g->U & ~kill) | gen;
 }
 static void cls(g_t *g, int k) { g->c->classes[k / 32] |= 1u << (k % 32); }
+static int skipped(const g_t *g, int k) { return (g->o->skip[k / 32] >> (k % 32)) & 1; }
 
 /* room for one more instruction group (setups + definer + instruction) */
 static int room(g_t *g, uint32_t n)
@@ -187,6 +199,7 @@ static int room(g_t *g, uint32_t n)
 
 static int writable(g_t *g, int r) { return r != ESP && !(g->locked & (1u << r)); }
 static int setupable(g_t *g, int r) { return writable(g, r) && !(g->pinned & (1u << r)); }
+static int addr_ok(g_t *g, int r) { return setupable(g, r) && !(g->avoid & (1u << r)); }
 
 static int pick_from(g_t *g, unsigned mask)
 {
@@ -265,8 +278,9 @@ static uint32_t popf_value(g_t *g)
     return v;
 }
 
-/* Makes the flags in `need` defined, without writing any register. */
-static void define_flags(g_t *g, uint32_t need)
+/* Makes the flags in `need` defined, without writing any register and
+ * without making any flag of `reads` undefined. */
+static void define_flags(g_t *g, uint32_t need, uint32_t reads)
 {
     int k = (int)rn(g, 10);
     dinsn_t *in;
@@ -278,7 +292,7 @@ static void define_flags(g_t *g, uint32_t need)
         in = ib(g, "definer");
         e8(g, 0x9e);                             /* sahf */
         ie(g, in, F_SF | F_ZF | F_AF | F_PF | F_CF, 0, 0);
-    } else if (!(need & F_AF) && k == 3) {
+    } else if (!(reads & F_AF) && k == 3) {
         in = ib(g, "definer");
         e8(g, 0x85); e8(g, 0xc0 | rn(g, 64));      /* test r32, r32 */
         ie(g, in, ALL6 & ~F_AF, F_AF, 0);
@@ -304,7 +318,7 @@ static void define_flags(g_t *g, uint32_t need)
 static void need_flags(g_t *g, uint32_t reads)
 {
     if (reads & g->U)
-        define_flags(g, reads & g->U);
+        define_flags(g, reads & g->U, reads);
 }
 
 /* ------------------------------------------------------------------ */
@@ -322,7 +336,7 @@ typedef struct opnd {
 } opnd_t;
 
 enum { ACC_R = 1, ACC_W = 2, ACC_RW = 3 };
-enum { MO_NO16 = 1, MO_NOSEG = 2, MO_NOSTACK = 4, MO_DATA = 8 };
+enum { MO_NO16 = 1, MO_NOSEG = 2 };
 
 static uint32_t inv_odd(uint32_t a)  /* inverse of an odd number mod 2^32 */
 {
@@ -332,21 +346,16 @@ static uint32_t inv_odd(uint32_t a)  /* inverse of an odd number mod 2^32 */
     return x;
 }
 
-static void pick_area(g_t *g, int size, unsigned mo, int stack_ok, opnd_t *o)
+/* a target address in the data area: often at its edges or aligned */
+static void pick_data(g_t *g, int size, opnd_t *o)
 {
-    if (stack_ok && !(mo & (MO_NOSTACK | MO_DATA)) && chance(g, 20)) {
-        uint32_t lo = g->esp - 256 < STACK_LO ? STACK_LO : g->esp - 256;
-        o->alo = lo;
-        o->ahi = STACK_TOP;
-    } else {
-        o->alo = DATA_BASE;
-        o->ahi = DATA_BASE + DATA_SIZE;
-    }
-    uint32_t span = o->ahi - o->alo - (uint32_t)size;
+    o->alo = DATA_BASE;
+    o->ahi = DATA_BASE + DATA_SIZE;
+    uint32_t span = DATA_SIZE - (uint32_t)size;
     switch (rn(g, 8)) {
     case 0: o->ea = o->alo; break;
     case 1: o->ea = o->alo + span; break;
-    case 2: o->ea = o->alo + (rn(g, span / 4 + 1) * 4 > span ? 0 : rn(g, span / 4 + 1) * 4); break;
+    case 2: o->ea = o->alo + (rn(g, span + 1) & ~3u); break;
     default: o->ea = o->alo + rn(g, span + 1); break;
     }
 }
@@ -364,7 +373,7 @@ static uint32_t rdisp(g_t *g, int dsize)
 
 static int seg_prefix(g_t *g, int acc, unsigned mo)
 {
-    if ((mo & MO_NOSEG) || !chance(g, 15))
+    if ((mo & MO_NOSEG) || skipped(g, C_SEG) || !chance(g, 15))
         return 0;
     static const uint8_t segs[] = { 0x26, 0x36, 0x3e, 0x2e };
     int n = (acc & ACC_W) ? 3 : 4;   /* CS is not writable */
@@ -390,7 +399,7 @@ static int mem16(g_t *g, int size, opnd_t *o)
             return 0;
         }
         int a = regs_of[rm][0], b = regs_of[rm][1];
-        if (!setupable(g, a) || (b >= 0 && !setupable(g, b)))
+        if (!addr_ok(g, a) || (b >= 0 && !addr_ok(g, b)))
             continue;
         o->mod = mod; o->rm = rm;
         o->dsize = mod == 1 ? 1 : mod == 2 ? 2 : 0;
@@ -423,16 +432,18 @@ static void mem_operand(g_t *g, int size, int acc, unsigned mo, opnd_t *o)
     memset(o, 0, sizeof *o);
     o->mem = 1;
     o->seg = seg_prefix(g, acc, mo);
-    if (g->o->low_ok && !(mo & MO_NO16) && chance(g, 8)) {
+    if (g->o->low_ok && !(mo & MO_NO16) && !skipped(g, C_A16) && chance(g, 8)) {
         cls(g, C_A16);
         mem16(g, size, o);
         return;
     }
-    unsigned avail = setup_mask(g);
+    unsigned avail = setup_mask(g) & ~(unsigned)g->avoid;
     int form = (int)rn(g, 11);
     int base = -1, index = -1, scale = 0;
     uint32_t basev = 0;
     int stack_base = 0;
+    if (g->in_call && form >= 9)             /* keep off the return address */
+        form = (int)rn(g, 9);
     if (form == 9 || form == 10) {           /* ESP (or known EBP) as base */
         if (form == 10 && g->ebp_known) {
             base = EBP; basev = g->ebp;
@@ -456,18 +467,14 @@ static void mem_operand(g_t *g, int size, int acc, unsigned mo, opnd_t *o)
         if (base < 0 && form != 8)
             form = 0;
     }
-    pick_area(g, size, mo, stack_base, o);
-    if (stack_base && (o->ea < STACK_LO || base == ESP ? 0 : 0))
-        ;
-    if (stack_base && (o->alo != STACK_LO && o->alo > g->esp - 256)) {
-        /* stack-based operands address the stack area */
-    }
     if (stack_base) {
-        uint32_t lo = basev - 256 < STACK_LO ? STACK_LO : basev - 256;
-        if (lo < STACK_LO) lo = STACK_LO;
+        /* somewhere between 256 bytes below the base and the stack top */
+        uint32_t lo = basev < STACK_LO + 256 ? STACK_LO : basev - 256;
         o->alo = lo;
         o->ahi = STACK_TOP;
         o->ea = lo + rn(g, STACK_TOP - lo - (uint32_t)size + 1);
+    } else {
+        pick_data(g, size, o);
     }
     if (index >= 0 || form == 8)
         scale = (int)rn(g, 4);
@@ -491,37 +498,29 @@ static void mem_operand(g_t *g, int size, int acc, unsigned mo, opnd_t *o)
         int m = (int)rn(g, 3);
         dsize = m == 0 ? 0 : m == 1 ? 1 : 4;
         if (dsize == 0 && base == EBP)
-            dsize = 1;
+            dsize = 1;                        /* mod 00 with EBP means disp32 */
     }
     uint32_t d = dsize ? rdisp(g, dsize) : 0;
     uint32_t idxv = 0;
-    if (index >= 0 && index == base) {
-        uint32_t k = 1 + s;                   /* v*(1+s) = ea - d */
-        uint32_t t = o->ea - d;
-        uint32_t v;
+    if (index >= 0 && index == base) {        /* v*(1+s) = ea - d (mod 2^32) */
+        uint32_t k = 1 + s, v;
         if (k & 1) {
-            v = t * inv_odd(k);
-        } else {                              /* s == 1 */
-            if (t & 1) {
-                if (dsize) { d += 1; t -= 1; }
-                else { o->ea -= 1; t -= 1; if (o->ea < o->alo) { o->ea += 2; t += 2; } }
-            }
-            v = (t >> 1) | (chance(g, 50) ? 0x80000000u : 0);
+            v = (o->ea - d) * inv_odd(k);
+        } else {                              /* s == 1: ea - d must be even */
+            if ((o->ea - d) & 1)
+                o->ea += o->ea > o->alo ? (uint32_t)-1 : 1;
+            v = ((o->ea - d) >> 1) | (chance(g, 50) ? 0x80000000u : 0);
         }
-        basev = v;
-        idxv = v;
-    } else if (stack_base) {
+        basev = idxv = v;
+    } else if (stack_base) {                  /* base value known: solve for the rest */
         if (index >= 0) {
-            uint32_t rem = o->ea - basev - d;
-            if (rem & (s - 1)) {
-                if (dsize) d += rem & (s - 1);
-                else {
-                    o->ea -= rem & (s - 1);
-                    if (o->ea < o->alo) o->ea += s;
-                }
-                rem = o->ea - basev - d;
+            uint32_t rem = (o->ea - basev - d) & (s - 1);
+            if (rem) {
+                o->ea -= rem;
+                if (o->ea < o->alo)
+                    o->ea += s;
             }
-            idxv = (rem >> scale) | (scale ? rn(g, s) << (32 - scale) : 0);
+            idxv = ((o->ea - basev - d) >> scale) | (scale ? rn(g, s) << (32 - scale) : 0);
         } else if (dsize == 0) {
             o->ea = basev;
             if (o->ea + (uint32_t)size > STACK_TOP) {
@@ -571,7 +570,7 @@ static void rand_addr(g_t *g, opnd_t *o, int allow16)
 {
     memset(o, 0, sizeof *o);
     o->mem = 1;
-    if (allow16 && chance(g, 25)) {
+    if (allow16 && !skipped(g, C_A16) && chance(g, 25)) {
         o->a16 = 1;
         o->mod = (int)rn(g, 3);
         o->rm = (int)rn(g, 8);
@@ -646,9 +645,20 @@ static void pre(g_t *g, int size, const opnd_t *o, int lock)
     if (o && o->mem && o->a16) p.b[p.n++] = 0x67;
     if (o && o->mem && o->seg) p.b[p.n++] = (uint8_t)o->seg;
     if (lock) { p.b[p.n++] = 0xf0; cls(g, C_LOCK); }
+    /* now and then a redundant prefix: a repeated one, or a segment
+     * override on an instruction without a memory operand (never two
+     * different prefixes of one group: the SDM leaves that undefined).
+     * At most 4 prefixes: the longest instruction here is then 15 bytes. */
+    if (p.n <= 3 && !skipped(g, C_PREFIX) && chance(g, 5)) {
+        if (p.n && chance(g, 60))
+            p.b[p.n] = p.b[rn(g, (uint32_t)p.n)], p.n++;
+        else if (!o || !o->mem)
+            p.b[p.n++] = (uint8_t)(0x26 + 8 * rn(g, 4));
+        cls(g, C_PREFIX);
+    }
     pfx_emit(g, &p);
 }
-static int lock_maybe(g_t *g, const opnd_t *o) { return o->mem && chance(g, 12); }
+static int lock_maybe(g_t *g, const opnd_t *o) { return o->mem && !skipped(g, C_LOCK) && chance(g, 12); }
 static void unpin(g_t *g) { g->pinned = 0; }
 
 static int pick_size(g_t *g) { int k = (int)rn(g, 4); return k == 0 ? 1 : k == 1 ? 2 : 4; }
@@ -699,13 +709,13 @@ static int c_mov(g_t *g)
         memset(&o, 0, sizeof o);
         o.mem = 1;
         o.seg = seg_prefix(g, store ? ACC_W : ACC_R, 0);
-        if (g->o->low_ok && chance(g, 15)) {
+        if (g->o->low_ok && !skipped(g, C_A16) && chance(g, 15)) {
             o.a16 = 1;
             o.ea = LOW_BASE + rn(g, LOW_SIZE - (uint32_t)size + 1);
             g->c->uses_low = 1;
             cls(g, C_A16);
         } else {
-            pick_area(g, size, 0, 0, &o);
+            pick_data(g, size, &o);
         }
         in = ib(g, "mov moffs"); pre(g, size, &o, 0);
         e8(g, 0xa0 | (store ? 2 : 0) | w);
@@ -785,7 +795,7 @@ static int c_cmpxchg(g_t *g)
     opnd_t o;
     rm_operand(g, size, ACC_RW, 50, &o);
     int r = size == 1 ? (int)rn(g, 8) : pick_rreg(g);
-    if (chance(g, 50)) {                       /* make the comparison succeed */
+    if (chance(g, 50) && setupable(g, EAX)) {  /* make the comparison succeed */
         dinsn_t *s = ib(g, "setup");
         pre(g, size, &o, 0);
         e8(g, size == 1 ? 0x8a : 0x8b);
@@ -1017,7 +1027,9 @@ static int c_div(g_t *g)
     opnd_t o;
     /* divisor: not EAX/EDX (their value is about to be set) */
     if (chance(g, 40)) {
+        g->avoid = (uint8_t)(1u << EAX | 1u << EDX);
         mem_operand(g, size, ACC_R, 0, &o);
+        g->avoid = 0;
     } else {
         int cand[8], n = 0;
         for (int b = 0; b < 8; b++) {
@@ -1108,9 +1120,7 @@ static int c_shift(g_t *g)
             dinsn_t *s = ib(g, "setup");
             e8(g, 0xb1); e8(g, count);           /* mov cl, imm8 */
             ie(g, s, 0, 0, 0);
-            known = 1;
-            if (!o.mem && reg_of(size, o.reg) == ECX)
-                known = 0;                     /* (cannot happen: pinned) */
+            known = 1;                         /* (dest may be ECX itself: fine) */
         }
     } else if (form == 2) {
         count = chance(g, 80) ? rn(g, 33) : r32(g) & 0xff;
@@ -1341,7 +1351,6 @@ static int c_jmp(g_t *g)
         dinsn_t *s = ib(g, "setup");             /* mov dword [m], target */
         pre(g, 4, &o, 0); e8(g, 0xc7); emit_modrm(g, 0, &o); at = g->pos; e32(g, 0);
         ie(g, s, 0, 0, 0);
-        o.seg = o.seg == 0x2e ? 0 : o.seg;
     }
     dinsn_t *in = ib(g, "jmp");
     uint32_t relat = 0;
@@ -1464,8 +1473,9 @@ static int c_enter(g_t *g)
     uint32_t ebp0 = g->esp + rn(g, 64) * 4;
     if (ebp0 > STACK_TOP) ebp0 = STACK_TOP;
     if (ebp0 < STACK_LO + 4 * level + 8) ebp0 = g->esp;
-    if (size16) ebp0 = (r32(g) & 0xffff0000u) | (ebp0 & 0xffff);
-    if (size16 && ((ebp0 & 0xffff) < 8 * level + 8 || ebp0 > STACK_TOP)) ebp0 = g->esp;
+    /* 16-bit ENTER (level <= 1) sets only BP: EBP's high half must be the
+     * stack's for LEAVE (ESP <- EBP) */
+    if (size16) ebp0 = ((g->esp - os) & 0xffff0000u) | (r32(g) & 0xffff);
     setreg(g, EBP, ebp0);
     dinsn_t *in = ib(g, "enter");
     if (size16) e8(g, 0x66);
@@ -1474,22 +1484,15 @@ static int c_enter(g_t *g)
     uint32_t frame = g->esp - os;
     g->esp = frame - os * level - fsize;
     uint32_t ebp = size16 ? (ebp0 & 0xffff0000u) | (frame & 0xffff) : frame;
-    if (size16 && (ebp0 & 0xffff0000u) != (frame & 0xffff0000u)) {
-        /* BP only: EBP's high half is not the stack's; LEAVE would break */
-        ebp = frame;
-    }
     uint8_t saved = g->locked;
     g->locked |= 1u << EBP;
     g->ebp_known = 1;
     g->ebp = ebp;
-    if (size16 && ebp != ((ebp0 & 0xffff0000u) | (frame & 0xffff))) {
-        /* unreachable by construction (ebp0 within the stack's 64K) */
-    }
     int n = 1 + (int)rn(g, 5);
     gen_block(g, n);
     /* LEAVE: ESP = EBP; pop EBP */
     in = ib(g, "leave");
-    int leave16 = chance(g, 15);
+    int leave16 = chance(g, 15) || g->ebp + 4 > STACK_TOP;
     if (leave16) e8(g, 0x66);
     e8(g, 0xc9);
     ie(g, in, 0, 0, 0);
@@ -1535,7 +1538,6 @@ static int c_call(g_t *g)
         dinsn_t *s = ib(g, "setup");
         pre(g, 4, &o, 0); e8(g, 0xc7); emit_modrm(g, 0, &o); at = g->pos; e32(g, 0);
         ie(g, s, 0, 0, 0);
-        if (o.seg == 0x2e) o.seg = 0;
     }
     dinsn_t *call = ib(g, "call");
     uint32_t relat = 0;
@@ -1564,7 +1566,9 @@ static int c_call(g_t *g)
     if (jshort && jfrom + 120 < g->limit) g->limit = jfrom + 120;
     g->no_stack++;
     g->depth++;
+    g->in_call++;
     body(g, 4);
+    g->in_call--;
     g->depth--;
     g->no_stack--;
     g->limit = lim;
@@ -1579,8 +1583,6 @@ static int c_call(g_t *g)
     if (jshort) g->c->code[jat] = (uint8_t)(over - jfrom);
     else patch32(g, jat, over - jfrom);
     jmp->succ[0] = (int32_t)over;
-    /* if the args were not popped by ret n, drop them: add esp, n */
-    (void)0;
     cls(g, C_CALL);
     return 1;
 }
@@ -1589,7 +1591,7 @@ static int c_call(g_t *g)
 static int c_loop(g_t *g)
 {
     if (!room(g, 140) || g->depth >= 3) return 0;
-    int a16 = chance(g, 20);                   /* CX instead of ECX */
+    int a16 = !skipped(g, C_A16) && chance(g, 20);   /* CX instead of ECX */
     int kind = (int)rn(g, 4);                  /* 0 loopne 1 loope 2 loop 3 jecxz */
     static const char *const names[4] = { "loopne", "loope", "loop", "jecxz" };
     if (!writable(g, ECX)) return 0;
@@ -1598,9 +1600,8 @@ static int c_loop(g_t *g)
         uint32_t n = 1 + rn(g, 6);
         dinsn_t *s = ib(g, "setup");
         if (a16) { e8(g, 0x66); e8(g, 0xb9); e16(g, n); }
-        else { e8(g, 0xb9); e32(g, n | (chance(g, 20) ? 0 : 0)); }
+        else { e8(g, 0xb9); e32(g, n); }
         ie(g, s, 0, 0, 0);
-        if (a16 && setupable(g, ECX)) { /* high half of ECX random: must survive */ }
         uint32_t top = g->pos;
         uint8_t saved = g->locked;
         g->locked |= 1u << ECX;
@@ -1622,7 +1623,6 @@ static int c_loop(g_t *g)
         e8(g, 0xe0 + kind); e8(g, (uint32_t)(top - (g->pos + 1)));
         ie(g, in, 0, 0, kind < 2 ? F_ZF : 0);
         in->succ[0] = (int32_t)top;
-        (void)b;
     } else {                                   /* forward over a block */
         if (kind < 2) need_flags(g, F_ZF);
         in = ib(g, names[kind]);
@@ -1652,7 +1652,7 @@ static int c_string(g_t *g)
     int op = (int)rn(g, 5), size = pick_size(g);
     int uses_si = op == 0 || op == 2 || op == 3, uses_di = op != 2;
     int rep = chance(g, 65);
-    int a16 = g->o->low_ok && chance(g, 12);
+    int a16 = g->o->low_ok && !skipped(g, C_A16) && chance(g, 12);
     if (rep && !setupable(g, ECX)) return 0;
     if (uses_si && !setupable(g, ESI)) return 0;
     if (uses_di && !setupable(g, EDI)) return 0;
@@ -1683,8 +1683,12 @@ static int c_string(g_t *g)
     }
     if (chance(g, 20)) di = si;                /* overlapping */
     if (a16) {
+        /* random high halves (unused with 16-bit addressing), except EDI's
+         * for MOVS: this AMD host's REP MOVS with a 0x67 prefix copies
+         * overlapping operands like memmove (not x86 semantics) when EDI's
+         * high half is not zero -- a host quirk, see README.md */
         si = (rval(g) & 0xffff0000u) | (si & 0xffff);
-        di = (rval(g) & 0xffff0000u) | (di & 0xffff);
+        di = (op == 0 ? 0 : rval(g) & 0xffff0000u) | (di & 0xffff);
         g->c->uses_low = 1;
         cls(g, C_A16);
     }
@@ -1697,7 +1701,9 @@ static int c_string(g_t *g)
     pfx_t p = { .n = 0 };
     if (size == 2) p.b[p.n++] = 0x66;
     if (a16) p.b[p.n++] = 0x67;
-    if (rep) p.b[p.n++] = (op >= 3 || chance(g, 80)) ? (chance(g, 50) ? 0xf3 : 0xf2) : 0xf2;
+    /* REPE/REPNE for CMPS/SCAS; only REP (F3) for the others: F2 there is
+     * not defined by the SDM */
+    if (rep) p.b[p.n++] = (op >= 3 && chance(g, 50)) ? 0xf2 : 0xf3;
     if (uses_si && chance(g, 15)) { p.b[p.n++] = (uint8_t)(0x26 + 8 * rn(g, 4)); cls(g, C_SEG); }
     dinsn_t *in = ib(g, names[op]);
     pfx_emit(g, &p);
@@ -1742,7 +1748,7 @@ static int c_flagop(g_t *g)
 static int c_xlat(g_t *g)
 {
     if (!writable(g, EAX) || !setupable(g, EBX)) return 0;
-    int a16 = g->o->low_ok && chance(g, 15);
+    int a16 = g->o->low_ok && !skipped(g, C_A16) && chance(g, 15);
     uint32_t lo = a16 ? LOW_BASE : DATA_BASE, sz = a16 ? LOW_SIZE : DATA_SIZE;
     uint32_t t = lo + rn(g, sz - 256 + 1);
     if (a16) { t = (rval(g) & 0xffff0000u) | (t & 0xffff); g->c->uses_low = 1; cls(g, C_A16); }
@@ -1795,7 +1801,28 @@ static int c_bound(g_t *g)
     if (r == ESP) r = EAX;
     opnd_t o;
     mem_operand(g, 2 * size, ACC_R, 0, &o);
-    if (chance(g, 60) && writable(g, r) && !(g->pinned & (1u << r))) {
+    int free_r = pick_from(g, setup_mask(g));
+    if (free_r >= 0 && chance(g, 85))
+        r = free_r;                            /* not the operand's base/index */
+    int k = (int)rn(g, 10);
+    if (k < 6 && setupable(g, r)) {
+        /* write the bounds (by absolute address) and an index that is
+         * inside them 80% of the time: most BOUNDs should not fault */
+        uint32_t m = size_mask(size), sh = 32 - 8 * (uint32_t)size;
+        int32_t lo = (int32_t)(rval(g) << sh) >> sh, hi = (int32_t)(rval(g) << sh) >> sh;
+        if (lo > hi) { int32_t t = lo; lo = hi; hi = t; }
+        /* (unsigned arithmetic: wraps instead of overflowing) */
+        uint32_t v = chance(g, 80) ? (uint32_t)lo + rn(g, (uint32_t)hi - (uint32_t)lo + 1)
+                   : chance(g, 50) ? (uint32_t)lo - 1 - rn(g, 8) : (uint32_t)hi + 1 + rn(g, 8);
+        for (int i = 0; i < 2; i++) {
+            dinsn_t *s = ib(g, "setup");
+            if (size == 2) e8(g, 0x66);
+            e8(g, 0xc7); e8(g, 0x05); e32(g, o.ea + (uint32_t)(i * size));
+            eimm(g, size, (uint32_t)(i ? hi : lo) & m);
+            ie(g, s, 0, 0, 0);
+        }
+        setreg(g, r, (r32(g) & ~m) | (v & m));
+    } else if (k < 9 && writable(g, r) && !(g->pinned & (1u << r))) {
         dinsn_t *s = ib(g, "setup");           /* r = lower bound */
         pre(g, size, &o, 0); e8(g, 0x8b); emit_modrm(g, r, &o);
         ie(g, s, 0, 0, 0);
@@ -1857,7 +1884,6 @@ static int c_pushf(g_t *g)
     }
     case 1:                                    /* push imm; popf */
         in = ib(g, "push imm"); e8(g, 0x68); e32(g, popf_value(g)); ie(g, in, 0, 0, 0);
-        if (g->df < 0) { /* popf_value used df=0 */ }
         {
             uint32_t v;
             memcpy(&v, &g->c->code[g->pos - 4], 4);
@@ -1865,7 +1891,7 @@ static int c_pushf(g_t *g)
             g->df_mods++;
         }
         in = ib(g, "popf"); if (size16) e8(g, 0x66); e8(g, 0x9d); ie(g, in, ALL6, 0, 0);
-        if (size16) g->esp += 2;               /* 4 pushed, 2 popped */
+        if (size16) g->esp -= 2;               /* 4 pushed, 2 popped */
         break;
     default:                                   /* pushf; xor [esp], imm; popf */
     {
@@ -1896,6 +1922,94 @@ static int c_arpl(g_t *g)
     return 1;
 }
 
+/* a selector that neither world has in its GDT or LDT: null, TI=1 (no
+ * LDT in either), or an index past both GDTs */
+static uint32_t bad_selector(g_t *g)
+{
+    switch (rn(g, 3)) {
+    case 0: return rn(g, 4);
+    case 1: return (r32(g) & 0xffff) | 4;
+    default: return (0x100 + rn(g, 0xff00)) & 0xffff & ~4u;
+    }
+}
+
+/* LAR, LSL, VERR, VERW on selectors both worlds reject: ZF=0, no change */
+static int c_seltest(g_t *g)
+{
+    int src = pick_from(g, setup_mask(g));
+    if (src < 0) return 0;
+    setreg(g, src, (r32(g) & 0xffff0000u) | bad_selector(g));
+    int k = (int)rn(g, 4);
+    dinsn_t *in;
+    if (k < 2) {
+        int size = pick_size16_32(g), r = pick_wreg(g, size);
+        if (r < 0) { unpin(g); return 0; }
+        in = ib(g, k ? "lsl" : "lar");
+        pre(g, size, 0, 0);
+        e8(g, 0x0f); e8(g, k ? 0x03 : 0x02); e8(g, 0xc0 | r << 3 | src);
+    } else {
+        in = ib(g, k == 2 ? "verr" : "verw");
+        pre(g, 4, 0, 0);
+        e8(g, 0x0f); e8(g, 0x00); e8(g, 0xc0 | (k == 2 ? 4 : 5) << 3 | src);
+    }
+    ie(g, in, F_ZF, 0, 0);
+    cls(g, C_SELTEST);
+    return 1;
+}
+
+/* Segment registers at ring 3, without letting the (different) selector
+ * values be seen: mov r,sreg; mov sreg,r; mov r,imm -- or push sreg;
+ * pop sreg'; push imm; pop r (the stack slot is overwritten). */
+static int c_sreg(g_t *g)
+{
+    static const int sregs[3] = { 0, 2, 3 };          /* ES SS DS */
+    int sr = sregs[rn(g, 3)], sr2 = chance(g, 60) ? sr : sregs[rn(g, 3)];
+    int r = pick_from(g, setup_mask(g));
+    if (r < 0) return 0;
+    int size16 = chance(g, 20);
+    dinsn_t *in;
+    if (chance(g, 50) || !can_push(g, 8)) {
+        in = ib(g, "mov r,sreg"); if (size16) e8(g, 0x66); e8(g, 0x8c); e8(g, 0xc0 | sr << 3 | r);
+        ie(g, in, 0, 0, 0);
+        in = ib(g, "mov sreg,r"); if (chance(g, 20)) e8(g, 0x66); e8(g, 0x8e); e8(g, 0xc0 | sr2 << 3 | r);
+        ie(g, in, 0, 0, 0);
+        setreg(g, r, rval(g));
+    } else {
+        static const uint8_t push[4] = { 0x06, 0, 0x16, 0x1e }, pop[4] = { 0x07, 0, 0x17, 0x1f };
+        in = ib(g, "push sreg"); if (size16) e8(g, 0x66); e8(g, push[sr]); ie(g, in, 0, 0, 0);
+        in = ib(g, "pop sreg"); if (size16) e8(g, 0x66); e8(g, pop[sr2]); ie(g, in, 0, 0, 0);
+        in = ib(g, "push imm"); if (size16) e8(g, 0x66);
+        e8(g, 0x6a); e8(g, rval(g)); ie(g, in, 0, 0, 0);       /* overwrite the slot */
+        in = ib(g, "pop r"); if (size16) e8(g, 0x66); e8(g, 0x58 + r); ie(g, in, 0, 0, 0);
+    }
+    cls(g, C_SREG);
+    return 1;
+}
+
+/* CPUID and RDTSC at ring 3 (allowed in both worlds); the results differ,
+ * so the registers are overwritten right after */
+static int c_cpuid(g_t *g)
+{
+    int cpuid = chance(g, 50);
+    if (!setupable(g, EAX) || !setupable(g, EDX) ||
+        (cpuid && (!setupable(g, EBX) || !setupable(g, ECX))))
+        return 0;
+    dinsn_t *in;
+    if (cpuid) {
+        setreg(g, EAX, chance(g, 50) ? rn(g, 2) : rval(g));
+        setreg(g, ECX, rval(g));
+        in = ib(g, "cpuid"); e8(g, 0x0f); e8(g, 0xa2); ie(g, in, 0, 0, 0);
+        setreg(g, EBX, rval(g));
+        setreg(g, ECX, rval(g));
+    } else {
+        in = ib(g, "rdtsc"); e8(g, 0x0f); e8(g, 0x31); ie(g, in, 0, 0, 0);
+    }
+    setreg(g, EAX, rval(g));
+    setreg(g, EDX, rval(g));
+    cls(g, C_CPUID);
+    return 1;
+}
+
 /* ------------------------------------------------------------------ */
 /* terminal instructions: privileged at ring 3, int n, #UD             */
 
@@ -1903,8 +2017,76 @@ static void c_terminal(g_t *g)
 {
     dinsn_t *in;
     opnd_t o;
-    int k = (int)rn(g, 20);
+    int k = (int)rn(g, 24);
+    static const int kcls[24] = {
+        C_PRIV, C_PRIV, C_PRIV, C_PRIV, C_PRIV, C_PRIV, C_PRIV, C_PRIV, C_PRIV,
+        C_INTN, C_INTN, C_INTN, C_UD, C_UD, C_UD, C_SEG, C_BCD, -1, -1, -1,
+        C_TOOLONG, C_TF, C_SREGFAULT, C_SREGFAULT };
+    if (kcls[k] >= 0 && skipped(g, kcls[k]))
+        k = 19;                                /* plain int3 */
     switch (k) {
+    case 20:                                   /* 16 bytes: #GP(0) */
+    {
+        uint8_t pf = (uint8_t)(chance(g, 50) ? 0x66 : 0x26 + 8 * rn(g, 4));
+        in = ib(g, "too long");
+        for (int i = 0; i < 15; i++)
+            e8(g, chance(g, 80) ? pf : 0x3e);
+        e8(g, 0x90);
+        cls(g, C_TOOLONG);
+        break;
+    }
+    case 21:                                   /* EFLAGS.TF: #DB after one instruction */
+        if (can_push(g, 8)) {
+            dinsn_t *p = ib(g, "push imm");
+            e8(g, 0x68); e32(g, popf_value(g) | F_TF);
+            ie(g, p, 0, 0, 0);
+            p = ib(g, "popf (TF)");
+            e8(g, 0x9d);
+            ie(g, p, ALL6, 0, 0);
+            int r = pick_wreg(g, 4);
+            in = ib(g, "traced");
+            switch (r < 0 ? 3 : (int)rn(g, 4)) {
+            case 0: e8(g, 0x40 + r); ie(g, in, ALL6 & ~F_CF, 0, 0); break;           /* inc */
+            case 1: e8(g, 0x83); e8(g, 0xc0 | r); e8(g, rval(g)); ie(g, in, ALL6, 0, 0); break;
+            case 2: e8(g, 0xb8 + r); e32(g, rval(g)); ie(g, in, 0, 0, 0); break;
+            default: e8(g, 0x90); ie(g, in, 0, 0, 0); break;
+            }
+            cls(g, C_TF);
+            in = ib(g, "int3");
+            e8(g, 0xcc);
+            break;
+        }
+        in = ib(g, "int3"); e8(g, 0xcc);
+        break;
+    case 22: case 23:                          /* null or invalid selector */
+    {
+        static const int sregs[3] = { 0, 2, 3 };  /* ES SS DS */
+        int sr = sregs[rn(g, 3)];
+        int use = sr != 2 && chance(g, 50);    /* null ES/DS, then use it */
+        uint32_t sel = use ? rn(g, 4) : bad_selector(g);
+        if (use)
+            mem_operand(g, 4, ACC_R, MO_NOSEG | MO_NO16, &o);
+        int r = pick_from(g, setup_mask(g));
+        if (r < 0) { in = ib(g, "int3"); e8(g, 0xcc); break; }
+        if (chance(g, 30) && can_push(g, 8)) {
+            dinsn_t *p = ib(g, "push imm"); e8(g, 0x68); e32(g, sel | (r32(g) & 0xffff0000u));
+            ie(g, p, 0, 0, 0);
+            static const uint8_t pop[4] = { 0x07, 0, 0x17, 0x1f };
+            in = ib(g, "pop sreg"); e8(g, pop[sr]);
+            if (use) ie(g, in, 0, 0, 0);
+        } else {
+            setreg(g, r, (r32(g) & 0xffff0000u) | sel);
+            in = ib(g, "mov sreg,r"); e8(g, 0x8e); e8(g, 0xc0 | sr << 3 | r);
+            if (use) ie(g, in, 0, 0, 0);
+        }
+        if (use) {                             /* the load works; the access faults */
+            o.seg = sr == 0 ? 0x26 : 0x3e;
+            int w = pick_rreg(g);
+            in = ib(g, "mov r,nullseg:m"); pre(g, 4, &o, 0); e8(g, 0x8b); emit_modrm(g, w, &o);
+        }
+        cls(g, C_SREGFAULT);
+        break;
+    }
     case 0: in = ib(g, "cli"); e8(g, 0xfa); cls(g, C_PRIV); break;
     case 1: in = ib(g, "sti"); e8(g, 0xfb); cls(g, C_PRIV); break;
     case 2: in = ib(g, "hlt"); e8(g, 0xf4); cls(g, C_PRIV); break;
@@ -1993,13 +2175,9 @@ static void c_terminal(g_t *g)
         break;
     case 14:                                   /* reg forms that need memory */
         in = ib(g, "bad modrm");
-        switch (rn(g, 3)) {
-        case 0: e8(g, 0x8d); break;                         /* lea r,r */
-        case 1: e8(g, 0x62); break;                         /* bound r,r */
-        default: e8(g, 0x0f); e8(g, 0xc7); e8(g, 0xc8 | rn(g, 8)); goto done14;  /* cmpxchg8b r */
-        }
-        e8(g, 0xc0 | rn(g, 64));
-    done14:
+        /* (not BOUND r,r: 62 with mod 11 is an EVEX prefix on AVX-512 hosts) */
+        if (chance(g, 50)) { e8(g, 0x8d); e8(g, 0xc0 | rn(g, 64)); }      /* lea r,r */
+        else { e8(g, 0x0f); e8(g, 0xc7); e8(g, 0xc8 | rn(g, 8)); }        /* cmpxchg8b r */
         cls(g, C_UD);
         break;
     case 15:                                   /* write through CS */
@@ -2028,16 +2206,17 @@ static void c_terminal(g_t *g)
 
 /* ------------------------------------------------------------------ */
 
-typedef struct cdef { int (*fn)(g_t *); int weight; } cdef_t;
+typedef struct cdef { int (*fn)(g_t *); int weight, cls; } cdef_t;
 static const cdef_t classes[] = {
-    { c_mov, 8 }, { c_movx, 4 }, { c_lea, 4 }, { c_xchg, 3 }, { c_cmpxchg, 3 },
-    { c_cmpxchg8b, 2 }, { c_xadd, 2 }, { c_bswap, 1 }, { c_alu, 16 }, { c_test, 3 },
-    { c_incdec, 4 }, { c_negnot, 3 }, { c_mul, 3 }, { c_imul, 3 }, { c_div, 3 },
-    { c_shift, 10 }, { c_shxd, 4 }, { c_bt, 5 }, { c_bsf, 3 }, { c_setcc, 3 },
-    { c_cmov, 3 }, { c_jcc, 4 }, { c_jmp, 1 }, { c_conv, 2 }, { c_pushpop, 5 },
-    { c_pusha, 1 }, { c_enter, 1 }, { c_call, 2 }, { c_loop, 2 }, { c_string, 5 },
-    { c_flagop, 3 }, { c_xlat, 1 }, { c_bcd, 4 }, { c_bound, 1 }, { c_into, 1 },
-    { c_nop, 2 }, { c_pushf, 3 }, { c_arpl, 1 },
+    { c_mov, 8, C_MOV }, { c_movx, 4, C_MOVX }, { c_lea, 4, C_LEA }, { c_xchg, 3, C_XCHG }, { c_cmpxchg, 3, C_CMPXCHG },
+    { c_cmpxchg8b, 2, C_CMPXCHG8B }, { c_xadd, 2, C_XADD }, { c_bswap, 1, C_BSWAP }, { c_alu, 16, C_ALU }, { c_test, 3, C_TEST },
+    { c_incdec, 4, C_INCDEC }, { c_negnot, 3, C_NEGNOT }, { c_mul, 3, C_MUL }, { c_imul, 3, C_IMUL }, { c_div, 3, C_DIV },
+    { c_shift, 10, C_SHIFT }, { c_shxd, 4, C_SHXD }, { c_bt, 5, C_BT }, { c_bsf, 3, C_BSF }, { c_setcc, 3, C_SETCC },
+    { c_cmov, 3, C_CMOV }, { c_jcc, 4, C_JCC }, { c_jmp, 1, C_JMP }, { c_conv, 2, C_CONV }, { c_pushpop, 5, C_PUSHPOP },
+    { c_pusha, 1, C_PUSHA }, { c_enter, 1, C_ENTER }, { c_call, 2, C_CALL }, { c_loop, 2, C_LOOP }, { c_string, 5, C_STRING },
+    { c_flagop, 3, C_FLAGOP }, { c_xlat, 1, C_XLAT }, { c_bcd, 4, C_BCD }, { c_bound, 1, C_BOUND }, { c_into, 1, C_INTO },
+    { c_nop, 2, C_NOP }, { c_pushf, 3, C_PUSHF }, { c_arpl, 1, C_ARPL }, { c_seltest, 1, C_SELTEST }, { c_sreg, 1, C_SREG },
+    { c_cpuid, 1, C_CPUID },
 };
 #define NCLASSES (int)(sizeof classes / sizeof classes[0])
 
@@ -2055,7 +2234,7 @@ static int gen_one(g_t *g)
             w -= classes[i].weight;
             i++;
         }
-        if (classes[i].fn(g))
+        if (!skipped(g, classes[i].cls) && classes[i].fn(g))
             return 1;
     }
     return 0;
@@ -2146,8 +2325,7 @@ static int insn_index_at(const dcase_t *c, int32_t off)
 int gen_flow(dcase_t *c, char *msg, size_t msglen)
 {
     static uint8_t reached[MAX_INSNS];
-    static int order[MAX_INSNS], byoff[CODE_MAX + 1];
-    (void)order;
+    static int byoff[CODE_MAX + 1];
     for (uint32_t i = 0; i <= CODE_MAX; i++) byoff[i] = -1;
     for (int i = 0; i < c->ninsns; i++) {
         byoff[c->insns[i].off] = i;
@@ -2193,11 +2371,14 @@ int gen_flow(dcase_t *c, char *msg, size_t msglen)
 uint32_t gen_undef_at_stop(const dcase_t *c, const dresult_t *r)
 {
     uint32_t off = r->eip - CODE_BASE;
+    /* traps (int3, int n, INTO, single step) stop after the instruction */
     int after = r->stop == STOP_INT3 || r->stop == STOP_INT ||
-                (r->stop == STOP_EXC && r->vector == 4);
+                (r->stop == STOP_EXC && (r->vector == 4 || r->vector == 1));
     for (int i = 0; i < c->ninsns; i++) {
         const dinsn_t *in = &c->insns[i];
-        if (after ? (uint32_t)in->off + in->len == off : in->off == off)
+        if (after && (uint32_t)in->off + in->len == off)
+            return (in->undef & ~in->kill) | in->gen;
+        if (!after && in->off == off)
             return in->undef;
     }
     return ALL6;

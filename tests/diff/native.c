@@ -38,6 +38,7 @@ struct native {
     uint32_t finfo_addr;
     int low_ok;
     uint32_t eflags_now;    /* child's EFLAGS at its last stop */
+    unsigned long long ds, es, ss;  /* the child's selectors, restored per case */
     char path[4096];
 };
 
@@ -123,6 +124,9 @@ static int spawn(native_t *n, char *err, size_t errlen)
         return -1;
     }
     n->finfo_addr = (uint32_t)regs.rax;
+    n->ds = regs.ds;
+    n->es = regs.es;
+    n->ss = regs.ss;
     n->low_ok = (int)(regs.rbx & 1);
     n->eflags_now = (uint32_t)regs.eflags;
     return 0;
@@ -208,6 +212,9 @@ static int reset_eflags(native_t *n)
     regs.rsp = STACK_TOP - 64;
     regs.eflags = 0x202;
     regs.orig_rax = (unsigned long long)-1;
+    regs.ds = n->ds;        /* PTRACE_SETREGS refuses a selector with RPL != 3, */
+    regs.es = n->es;        /* which a case may have loaded (a null one) */
+    regs.ss = n->ss;
     if (ptrace(PTRACE_SETREGS, n->pid, 0, &regs) != 0)
         return -1;
     int st = cont_wait(n, 0);
@@ -237,10 +244,9 @@ static const dinsn_t *insn_at(const dcase_t *c, uint32_t off)
 /* `int N` (CD ib), possibly after prefixes: returns N, or -1. */
 static int int_n(const dcase_t *c, const dinsn_t *in)
 {
-    if (!in || in->len < 2)
+    if (!in || in->len != 2 || c->code[in->off] != 0xcd)
         return -1;
-    const uint8_t *b = c->code + in->off + in->len - 2;
-    return b[0] == 0xcd ? b[1] : -1;
+    return c->code[in->off + 1];
 }
 
 static void get_regs(const struct user_regs_struct *u, dresult_t *r)
@@ -291,6 +297,9 @@ void native_run(native_t *n, const dcase_t *c, dresult_t *r)
     u.rsp = c->regs[R_ESP];
     u.rip = CODE_BASE;
     u.eflags = c->eflags;
+    u.ds = n->ds;           /* a case may have loaded another (or null) selector */
+    u.es = n->es;
+    u.ss = n->ss;
     u.orig_rax = (unsigned long long)-1;
     if (ptrace(PTRACE_SETREGS, n->pid, 0, &u) != 0) {
         harness(r, "native: PTRACE_SETREGS: %s", strerror(errno));
@@ -314,8 +323,23 @@ void native_run(native_t *n, const dcase_t *c, dresult_t *r)
     get_regs(&u, r);
     n->eflags_now = r->eflags;
     uint32_t off = r->eip - CODE_BASE;
-    if (sig == SIGTRAP) {
-        const dinsn_t *in = insn_ending_at(c, off);
+    dinsn_t tmp[2];
+    if (!c->ninsns && off >= 1 && off <= c->code_len) {
+        /* a hand-written case: no instruction table, look at the bytes */
+        memset(tmp, 0, sizeof tmp);
+        tmp[0].off = (uint16_t)(off - 1); tmp[0].len = 1;
+        if (off >= 2 && c->code[off - 2] == 0xcd) { tmp[0].off = (uint16_t)(off - 2); tmp[0].len = 2; }
+        tmp[1].off = (uint16_t)off; tmp[1].len = (c->code[off] == 0xcd) ? 2 : 1;
+    }
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    if (sig == SIGTRAP)
+        ptrace(PTRACE_GETSIGINFO, n->pid, 0, &si);
+    if (sig == SIGTRAP && si.si_code == TRAP_TRACE) {
+        r->stop = STOP_EXC;         /* single step (EFLAGS.TF): #DB, a trap */
+        r->vector = 1;
+    } else if (sig == SIGTRAP) {
+        const dinsn_t *in = c->ninsns ? insn_ending_at(c, off) : &tmp[0];
         int v = int_n(c, in);
         if (v >= 0) {
             r->stop = STOP_INT;
@@ -345,7 +369,8 @@ void native_run(native_t *n, const dcase_t *c, dresult_t *r)
         n->eflags_now = (uint32_t)u2.eflags;
         r->stop = STOP_EXC;
         r->vector = (int)fi.trapno;
-        const dinsn_t *at = insn_at(c, off), *before = insn_ending_at(c, off);
+        const dinsn_t *at = c->ninsns ? insn_at(c, off) : &tmp[1];
+        const dinsn_t *before = c->ninsns ? insn_ending_at(c, off) : &tmp[0];
         int v;
         if (fi.trapno == 13 && (v = int_n(c, at)) >= 0 && fi.err == (uint32_t)v * 8 + 2) {
             r->stop = STOP_INT;         /* int N through a DPL-0 gate */

@@ -67,7 +67,10 @@ static int build_argv(const char *trapsim, const dcase_t *c, const char *codefil
         { LOW_BASE, c->low, c->uses_low ? LOW_SIZE : 0 },
     };
     for (int i = 0; i < 3; i++) {
-        if (!mem[i].len)
+        uint32_t nz = 0;
+        for (uint32_t k = 0; k < mem[i].len; k++)
+            nz |= mem[i].p[k];
+        if (!nz)                    /* unwritten memory reads as 0 anyway */
             continue;
         char *hex = hexdup(mem[i].p, mem[i].len);
         size_t l = strlen(hex) + 32;
@@ -103,12 +106,19 @@ static void free_argv(char **argv)
         free(argv[i]);
 }
 
-void sim_print_cmd(FILE *f, const char *trapsim, const dcase_t *c, const char *codefile)
+void sim_print_cmd(FILE *f, const char *trapsim, const dcase_t *c, const char *codefile,
+                   int abbrev)
 {
     char *argv[MAXARGS];
     build_argv(trapsim, c, codefile, argv);
-    for (int i = 0; argv[i]; i++)
-        fprintf(f, "%s%s", i ? " " : "", argv[i]);
+    for (int i = 0; argv[i]; i++) {
+        const char *eq = strchr(argv[i], '=');
+        if (abbrev && i > 0 && !strcmp(argv[i - 1], "--mem") && eq && strlen(eq) > 40)
+            fprintf(f, " %.*s=%.16s...(%zu bytes)", (int)(eq - argv[i]), argv[i], eq + 1,
+                    strlen(eq + 1) / 2);
+        else
+            fprintf(f, "%s%s", i ? " " : "", argv[i]);
+    }
     fputc('\n', f);
     free_argv(argv);
 }
@@ -227,7 +237,7 @@ void sim_run(const char *trapsim, const dcase_t *c, const char *tmpdir, dresult_
     snprintf(codefile, sizeof codefile, "%s/case.bin", tmpdir);
     if (write_code_file(c, codefile) != 0) {
         r->stop = STOP_HARNESS;
-        snprintf(r->note, sizeof r->note, "cannot write %s", codefile);
+        snprintf(r->note, sizeof r->note, "cannot write %.200s", codefile);
         return;
     }
     char *argv[MAXARGS];

@@ -1,0 +1,670 @@
+/* difftest: the differential test of trapsim's CPU against the host CPU.
+ *
+ *   difftest [--seed S] [--count N] [--start K]      compare N cases
+ *   difftest --seed S --case K                         replay one case, verbosely
+ *   difftest --self-check [--seed S] [--count N]       native runner twice, no trapsim
+ *   difftest --show K [--seed S]                       print a case and its native result
+ * See tests/diff/README.md. */
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "tests/diff/diff.h"
+
+const char *const stop_names[] = { "none", "int3", "int", "exception", "hlt", "budget", "harness" };
+
+static struct {
+    uint64_t seed;
+    uint64_t count, start;
+    int64_t one_case;
+    int self_check, show, quiet;
+    int max_report;
+    const char *child, *trapsim, *keep;
+    const char *code;       /* --code HEX: a hand-written case */
+    int nsets, nmems;
+    char *sets[16];         /* --set REG=VALUE for --code */
+    char *mems[16];         /* --mem ADDR=HEX for --code */
+    int native_only;
+    int jobs;
+    char skip_arg[512];
+    gen_opts_t gen;
+} opt;
+
+/* A case from --code/--set: zero memory, registers zero unless set, ESP and
+ * EFLAGS as trapsim raw's defaults, no instruction table (so no flags are
+ * masked: the reader judges). */
+static void hand_case(dcase_t *c)
+{
+    memset(c, 0, sizeof *c);
+    c->regs[R_ESP] = STACK_TOP;
+    c->eflags = 0x202;
+    c->stack_init_lo = c->stack_init_hi = STACK_TOP;
+    c->uses_low = opt.gen.low_ok;
+    for (const char *p = opt.code; *p;) {
+        if (*p == ' ' || *p == ',' || *p == ':') { p++; continue; }
+        unsigned v;
+        if (sscanf(p, "%2x", &v) != 1 || c->code_len >= CODE_MAX - 1) {
+            fprintf(stderr, "difftest: --code: bad hex at \"%s\"\n", p);
+            exit(2);
+        }
+        c->code[c->code_len++] = (uint8_t)v;
+        p += (p[1] && p[1] != ' ') ? 2 : 1;
+    }
+    if (!c->code_len || c->code[c->code_len - 1] != 0xcc)
+        c->code[c->code_len++] = 0xcc;
+    for (int i = 0; i < opt.nsets; i++) {
+        char *eq = strchr(opt.sets[i], '=');
+        int r = -1;
+        if (eq) {
+            *eq = 0;
+            for (int k = 0; k < NREGS; k++)
+                if (!strcmp(opt.sets[i], reg_names[k]))
+                    r = k;
+            if (!strcmp(opt.sets[i], "eflags"))
+                r = NREGS;
+            *eq = '=';
+        }
+        if (r < 0) {
+            fprintf(stderr, "difftest: --set %s: expected REG=VALUE\n", opt.sets[i]);
+            exit(2);
+        }
+        uint32_t v = (uint32_t)strtoul(eq + 1, 0, 0);
+        if (r == NREGS) c->eflags = v | 2;
+        else c->regs[r] = v;
+    }
+    for (int i = 0; i < opt.nmems; i++) {
+        char *end;
+        uint32_t a = (uint32_t)strtoul(opt.mems[i], &end, 0);
+        if (*end != '=') {
+            fprintf(stderr, "difftest: --mem %s: expected ADDR=HEX\n", opt.mems[i]);
+            exit(2);
+        }
+        for (const char *p = end + 1; p[0] && p[1]; p += 2, a++) {
+            unsigned v;
+            if (sscanf(p, "%2x", &v) != 1) break;
+            if (a >= DATA_BASE && a < DATA_BASE + DATA_SIZE) c->data[a - DATA_BASE] = (uint8_t)v;
+            else if (a >= STACK_LO && a < STACK_TOP) {
+                c->stack[a - STACK_LO] = (uint8_t)v;
+                if (a < c->stack_init_lo) c->stack_init_lo = a;
+                c->stack_init_hi = STACK_TOP;
+            } else if (a >= LOW_BASE && a < LOW_BASE + LOW_SIZE) c->low[a - LOW_BASE] = (uint8_t)v;
+            else {
+                fprintf(stderr, "difftest: --mem: %08x is outside the areas\n", a);
+                exit(2);
+            }
+        }
+    }
+}
+
+static char tmpdir[1024];
+
+static const char *flag_names(uint32_t f, char *buf, size_t len)
+{
+    static const struct { uint32_t bit; const char *name; } t[] = {
+        { F_CF, "CF" }, { F_PF, "PF" }, { F_AF, "AF" }, { F_ZF, "ZF" }, { F_SF, "SF" },
+        { F_TF, "TF" }, { F_IF, "IF" }, { F_DF, "DF" }, { F_OF, "OF" }, { F_IOPL, "IOPL" },
+        { F_NT, "NT" }, { F_RF, "RF" }, { F_VM, "VM" }, { F_AC, "AC" }, { F_VIF, "VIF" },
+        { F_VIP, "VIP" }, { F_ID, "ID" }, { F_B1, "bit1" },
+    };
+    size_t n = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+        if (f & t[i].bit)
+            n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s", n ? " " : "", t[i].name);
+    if (f & ~(uint32_t)0x3f7fd7)
+        snprintf(buf + n, n < len ? len - n : 0, "%sother:%08x", n ? " " : "", f & ~(uint32_t)0x3f7fd7);
+    if (!f)
+        snprintf(buf, len, "-");
+    return buf;
+}
+
+static void print_stop(FILE *f, const char *who, const dresult_t *r)
+{
+    fprintf(f, "    %-8s stop=%s", who, stop_names[r->stop]);
+    if (r->stop == STOP_INT || r->stop == STOP_EXC)
+        fprintf(f, " vector=%08x", (uint32_t)r->vector);
+    if (r->has_error)
+        fprintf(f, " error=%08x", r->error);
+    if (r->stop != STOP_HARNESS)
+        fprintf(f, " eip=%08x eflags=%08x", r->eip, r->eflags);
+    if (r->note[0])
+        fprintf(f, "  (%s)", r->note);
+    fputc('\n', f);
+}
+
+/* Compares; writes one line per difference into out (if not NULL).
+ * Returns the number of differences. */
+static int compare(const dcase_t *c, const dresult_t *n, const dresult_t *s,
+                   int mask_undef, char *out, size_t outlen)
+{
+    int nd = 0;
+    size_t len = 0;
+#define DIFF(...) do { nd++; if (out && len < outlen) \
+        len += (size_t)snprintf(out + len, outlen - len, __VA_ARGS__); } while (0)
+    if (n->stop == STOP_HARNESS || s->stop == STOP_HARNESS) {
+        DIFF("      harness: %s\n", n->stop == STOP_HARNESS ? n->note : s->note);
+        return nd;
+    }
+    if (n->stop != s->stop)
+        DIFF("      stop      native=%s trapsim=%s\n", stop_names[n->stop], stop_names[s->stop]);
+    else if ((n->stop == STOP_INT || n->stop == STOP_EXC) && n->vector != s->vector)
+        DIFF("      vector    native=%08x trapsim=%08x\n", (uint32_t)n->vector, (uint32_t)s->vector);
+    if (n->stop == STOP_EXC && s->stop == STOP_EXC && n->vector == s->vector &&
+        n->has_error && s->has_error && n->error != s->error)
+        DIFF("      error     native=%08x trapsim=%08x\n", n->error, s->error);
+    if (n->stop == STOP_EXC && n->vector == 14)
+        DIFF("      harness: %s\n", n->note);
+    if (n->eip != s->eip)
+        DIFF("      eip       native=%08x trapsim=%08x\n", n->eip, s->eip);
+    for (int i = 0; i < NREGS; i++)
+        if (n->regs[i] != s->regs[i])
+            DIFF("      %-9s native=%08x trapsim=%08x\n", reg_names[i], n->regs[i], s->regs[i]);
+    uint32_t mask = F_NEVER | (mask_undef ? gen_undef_at_stop(c, n) : 0);
+    uint32_t fd = (n->eflags ^ s->eflags) & ~mask;
+    if (fd) {
+        char b1[128], b2[128];
+        DIFF("      eflags    native=%08x trapsim=%08x differ in [%s] (not compared: %s)\n",
+             n->eflags, s->eflags, flag_names(fd, b1, sizeof b1), flag_names(mask, b2, sizeof b2));
+    }
+    struct { const char *name; uint32_t base, size; const uint8_t *a, *b; int on; } m[3] = {
+        { "data", DATA_BASE, DATA_SIZE, n->data, s->data, 1 },
+        { "stack", STACK_LO, STACK_SIZE, n->stack, s->stack, 1 },
+        { "low", LOW_BASE, LOW_SIZE, n->low, s->low, c->uses_low },
+    };
+    for (int k = 0; k < 3; k++) {
+        if (!m[k].on)
+            continue;
+        int shown = 0;
+        for (uint32_t i = 0; i < m[k].size; i += 4) {
+            if (memcmp(m[k].a + i, m[k].b + i, 4) == 0)
+                continue;
+            if (shown++ >= 6) {
+                DIFF("      ... more %s differences\n", m[k].name);
+                break;
+            }
+            DIFF("      mem %08x native=%02x%02x%02x%02x trapsim=%02x%02x%02x%02x (bytes in memory order)\n",
+                 m[k].base + i, m[k].a[i], m[k].a[i + 1], m[k].a[i + 2], m[k].a[i + 3],
+                 m[k].b[i], m[k].b[i + 1], m[k].b[i + 2], m[k].b[i + 3]);
+        }
+    }
+#undef DIFF
+    return nd;
+}
+
+static void disassemble(FILE *f, const dcase_t *c)
+{
+    char path[4200], cmd[8600];
+    snprintf(path, sizeof path, "%s/dis.bin", tmpdir);
+    if (write_code_file(c, path) != 0)
+        return;
+    snprintf(cmd, sizeof cmd,
+             "objdump -D -b binary -m i386 --adjust-vma=0x%x '%s' 2>/dev/null", CODE_BASE, path);
+    FILE *p = popen(cmd, "r");
+    if (!p) {
+        fprintf(f, "    (objdump not available)\n");
+        return;
+    }
+    char line[512];
+    int started = 0;
+    while (fgets(line, sizeof line, p)) {
+        if (strstr(line, "<.data>:")) {
+            started = 1;
+            continue;
+        }
+        if (started && line[0] != '\n')
+            fprintf(f, "    %s", line);
+    }
+    pclose(p);
+}
+
+static void print_case(FILE *f, const dcase_t *c)
+{
+    fprintf(f, "    code (%u bytes):", c->code_len);
+    for (uint32_t i = 0; i < c->code_len; i++)
+        fprintf(f, " %02x", c->code[i]);
+    fprintf(f, "\n");
+    disassemble(f, c);
+    fprintf(f, "    initial:");
+    for (int i = 0; i < NREGS; i++)
+        fprintf(f, " %s=%08x", reg_names[i], c->regs[i]);
+    fprintf(f, " eflags=%08x\n", c->eflags);
+    fprintf(f, "    memory: data %08x-%08x (random), stack %08x-%08x (random; rest of %08x-%08x zero)%s\n",
+            DATA_BASE, DATA_BASE + DATA_SIZE - 1, c->stack_init_lo, c->stack_init_hi - 1,
+            STACK_LO, STACK_TOP - 1, c->uses_low ? ", low 00008000-00008fff (random)" : "");
+}
+
+static void keep_case(const dcase_t *c)
+{
+    if (!opt.keep)
+        return;
+    mkdir(opt.keep, 0777);
+    char path[4200], sh[4300];
+    snprintf(path, sizeof path, "%s/case-%llu-%llu.bin", opt.keep,
+             (unsigned long long)c->seed, (unsigned long long)c->index);
+    write_code_file(c, path);
+    snprintf(sh, sizeof sh, "%s/case-%llu-%llu.sh", opt.keep,
+             (unsigned long long)c->seed, (unsigned long long)c->index);
+    FILE *f = fopen(sh, "w");
+    if (f) {
+        fprintf(f, "#!/bin/sh\n# difftest --seed %llu --case %llu\n",
+                (unsigned long long)c->seed, (unsigned long long)c->index);
+        sim_print_cmd(f, "${TRAPSIM:-./trapsim}", c, path, 0);
+        fclose(f);
+    }
+}
+
+static void report(const dcase_t *c, const dresult_t *n, const dresult_t *s,
+                   const char *diffs, const char *what)
+{
+    char extra[700] = "";
+    if (opt.gen.max_len != 12)
+        snprintf(extra, sizeof extra, " --max-len %d", opt.gen.max_len);
+    if (!opt.gen.allow_div_fault)
+        strcat(extra, " --no-div-fault");
+    if (!opt.gen.allow_priv)
+        strcat(extra, " --no-priv");
+    if (opt.skip_arg[0] && strlen(extra) + strlen(opt.skip_arg) + 8 < sizeof extra)
+        strcat(extra, " --skip "), strcat(extra, opt.skip_arg);
+    printf("%s: seed=%llu case=%llu   (replay: difftest --seed %llu --case %llu%s)\n",
+           what, (unsigned long long)c->seed, (unsigned long long)c->index,
+           (unsigned long long)c->seed, (unsigned long long)c->index, extra);
+    print_case(stdout, c);
+    print_stop(stdout, "native:", n);
+    print_stop(stdout, opt.self_check ? "again:" : "trapsim:", s);
+    printf("    differences:\n%s", diffs);
+    if (!opt.self_check) {
+        printf("    trapsim command (in full: difftest --case %llu ...):\n      ",
+               (unsigned long long)c->index);
+        sim_print_cmd(stdout, opt.trapsim, c, "CODE.bin", 1);
+    }
+    fflush(stdout);
+    keep_case(c);
+}
+
+typedef struct stats {
+    uint64_t passed, failed, genbad, reported;
+    uint64_t stops[8], vectors[256];
+    uint32_t covered[4];
+} stats_t;
+
+static void cleanup_tmp(const char *dir)
+{
+    char path[4300];
+    snprintf(path, sizeof path, "%s/case.bin", dir); unlink(path);
+    snprintf(path, sizeof path, "%s/dis.bin", dir); unlink(path);
+    snprintf(path, sizeof path, "%s/out.txt", dir); unlink(path);
+    snprintf(path, sizeof path, "%s/stats.bin", dir); unlink(path);
+    rmdir(dir);
+}
+
+/* Runs cases first, first+stride, ... below opt.start + opt.count. */
+static void run_range(native_t *nat, native_t *nat2, uint64_t first, uint64_t stride,
+                      stats_t *st, int progress)
+{
+    static dcase_t c, c2;
+    static dresult_t rn, rs;
+    static char diffs[8192];
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    uint64_t done = 0;
+    for (uint64_t k = first; k < opt.start + opt.count; k += stride) {
+        gen_case(&opt.gen, opt.seed, k, &c);
+        char gmsg[256];
+        if (gen_flow(&c, gmsg, sizeof gmsg)) {
+            st->genbad++;
+            if (st->genbad <= 3)
+                printf("difftest: generator: seed=%llu case=%llu: %s\n",
+                       (unsigned long long)opt.seed, (unsigned long long)k, gmsg);
+        }
+        for (int i = 0; i < 4; i++)
+            st->covered[i] |= c.classes[i];
+        native_run(nat, &c, &rn);
+        st->stops[rn.stop]++;
+        if (rn.stop == STOP_EXC || rn.stop == STOP_INT)
+            st->vectors[rn.vector & 255]++;
+        int nd;
+        if (opt.self_check) {
+            /* the second child runs another case first, so that leftovers
+             * of one case would show up in the next */
+            gen_case(&opt.gen, opt.seed, k * 7 + 12345, &c2);
+            native_run(nat2, &c2, &rs);
+            native_run(nat2, &c, &rs);
+            nd = compare(&c, &rn, &rs, 0, diffs, sizeof diffs);
+            if (rn.stop == STOP_HARNESS || (rn.stop == STOP_EXC && rn.vector == 14)) {
+                nd++;
+                snprintf(diffs + strlen(diffs), sizeof diffs - strlen(diffs),
+                         "      native run: %s\n", rn.note);
+            }
+        } else {
+            sim_run(opt.trapsim, &c, tmpdir, &rs);
+            if (rs.stop == STOP_HARNESS && !strncmp(rs.note, "cannot run", 10)) {
+                /* e.g. trapsim being rebuilt under us: stop, do not count */
+                printf("difftest: %s: stopping at case %llu\n", rs.note, (unsigned long long)k);
+                st->failed++;
+                return;
+            }
+            nd = compare(&c, &rn, &rs, 1, diffs, sizeof diffs);
+        }
+        if (nd) {
+            st->failed++;
+            if ((int)st->reported < opt.max_report) {
+                st->reported++;
+                report(&c, &rn, &rs, diffs, opt.self_check ? "NATIVE NOT DETERMINISTIC" : "MISMATCH");
+            } else if (opt.keep) {
+                keep_case(&c);
+            }
+        } else {
+            st->passed++;
+        }
+        done++;
+        if (progress && !opt.quiet && opt.count >= 20000 &&
+            (done * stride) % 10000 < stride) {
+            clock_gettime(CLOCK_MONOTONIC, &t1);
+            fprintf(stderr, "difftest: ~%llu cases, %.0f s\n", (unsigned long long)(done * stride),
+                    (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+        }
+    }
+}
+
+/* -j N: N worker processes, each with its own native child and directory,
+ * running every N-th case; their reports are printed in worker order. */
+static void run_parallel(stats_t *st)
+{
+    int n = opt.jobs;
+    pid_t pids[64];
+    char dirs[64][1100];
+    int maxrep = opt.max_report;
+    for (int j = 0; j < n; j++) {
+        snprintf(dirs[j], sizeof dirs[j], "%s/w%d", tmpdir, j);
+        mkdir(dirs[j], 0700);
+        fflush(stdout);
+        pids[j] = fork();
+        if (pids[j] < 0) {
+            fprintf(stderr, "difftest: fork: %s\n", strerror(errno));
+            exit(2);
+        }
+        if (pids[j] == 0) {
+            char path[4200], err[512];
+            snprintf(tmpdir, sizeof tmpdir, "%.1000s", dirs[j]);
+            snprintf(path, sizeof path, "%s/out.txt", tmpdir);
+            if (!freopen(path, "w", stdout))
+                _exit(2);
+            native_t *a = native_open(opt.child, err, sizeof err), *b = 0;
+            if (a && opt.self_check)
+                b = native_open(opt.child, err, sizeof err);
+            if (!a || (opt.self_check && !b)) {
+                printf("difftest: worker %d: %s\n", j, err);
+                _exit(2);
+            }
+            opt.max_report = (maxrep + n - 1) / n;
+            stats_t ws;
+            memset(&ws, 0, sizeof ws);
+            run_range(a, b, opt.start + (uint64_t)j, (uint64_t)n, &ws, j == 0);
+            native_close(a);
+            native_close(b);
+            fflush(stdout);
+            snprintf(path, sizeof path, "%s/stats.bin", tmpdir);
+            FILE *f = fopen(path, "wb");
+            if (!f || fwrite(&ws, sizeof ws, 1, f) != 1 || fclose(f) != 0)
+                _exit(2);
+            _exit(0);
+        }
+    }
+    for (int j = 0; j < n; j++) {
+        int wst;
+        waitpid(pids[j], &wst, 0);
+        char path[4200];
+        snprintf(path, sizeof path, "%.1000s/out.txt", dirs[j]);
+        FILE *f = fopen(path, "r");
+        if (f) {
+            char buf[8192];
+            size_t k;
+            while ((k = fread(buf, 1, sizeof buf, f)) > 0)
+                fwrite(buf, 1, k, stdout);
+            fclose(f);
+        }
+        stats_t ws;
+        snprintf(path, sizeof path, "%.1000s/stats.bin", dirs[j]);
+        f = fopen(path, "rb");
+        if (!f || fread(&ws, sizeof ws, 1, f) != 1 || !WIFEXITED(wst) || WEXITSTATUS(wst)) {
+            printf("difftest: worker %d failed\n", j);
+            st->failed++;
+        } else {
+            st->passed += ws.passed;
+            st->failed += ws.failed;
+            st->genbad += ws.genbad;
+            st->reported += ws.reported;
+            for (int i = 0; i < 8; i++) st->stops[i] += ws.stops[i];
+            for (int i = 0; i < 256; i++) st->vectors[i] += ws.vectors[i];
+            for (int i = 0; i < 4; i++) st->covered[i] |= ws.covered[i];
+        }
+        if (f) fclose(f);
+        cleanup_tmp(dirs[j]);
+    }
+}
+
+static void usage(void)
+{
+    fprintf(stderr,
+            "usage: difftest [--seed S|random] [--count N] [--start K] [--case K]\n"
+            "                [--self-check] [--show K] [--max-len N] [--no-div-fault]\n"
+            "                [--no-priv] [--skip CLASS,...] [--max-report N] [--keep DIR]\n"
+            "                [--child PATH]\n"
+            "                [--trapsim PATH] [-j JOBS] [-q]\n"
+            "       difftest --code HEX [--set REG=VALUE]... [--mem ADDR=HEX]... [--native-only]\n");
+    exit(2);
+}
+
+static uint64_t parse_num(const char *s)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (errno || end == s || *end)
+        usage();
+    return v;
+}
+
+int main(int argc, char **argv)
+{
+    opt.seed = 1;
+    opt.count = 3000;
+    opt.one_case = -1;
+    opt.max_report = 5;
+    gen_default_opts(&opt.gen);
+    opt.trapsim = getenv("TRAPSIM") && *getenv("TRAPSIM") ? getenv("TRAPSIM") : "./trapsim";
+    int show = -1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+#define ARG() (i + 1 < argc ? argv[++i] : (usage(), ""))
+        if (!strcmp(a, "--seed")) {
+            const char *v = ARG();
+            if (!strcmp(v, "random")) {
+                struct timespec ts;
+                clock_gettime(CLOCK_REALTIME, &ts);
+                opt.seed = ((uint64_t)ts.tv_sec * 1000003u) ^ (uint64_t)ts.tv_nsec ^ (uint64_t)getpid();
+                opt.seed %= 1000000000000ull;
+            } else {
+                opt.seed = parse_num(v);
+            }
+        } else if (!strcmp(a, "--count")) opt.count = parse_num(ARG());
+        else if (!strcmp(a, "--start")) opt.start = parse_num(ARG());
+        else if (!strcmp(a, "--case")) opt.one_case = (int64_t)parse_num(ARG());
+        else if (!strcmp(a, "--self-check")) opt.self_check = 1;
+        else if (!strcmp(a, "--show")) show = (int)parse_num(ARG());
+        else if (!strcmp(a, "--max-len")) opt.gen.max_len = (int)parse_num(ARG());
+        else if (!strcmp(a, "--no-div-fault")) opt.gen.allow_div_fault = 0;
+        else if (!strcmp(a, "--no-priv")) opt.gen.allow_priv = 0;
+        else if (!strcmp(a, "--max-report")) opt.max_report = (int)parse_num(ARG());
+        else if (!strcmp(a, "--keep")) opt.keep = ARG();
+        else if (!strcmp(a, "--child")) opt.child = ARG();
+        else if (!strcmp(a, "--trapsim")) opt.trapsim = ARG();
+        else if (!strcmp(a, "--code")) opt.code = ARG();
+        else if (!strcmp(a, "--set")) { if (opt.nsets < 16) opt.sets[opt.nsets++] = ARG(); }
+        else if (!strcmp(a, "--mem")) { if (opt.nmems < 16) opt.mems[opt.nmems++] = ARG(); }
+        else if (!strcmp(a, "--native-only")) opt.native_only = 1;
+        else if (!strcmp(a, "-j")) opt.jobs = (int)parse_num(ARG());
+        else if (!strcmp(a, "--skip")) {
+            static char buf[512];
+            snprintf(buf, sizeof buf, "%s", ARG());
+            snprintf(opt.skip_arg, sizeof opt.skip_arg, "%s", buf);
+            for (char *t = strtok(buf, ","); t; t = strtok(0, ",")) {
+                int k = gen_class_by_name(t);
+                if (k < 0) {
+                    fprintf(stderr, "difftest: --skip: no class %s (see the coverage line)\n", t);
+                    return 2;
+                }
+                opt.gen.skip[k / 32] |= 1u << (k % 32);
+            }
+        }
+        else if (!strcmp(a, "-q")) opt.quiet = 1;
+        else usage();
+#undef ARG
+    }
+    static char childbuf[4200];
+    if (!opt.child) {
+        char self[4096];
+        snprintf(self, sizeof self, "%s", argv[0]);
+        snprintf(childbuf, sizeof childbuf, "%s/child32", dirname(self));
+        opt.child = childbuf;
+    }
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/difftest.XXXXXX");
+    if (!mkdtemp(tmpdir)) {
+        fprintf(stderr, "difftest: mkdtemp: %s\n", strerror(errno));
+        return 2;
+    }
+
+    char err[512];
+    native_t *nat = native_open(opt.child, err, sizeof err);
+    if (!nat) {
+        fprintf(stderr, "difftest: %s\n", err);
+        rmdir(tmpdir);
+        return 2;
+    }
+    native_t *nat2 = 0;
+    opt.gen.low_ok = native_low_ok(nat);
+    if (!opt.gen.low_ok)
+        printf("difftest: note: cannot map %08x natively (vm.mmap_min_addr?): "
+               "no memory accesses with 16-bit addressing\n", LOW_BASE);
+    if (opt.self_check) {
+        nat2 = native_open(opt.child, err, sizeof err);
+        if (!nat2) {
+            fprintf(stderr, "difftest: %s\n", err);
+            rmdir(tmpdir);
+            return 2;
+        }
+    } else if (show < 0 && !opt.native_only && access(opt.trapsim, X_OK) != 0) {
+        fprintf(stderr, "difftest: %s: not found or not executable (set TRAPSIM)\n", opt.trapsim);
+        rmdir(tmpdir);
+        return 2;
+    }
+
+    static dcase_t c;
+    static dresult_t rn, rs;
+    static char diffs[8192];
+
+    if (opt.native_only && show < 0 && opt.one_case < 0 && !opt.code) {
+        rmdir(tmpdir);
+        usage();
+    }
+    if (opt.native_only && show < 0)
+        show = opt.one_case >= 0 ? (int)opt.one_case : 0;
+    if (show >= 0 || opt.one_case >= 0 || opt.code) {
+        uint64_t k = show >= 0 ? (uint64_t)show : (uint64_t)opt.one_case;
+        if (opt.code) {
+            hand_case(&c);
+            printf("case: --code");
+            for (int i = 0; i < opt.nsets; i++)
+                printf(" --set %s", opt.sets[i]);
+            printf("\n");
+        } else {
+            gen_case(&opt.gen, opt.seed, k, &c);
+            printf("case: seed=%llu case=%llu\n", (unsigned long long)opt.seed, (unsigned long long)k);
+        }
+        native_run(nat, &c, &rn);
+        print_case(stdout, &c);
+        char b[128];
+        if (!opt.code)
+            printf("    flags undefined at the stop: %s\n",
+                   flag_names(gen_undef_at_stop(&c, &rn), b, sizeof b));
+        print_stop(stdout, "native:", &rn);
+        for (int i = 0; i < NREGS; i++)
+            printf("%s%s=%08x", i ? " " : "    native:  ", reg_names[i], rn.regs[i]);
+        printf("\n");
+        int rc = 0;
+        if (show < 0) {
+            sim_run(opt.trapsim, &c, tmpdir, &rs);
+            print_stop(stdout, "trapsim:", &rs);
+            for (int i = 0; i < NREGS; i++)
+                printf("%s%s=%08x", i ? " " : "    trapsim: ", reg_names[i], rs.regs[i]);
+            printf("\n");
+            int nd = compare(&c, &rn, &rs, !opt.code, diffs, sizeof diffs);
+            printf("    %s\n%s", nd ? "differences:" : "no differences", diffs);
+            rc = nd != 0;
+        }
+        printf("    trapsim command (CODE.bin: the code bytes above):\n      ");
+        sim_print_cmd(stdout, opt.trapsim, &c, "CODE.bin", 0);
+        native_close(nat);
+        cleanup_tmp(tmpdir);
+        return rc;
+    }
+
+    if (!opt.quiet)
+        printf("difftest: seed=%llu cases %llu..%llu%s (replay one: difftest --seed %llu --case K)\n",
+               (unsigned long long)opt.seed, (unsigned long long)opt.start,
+               (unsigned long long)(opt.start + opt.count - 1),
+               opt.self_check ? ", native self-check" : "", (unsigned long long)opt.seed);
+    fflush(stdout);
+    stats_t st;
+    memset(&st, 0, sizeof st);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (opt.jobs <= 1) {
+        run_range(nat, nat2, opt.start, 1, &st, 0);
+    } else {
+        native_close(nat);
+        native_close(nat2);
+        nat = nat2 = 0;
+        run_parallel(&st);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (!opt.quiet) {
+        printf("difftest: native stops:");
+        for (int i = 0; i < 7; i++)
+            if (st.stops[i])
+                printf(" %s=%llu", stop_names[i], (unsigned long long)st.stops[i]);
+        printf("  vectors:");
+        for (int v = 0; v < 256; v++)
+            if (st.vectors[v])
+                printf(" %d:%llu", v, (unsigned long long)st.vectors[v]);
+        printf("\ndifftest: classes not covered:");
+        int none = 1;
+        for (int k = 0; k < gen_nclasses(); k++)
+            if (!(st.covered[k / 32] & (1u << (k % 32))) &&
+                !(opt.gen.skip[k / 32] & (1u << (k % 32)))) {
+                printf(" %s", gen_class_name(k));
+                none = 0;
+            }
+        printf("%s\n", none ? " none" : "");
+        printf("difftest: %.1f s, seed=%llu\n",
+               (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9,
+               (unsigned long long)opt.seed);
+    }
+    if (st.genbad) {
+        printf("difftest: generator let %llu cases read undefined flags\n",
+               (unsigned long long)st.genbad);
+        st.failed += st.genbad;
+    }
+    if (st.failed > st.reported)
+        printf("difftest: (only %llu of the failures shown)\n", (unsigned long long)st.reported);
+    printf("%llu passed, %llu failed\n", (unsigned long long)st.passed, (unsigned long long)st.failed);
+    native_close(nat);
+    native_close(nat2);
+    cleanup_tmp(tmpdir);
+    return st.failed ? 1 : 0;
+}
