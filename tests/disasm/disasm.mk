@@ -33,15 +33,18 @@ $(DISASM_RANDOM): $(DISASM_GEN)
 	$(DISASM_GEN) --random 50000 --seed 1 $@
 
 # The guest images are built first (`guests` lists them all, whichever
-# fragment defines them); the ones that are ELF files are compared.
+# fragment defines them); the ones that are ELF files are compared, except
+# the robustness guests, which hold deliberately undefined encodings that a
+# newer objdump names (0f 01 ff is AMD's tlbsync, #UD on an i686).
+DISASM_GUESTS = $(filter-out $(GUEST_DIR)/robust/%,$(filter %.elf,$(GUESTS)))
 .PHONY: test-disasm disasm-listings
 test-disasm: $(DISASM_CHECK) $(DISASM_CORPUS) $(DISASM_RANDOM) guests
 	bash tests/disasm/compare.sh $(DISASM_FLAGS) $(DISASM_CHECK) $(DISASM_CORPUS) \
-	  $(DISASM_RANDOM) $(filter %.elf,$(GUESTS))
+	  $(DISASM_RANDOM) $(DISASM_GUESTS)
 
 disasm-listings: $(DISASM_CHECK) $(DISASM_CORPUS) $(DISASM_RANDOM) guests
 	-bash tests/disasm/compare.sh -k $(DISASM_DIR)/listings $(DISASM_CHECK) \
-	  $(DISASM_CORPUS) $(DISASM_RANDOM) $(filter %.elf,$(GUESTS))
+	  $(DISASM_CORPUS) $(DISASM_RANDOM) $(DISASM_GUESTS)
 
 TEST_TARGETS += test-disasm
 
