@@ -191,85 +191,43 @@ int prot_push_on(struct cpu *c, const seg_cache_t *ss, uint32_t *esp, const uint
     return 0;
 }
 
-int prot_far_jmp(struct cpu *c, uint16_t sel, uint32_t off, uint32_t next_eip, int opsize)
-{
-    (void)next_eip;
-    uint32_t lo, hi;
-    TRY(check_code_target(c, sel, &lo, &hi));
-    uint8_t a = (uint8_t)(hi >> 8);
-    if (opsize == 2)
-        off &= 0xffff;
-    if (DESC_CODE(a)) {
-        if (DESC_CONFORMING(a) ? DESC_DPL(a) > c->cpl
-                               : ((sel & 3) > c->cpl || DESC_DPL(a) != c->cpl))
-            return RAISE_GP(c, SEL_ERR(sel));
-        if (!DESC_P(a))
-            return RAISE_NP(c, SEL_ERR(sel));
-        if (off > cache_limit(lo, hi))
-            return RAISE_GP(c, 0);
-        desc_set_bit(c, sel, hi, ACCESSED_BIT);
-        set_cs(c, sel, lo, hi | ACCESSED_BIT, c->cpl);
-        c->eip = off;
-        return 0;
-    }
-    if (DESC_S(a))
-        return RAISE_GP(c, SEL_ERR(sel));
-    int type = DESC_TYPE(a);
-    if (type == SYS_TASKGATE || type == SYS_TSS16 || type == SYS_TSS32) {
-        c->stop_reason = "task switch (far JMP to a TSS or task gate) is not modelled";
-        return ISA_STOP;
-    }
-    if (type != SYS_CALLGATE32 && type != SYS_CALLGATE16)
-        return RAISE_GP(c, SEL_ERR(sel));
-    /* a call gate */
-    if (DESC_DPL(a) < c->cpl || DESC_DPL(a) < (sel & 3))
-        return RAISE_GP(c, SEL_ERR(sel));
-    if (!DESC_P(a))
-        return RAISE_NP(c, SEL_ERR(sel));
-    uint16_t tsel = (uint16_t)(lo >> 16);
-    uint32_t toff = (lo & 0xffff) | (type == SYS_CALLGATE32 ? (hi & 0xffff0000u) : 0);
-    uint32_t tlo, thi;
-    TRY(check_code_target(c, tsel, &tlo, &thi));
-    uint8_t ta = (uint8_t)(thi >> 8);
-    if (!DESC_CODE(ta) || (DESC_CONFORMING(ta) ? DESC_DPL(ta) > c->cpl : DESC_DPL(ta) != c->cpl))
-        return RAISE_GP(c, SEL_ERR(tsel));
-    if (!DESC_P(ta))
-        return RAISE_NP(c, SEL_ERR(tsel));
-    if (toff > cache_limit(tlo, thi))
-        return RAISE_GP(c, 0);
-    set_cs(c, tsel, tlo, thi, c->cpl);
-    c->eip = toff;
-    return 0;
-}
+/* Where a far JMP or CALL goes (SDM JMP/CALL, "protected mode"): a code
+ * segment named directly, or the target of a call gate. Every check is made
+ * here, before anything changes; the two differ only in the privilege a
+ * gate's target may have (CALL may go inward, JMP may not). */
+typedef struct far_target {
+    uint16_t sel;        /* the code segment selector to load */
+    uint32_t lo, hi;     /* its descriptor */
+    uint32_t off;        /* the new EIP */
+    int gate_size;       /* 0: direct; 2 or 4: through a 16- or 32-bit call gate */
+    int nparams;         /* a call gate's parameter count */
+} far_target_t;
 
-int prot_far_call(struct cpu *c, uint16_t sel, uint32_t off, uint32_t next_eip, int opsize)
+static int resolve_far_target(struct cpu *c, uint16_t sel, uint32_t off, int opsize, int is_call,
+                              far_target_t *t)
 {
     uint32_t lo, hi;
     TRY(check_code_target(c, sel, &lo, &hi));
     uint8_t a = (uint8_t)(hi >> 8);
-    if (opsize == 2)
-        off &= 0xffff;
     if (DESC_CODE(a)) {
         if (DESC_CONFORMING(a) ? DESC_DPL(a) > c->cpl
                                : ((sel & 3) > c->cpl || DESC_DPL(a) != c->cpl))
             return RAISE_GP(c, SEL_ERR(sel));
         if (!DESC_P(a))
             return RAISE_NP(c, SEL_ERR(sel));
+        if (opsize == 2)
+            off &= 0xffff;
         if (off > cache_limit(lo, hi))
             return RAISE_GP(c, 0);
-        uint32_t sp = stack_ptr(c), vals[2] = { c->seg[SEG_CS].sel, next_eip };
-        TRY(prot_push_on(c, &c->seg[SEG_SS], &sp, vals, 2, opsize));
-        stack_set_ptr(c, sp);
-        desc_set_bit(c, sel, hi, ACCESSED_BIT);
-        set_cs(c, sel, lo, hi | ACCESSED_BIT, c->cpl);
-        c->eip = off;
+        *t = (far_target_t){ sel, lo, hi, off, 0, 0 };
         return 0;
     }
     if (DESC_S(a))
         return RAISE_GP(c, SEL_ERR(sel));
     int type = DESC_TYPE(a);
     if (type == SYS_TASKGATE || type == SYS_TSS16 || type == SYS_TSS32) {
-        c->stop_reason = "task switch (far CALL to a TSS or task gate) is not modelled";
+        c->stop_reason = is_call ? "task switch (far CALL to a TSS or task gate) is not modelled"
+                                 : "task switch (far JMP to a TSS or task gate) is not modelled";
         return ISA_STOP;
     }
     if (type != SYS_CALLGATE32 && type != SYS_CALLGATE16)
@@ -281,18 +239,50 @@ int prot_far_call(struct cpu *c, uint16_t sel, uint32_t off, uint32_t next_eip, 
     int gsize = type == SYS_CALLGATE32 ? 4 : 2;
     uint16_t tsel = (uint16_t)(lo >> 16);
     uint32_t toff = (lo & 0xffff) | (gsize == 4 ? (hi & 0xffff0000u) : 0);
-    int nparams = (int)((hi >> 0) & 0x1f);
     uint32_t tlo, thi;
     TRY(check_code_target(c, tsel, &tlo, &thi));
     uint8_t ta = (uint8_t)(thi >> 8);
-    if (!DESC_CODE(ta) || DESC_DPL(ta) > c->cpl)
+    int bad_dpl = is_call ? DESC_DPL(ta) > c->cpl
+                          : (DESC_CONFORMING(ta) ? DESC_DPL(ta) > c->cpl : DESC_DPL(ta) != c->cpl);
+    if (!DESC_CODE(ta) || bad_dpl)
         return RAISE_GP(c, SEL_ERR(tsel));
     if (!DESC_P(ta))
         return RAISE_NP(c, SEL_ERR(tsel));
     if (toff > cache_limit(tlo, thi))
         return RAISE_GP(c, 0);
-    int dpl = DESC_DPL(ta);
-    if (!DESC_CONFORMING(ta) && dpl < c->cpl) {
+    *t = (far_target_t){ tsel, tlo, thi, toff, gsize, (int)(hi & 0x1f) };
+    return 0;
+}
+
+/* Loads CS from a resolved target at `cpl`; a direct target's descriptor
+ * gets its accessed bit, as the processor sets it. */
+static void enter_target(struct cpu *c, const far_target_t *t, int cpl)
+{
+    uint32_t hi = t->hi;
+    if (!t->gate_size) {
+        desc_set_bit(c, t->sel, hi, ACCESSED_BIT);
+        hi |= ACCESSED_BIT;
+    }
+    set_cs(c, t->sel, t->lo, hi, cpl);
+    c->eip = t->off;
+}
+
+int prot_far_jmp(struct cpu *c, uint16_t sel, uint32_t off, uint32_t next_eip, int opsize)
+{
+    (void)next_eip;
+    far_target_t t;
+    TRY(resolve_far_target(c, sel, off, opsize, 0, &t));
+    enter_target(c, &t, c->cpl);
+    return 0;
+}
+
+int prot_far_call(struct cpu *c, uint16_t sel, uint32_t off, uint32_t next_eip, int opsize)
+{
+    far_target_t t;
+    TRY(resolve_far_target(c, sel, off, opsize, 1, &t));
+    int size = t.gate_size ? t.gate_size : opsize;
+    int dpl = DESC_DPL((uint8_t)(t.hi >> 8));
+    if (t.gate_size && !DESC_CONFORMING((uint8_t)(t.hi >> 8)) && dpl < c->cpl) {
         /* more privileged: new stack from the TSS, parameters copied */
         uint16_t nss;
         uint32_t nesp, slo, shi;
@@ -304,27 +294,25 @@ int prot_far_call(struct cpu *c, uint16_t sel, uint32_t off, uint32_t next_eip, 
         int n = 0;
         vals[n++] = c->seg[SEG_SS].sel;
         vals[n++] = c->reg[ESP];
-        for (int k = nparams - 1; k >= 0; k--) {
+        for (int k = t.nparams - 1; k >= 0; k--) {
             uint32_t v;
-            TRY(stack_peek(c, (uint32_t)(k * gsize), gsize, &v));
+            TRY(stack_peek(c, (uint32_t)(k * size), size, &v));
             vals[n++] = v;
         }
         vals[n++] = c->seg[SEG_CS].sel;
         vals[n++] = next_eip;
         /* no room on the new stack: #SS(new SS selector) (SDM CALL) */
-        if (prot_push_on(c, &ssc, &nesp, vals, n, gsize))
+        if (prot_push_on(c, &ssc, &nesp, vals, n, size))
             return RAISE_SS(c, SEL_ERR(nss));
         c->seg[SEG_SS] = ssc;
         c->reg[ESP] = DESC_DB(ssc.flags) ? nesp : (c->reg[ESP] & 0xffff0000u) | (nesp & 0xffff);
-        set_cs(c, tsel, tlo, thi, dpl);
-        c->eip = toff;
+        enter_target(c, &t, dpl);
         return 0;
     }
     uint32_t sp = stack_ptr(c), vals[2] = { c->seg[SEG_CS].sel, next_eip };
-    TRY(prot_push_on(c, &c->seg[SEG_SS], &sp, vals, 2, gsize));
+    TRY(prot_push_on(c, &c->seg[SEG_SS], &sp, vals, 2, size));
     stack_set_ptr(c, sp);
-    set_cs(c, tsel, tlo, thi, c->cpl);
-    c->eip = toff;
+    enter_target(c, &t, c->cpl);
     return 0;
 }
 
