@@ -1,5 +1,6 @@
 #include <stdlib.h>
 #include "app/stats.h"
+#include "cpu/names.h"
 
 struct stats {
     uint64_t exc[32];
@@ -23,10 +24,6 @@ void stats_emit(void *ctx, const event_t *ev)
     }
 }
 
-static const char *const exc_names[32] = {
-    "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "#CSO", "#TS", "#NP",
-    "#SS", "#GP", "#PF", "#15", "#MF", "#AC", "#MC", "#XM",
-};
 
 static uint64_t sum(const uint64_t *v, int n)
 {
@@ -40,30 +37,29 @@ static uint64_t sum(const uint64_t *v, int n)
 void stats_print(const stats_t *s, const machine_t *m, const vmm_t *vmm, FILE *out)
 {
     char d[512];
-    int k = 0;
+    size_t k = 0;
     fprintf(out, "trapsim: summary\n");
-    k = snprintf(d, sizeof d, "ring 0: %llu, ring 1: %llu, ring 2: %llu, ring 3: %llu",
-                 (unsigned long long)m->insns_by_ring[0], (unsigned long long)m->insns_by_ring[1],
-                 (unsigned long long)m->insns_by_ring[2], (unsigned long long)m->insns_by_ring[3]);
+    for (int r = 0; r < 4; r++)
+        k = list_append(d, sizeof d, k, m->insns_by_ring[r], "ring %d:", r);
     summary_row(out, "instructions retired", m->cpu.icount, d);
     if (s) {
-        d[0] = 0; k = 0;
+        k = 0;
+        d[0] = 0;
         for (int v = 0; v < 32; v++)
-            if (s->exc[v] && k < (int)sizeof d - 40)
-                k += snprintf(d + k, sizeof d - (size_t)k, "%s%s %llu", k ? ", " : "",
-                              exc_names[v] ? exc_names[v] : "vector", (unsigned long long)s->exc[v]);
+            if (s->exc[v])
+                k = list_append(d, sizeof d, k, s->exc[v], "%s", exc_name(v));
         summary_row(out, "exceptions delivered", sum(s->exc, 32), d);
-        d[0] = 0; k = 0;
+        k = 0;
+        d[0] = 0;
         for (int v = 0; v < 16; v++)
-            if (s->irq[v] && k < (int)sizeof d - 40)
-                k += snprintf(d + k, sizeof d - (size_t)k, "%sIRQ%d %llu", k ? ", " : "", v,
-                              (unsigned long long)s->irq[v]);
+            if (s->irq[v])
+                k = list_append(d, sizeof d, k, s->irq[v], "IRQ%d", v);
         summary_row(out, "interrupts delivered", sum(s->irq, 16), d);
-        d[0] = 0; k = 0;
+        k = 0;
+        d[0] = 0;
         for (int v = 0; v < 256; v++)
-            if (s->softint[v] && k < (int)sizeof d - 40)
-                k += snprintf(d + k, sizeof d - (size_t)k, "%sint 0x%02x %llu", k ? ", " : "", v,
-                              (unsigned long long)s->softint[v]);
+            if (s->softint[v])
+                k = list_append(d, sizeof d, k, s->softint[v], "int 0x%02x", v);
         summary_row(out, "software interrupts", sum(s->softint, 256), d);
         summary_row(out, "returns to an outer ring", s->returns, "");
     }

@@ -5,6 +5,7 @@
  * is entered in a virtualized run. */
 #include <stdio.h>
 #include "cpu/cpu.h"
+#include "cpu/names.h"
 #include "isa/access.h"
 
 int prot_check_tss_ss(struct cpu *c, uint16_t ss, int dpl, uint32_t *lo, uint32_t *hi, uint32_t ext);
@@ -114,14 +115,6 @@ static int contributory(int v)
     return v == EXC_DE || v == EXC_TS || v == EXC_NP || v == EXC_SS || v == EXC_GP;
 }
 
-static const char *exc_name(int v)
-{
-    static const char *const names[32] = {
-        "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "#MF9", "#TS", "#NP",
-        "#SS", "#GP", "#PF", "#15", "#MF", "#AC", "#MC", "#XM", "#VE", "#CP",
-    };
-    return v < 32 && names[v] ? names[v] : "vector";
-}
 
 static void emit_delivery(machine_t *m, int vector, deliver_kind_t kind, int has_error,
                           uint32_t error, uint32_t fault_eip, int from, int irq)

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "vmm/vmm_int.h"
+#include "cpu/names.h"
 
 #define VMM_IRQ_BASE 0x20   /* where the VMM puts the physical PIC's vectors */
 
@@ -258,14 +259,9 @@ void vmm_view_leave(vmm_t *v)
 }
 
 /* ---- the VM exit ---- */
-static const char *const exc_names[32] = {
-    "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "#CSO", "#TS", "#NP",
-    "#SS", "#GP", "#PF", "#15", "#MF", "#AC", "#MC", "#XM",
-};
-
 const char *vmm_exc_name(int vector)
 {
-    return vector < 32 && exc_names[vector] ? exc_names[vector] : "exception";
+    return exc_name(vector);
 }
 
 static void vmm_entry(void *ctx, machine_t *m, int vector, deliver_kind_t kind, int has_error,
@@ -479,8 +475,8 @@ static void list_rows(char *d, size_t n, const uint64_t *counts)
     }
     size_t k = 0;
     d[0] = 0;
-    for (int j = 0; j < nl && k + 48 < n; j++)
-        k += (size_t)snprintf(d + k, n - k, "%s%s %llu", k ? ", " : "", labels[j], (unsigned long long)sums[j]);
+    for (int j = 0; j < nl; j++)
+        k = list_append(d, n, k, sums[j], "%s", labels[j]);
 }
 
 static uint64_t total(const uint64_t *v, int n)
@@ -498,36 +494,32 @@ void vmm_print_summary(const vmm_t *v, FILE *out)
     d[0] = 0;
     for (int e = 0; e < 32; e++)
         if (v->exit_exc[e])
-            k += (size_t)snprintf(d + k, sizeof d - k, "%s%s %llu", k ? ", " : "", vmm_exc_name(e),
-                                  (unsigned long long)v->exit_exc[e]);
+            k = list_append(d, sizeof d, k, v->exit_exc[e], "%s", exc_name(e));
     for (int q = 0; q < 16; q++)
         if (v->exit_irq[q])
-            k += (size_t)snprintf(d + k, sizeof d - k, "%sIRQ%d %llu", k ? ", " : "", q,
-                                  (unsigned long long)v->exit_irq[q]);
+            k = list_append(d, sizeof d, k, v->exit_irq[q], "IRQ%d", q);
     if (v->exit_soft)
-        snprintf(d + k, sizeof d - k, "%sINT n %llu", k ? ", " : "", (unsigned long long)v->exit_soft);
+        k = list_append(d, sizeof d, k, v->exit_soft, "INT n");
     summary_row(out, "vmm: VM exits", v->exits, d);
     list_rows(d, sizeof d, v->emulated);
     summary_row(out, "vmm: emulated instructions", total(v->emulated, ROW_COUNT), d);
-    d[0] = 0; k = 0;
+    k = 0;
+    d[0] = 0;
     for (int e = 0; e < 32; e++)
         if (v->reflected[e])
-            k += (size_t)snprintf(d + k, sizeof d - k, "%s%s %llu", k ? ", " : "", vmm_exc_name(e),
-                                  (unsigned long long)v->reflected[e]);
+            k = list_append(d, sizeof d, k, v->reflected[e], "%s", exc_name(e));
     summary_row(out, "vmm: faults reflected to guest", total(v->reflected, 32), d);
     summary_row(out, "vmm: INT n forwarded to guest", v->forwarded_soft, "");
-    d[0] = 0; k = 0;
-    for (int q = 0; q < 16; q++)
-        if (v->injected[q])
-            k += (size_t)snprintf(d + k, sizeof d - k, "%sIRQ%d %llu", k ? ", " : "", q,
-                                  (unsigned long long)v->injected[q]);
-    summary_row(out, "vmm: interrupts injected", total(v->injected, 16), d);
-    d[0] = 0; k = 0;
-    for (int q = 0; q < 16; q++)
-        if (v->deferred[q])
-            k += (size_t)snprintf(d + k, sizeof d - k, "%sIRQ%d %llu", k ? ", " : "", q,
-                                  (unsigned long long)v->deferred[q]);
-    summary_row(out, "vmm: interrupts deferred (vIF=0)", total(v->deferred, 16), d);
+    const uint64_t *irq_counts[2] = { v->injected, v->deferred };
+    const char *labels[2] = { "vmm: interrupts injected", "vmm: interrupts deferred (vIF=0)" };
+    for (int t = 0; t < 2; t++) {
+        k = 0;
+        d[0] = 0;
+        for (int q = 0; q < 16; q++)
+            if (irq_counts[t][q])
+                k = list_append(d, sizeof d, k, irq_counts[t][q], "IRQ%d", q);
+        summary_row(out, labels[t], total(irq_counts[t], 16), d);
+    }
     summary_row(out, "vmm: shadow IDT rebuilds", v->idt_rebuilds, "");
     summary_row(out, "vmm: shadow GDT syncs", v->gdt_syncs, "");
     if (v->expose_pg) {
