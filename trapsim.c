@@ -94,8 +94,12 @@ static int parse_run(int argc, char **argv, session_opts_t *o)
         else if (strcmp(a, "--quiet") == 0) o->quiet = 1;
         else if (strcmp(a, "--no-cache") == 0) o->no_cache = 1;
         else if ((r = opt_value(argc, argv, &i, "--isa", &v))) {
-            if (r < 0 || !(o->isa = isa_profile_find(v))) {
-                errorf("--isa: unknown profile '%s' (see 'trapsim isa list')", r < 0 ? "" : v);
+            if (r < 0) {
+                errorf("--isa needs a profile name (see 'trapsim isa list')");
+                return EXIT_USAGE;
+            }
+            if (!(o->isa = isa_profile_find(v))) {
+                errorf("--isa: unknown profile '%s' (see 'trapsim isa list')", v);
                 return EXIT_USAGE;
             }
         } else if ((r = opt_value(argc, argv, &i, "--cmdline", &v))) {
@@ -114,8 +118,12 @@ static int parse_run(int argc, char **argv, session_opts_t *o)
                 return EXIT_USAGE;
             }
         } else if ((r = opt_value(argc, argv, &i, "--trace", &v))) {
-            if (r < 0 || trace_parse_levels(v, &o->trace_levels)) {
-                errorf("--trace: expected a list of insn, trap, io, vmm, pg, all (got '%s')", r < 0 ? "" : v);
+            if (r < 0) {
+                errorf("--trace needs a list of insn, trap, io, vmm, pg, all");
+                return EXIT_USAGE;
+            }
+            if (trace_parse_levels(v, &o->trace_levels)) {
+                errorf("--trace: expected a list of insn, trap, io, vmm, pg, all (got '%s')", v);
                 return EXIT_USAGE;
             }
         } else if ((r = opt_value(argc, argv, &i, "--trace-file", &v))) {
@@ -179,7 +187,7 @@ static int parse_run(int argc, char **argv, session_opts_t *o)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        usage(stderr);
+        errorf("no command given (see 'trapsim --help')");
         return EXIT_USAGE;
     }
     const char *cmd = argv[1];

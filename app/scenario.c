@@ -597,16 +597,17 @@ static int read_whole(const char *path, char **buf, size_t *len)
             }
             b = nb;
         }
+        errno = 0;
         size_t r = fread(b + n, 1, cap - n - 1, f);
         n += r;
         if (r == 0)
             break;
     }
-    int bad = ferror(f);
+    int bad = ferror(f), why = errno ? errno : EIO;   /* keep the reason: "Is a directory" */
     fclose(f);
     if (bad) {
         free(b);
-        errno = EIO;
+        errno = why;
         return -1;
     }
     b[n] = 0;

@@ -24,7 +24,7 @@
  *
  *   cannot open: <strerror>             cannot read: <strerror>
  *   file is larger than 1 GiB           out of memory
- *   not an ELF file                     truncated ELF header (...)
+ *   not an ELF file (also an empty file)  truncated ELF header (...)
  *   not a 32-bit ELF file (...)         not a little-endian ELF file (...)
  *   not an i386 ELF file (...)          not an executable ELF file (...)
  *   program header entry size is N bytes, expected 32
@@ -206,7 +206,7 @@ int loader_load_multiboot_buf(const char *name, const uint8_t *img, size_t len,
     uint64_t limit = mem_upper_limit < ram_size ? mem_upper_limit : ram_size;
 
     /* --- ELF header --- */
-    if (memcmp(img == NULL ? elf_magic : img, elf_magic, len < 4 ? len : 4) != 0)
+    if (len < 4 || memcmp(img, elf_magic, 4) != 0)
         return fail(err, errlen, name, "not an ELF file");
     if (len < EHDR_SIZE)
         return fail(err, errlen, name,
