@@ -206,6 +206,8 @@ int loader_load_multiboot_buf(const char *name, const uint8_t *img, size_t len,
     uint64_t limit = mem_upper_limit < ram_size ? mem_upper_limit : ram_size;
 
     /* --- ELF header --- */
+    if (len == 0)
+        return fail(err, errlen, name, "not an ELF file (the file is empty)");
     if (len < 4 || memcmp(img, elf_magic, 4) != 0)
         return fail(err, errlen, name, "not an ELF file");
     if (len < EHDR_SIZE)

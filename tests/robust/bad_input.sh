@@ -207,7 +207,7 @@ else
   skip img-noread "running as root: a mode-000 file is readable"
 fi
 t img-text      2 "text.elf: not an ELF file" run text.elf
-t img-empty     2 "empty.elf: not an ELF file" run empty.elf
+t img-empty     2 "empty.elf: not an ELF file (the file is empty)" run empty.elf
 t img-short     2 "short.elf: truncated ELF header (40 bytes, an ELF header is 52)" run short.elf
 t img-class     2 "class64.elf: not a 32-bit ELF file (EI_CLASS 2, expected 1 ELFCLASS32)" run class64.elf
 t img-endian    2 "bigend.elf: not a little-endian ELF file (EI_DATA 2, expected 1 ELFDATA2LSB)" run bigend.elf

@@ -183,7 +183,7 @@ static void m_no_room(void)
 }
 
 static const err_case_t err_cases[] = {
-    { "empty file", m_empty, "not an ELF file" },
+    { "empty file", m_empty, "not an ELF file (the file is empty)" },
     { "short file", m_short, "truncated ELF header (51 bytes, an ELF header is 52)" },
     { "bad magic", m_magic, "not an ELF file" },
     { "short non-ELF", m_mz, "not an ELF file" },
@@ -310,7 +310,7 @@ START_TEST(test_small_errlen)
     ck_assert_int_eq(loader_load_multiboot_buf(NAME, NULL, 0, ram, RAM_SIZE,
                                                RAM_SIZE, NULL, &bi, err,
                                                sizeof err), -1);
-    ck_assert_str_eq(err, NAME ": not an ELF file");
+    ck_assert_str_eq(err, NAME ": not an ELF file (the file is empty)");
 }
 END_TEST
 
