@@ -930,6 +930,7 @@ static int run_scenario(const places_t *pl, const files_t *f, const scenario_t *
     session_opts_t o;
     session_defaults(&o);
     o.image = image;
+    o.image_name = s->image;   /* what the guest sees, the same in every checkout */
     o.cmdline = s->has_cmdline ? s->cmdline : NULL;
     if (s->mem)
         o.ram = s->mem;

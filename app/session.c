@@ -41,8 +41,9 @@ int session_run(const session_opts_t *o)
     char err[512];
     boot_info_t bi;
     /* QEMU always passes a command line: the image path, then -append. */
-    if (loader_load_multiboot(o->image, m->cpu.ram, m->cpu.ram_size, guest_top,
-                              o->cmdline ? o->cmdline : "", &bi, err, sizeof err)) {
+    if (loader_load_multiboot_as(o->image, o->image_name ? o->image_name : o->image, m->cpu.ram,
+                                 m->cpu.ram_size, guest_top, o->cmdline ? o->cmdline : "", &bi, err,
+                                 sizeof err)) {
         errorf("%s", err);
         machine_free(m);
         return EXIT_USAGE;

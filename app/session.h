@@ -10,6 +10,7 @@
 
 typedef struct session_opts {
     const char *image;          /* Multiboot ELF file */
+    const char *image_name;     /* the kernel's name in the guest's command line (NULL: image) */
     const char *cmdline;        /* --cmdline (NULL: none) */
     uint64_t ram;               /* --mem, bytes */
     uint64_t max_insns;         /* --max-insns (0: none) */

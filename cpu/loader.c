@@ -458,7 +458,14 @@ int loader_load_multiboot(const char *path, uint8_t *ram, uint32_t ram_size,
                           uint32_t mem_upper_limit, const char *cmdline,
                           boot_info_t *out, char *err, size_t errlen)
 {
-    if (path == NULL)
+    return loader_load_multiboot_as(path, path, ram, ram_size, mem_upper_limit, cmdline, out, err, errlen);
+}
+
+int loader_load_multiboot_as(const char *path, const char *name, uint8_t *ram, uint32_t ram_size,
+                             uint32_t mem_upper_limit, const char *cmdline,
+                             boot_info_t *out, char *err, size_t errlen)
+{
+    if (path == NULL || name == NULL)
         return fail(err, errlen, "(null)", "no image file given");
     FILE *f = fopen(path, "rb");
     if (f == NULL)
@@ -505,7 +512,7 @@ int loader_load_multiboot(const char *path, uint8_t *ram, uint32_t ram_size,
         free(buf);
         return fail(err, errlen, path, "file is larger than 1 GiB");
     }
-    int rc = loader_load_multiboot_buf(path, buf, len, ram, ram_size,
+    int rc = loader_load_multiboot_buf(name, buf, len, ram, ram_size,
                                        mem_upper_limit, cmdline, out, err,
                                        errlen);
     free(buf);

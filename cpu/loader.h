@@ -21,6 +21,13 @@ typedef struct boot_info {
 int loader_load_multiboot(const char *path, uint8_t *ram, uint32_t ram_size,
                           uint32_t mem_upper_limit, const char *cmdline,
                           boot_info_t *out, char *err, size_t errlen);
+/* The same, with `name` standing for the file in the guest's command line
+ * (QEMU puts the kernel's file name first) and in messages about its
+ * contents: a scenario names its image relative to the repository, so the
+ * guest sees the same command line in every checkout. */
+int loader_load_multiboot_as(const char *path, const char *name, uint8_t *ram, uint32_t ram_size,
+                             uint32_t mem_upper_limit, const char *cmdline,
+                             boot_info_t *out, char *err, size_t errlen);
 /* The same from a buffer already in memory (for tests and fuzzing); `name`
  * stands for the path in messages. */
 int loader_load_multiboot_buf(const char *name, const uint8_t *img, size_t len,
