@@ -160,7 +160,8 @@ static void step_body(machine_t *m)
         event_t ev = { .kind = EV_INSN, .ring = (uint8_t)ring, .eip = eip, .insn = insn };
         machine_emit(m, &ev);
     }
-    int audited = m->sensitive_hook && ring > 0 && isa_rows[insn->row].cls != INNOC;
+    int audited = m->sensitive_hook && ring > 0 && insn->row != ROW_INVALID &&
+                  isa_rows[insn->row].cls != INNOC;
     if (audited)
         m->sensitive_hook(m->sensitive_ctx, m, insn, eip, 0);
     int single_step = (c->eflags & FL_TF) != 0;   /* TF as the instruction starts */
