@@ -75,7 +75,7 @@ $(TRAPSIM): $(BUILD)/obj/trapsim.o $(LIBTRAPSIM)
 guests: $(GUESTS)
 
 test: all $(TEST_TARGETS)
-	@echo "make test: all test suites passed"
+	@echo "make test: $(words $(TEST_TARGETS)) passed, 0 failed (test suites: $(TEST_TARGETS))"
 
 # The main classroom scenario, and its trap-flow picture for the projector.
 demo: all
