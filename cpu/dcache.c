@@ -1,27 +1,13 @@
 #include <stdlib.h>
+#include <string.h>
 #include "cpu/dcache.h"
-
-#define DCACHE_ENTRIES 32768u   /* direct-mapped by address */
-
-typedef struct dcache_entry {
-    uint32_t lin;        /* address of the first byte */
-    uint32_t gen;        /* page generation when decoded */
-    uint8_t  code32;     /* CS.D at decode time */
-    uint8_t  valid;
-    isa_insn_t insn;
-} dcache_entry_t;
-
-struct decode_cache {
-    uint32_t *page_gen;  /* per 4 KiB page of RAM */
-    dcache_entry_t e[DCACHE_ENTRIES];
-};
 
 /* A write hit a page that holds cached code: every entry of it is stale. */
 static void on_code_write(struct cpu *c, uint32_t pa)
 {
     struct decode_cache *d = c->mach->dcache;
     for (uint32_t p = pa >> 12; p <= (pa + 3) >> 12 && p < (c->ram_size + 4095) >> 12; p++) {
-        d->page_gen[p]++;
+        d->page_gen[p] += 2;
         c->code_pages[p] = 0;
     }
 }
@@ -31,7 +17,9 @@ int dcache_init(machine_t *m, int enabled)
     if (!enabled)
         return 0;
     uint32_t pages = (m->cpu.ram_size + 4095) >> 12;
-    m->dcache = calloc(1, sizeof *m->dcache);
+    size_t size = (sizeof *m->dcache + 63) & ~(size_t)63;
+    if ((m->dcache = aligned_alloc(64, size)) != NULL)
+        memset(m->dcache, 0, size);
     m->code_page_map = calloc(pages ? pages : 1, 1);
     if (m->dcache)
         m->dcache->page_gen = calloc(pages ? pages : 1, sizeof(uint32_t));
@@ -44,6 +32,8 @@ int dcache_init(machine_t *m, int enabled)
         m->code_page_map = NULL;
         return -1;
     }
+    for (uint32_t k = 0; k < DCACHE_ENTRIES; k++)
+        m->dcache->e[k].lin = k ^ 1;   /* maps to slot k ^ 1: no lookup matches it */
     m->cpu.code_pages = m->code_page_map;
     m->cpu.on_code_write = on_code_write;
     return 0;
@@ -51,20 +41,10 @@ int dcache_init(machine_t *m, int enabled)
 
 void dcache_free(machine_t *m)
 {
-    if (m->dcache)
+    if (m->dcache) {
         free(m->dcache->page_gen);
-}
-
-const isa_insn_t *dcache_lookup(machine_t *m, uint32_t lin)
-{
-    struct decode_cache *d = m->dcache;
-    if (!d || lin >= m->cpu.ram_size)
-        return NULL;
-    dcache_entry_t *e = &d->e[lin & (DCACHE_ENTRIES - 1)];
-    if (!e->valid || e->lin != lin || e->gen != d->page_gen[lin >> 12] ||
-        e->code32 != DESC_DB(m->cpu.seg[SEG_CS].flags))
-        return NULL;
-    return &e->insn;
+        free(m->dcache->text);
+    }
 }
 
 void dcache_insert(machine_t *m, uint32_t lin, const isa_insn_t *insn)
@@ -74,11 +54,34 @@ void dcache_insert(machine_t *m, uint32_t lin, const isa_insn_t *insn)
         return;
     if ((lin >> 12) != ((lin + insn->len - 1) >> 12))
         return;   /* crosses a page: not cached, so one generation covers it */
-    dcache_entry_t *e = &d->e[lin & (DCACHE_ENTRIES - 1)];
+    uint32_t k = lin & (DCACHE_ENTRIES - 1);
+    dcache_entry_t *e = &d->e[k];
     e->lin = lin;
-    e->gen = d->page_gen[lin >> 12];
-    e->code32 = (uint8_t)DESC_DB(m->cpu.seg[SEG_CS].flags);
-    e->valid = 1;
+    e->gen = d->page_gen[lin >> 12] | DESC_DB(m->cpu.seg[SEG_CS].flags);
     e->insn = *insn;
+    e->fast = isa_fast_handler(insn);
+    if (lin + insn->len - 1 > d->last_byte)
+        d->last_byte = lin + insn->len - 1;
+    if (d->text)
+        d->text[k].ok = 0;
     m->code_page_map[lin >> 12] = 1;
+}
+
+const char *dcache_disasm(machine_t *m, uint32_t lin, const isa_insn_t *insn, uint32_t eip)
+{
+    struct decode_cache *d = m->dcache;
+    uint32_t k = lin & (DCACHE_ENTRIES - 1);
+    if (!d || insn != &d->e[k].insn)
+        return NULL;
+    if (!d->text && !(d->text = calloc(DCACHE_ENTRIES, sizeof *d->text)))
+        return NULL;
+    dcache_text_t *t = &d->text[k];
+    if (!t->ok || t->eip != eip) {
+        t->ok = 0;
+        if (isa_disasm(insn, eip, t->s, sizeof t->s) >= (int)sizeof t->s - 1)
+            return NULL;   /* too long for the slot (none is, today): made afresh */
+        t->eip = eip;
+        t->ok = 1;
+    }
+    return t->s;
 }

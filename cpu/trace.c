@@ -83,9 +83,47 @@ static int format_delivery(const event_t *ev, char *b, size_t n)
     return k;
 }
 
+/* The insn line by hand, being most of a full trace: the bytes
+ * "%010llu r%d insn  %08x: %s" gives, for the usual icount and ring; the
+ * disassembly is the event's cached text when it has one. Returns the
+ * length, or -1 when it is not the usual case or does not fit. */
+static int format_insn(const event_t *ev, char *buf, size_t size)
+{
+    static const char hex[16] = "0123456789abcdef";
+    char d[160];
+    const char *text = ev->text;
+    if (ev->icount >= 10000000000ull || ev->ring > 9)
+        return -1;
+    if (!text) {
+        isa_disasm(ev->insn, ev->eip, d, sizeof d);
+        text = d;
+    }
+    size_t n = strlen(text);
+    if (n + 31 > size)
+        return -1;
+    char *p = buf;
+    uint64_t v = ev->icount;
+    for (int k = 9; k >= 0; k--, v /= 10)
+        p[k] = (char)('0' + v % 10);
+    memcpy(p + 10, " r0 insn  ", 10);
+    p[12] = (char)('0' + ev->ring);
+    p += 20;
+    for (int k = 7; k >= 0; k--)
+        *p++ = hex[(ev->eip >> (4 * k)) & 15];
+    *p++ = ':';
+    *p++ = ' ';
+    memcpy(p, text, n + 1);
+    return (int)(p - buf + n);
+}
+
 int trace_format(const event_t *ev, char *buf, size_t size)
 {
     char d[160];
+    if (ev->kind == EV_INSN) {
+        int n = format_insn(ev, buf, size);
+        if (n >= 0)
+            return n;
+    }
     int k = snprintf(buf, size, "%010llu r%d ", (unsigned long long)ev->icount, ev->ring);
     if (k < 0 || (size_t)k >= size)
         return k;
@@ -93,8 +131,9 @@ int trace_format(const event_t *ev, char *buf, size_t size)
     size_t n = size - (size_t)k;
     switch (ev->kind) {
     case EV_INSN:
-        isa_disasm(ev->insn, ev->eip, d, sizeof d);
-        k += snprintf(b, n, "insn  %08x: %s", ev->eip, d);
+        if (!ev->text)
+            isa_disasm(ev->insn, ev->eip, d, sizeof d);
+        k += snprintf(b, n, "insn  %08x: %s", ev->eip, ev->text ? ev->text : d);
         break;
     case EV_EXC: {
         const char *name = ev->vector < 32 && exc_names[ev->vector] ? exc_names[ev->vector] : "exception";
@@ -147,11 +186,15 @@ void text_sink_emit(void *ctx, const event_t *ev)
     static const char *const ring_color[4] = { "\033[31m", "\033[33m", "\033[35m", "\033[32m" };
     text_sink_t *s = ctx;
     char line[512];
-    trace_format(ev, line, sizeof line);
-    if (s->color)
+    int n = trace_format(ev, line, sizeof line);
+    if (s->color) {
         fprintf(s->out, "%s%s\033[0m\n", ring_color[ev->ring & 3], line);
-    else
+    } else if (n >= 0 && (size_t)n < sizeof line - 1) {   /* not cut short: room for the newline */
+        line[n] = '\n';
+        fwrite(line, 1, (size_t)n + 1, s->out);
+    } else {
         fprintf(s->out, "%s\n", line);
+    }
 }
 
 void summary_row(FILE *out, const char *label, uint64_t n, const char *detail)

@@ -17,11 +17,26 @@ void seg_cache_update(seg_cache_t *s);
 uint32_t phys_read_slow(struct cpu *c, uint32_t pa, int size);
 void     phys_write_slow(struct cpu *c, uint32_t pa, int size, uint32_t v);
 
+/* Fixed-size copies (little-endian host), so that a size known only at run
+ * time still costs one load or store. */
 static inline uint32_t phys_read(struct cpu *c, uint32_t pa, int size)
 {
     if (pa < c->ram_size && c->ram_size - pa >= (uint32_t)size) {
+        const uint8_t *p = c->ram + pa;
+        if (size == 4) {
+            uint32_t v;
+            memcpy(&v, p, 4);
+            return v;
+        }
+        if (size == 2) {
+            uint16_t v;
+            memcpy(&v, p, 2);
+            return v;
+        }
+        if (size == 1)
+            return *p;
         uint32_t v = 0;
-        memcpy(&v, c->ram + pa, (size_t)size);   /* little-endian host */
+        memcpy(&v, p, (size_t)size);
         return v;
     }
     return phys_read_slow(c, pa, size);
@@ -30,7 +45,17 @@ static inline uint32_t phys_read(struct cpu *c, uint32_t pa, int size)
 static inline void phys_write(struct cpu *c, uint32_t pa, int size, uint32_t v)
 {
     if (pa < c->ram_size && c->ram_size - pa >= (uint32_t)size) {
-        memcpy(c->ram + pa, &v, (size_t)size);
+        uint8_t *p = c->ram + pa;
+        if (size == 4) {
+            memcpy(p, &v, 4);
+        } else if (size == 2) {
+            uint16_t h = (uint16_t)v;
+            memcpy(p, &h, 2);
+        } else if (size == 1) {
+            *p = (uint8_t)v;
+        } else {
+            memcpy(p, &v, (size_t)size);
+        }
         if (c->code_pages && (c->code_pages[pa >> 12] | c->code_pages[(pa + (uint32_t)size - 1) >> 12]))
             c->on_code_write(c, pa);
         return;

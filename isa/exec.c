@@ -7,9 +7,7 @@
  *   5. execute                        (faults leave EIP and ESP as they were) */
 #include "isa/exec.h"
 
-typedef int (*handler_fn)(struct cpu *, const isa_insn_t *);
-
-static const handler_fn handlers[ROW_COUNT] = {
+const isa_handler_fn isa_handlers[ROW_COUNT] = {
 #define X(id, map, op, digit, nops, form, mnem, h, cls, fl) [ROW_##id] = h_##h,
 #include "isa/insn.def"
 #undef X
@@ -63,7 +61,7 @@ isa_result_t isa_execute(struct cpu *c, const isa_insn_t *i)
         TRY(check_privilege(c, i, ri));
     uint32_t eip = c->eip, esp = c->reg[ESP];
     c->eip = DESC_DB(c->seg[SEG_CS].flags) ? eip + i->len : (eip + i->len) & 0xffff;
-    int r = handlers[i->row](c, i);
+    int r = isa_handlers[i->row](c, i);
     if (r == ISA_FAULT) {
         c->eip = eip;
         c->reg[ESP] = esp;

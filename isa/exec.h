@@ -14,6 +14,10 @@
 #include "isa/insn.def"
 #undef X
 
+/* Every row's handler (isa/exec.c), for the fast path's general case. */
+typedef int (*isa_handler_fn)(struct cpu *, const isa_insn_t *);
+extern const isa_handler_fn isa_handlers[ROW_COUNT];
+
 /* ---- sizes ---- */
 static inline uint32_t size_mask(int size)
 {
