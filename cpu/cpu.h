@@ -70,6 +70,7 @@ struct machine {
     uint64_t now;             /* virtual time in instruction units (>= icount: HLT skips) */
     uint64_t next_event;      /* `now` at which the next device event is due */
     uint64_t max_insns;       /* budget; 0 = none */
+    uint64_t unretired;       /* steps that retired nothing (a delivery, a REP chunk): the budget counts them too */
 
     trace_t trace;
     FILE *console;            /* where COM1 and port 0xE9 output goes */

@@ -146,6 +146,7 @@ void deliver_event(machine_t *m, int vector, deliver_kind_t kind, int has_error,
 {
     struct cpu *c = &m->cpu;
     int chain[4] = { vector, -1, -1, -1 }, depth = 1;
+    m->unretired++;   /* a step that retires nothing: the budget counts it */
     /* EXT (bit 0 of the error codes delivery raises) is 0 for INT n, INT3
      * and INTO, 1 for everything else: hardware interrupts, exceptions,
      * INT1 (SDM vol. 2 INT n, "error_code(num, idt, ext)") */

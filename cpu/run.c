@@ -117,6 +117,17 @@ int machine_fetch_decode(machine_t *m, isa_insn_t *scratch, const isa_insn_t **o
 static void step_body(machine_t *m);
 static void finish_insn(machine_t *m, const isa_insn_t *insn, uint32_t eip, int ring, isa_result_t r);
 
+/* --max-insns counts retired instructions and the steps that retire
+ * nothing (deliveries, REP chunks), so a guest that only faults, or one
+ * endless REP, still ends. */
+static void budget_check(machine_t *m)
+{
+    struct cpu *c = &m->cpu;
+    if (m->max_insns && c->icount + m->unretired >= m->max_insns && m->stop == STOP_NONE)
+        machine_stop(m, STOP_BUDGET, "instruction budget of %llu ran out at %04x:%08x",
+                     (unsigned long long)m->max_insns, c->seg[SEG_CS].sel, c->eip);
+}
+
 /* One step; a hook the VMM set for "after the next instruction" (its STI
  * shadow) runs once this step is complete, traps included. */
 void machine_step(machine_t *m)
@@ -126,6 +137,7 @@ void machine_step(machine_t *m)
     step_body(m);
     if (after)
         after(m->after_step_ctx, m);
+    budget_check(m);
 }
 
 static void step_body(machine_t *m)
@@ -208,6 +220,13 @@ static NOIPA void finish_insn(machine_t *m, const isa_insn_t *insn, uint32_t eip
         machine_stop(m, STOP_UNMODELLED, "%s, at %04x:%08x", c->stop_reason, c->seg[SEG_CS].sel, eip);
         return;
     }
+    if (c->rep_partial) {   /* a REP string instruction paused between chunks */
+        c->rep_partial = 0;
+        m->now++;
+        m->unretired++;
+        budget_check(m);
+        return;
+    }
     /* retired */
     c->icount++;
     m->now++;
@@ -225,9 +244,7 @@ static NOIPA void finish_insn(machine_t *m, const isa_insn_t *insn, uint32_t eip
         else
             m->halted = 1;
     }
-    if (m->max_insns && c->icount >= m->max_insns && m->stop == STOP_NONE)
-        machine_stop(m, STOP_BUDGET, "instruction budget of %llu ran out at %04x:%08x",
-                     (unsigned long long)m->max_insns, c->seg[SEG_CS].sel, c->eip);
+    budget_check(m);
 }
 
 /* What ends a run of fast instructions: the counts and the flags written
@@ -339,7 +356,8 @@ static void run_burst(machine_t *m)
         uint64_t left = m->next_event - m->now;
         if (m->max_insns) {
             /* the instruction that spends the budget ends in finish_insn() */
-            uint64_t room = c->icount + 1 < m->max_insns ? m->max_insns - 1 - c->icount : 0;
+            uint64_t used = c->icount + m->unretired;
+            uint64_t room = used + 1 < m->max_insns ? m->max_insns - 1 - used : 0;
             if (room < left)
                 left = room;
         }
@@ -354,7 +372,7 @@ static void run_burst(machine_t *m)
         if (m->sensitive_hook && ring > 0 && insn->row != ROW_INVALID && isa_rows[insn->row].cls != INNOC)
             return;   /* audited: machine_step() */
         isa_result_t r = isa_execute(c, insn);
-        if (r != ISA_OK || c->cpl != ring || m->max_insns) {
+        if (r != ISA_OK || c->cpl != ring || m->max_insns || c->rep_partial) {
             finish_insn(m, insn, eip, ring, r);
             if (m->stop != STOP_NONE || r != ISA_OK)
                 return;

@@ -283,12 +283,24 @@ static int str_size(const isa_insn_t *i)
  * *stop whether REPE/REPNE should end the loop. */
 typedef int (*str_step_fn)(struct cpu *c, const isa_insn_t *i, int size, int *stop);
 
+#define REP_CHUNK 65536u   /* iterations of a REP string instruction per step */
+
 static int repeat(struct cpu *c, const isa_insn_t *i, str_step_fn step, int compares)
 {
     int size = str_size(i), stop = 0;
     if (!i->rep)
         return step(c, i, size, &stop);
+    uint32_t n = 0;
     while (count_get(c, i) != 0) {
+        if (n++ == REP_CHUNK) {
+            /* Not done: the instruction stays at EIP and is not retired, so
+             * interrupts and the budget get a look-in between chunks, as
+             * hardware takes interrupts between iterations. */
+            uint32_t start = c->eip - i->len;
+            c->eip = DESC_DB(c->seg[SEG_CS].flags) ? start : start & 0xffff;
+            c->rep_partial = 1;
+            return ISA_OK;
+        }
         TRY(step(c, i, size, &stop));
         count_dec(c, i);
         if (compares && ((i->rep == 0xf3) ? !(c->eflags & FL_ZF) : (c->eflags & FL_ZF)))
