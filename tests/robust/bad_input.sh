@@ -21,7 +21,7 @@ for a in "$@"; do
 done
 tmp=$(mktemp -d)
 trap 'chmod -R u+rwx "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
-known=" $(sed -e 's/#.*//' "$here/known-failures" 2>/dev/null | tr '\n' ' ') "
+. "$here/verdict.sh"
 passed=0 failed=0 xfailed=0 skipped=0
 
 # ---- a small Multiboot ELF, built byte by byte -----------------------------
@@ -76,30 +76,11 @@ t() {
   elif [ "$line" != "trapsim: $want" ]; then
     why="message differs"
   fi
-  local xf=0
-  [[ $known == *" $id "* ]] && xf=1
-  if [ -z "$why" ]; then
-    if [ $xf = 1 ]; then
-      echo "XPASS $id: now passes; remove it from tests/robust/known-failures"
-      failed=$((failed + 1))
-    else
-      passed=$((passed + 1))
-      [ $verbose = 1 ] && echo "ok    $id"
-    fi
-    return
-  fi
-  if [ $xf = 1 ]; then
-    xfailed=$((xfailed + 1))
-    echo "XFAIL $id: $why (known, tests/robust/known-failures)"
-    return
-  fi
-  failed=$((failed + 1))
-  echo "FAIL  $id: $why"
+  verdict "$id" "$why" "$id" && return
   echo "      command:  trapsim $*"
   echo "      expected: $want_status, trapsim: $want"
   echo "      got:      $status, $(head -c 600 "$err" | sed '2,$s/^/                /')"
 }
-skip() { skipped=$((skipped + 1)); echo "skip  $1: $2"; }
 
 # ---- inputs ------------------------------------------------------------------
 cd "$tmp" || exit 2

@@ -20,7 +20,7 @@ for a in "$@"; do
 done
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-known=" $(sed -e 's/#.*//' "$here/known-failures" 2>/dev/null | tr '\n' ' ') "
+. "$here/verdict.sh"
 passed=0 failed=0 xfailed=0 skipped=0
 
 # addr GUEST SYM: the symbol's address, 8 hex digits
@@ -55,28 +55,11 @@ c() {
   elif [ -s "$tmp/out" ]; then
     why="the guest printed something: $(head -c 200 "$tmp/out" | od -An -c | head -n 2)"
   fi
-  local xf=0
-  [[ $known == *" $id "* ]] && xf=1
-  if [ -z "$why" ]; then
-    if [ $xf = 1 ]; then
-      echo "XPASS $id: now passes; remove it from tests/robust/known-failures"
-      failed=$((failed + 1))
-    else
-      passed=$((passed + 1))
-      [ $verbose = 1 ] && echo "ok    $id (${took} ms)"
-    fi
-    return
-  fi
-  if [ $xf = 1 ]; then
-    xfailed=$((xfailed + 1)); echo "XFAIL $id: $why (known, tests/robust/known-failures)"; return
-  fi
-  failed=$((failed + 1))
-  echo "FAIL  $id: $why"
+  verdict "$id" "$why" "$id (${took} ms)" && return
   echo "      command:  trapsim run $* $img"
   echo "      expected: $want_status, $want"
   echo "      got:      $status, $line"
 }
-skip() { skipped=$((skipped + 1)); echo "skip  $1: $2"; }
 
 exitmsg="trapsim: the guest wrote 0x0 to isa-debug-exit (port 0xf4): exit status 1"
 triple="trapsim: triple fault: #GP (13), then #GP (13) while delivering it, then #GP (13) while delivering the double fault; instruction at 0008:@fault_here@"

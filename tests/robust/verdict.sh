@@ -1,0 +1,28 @@
+# Shared by bad_input.sh and containment.sh: the verdict on one row, with
+# tests/robust/known-failures deciding XFAIL and XPASS.
+#   verdict ID WHY OKTEXT   -- returns 0 when the row is settled (passed,
+#   XPASS or XFAIL reported), 1 when it failed and the caller prints why.
+known=" $(sed -e 's/#.*//' "$here/known-failures" 2>/dev/null | tr '\n' ' ') "
+verdict() {
+  local id=$1 why=$2 oktext=$3 xf=0
+  [[ $known == *" $id "* ]] && xf=1
+  if [ -z "$why" ]; then
+    if [ $xf = 1 ]; then
+      echo "XPASS $id: now passes; remove it from tests/robust/known-failures"
+      failed=$((failed + 1))
+    else
+      passed=$((passed + 1))
+      [ "$verbose" = 1 ] && echo "ok    $oktext"
+    fi
+    return 0
+  fi
+  if [ $xf = 1 ]; then
+    xfailed=$((xfailed + 1))
+    echo "XFAIL $id: $why (known, tests/robust/known-failures)"
+    return 0
+  fi
+  failed=$((failed + 1))
+  echo "FAIL  $id: $why"
+  return 1
+}
+skip() { skipped=$((skipped + 1)); echo "skip  $1: $2"; }
