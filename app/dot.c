@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "cpu/names.h"
 #include "app/args.h"
 #include "app/dot.h"
 
@@ -84,11 +85,6 @@ struct dot {
     size_t nsteps;
     step_t pre[DOT_TIMELINE_STEPS];   /* the run's first steps (no anchor found) */
     size_t npre;
-};
-
-static const char *const exc_names[32] = {
-    "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "#CSO", "#TS", "#NP",
-    "#SS", "#GP", "#PF", "#15", "#MF", "#AC", "#MC", "#XM",
 };
 
 dot_t *dot_new(int vmm, const char *anchor)
@@ -221,7 +217,7 @@ static void delivery_label(const dot_t *d, const event_t *ev, char *buf, size_t 
     } else if (ev->kind == EV_IRQ) {
         snprintf(buf, n, "IRQ%d", ev->irq);
     } else {
-        const char *name = ev->vector < 32 && exc_names[ev->vector] ? exc_names[ev->vector] : "exception";
+        const char *name = exc_name(ev->vector);
         if (d->have_last && d->last_eip == ev->eip && d->last_icount == ev->icount)
             snprintf(buf, n, "%s %s", name, d->last_mnem);
         else

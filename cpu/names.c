@@ -6,7 +6,7 @@ const char *exc_name(int vector)
 {
     static const char *const names[32] = {
         "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "#CSO", "#TS", "#NP",
-        "#SS", "#GP", "#PF", "#15", "#MF", "#AC", "#MC", "#XM", "#VE", "#CP",
+        "#SS", "#GP", "#PF", "#15", "#MF", "#AC", "#MC", "#XM",
     };
     return vector >= 0 && vector < 32 && names[vector] ? names[vector] : "exception";
 }

@@ -3,6 +3,7 @@
  *   0000001234 r3   trap  int 0x80 at 00400123 via idt[0x80] -> 0008:00101a40, ring 3->0, stack 0010:0010f000
  * fixed-width, no host addresses or times, so traces diff cleanly. */
 #include <string.h>
+#include "cpu/names.h"
 #include "cpu/trace.h"
 
 uint32_t trace_level_of(ev_kind_t kind)
@@ -68,11 +69,6 @@ int trace_parse_levels(const char *list, uint32_t *out)
     return 0;
 }
 
-static const char *const exc_names[32] = {
-    "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "#CSO", "#TS", "#NP",
-    "#SS", "#GP", "#PF", "#15", "#MF", "#AC", "#MC", "#XM",
-};
-
 /* "via idt[0x80] -> 0008:00101a40, ring 3->0, stack 0010:0010f000" */
 static int format_delivery(const event_t *ev, char *b, size_t n)
 {
@@ -136,7 +132,7 @@ int trace_format(const event_t *ev, char *buf, size_t size)
         k += snprintf(b, n, "insn  %08x: %s", ev->eip, ev->text ? ev->text : d);
         break;
     case EV_EXC: {
-        const char *name = ev->vector < 32 && exc_names[ev->vector] ? exc_names[ev->vector] : "exception";
+        const char *name = exc_name(ev->vector);
         format_delivery(ev, d, sizeof d);
         if (ev->has_error)
             k += snprintf(b, n, "trap  %s(0x%04x) at %08x%s", name, ev->error, ev->eip, d);
