@@ -39,7 +39,7 @@ static void usage(FILE *f)
 "  --trace-file FILE     write the trace to FILE (default: standard error)\n"
 "  --no-color            no ring colours in the trace (the default when not on a terminal)\n"
 "  --stats FILE          write the end-of-run statistics as key=value lines\n"
-"  --quiet               no end-of-run summary\n"
+"  --quiet               no end-of-run summary (why trapsim stopped a run is still said)\n"
 "  --no-cache            decode every instruction afresh (the decoded-instruction cache off)\n"
 "  --dot FILE            write the trap-flow graph of the run (Graphviz dot)\n"
 "  --svg FILE            the same graph rendered as SVG (needs Graphviz's dot)\n"

@@ -34,15 +34,11 @@ int session_run(const session_opts_t *o)
     machine_schedule(m);
 
     vmm_t *vmm = NULL;
-    uint32_t guest_top = (uint32_t)o->ram;
-    if (o->vmm) {
-        guest_top = vmm_guest_ram_top((uint32_t)o->ram);
-    }
     char err[512];
     boot_info_t bi;
     /* QEMU always passes a command line: the image path, then -append. */
     if (loader_load_multiboot_as(o->image, o->image_name ? o->image_name : o->image, m->cpu.ram,
-                                 m->cpu.ram_size, guest_top, o->cmdline ? o->cmdline : "", &bi, err,
+                                 m->cpu.ram_size, m->cpu.ram_size, o->cmdline ? o->cmdline : "", &bi, err,
                                  sizeof err)) {
         errorf("%s", err);
         machine_free(m);
@@ -108,11 +104,14 @@ int session_run(const session_opts_t *o)
     trace_finish(&m->trace);
 
     FILE *sum = o->summary_out ? o->summary_out : stderr;
-    if (!o->quiet && !no_run) {
-        fprintf(sum, "trapsim: %s\n", m->stop_msg);
-        stats_print(stats, m, vmm, sum);
-    }
     int status = no_run ? EXIT_USAGE : machine_exit_status(m);
+    /* --quiet drops the summary, and the stop line too when the guest ended
+     * the run itself (isa-debug-exit: an odd status), but never the reason
+     * trapsim stopped it (budget, triple fault, halted, not modelled). */
+    if (!no_run && (!o->quiet || (status != 0 && status % 2 == 0)))
+        fprintf(sum, "trapsim: %s\n", m->stop_msg);
+    if (!no_run && !o->quiet)
+        stats_print(stats, m, vmm, sum);
     if (o->stats_file && stats_write_file(stats, m, vmm, o->stats_file)) {
         errorf("%s: cannot write the statistics: %s", o->stats_file, strerror(errno));
         status = EXIT_USAGE;

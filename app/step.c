@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include "app/args.h"
 #include "app/step.h"
+#include "cpu/names.h"
 #include "isa/access.h"
 
 /* ---- options ---- */
@@ -226,10 +227,6 @@ void step_print_regs(const machine_t *m, FILE *out)
 
 void step_print_idt(const machine_t *m, FILE *out)
 {
-    static const char *const exc[32] = {
-        "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "", "#TS", "#NP",
-        "#SS", "#GP", "#PF", "", "#MF", "#AC", "#MC", "#XM",
-    };
     const struct cpu *c = &m->cpu;
     uint32_t n = ((uint32_t)c->idtr.limit + 1) / 8;
     if (n > 256)
@@ -262,7 +259,7 @@ void step_print_idt(const machine_t *m, FILE *out)
         case 15: type = "trap32"; break;
         default: type = "invalid"; break;
         }
-        const char *name = v < 32 && exc[v] ? exc[v] : "";
+        const char *name = v <= EXC_LAST_NAMED ? exc_name((int)v) : "";
         fprintf(out, "  0x%02x  %-7s %04x:%08x dpl=%d%s%s\n", v, type, (unsigned)(lo >> 16),
                 (lo & 0xffff) | (hi & 0xffff0000u), DESC_DPL(acc), name[0] ? "  " : "", name);
     }

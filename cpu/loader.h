@@ -15,7 +15,7 @@ typedef struct boot_info {
  * information structure (flags, mem_lower, mem_upper and, when cmdline is not
  * NULL, the command line) where it does not overlap the image, and fills
  * `out`. `mem_upper_limit` is the physical end of RAM the guest is told about
- * (<= ram_size: the VMM keeps its own area above it).
+ * and the image may use (clamped to ram_size; trapsim passes ram_size).
  * On failure returns -1 and writes "PATH: what is wrong" (one line, no
  * newline) into err; nothing in ram is then relied on. */
 int loader_load_multiboot(const char *path, uint8_t *ram, uint32_t ram_size,

@@ -1,16 +1,26 @@
 /* Physical memory outside the fast path, and segment checks (SDM vol. 3,
- * 5.3 limit checking, 5.4 type checking). RAM is the only memory: reads
- * outside it give 0 and writes there are dropped, as on QEMU, and nothing a
- * guest does can reach past the RAM buffer. */
+ * 5.3 limit checking, 5.4 type checking). Memory is RAM from 0 and, when
+ * set, the top area below 4 GiB: reads elsewhere give 0 and writes there
+ * are dropped, as on QEMU, and no address reaches past either buffer. */
 #include "isa/access.h"
+
+/* The byte at physical address a, or NULL where there is no memory. */
+static uint8_t *phys_byte(struct cpu *c, uint32_t a)
+{
+    if (a < c->ram_size)
+        return c->ram + a;
+    if (a - c->top_base < c->top_size)
+        return c->top_mem + (a - c->top_base);
+    return NULL;
+}
 
 uint32_t phys_read_slow(struct cpu *c, uint32_t pa, int size)
 {
     uint32_t v = 0;
     for (int k = 0; k < size; k++) {
-        uint32_t a = pa + (uint32_t)k;
-        if (a < c->ram_size)
-            v |= (uint32_t)c->ram[a] << (8 * k);
+        const uint8_t *p = phys_byte(c, pa + (uint32_t)k);
+        if (p)
+            v |= (uint32_t)*p << (8 * k);
     }
     return v;
 }
@@ -19,11 +29,13 @@ void phys_write_slow(struct cpu *c, uint32_t pa, int size, uint32_t v)
 {
     for (int k = 0; k < size; k++) {
         uint32_t a = pa + (uint32_t)k;
-        if (a < c->ram_size) {
-            c->ram[a] = (uint8_t)(v >> (8 * k));
-            if (c->code_pages && c->code_pages[a >> 12])
-                c->on_code_write(c, a);
-        }
+        uint8_t *p = phys_byte(c, a);
+        if (!p)
+            continue;
+        *p = (uint8_t)(v >> (8 * k));
+        /* only RAM holds cached code */
+        if (a < c->ram_size && c->code_pages && c->code_pages[a >> 12])
+            c->on_code_write(c, a);
     }
 }
 

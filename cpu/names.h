@@ -5,8 +5,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* "#GP" for 13, ...; "exception" for a vector without a mnemonic. */
+/* "#GP" for 13, ...; "exception" for a vector without a mnemonic (those
+ * above EXC_LAST_NAMED, the reserved ones). */
 const char *exc_name(int vector);
+#define EXC_LAST_NAMED 19   /* #XM */
 
 /* Appends ", NAME COUNT" (no comma first) to the list in buf, which holds
  * `len` characters of `size`; NAME comes from fmt. Returns the new length;

@@ -15,6 +15,7 @@
  * unmasked request of higher priority than anything in service on the
  * slave) drives master line 2 through the same edge detector as every
  * other line, as in QEMU's hw/intc/i8259.c. */
+#include <stddef.h>
 #include "cpu/pic.h"
 
 #define PIC_MASTER 0
@@ -219,6 +220,17 @@ int pic_pending_irq(const pic_t *p)
 int pic_intr_pending(const pic_t *p)
 {
     return pic_pending_irq(p) >= 0;
+}
+
+const char *pic_timer_held(const pic_t *p)
+{
+    if (pic_intr_pending(p))
+        return NULL;
+    if (pic_irq_masked(p, 0))
+        return "masked";
+    if (p->chip[PIC_MASTER].irr & 1)
+        return "held back by its last interrupt, still in service (no EOI)";
+    return NULL;
 }
 
 /* INTA on one chip: the request moves from IRR to ISR (edge mode clears the

@@ -42,6 +42,11 @@ int     pic_intr_pending(const pic_t *p);
 int     pic_acknowledge(pic_t *p);
 /* The IRQ number (0..15) that pic_acknowledge would return now, or -1. */
 int     pic_pending_irq(const pic_t *p);
+/* Why the timer (IRQ0) can never interrupt a halted CPU, which could not
+ * unmask it or send the EOI it waits for: "masked", or "held back by its
+ * last interrupt, still in service (no EOI)" when a request is latched but
+ * the one in service blocks it. NULL when it still can. */
+const char *pic_timer_held(const pic_t *p);
 /* Whether IRQ line 0..15 is masked (IMR; slave lines also through master IR2). */
 int     pic_irq_masked(const pic_t *p, int irq);
 #endif

@@ -67,9 +67,11 @@ static void halt_wait(machine_t *m)
     }
     if (m->next_event > m->now)
         m->now = m->next_event;
+    m->unretired++;   /* a wait is a step that retires nothing: the budget sees it */
     devices_tick(m);
-    if (!pic_intr_pending(&m->pic) && pic_irq_masked(&m->pic, 0))
-        machine_stop(m, STOP_HALTED, "halted for ever: HLT with the timer masked at the PIC");
+    const char *held = pic_timer_held(&m->pic);
+    if (held)
+        machine_stop(m, STOP_HALTED, "halted for ever: HLT with the timer %s at the PIC", held);
 }
 
 static void emit_return(machine_t *m, const isa_insn_t *insn, uint32_t eip, int from)

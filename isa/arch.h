@@ -76,8 +76,13 @@ struct cpu {
     uint8_t  irq_shadow;    /* STI / MOV SS / POP SS: no interrupt before the next instruction */
     uint8_t  rep_partial;   /* a REP string instruction stopped after a chunk: not retired, EIP at it */
 
-    uint8_t *ram;           /* physical memory of this VM */
+    uint8_t *ram;           /* physical memory of this VM, at 0 */
     uint32_t ram_size;      /* bytes */
+    /* Memory mapped at the top of the physical address space, ending at
+     * 4 GiB (a hypervisor's own area, like a PC's ROM up there); none when
+     * top_size is 0. Between RAM and it, reads give 0 and writes vanish. */
+    uint8_t *top_mem;
+    uint32_t top_base, top_size;
     uint64_t icount;        /* retired instructions: virtual time */
 
     const isa_profile_t *profile;

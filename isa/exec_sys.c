@@ -70,7 +70,7 @@ static int store_dtr(struct cpu *c, const isa_insn_t *i, const dtr_t *t)
     TRY(mem_check_write(c, i->seg, ea, 2));
     TRY(mem_check_write(c, i->seg, ea + 2, 4));
     mem_write(c, i->seg, ea, 2, t->limit);
-    mem_write(c, i->seg, ea + 2, 4, i->opsize == 2 ? t->base & 0x00ffffff : t->base);
+    mem_write(c, i->seg, ea + 2, 4, t->base);   /* all 32 bits, whatever the operand size (SDM) */
     return ISA_OK;
 }
 

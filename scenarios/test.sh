@@ -10,9 +10,7 @@
 #      trap-flow graph NAME.dot (exit status 0);
 #   2. two more runs give byte-identical logs, graphs and timelines;
 #   3. Graphviz's `dot -Tsvg` accepts the graph and the timeline.
-# A VMM scenario without an expected log is skipped, with the reason, while
-# `trapsim run --vmm` cannot run a guest yet. Then the checks of the
-# command itself: a changed expected log is a mismatch (status 12) with a
+# Then the checks of the command itself: a changed expected log is a mismatch (status 12) with a
 # diff, a missing one and a broken scenario file are errors (status 2).
 #
 # Environment: TRAPSIM (default ./trapsim), OUT (default build/scenario-checks).
@@ -28,7 +26,7 @@ if [ ${#names[@]} -eq 0 ]; then
   for f in scenarios/*.scn; do names+=("$(basename "$f" .scn)"); done
 fi
 
-passed=0 failed=0 skipped=0
+passed=0 failed=0
 fail() { echo "FAIL $1: $2"; failed=$((failed + 1)); }
 
 if ! command -v dot >/dev/null 2>&1; then
@@ -36,18 +34,8 @@ if ! command -v dot >/dev/null 2>&1; then
   exit 1
 fi
 
-# Does the VMM run a guest? (Its absence makes `run --vmm` fail with status 2.)
-vmm_ok=1
-"$TRAPSIM" run --vmm --quiet --max-insns 20000 build/guests/guestos.elf >/dev/null 2>&1
-[ $? = 2 ] && vmm_ok=0
-
-is_vmm() { grep -Eq '^[[:space:]]*mode[[:space:]]*=[[:space:]]*vmm[[:space:]]*$' "scenarios/$1.scn"; }
-
 if [ $pictures = 1 ]; then
   for n in "${names[@]}"; do
-    if is_vmm "$n" && [ $vmm_ok = 0 ]; then
-      echo "skip $n: the VMM cannot run a guest yet"; skipped=$((skipped + 1)); continue
-    fi
     "$TRAPSIM" scenario "$n" --no-color --svg "$OUT/$n.svg" --timeline "$OUT/$n-timeline.svg" \
       >"$OUT/$n.log" 2>"$OUT/$n.err"
     if [ $? = 2 ] || [ -s "$OUT/$n.err" ]; then fail "$n" "$(cat "$OUT/$n.err")"; continue; fi
@@ -55,18 +43,12 @@ if [ $pictures = 1 ]; then
     echo "$OUT/$n.svg $OUT/$n-timeline.svg"
     passed=$((passed + 1))
   done
-  echo "pictures: $passed passed, $failed failed, $skipped skipped"
+  echo "pictures: $passed passed, $failed failed"
   [ $failed = 0 ]
   exit
 fi
 
 for n in "${names[@]}"; do
-  if [ ! -f "scenarios/$n.expected" ] && is_vmm "$n" && [ $vmm_ok = 0 ]; then
-    echo "skip $n: no scenarios/$n.expected yet and the VMM cannot run a guest;" \
-         "once it can: ./trapsim scenario $n --update"
-    skipped=$((skipped + 1))
-    continue
-  fi
   "$TRAPSIM" scenario "$n" --check --dot "$OUT/$n.dot" --timeline "$OUT/$n-timeline.dot" >"$OUT/$n.check" 2>&1
   st=$?
   if [ $st != 0 ]; then
@@ -126,5 +108,5 @@ if [ -f scenarios/lde.expected ]; then
   fi
 fi
 
-echo "test-scenarios: $passed passed, $failed failed, $skipped skipped"
+echo "test-scenarios: $passed passed, $failed failed"
 [ $failed = 0 ]

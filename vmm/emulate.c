@@ -6,6 +6,7 @@
  * otherwise the guest resumes after it, none the wiser. */
 #include <string.h>
 #include "vmm/vmm_int.h"
+#include "cpu/names.h"
 
 /* The STI shadow: an interrupt the emulated STI enabled comes after the next
  * instruction (so "sti; hlt" waits as on hardware). */
@@ -85,7 +86,7 @@ void vmm_emulate(vmm_t *v, uint32_t eip, int vector, uint32_t error)
         !isa_row_is_sensitive(&isa_rows[cached->row])) {
         /* not a sensitive instruction: the guest's own fault */
         vmm_trace(v, "reflect", vector, "%s(0x%04x) is the guest's own fault: to its handler",
-                  vmm_exc_name(vector), error);
+                  exc_name(vector), error);
         vmm_reflect(v, vector, 1, error, eip);
         return;
     }
@@ -102,7 +103,7 @@ void vmm_emulate(vmm_t *v, uint32_t eip, int vector, uint32_t error)
 
     if (r == ISA_FAULT) {
         vmm_trace(v, "emulate", c->exc_vector, "%s faults at guest ring %d too: %s to the guest", text,
-                  v->vcpl, vmm_exc_name(c->exc_vector));
+                  v->vcpl, exc_name(c->exc_vector));
         vmm_reflect(v, c->exc_vector, c->exc_has_error, c->exc_error, eip);
         return;
     }

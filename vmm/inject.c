@@ -5,6 +5,7 @@
  * pushes the frame the guest expects, and a gate the guest wrote after LIDT
  * is the gate that is used. */
 #include "vmm/vmm_int.h"
+#include "cpu/names.h"
 
 static const char *kind_name(deliver_kind_t kind, int vector, char *buf, size_t n)
 {
@@ -13,7 +14,7 @@ static const char *kind_name(deliver_kind_t kind, int vector, char *buf, size_t 
     else if (kind == DK_HARDWARE)
         snprintf(buf, n, "interrupt 0x%02x", vector);
     else
-        snprintf(buf, n, "%s", vmm_exc_name(vector));
+        snprintf(buf, n, "%s", exc_name(vector));
     return buf;
 }
 

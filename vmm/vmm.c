@@ -24,11 +24,6 @@
 
 #define VMM_IRQ_BASE 0x20   /* where the VMM puts the physical PIC's vectors */
 
-uint32_t vmm_guest_ram_top(uint32_t ram_size)
-{
-    return ram_size > 2 * VMM_AREA_SIZE ? ram_size - VMM_AREA_SIZE : ram_size / 2;
-}
-
 void vmm_trace(vmm_t *v, const char *actor, int vector, const char *fmt, ...)
 {
     machine_t *m = v->m;
@@ -210,10 +205,10 @@ void vmm_view_enter(vmm_t *v)
     c->profile = isa_profile_find("x86");
     c->cpl = v->vcpl;
     /* Everything the virtual CPU touches uses the guest's own, untruncated
-     * descriptors: for it the VMM's area is outside RAM (reads 0, writes
-     * dropped), as the guest was told. */
-    v->real.ram_size = c->ram_size;
-    c->ram_size = v->base;
+     * descriptors: for it the VMM's area is not there (reads 0, writes
+     * dropped), as on the bare machine. */
+    v->real.top_size = c->top_size;
+    c->top_size = 0;
     if (v->vcpl == 0) {
         c->seg[SEG_CS].sel &= (uint16_t)~3u;
         c->seg[SEG_SS].sel &= (uint16_t)~3u;
@@ -242,7 +237,7 @@ void vmm_view_leave(vmm_t *v)
     c->tr = v->real.tr;
     c->ldtr = v->real.ldtr;
     c->profile = v->real.profile;
-    c->ram_size = v->real.ram_size;
+    c->top_size = v->real.top_size;
     c->cr0 = CR0_PE | CR0_ET;
     c->cr2 = c->cr3 = c->cr4 = 0;
     /* the real machine: interrupts on for the VMM, no I/O for the guest */
@@ -259,11 +254,6 @@ void vmm_view_leave(vmm_t *v)
 }
 
 /* ---- the VM exit ---- */
-const char *vmm_exc_name(int vector)
-{
-    return exc_name(vector);
-}
-
 static void vmm_entry(void *ctx, machine_t *m, int vector, deliver_kind_t kind, int has_error,
                       uint32_t error, uint32_t fault_eip)
 {
@@ -317,10 +307,10 @@ static void vmm_entry(void *ctx, machine_t *m, int vector, deliver_kind_t kind, 
     default:
         v->exit_exc[vector & 31]++;
         if (has_error)
-            vmm_trace(v, "exit", vector, "VM exit: %s(0x%04x) from ring %d at %04x:%08x", vmm_exc_name(vector),
+            vmm_trace(v, "exit", vector, "VM exit: %s(0x%04x) from ring %d at %04x:%08x", exc_name(vector),
                       error, c->cpl, c->seg[SEG_CS].sel, c->eip);
         else
-            vmm_trace(v, "exit", vector, "VM exit: %s from ring %d at %04x:%08x", vmm_exc_name(vector), c->cpl,
+            vmm_trace(v, "exit", vector, "VM exit: %s from ring %d at %04x:%08x", exc_name(vector), c->cpl,
                       c->seg[SEG_CS].sel, c->eip);
         /* A sensitive instruction that faulted (#GP, or #NP/#SS/#TS from
          * a shadow descriptor) is run again on the virtual CPU, which decides
@@ -333,9 +323,10 @@ static void vmm_entry(void *ctx, machine_t *m, int vector, deliver_kind_t kind, 
     }
     vmm_try_inject(v);
     if (v->guest_halted && m->stop == STOP_NONE) {
-        if (!pic_intr_pending(&v->vpic) && pic_irq_masked(&v->vpic, 0))
-            machine_stop(m, STOP_HALTED, "halted for ever: the guest executed HLT with its timer masked "
-                         "at its (virtual) PIC");
+        const char *held = pic_timer_held(&v->vpic);
+        if (held)
+            machine_stop(m, STOP_HALTED, "halted for ever: the guest executed HLT with its timer %s "
+                         "at its (virtual) PIC", held);
         else
             m->halted = 1;
     }
@@ -346,10 +337,18 @@ vmm_t *vmm_attach(machine_t *m, int expose_pg)
 {
     struct cpu *c = &m->cpu;
     vmm_t *v = calloc(1, sizeof *v);
-    if (!v)
+    uint8_t *area = calloc(1, VMM_AREA_SIZE);
+    if (!v || !area) {
+        free(v);
+        free(area);
         return NULL;
+    }
     v->m = m;
-    v->base = vmm_guest_ram_top(c->ram_size);
+    v->base = VMM_AREA_BASE;
+    v->area = area;
+    c->top_mem = area;
+    c->top_base = VMM_AREA_BASE;
+    c->top_size = VMM_AREA_SIZE;
     v->expose_pg = expose_pg;
     v->exit_ring = 1;
 
@@ -420,13 +419,21 @@ vmm_t *vmm_attach(machine_t *m, int expose_pg)
         m->sensitive_ctx = v;
     }
     vmm_trace(v, "setup", -1, "VMM in ring 0: guest kernel deprivileged to ring 1; shadow GDT %08x, IDT %08x, "
-              "TSS %08x, VMM stack %08x; guest RAM ends at %08x", c->gdtr.base, c->idtr.base, tss,
+              "TSS %08x, VMM stack %08x; guest segments end at %08x", c->gdtr.base, c->idtr.base, tss,
               v->base + VMM_STACK_TOP, v->base);
     return v;
 }
 
 void vmm_free(vmm_t *v)
 {
+    if (!v)
+        return;
+    struct cpu *c = &v->m->cpu;
+    if (c->top_mem == v->area) {
+        c->top_mem = NULL;
+        c->top_base = c->top_size = 0;
+    }
+    free(v->area);
     free(v);
 }
 

@@ -7,11 +7,10 @@
 
 typedef struct vmm vmm_t;
 
-/* The end of the RAM the guest is told about: the VMM keeps the top of RAM
- * for its own tables and stack, beyond the guest's (truncated) segments. */
-uint32_t vmm_guest_ram_top(uint32_t ram_size);
 /* Takes over a machine whose guest is loaded and at its entry point:
- * deprivileges the guest kernel to ring 1. NULL when out of memory. */
+ * maps the VMM's own area at the top of the address space (the guest keeps
+ * all its RAM) and deprivileges the guest kernel to ring 1. NULL when out
+ * of memory. vmm_free() unmaps the area again. */
 vmm_t *vmm_attach(machine_t *m, int expose_pg);
 void vmm_free(vmm_t *v);
 void vmm_print_summary(const vmm_t *v, FILE *out);

@@ -4,8 +4,11 @@
 #include "vmm/vmm.h"
 #include "isa/access.h"
 
-/* The VMM's area at the top of RAM (beyond every guest segment, which the
- * shadow GDT truncates below it) and what lives there. */
+/* The VMM's area: its own memory, mapped at the top 1 MiB of the physical
+ * (= linear, no paging) address space, far above any guest RAM (--mem is at
+ * most 3 GiB), beyond every guest segment, which the shadow GDT truncates
+ * below it; and what lives there. The guest keeps all of its RAM. */
+#define VMM_AREA_BASE   0xfff00000u
 #define VMM_AREA_SIZE   (1u << 20)
 #define VMM_GDT_OFF     0x00000        /* shadow GDT: 8192 descriptors, 64 KiB */
 #define VMM_IDT_OFF     0x10000        /* the real IDT: 256 gates, all to the VMM */
@@ -20,7 +23,8 @@
 
 struct vmm {
     machine_t *m;
-    uint32_t base;              /* physical address of the VMM area = end of guest RAM */
+    uint32_t base;              /* physical address of the VMM area: VMM_AREA_BASE */
+    uint8_t *area;              /* its VMM_AREA_SIZE bytes (the machine's top_mem) */
 
     /* The guest's virtual CPU: what the guest believes it runs on. */
     uint8_t  vcpl;              /* 0 (guest kernel, really ring 1) or 3 (a process) */
@@ -47,7 +51,7 @@ struct vmm {
         seg_cache_t tr, ldtr;
         uint32_t cr0, cr2, cr3, cr4;
         const isa_profile_t *profile;
-        uint32_t ram_size;
+        uint32_t top_size;
     } real;
 
     /* The PG audit: the state before a sensitive instruction ran. */
@@ -71,7 +75,6 @@ struct vmm {
 };
 
 /* vmm.c */
-const char *vmm_exc_name(int vector);
 void vmm_trace(vmm_t *v, const char *actor, int vector, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void vmm_view_enter(vmm_t *v);

@@ -99,15 +99,11 @@ if command -v gdb >/dev/null 2>&1; then
         finish end; fail end "trapsim did not listen"
     fi
 
-    # Under the VMM (when this tree has one): the guest kernel runs in ring 1.
+    # Under the VMM: the guest kernel runs in ring 1.
     if start vmm --vmm; then
         gdb_batch vmm 'break trap' 'continue' 'bt' 'info registers cs' 'kill'
         finish vmm
-        if grep -q 'out of memory for the VMM\|not implemented' "$tmp/vmm.trapsim-err"; then
-            echo "skip gdb/vmm (no VMM in this tree yet)"
-        else
-            check vmm 14 gdb '+Breakpoint 1, trap (tf=' '+in alltraps ()' '+cs             0x9'
-        fi
+        check vmm 14 gdb '+Breakpoint 1, trap (tf=' '+in alltraps ()' '+cs             0x9'
     else
         finish vmm; fail vmm "trapsim did not listen"
     fi

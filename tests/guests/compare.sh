@@ -60,6 +60,7 @@ if [ $# -eq 2 ]; then
 fi
 label=$image
 [ $have_cmdline = 1 ] && label="$image \"$cmdline\""
+[ ${#tflags[@]} -gt 0 ] && label="$label (trapsim ${tflags[*]})"
 
 if [ ! -r "$image" ]; then
     echo "compare.sh: $image: no such image (build it with make)" >&2

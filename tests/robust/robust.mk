@@ -1,7 +1,7 @@
 # Robustness tests (tests/robust/README.md): bad input everywhere, guests that
 # attack the machine (containment), and valgrind over a few runs.
 #
-#   make test-robust      bad_input.sh + containment.sh (part of make test)
+#   make test-robust      bad_input.sh, containment.sh, statuses.sh (part of make test)
 #   make test-valgrind    ./trapsim run and raw under valgrind (part of make test)
 #   make robust-guests    the containment guests, $(GUEST_DIR)/robust/NAME.elf
 RB_DIR    := $(GUEST_DIR)/robust
@@ -21,9 +21,10 @@ $(RB_DIR)/%.elf: $(RB_DIR)/%.o $(RB_LDS)
 .PHONY: test-robust test-valgrind robust-guests
 robust-guests: $(RB_IMAGES)
 
-test-robust: $(TRAPSIM) $(RB_IMAGES)
+test-robust: $(TRAPSIM) $(RB_IMAGES) $(GUESTS)
 	@TRAPSIM=$(TRAPSIM) bash tests/robust/bad_input.sh
 	@TRAPSIM=$(TRAPSIM) GDIR=$(RB_DIR) bash tests/robust/containment.sh
+	@TRAPSIM=$(TRAPSIM) GDIR=$(RB_DIR) bash tests/robust/statuses.sh
 TEST_TARGETS += test-robust
 
 # valgrind on the plain build only: under `make sanitize` ASan is in charge

@@ -105,7 +105,7 @@ static void guest_run(run_t *r, const struct guest_case *g, int cache, int trace
     char err[256];
     boot_info_t bi;
     ck_assert_msg(loader_load_multiboot("build/guests/guestos.elf", r->m->cpu.ram, ram,
-                                        g->vmm ? vmm_guest_ram_top(ram) : ram, g->cmdline, &bi, err,
+                                        ram, g->cmdline, &bi, err,
                                         sizeof err) == 0, "%s", err);
     machine_boot_state(r->m, bi.entry, bi.mbi);
     if (cache)

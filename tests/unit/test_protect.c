@@ -789,6 +789,35 @@ START_TEST(test_lldt)
 END_TEST
 
 /* ---- control registers -------------------------------------------------------------- */
+/* SGDT/SIDT store the limit and all 32 bits of the base whatever the
+ * operand size (SDM vol. 2, SGDT: "16 or 32 bits ... the 32-bit base");
+ * LGDT/LIDT with a 16-bit operand size load 24 bits of base. */
+START_TEST(test_descriptor_table_registers)
+{
+    fx_new("x86", 0);
+    struct cpu *c = fx_c;
+    c->gdtr.base = 0x12345678; c->gdtr.limit = 0x01ff;
+    c->idtr.base = 0x9abcdef0; c->idtr.limit = 0x07ff;
+    fx_wr32(FX_DATA, 0xaaaaaaaa); fx_wr32(FX_DATA + 4, 0xaaaaaaaa);
+    ck_assert_int_eq(FX_EXEC("\x0f\x01\x05\x00\x00\x03\x00"), ISA_OK);       /* sgdtl FX_DATA */
+    ck_assert_uint_eq(fx_rd(FX_DATA, 2), 0x01ff);
+    ck_assert_uint_eq(fx_rd32(FX_DATA + 2), 0x12345678);
+    fx_wr32(FX_DATA, 0xaaaaaaaa); fx_wr32(FX_DATA + 4, 0xaaaaaaaa);
+    ck_assert_int_eq(FX_EXEC("\x66\x0f\x01\x0d\x00\x00\x03\x00"), ISA_OK);   /* sidtw FX_DATA */
+    ck_assert_uint_eq(fx_rd(FX_DATA, 2), 0x07ff);
+    ck_assert_uint_eq(fx_rd32(FX_DATA + 2), 0x9abcdef0);
+    ck_assert_uint_eq(fx_rd(FX_DATA + 6, 2), 0xaaaa);                           /* 6 bytes only */
+    fx_wr(FX_DATA, 2, 0x00ff);
+    fx_wr32(FX_DATA + 2, 0xfe123456);
+    ck_assert_int_eq(FX_EXEC("\x66\x0f\x01\x15\x00\x00\x03\x00"), ISA_OK);   /* lgdtw FX_DATA */
+    ck_assert_uint_eq(c->gdtr.base, 0x00123456);
+    ck_assert_uint_eq(c->gdtr.limit, 0x00ff);
+    ck_assert_int_eq(FX_EXEC("\x0f\x01\x1d\x00\x00\x03\x00"), ISA_OK);       /* lidtl FX_DATA */
+    ck_assert_uint_eq(c->idtr.base, 0xfe123456);
+    fx_free();
+}
+END_TEST
+
 START_TEST(test_control_registers)
 {
     fx_new("x86", 0);
@@ -882,6 +911,7 @@ static Suite *protect_suite(void)
     tcase_add_test(tq, test_lar_ldt);
     tcase_add_test(tq, test_ltr);
     tcase_add_test(tq, test_lldt);
+    tcase_add_test(tq, test_descriptor_table_registers);
     tcase_add_test(tq, test_control_registers);
     suite_add_tcase(s, tq);
     return s;

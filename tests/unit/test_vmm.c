@@ -219,7 +219,7 @@ static void boot(const char *profile)
     desc(GDT, 5, TSS, 103, 0x89, 0x0);            /* 32-bit TSS, available */
     desc(GDT, 6, LDT, 3 * 8 - 1, 0x82, 0x0);      /* LDT */
     desc(GDT, 7, 0x200000, 0xfffff, 0x93, 0xc);   /* data over the VMM's area: truncated */
-    uint32_t vbase = vmm_guest_ram_top(RAM);
+    uint32_t vbase = VMM_AREA_BASE;
     desc(GDT, 8, vbase, 0xfffff, 0x93, 0xc);      /* data based in the VMM's area */
     desc(GDT, 9, 0, 0, 0x97, 0x4);                /* expand-down, B = 1: offsets 1..0xffffffff */
     pseudo(PD_GDT, GDT_N * 8 - 1, GDT);
@@ -942,9 +942,9 @@ START_TEST(test_truncation)
     mov_ax(HIGH_SEL);
     mov_sreg_ax(SEG_ES);
     uint32_t a1 = pc;
-    mov_eax_mem(0x26, 0xffffc);            /* mov %es:0xffffc,%eax: below the VMM */
+    mov_eax_mem(0x26, VMM_AREA_BASE - 0x200000 - 4);   /* just below the VMM's area */
     uint32_t a2 = pc;
-    mov_eax_mem(0x26, 0x100000);           /* %es:0x100000 = linear v->base */
+    mov_eax_mem(0x26, VMM_AREA_BASE - 0x200000);       /* linear v->base */
     RUN_TO(a1);
     ck_assert_uint_eq(c->seg[SEG_ES].base, 0x200000);
     ck_assert_uint_eq(c->seg[SEG_ES].limit, v->base - 1 - 0x200000);
@@ -965,7 +965,7 @@ static int shadow_may_change;   /* the guest changed its GDT: the shadow follows
 /* The VMM's area below its stack, as it is now. */
 static void snapshot_vmm_area(void)
 {
-    memcpy(vmm_area_before, c->ram + v->base, sizeof vmm_area_before);
+    memcpy(vmm_area_before, v->area, sizeof vmm_area_before);
     shadow_may_change = 0;
 }
 /* ... must be as it was, but for the shadow of the guest's descriptors
@@ -975,9 +975,9 @@ static void assert_vmm_area_unchanged(const char *after)
 {
     uint32_t from = shadow_may_change ? (VMM_GDT_ENTRIES - 8) * 8 : 0;
     for (uint32_t k = from; k < sizeof vmm_area_before; k++)
-        ck_assert_msg(c->ram[v->base + k] == vmm_area_before[k],
+        ck_assert_msg(v->area[k] == vmm_area_before[k],
                       "after %s the VMM's area changed at %08x: %02x -> %02x", after, v->base + k,
-                      vmm_area_before[k], c->ram[v->base + k]);
+                      vmm_area_before[k], v->area[k]);
 }
 
 /* The access (at `at`) reaches the end (`done`) only if it got through. */
@@ -1129,6 +1129,31 @@ START_TEST(test_no_access_outside_ram)
 }
 END_TEST
 
+/* Between the guest's RAM and the VMM's area there is nothing, as on the
+ * bare machine: through the guest's flat DS a read gives 0 and a write is
+ * dropped, with no fault (the guest keeps all its RAM; only the top MiB,
+ * the VMM's, is beyond its segments). */
+START_TEST(test_above_ram_as_bare)
+{
+    static const uint32_t where[] = { RAM, RAM + 0x1000, 0x80000000u, VMM_AREA_BASE - 4 };
+    uint32_t addr = where[_i / 2];
+    boot(_i & 1 ? "pg" : "x86");
+    prologue();
+    snapshot_vmm_area();
+    mov_eax(0xa1b2c3d4);
+    b(1, 0xa3); d32(addr);                 /* mov %eax,addr: dropped */
+    mov_eax(0x5a5a5a5a);
+    b(1, 0xa1); d32(addr);                 /* mov addr,%eax: 0 */
+    uint32_t done = pc;
+    jmp_self();
+    ck_assert_int_eq(run_to2(done, H(EXC_GP), 2000), 1);
+    ck_assert_uint_eq(c->reg[EAX], 0);
+    assert_vmm_area_unchanged("a write above RAM");
+    assert_real_is_vmms();
+    teardown();
+}
+END_TEST
+
 static Suite *vmm_suite(void)
 {
     Suite *s = suite_create("vmm");
@@ -1179,6 +1204,7 @@ static Suite *vmm_suite(void)
     tcase_add_loop_test(t, test_tss_stack_in_vmm_area, 0, 2);
     tcase_add_loop_test(t, test_crafted_lgdt, 0, 2);
     tcase_add_loop_test(t, test_no_access_outside_ram, 0, 6);
+    tcase_add_loop_test(t, test_above_ram_as_bare, 0, 8);
     suite_add_tcase(s, t);
     return s;
 }

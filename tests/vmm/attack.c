@@ -2,8 +2,9 @@
  * `trapsim run --vmm --isa x86|pg|umip`; see tests/vmm/README.md).
  *
  * It finds the VMM's area (SGDT/SIDT reveal it under x86; under pg and umip
- * they trap and show the guest its own tables, so it aims at the end of the
- * RAM the Multiboot information gives it, where the VMM keeps its tables),
+ * they trap and show the guest its own tables, so it aims at the top MiB of
+ * the address space: a VMM without paging has to live where it can cut
+ * every guest segment short, and that is the top),
  * then reads and writes it every way a ring-1 kernel can: through its flat
  * segments, through segments it builds over the area, through a crafted
  * LGDT, through an expand-down segment and through a call gate to the VMM's
@@ -126,24 +127,42 @@ static void find_the_vmm(void)
     struct pd g, i;
     a_sgdt(&g);
     a_sidt(&i);
-    const uint32_t *mbi = (const uint32_t *)boot_mbi;
-    uint32_t ram_end = (mbi[0] & 1) ? 0x100000 + mbi[2] * 1024 : 0;
     puts_("where the VMM is\n");
     if (g.base != (uint32_t)gdt) {
         kprintf("  sgdt shows a GDT that is not ours: base=%08x limit=%04x\n", g.base, g.limit);
         target = g.base;
     } else {
-        kprintf("  sgdt shows our own GDT; the RAM we are given ends at %08x\n", ram_end);
-        target = ram_end;
+        puts_("  sgdt shows our own GDT; aiming at the top MiB of the address space\n");
+        target = 0xfff00000u;
     }
     if (i.base != (uint32_t)idt) {
         kprintf("  sidt shows an IDT that is not ours: base=%08x limit=%04x\n", i.base, i.limit);
         target_idt = i.base;
     } else {
-        puts_("  sidt shows our own IDT; aiming 64 KiB above the end of our RAM\n");
+        puts_("  sidt shows our own IDT; aiming 64 KiB into that MiB\n");
         target_idt = target + 0x10000;
     }
     check("the area is above our image", target > (uint32_t)ustack_top, 1);
+}
+
+/* Above our RAM and below the VMM there is nothing, as on the bare machine
+ * and on QEMU: a read gives 0, a write vanishes, nothing faults. */
+static void above_ram(void)
+{
+    const uint32_t *mbi = (const uint32_t *)boot_mbi;
+    uint32_t ram_end = (mbi[0] & 1) ? 0x100000 + mbi[2] * 1024 : 0;
+    uint32_t where[] = { ram_end, ram_end + 0x10000, target - 4 };
+    kprintf("above our RAM (it ends at %08x)\n", ram_end);
+    for (int k = 0; k < 3; k++) {
+        reset_faults();
+        a_write(DS_, where[k], 0x5a5a5a5a);
+        uint32_t v = a_read(DS_, where[k]);
+        kprintf("  write, then read ds:%08x: ", where[k]);
+        put_fault();
+        if (nfaults == 0)
+            kprintf(", got %08x", v);
+        verdict(nfaults == 0 && v == 0);
+    }
 }
 
 static void flat_attacks(void)
@@ -175,7 +194,7 @@ static void segment_attacks(void)
     reset_faults();
     a_read(FS_, 0xffc);
     a_load_fs(SEL_KDATA);
-    puts_("  fs := 0050, read fs:00000ffc (our own RAM): ");
+    puts_("  fs := 0050, read fs:00000ffc (just below the area): ");
     put_fault();
     verdict(nfaults == 0);
     for (int k = 6; k <= 10; k++)
@@ -270,6 +289,7 @@ void guest_main(void)
     struct pd g;
     find_the_vmm();
     a_sgdt(&g);
+    above_ram();
     flat_attacks();
     segment_attacks();
     lgdt_attacks();

@@ -30,10 +30,9 @@
 #
 # Environment: TRAPSIM (default ./trapsim), GUESTOS (default
 # build/guests/guestos.elf), ATTACK (default build/guests/vmm/attack.elf).
-# The VMM's addresses below are those of 64 MiB of RAM (trapsim's default):
-# the VMM's area is the top MiB (vmm/vmm_int.h), so its GDT is at 03f00000,
-# its IDT at 03f10000, its TSS selector is ffe8, and guest segments end at
-# 03efffff.
+# The VMM's addresses below: its area is the top MiB of the address space
+# (vmm/vmm_int.h), whatever the RAM, so its GDT is at fff00000, its IDT at
+# fff10000, its TSS selector is ffe8, and guest segments end at ffefffff.
 # Exit status: 0 when every check passed, 1 otherwise.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -96,15 +95,15 @@ done < "$tmp/cases"
 # "probe: WHAT: differs: expected GOT_BARE, got GOT").
 probe_lines() {
     if [ "$1" = x86 ]; then
-        echo "sgdt|base=03f00000 limit=ffff"
-        echo "sidt|base=03f10000 limit=07ff"
+        echo "sgdt|base=fff00000 limit=ffff"
+        echo "sidt|base=fff10000 limit=07ff"
         echo "str|tr=ffe8"
     fi
     echo "mov %cs|cpl=1"
     echo "pushf after cli|IF=1 IOPL=0"
-    echo "lar/lsl/verr/verw 0008 (kernel code)|ar=00c0bb00 limit=03efffff r=1 w=0"
-    echo "lar/lsl/verr/verw 0010 (kernel data)|ar=00c0b300 limit=03efffff r=1 w=1"
-    echo "lar/lsl/verr/verw 001b (user code)|ar=00c0fb00 limit=03efffff r=1 w=0"
+    echo "lar/lsl/verr/verw 0008 (kernel code)|ar=00c0bb00 limit=ffefffff r=1 w=0"
+    echo "lar/lsl/verr/verw 0010 (kernel data)|ar=00c0b300 limit=ffefffff r=1 w=1"
+    echo "lar/lsl/verr/verw 001b (user code)|ar=00c0fb00 limit=ffefffff r=1 w=0"
 }
 for isa in x86 umip; do
     b=$tmp/bare-probe.out v=$tmp/$isa-probe.out
@@ -161,8 +160,8 @@ pg_line() {
         fail "--expose-pg: $n pg line(s) in ring 1 for $1 (want >= ${3:-1}): /$2/"
     fi
 }
-pg_line sgdt "sgdtl .* ring 1: the guest meant its own GDTR [0-9a-f]{8}/002f, got the VMM's 03f00000/ffff"
-pg_line sidt "sidtl .* ring 1: the guest meant its own IDTR [0-9a-f]{8}/07ff, got the VMM's 03f10000/07ff"
+pg_line sgdt "sgdtl .* ring 1: the guest meant its own GDTR [0-9a-f]{8}/002f, got the VMM's fff00000/ffff"
+pg_line sidt "sidtl .* ring 1: the guest meant its own IDTR [0-9a-f]{8}/07ff, got the VMM's fff10000/07ff"
 pg_line str "str .* ring 1: the guest meant its own TR 0028, got ffe8"
 pg_line "mov %cs" "mov +%cs,%ax .* ring 1: the guest meant selector 0008 \(RPL 0\), got 0009"
 pg_line pushf "pushf .* ring 1: the guest meant to read its own IF=0 IOPL=0, got the real IF=1"
