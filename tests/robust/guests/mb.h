@@ -15,3 +15,14 @@
 #define EXIT(v)                 \
     movb $(v), %al;             \
     outb %al, $EXIT_PORT
+
+/* The start of a flat GDT at label `gdt`, in .data: null, 0x08 code and
+ * 0x10 data, 4 GiB each, DPL 0. A guest adds entries after it, then its
+ * pseudo-descriptor. */
+#define FLAT_GDT                                          \
+    .data;                                                \
+    .align 8;                                             \
+gdt:                                                      \
+    .quad 0;                                              \
+    .quad 0x00cf9b000000ffff;                             \
+    .quad 0x00cf93000000ffff

@@ -35,12 +35,7 @@ tick_hlt:
     hlt
     jmp tick
 
-    .data
-    .align 8
-gdt:
-    .quad 0
-    .quad 0x00cf9b000000ffff        /* 0x08: flat code, DPL 0 */
-    .quad 0x00cf93000000ffff        /* 0x10: flat data */
+    FLAT_GDT
 gdt_pd:
     .word gdt_pd - gdt - 1
     .long gdt

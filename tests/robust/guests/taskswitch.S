@@ -11,12 +11,7 @@ ljmp_here:
     ljmp $0x18, $0
     EXIT(0x7f)
 
-    .data
-    .align 8
-gdt:
-    .quad 0
-    .quad 0x00cf9b000000ffff        /* 0x08: flat code, DPL 0 */
-    .quad 0x00cf93000000ffff        /* 0x10: flat data */
+    FLAT_GDT
     .quad 0x0000890000000067        /* 0x18: 32-bit TSS at 0, available */
 gdt_pd:
     .word gdt_pd - gdt - 1
