@@ -28,7 +28,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 # the lines of a libFuzzer log that say what went wrong and where
 report() {
-  grep -E 'ERROR: |SUMMARY: |runtime error|fuzz check failed|Test unit written|^ *#[0-3] ' "$1" | head -n 14 | sed 's/^/    /'
+  grep -aE 'ERROR: |SUMMARY: |runtime error|fuzz check failed|Test unit written|^ *#[0-3] ' "$1" | head -n 14 | sed 's/^/    /'
 }
 
 for t in "${targets[@]}"; do
@@ -64,7 +64,7 @@ for t in "${targets[@]}"; do
   rc=$?
   took=$(( $(date +%s) - start ))
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
-  cov=$(grep -oE 'cov: [0-9]+' "$log" | tail -n 1)
+  cov=$(grep -aoE 'cov: [0-9]+' "$log" | tail -n 1)
   corp=$(ls "$work" | wc -l)
   if [ $rc -ne 0 ]; then
     echo "fuzz $t: FAILED after ${took}s, exit $rc (log: $log)"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # trapsim under valgrind (tests/robust/README.md): a few `run` and `raw`
-# invocations, each must end with its usual exit status and no valgrind
-# error or leak. valgrind's own error status is 99, apart from every status
+# invocations and every scenario; each must end with its usual exit status
+# and no valgrind error or leak. valgrind's own error status is 99, apart from every status
 # trapsim uses (a guest's isa-debug-exit status 1 included).
 #
 #   TRAPSIM=./trapsim GDIR=build/guests/robust bash tests/robust/valgrind.sh
@@ -50,5 +50,10 @@ v raw-nofile      2 raw "$tmp/missing.bin"
 v vmm-guestos     4 run --vmm --max-insns 300000 --cmdline procs=counter build/guests/guestos.elf
 v vmm-tables      1 run --vmm --quiet "$GDIR/vmmtables.elf"
 v vmm-noeoi       8 run --vmm --quiet "$GDIR/noeoi.elf"
+# every teaching scenario, checked against its expected log and graph
+for scn in scenarios/*.scn; do
+  name=$(basename "$scn" .scn)
+  v "scenario-$name" 0 scenario "$name" --check
+done
 echo "valgrind: $passed passed, $failed failed"
 [ $failed = 0 ]
