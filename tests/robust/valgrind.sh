@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # trapsim under valgrind (tests/robust/README.md): a few `run` and `raw`
 # invocations and every scenario; each must end with its usual exit status
-# and no valgrind error or leak. valgrind's own error status is 99, apart from every status
-# trapsim uses (a guest's isa-debug-exit status 1 included).
+# and no valgrind error or leak. valgrind's own error status is 99, apart
+# from every status trapsim uses (a guest's isa-debug-exit status 1 included).
 #
 #   TRAPSIM=./trapsim GDIR=build/guests/robust bash tests/robust/valgrind.sh
 set -u
