@@ -280,7 +280,8 @@ int scenario_parse_buf(const char *name, const char *text, size_t len, scenario_
     out->trace_levels = TL_TRAP;
     out->max_insns = SCN_DEFAULT_BUDGET;
 
-    size_t pos = 0;
+    /* a UTF-8 byte-order mark, as some Windows editors write one */
+    size_t pos = len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
     while (pos < len) {
         p.line++;
         size_t end = pos;

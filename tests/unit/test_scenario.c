@@ -86,6 +86,21 @@ START_TEST(test_defaults)
 }
 END_TEST
 
+/* What Windows editors write: CRLF line ends and a UTF-8 byte-order mark;
+ * a BOM anywhere but at the start is an error (line 2). */
+START_TEST(test_windows_text)
+{
+    scenario_t s;
+    char err[256];
+    ck_assert_int_eq(parse("\xef\xbb\xbf" "description = d\r\nimage = x.elf\r\nmode = vmm\r\n", &s, err, sizeof err), 0);
+    ck_assert_str_eq(s.description, "d\n");
+    ck_assert_str_eq(s.image, "x.elf");
+    ck_assert_int_eq(s.vmm, 1);
+    ck_assert_int_eq(parse("description = d\n\xef\xbb\xbf" "image = x.elf\n", &s, err, sizeof err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "scenarios/t.scn:2: "));
+}
+END_TEST
+
 /* Each broken file, and the one line it must give. */
 static const struct { const char *text, *err; } broken[] = {
     { "description = d\nimage = x\n\nfoo = 1\n", "scenarios/t.scn:4: unknown key 'foo'" },
@@ -296,6 +311,7 @@ static Suite *scenario_suite(void)
     TCase *tc = tcase_create("parse");
     tcase_add_test(tc, test_full);
     tcase_add_test(tc, test_defaults);
+    tcase_add_test(tc, test_windows_text);
     tcase_add_loop_test(tc, test_broken, 0, sizeof broken / sizeof broken[0]);
     tcase_add_test(tc, test_nul_and_length);
     tcase_add_test(tc, test_random);
