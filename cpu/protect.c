@@ -480,48 +480,42 @@ static void set_zf(struct cpu *c, int ok)
     c->eflags = ok ? c->eflags | FL_ZF : c->eflags & ~FL_ZF;
 }
 
+/* The system-descriptor types LAR and LSL accept (SDM vol. 2, LAR, LSL):
+ * LSL only those that have a limit. */
+#define SYSTYPES_LIMIT ((1u << SYS_TSS16) | (1u << SYS_LDT) | (1u << SYS_TSS16_BUSY) | \
+                        (1u << SYS_TSS32) | (1u << SYS_TSS32_BUSY))
+#define SYSTYPES_LAR   (SYSTYPES_LIMIT | (1u << SYS_CALLGATE16) | (1u << SYS_TASKGATE) | \
+                        (1u << SYS_CALLGATE32))
+
+/* LAR and LSL: the descriptor `sel` names, when it is a code or data
+ * segment or a system type in `systypes`, visible at CPL and RPL; sets ZF
+ * to say whether it was. */
+static int lar_lsl_lookup(struct cpu *c, uint16_t sel, uint32_t systypes, uint32_t *lo, uint32_t *hi)
+{
+    int ok = 0;
+    if (lookup(c, sel, lo, hi) == 0) {
+        uint8_t a = (uint8_t)(*hi >> 8);
+        ok = (DESC_S(a) || (systypes >> DESC_TYPE(a) & 1)) && visible(c, sel, a);
+    }
+    set_zf(c, ok);
+    return ok;
+}
+
 int prot_lar(struct cpu *c, uint16_t sel, uint32_t *out)
 {
     uint32_t lo, hi;
-    int ok = 0;
-    if (lookup(c, sel, &lo, &hi) == 0) {
-        uint8_t a = (uint8_t)(hi >> 8);
-        if (DESC_S(a)) {
-            ok = 1;
-        } else {
-            switch (DESC_TYPE(a)) {
-            case SYS_TSS16: case SYS_LDT: case SYS_TSS16_BUSY: case SYS_CALLGATE16:
-            case SYS_TASKGATE: case SYS_TSS32: case SYS_TSS32_BUSY: case SYS_CALLGATE32:
-                ok = 1;
-            }
-        }
-        ok = ok && visible(c, sel, a);
-        if (ok)
-            *out = hi & 0x00f0ff00u;
-    }
-    set_zf(c, ok);
+    int ok = lar_lsl_lookup(c, sel, SYSTYPES_LAR, &lo, &hi);
+    if (ok)
+        *out = hi & 0x00f0ff00u;
     return ok;
 }
 
 int prot_lsl(struct cpu *c, uint16_t sel, uint32_t *out)
 {
     uint32_t lo, hi;
-    int ok = 0;
-    if (lookup(c, sel, &lo, &hi) == 0) {
-        uint8_t a = (uint8_t)(hi >> 8);
-        if (DESC_S(a)) {
-            ok = 1;
-        } else {
-            switch (DESC_TYPE(a)) {
-            case SYS_TSS16: case SYS_LDT: case SYS_TSS16_BUSY: case SYS_TSS32: case SYS_TSS32_BUSY:
-                ok = 1;
-            }
-        }
-        ok = ok && visible(c, sel, a);
-        if (ok)
-            *out = cache_limit(lo, hi);
-    }
-    set_zf(c, ok);
+    int ok = lar_lsl_lookup(c, sel, SYSTYPES_LIMIT, &lo, &hi);
+    if (ok)
+        *out = cache_limit(lo, hi);
     return ok;
 }
 

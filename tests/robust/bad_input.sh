@@ -14,15 +14,7 @@ set -u
 TRAPSIM=${TRAPSIM:-./trapsim}
 case $TRAPSIM in */*) TRAPSIM=$(cd "$(dirname "$TRAPSIM")" && pwd)/$(basename "$TRAPSIM") ;; esac
 here=$(cd "$(dirname "$0")" && pwd)
-verbose=0
-only=()
-for a in "$@"; do
-  case $a in -v) verbose=1 ;; *) only+=("$a") ;; esac
-done
-tmp=$(mktemp -d)
-trap 'chmod -R u+rwx "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
-. "$here/verdict.sh"
-passed=0 failed=0 xfailed=0 skipped=0
+. "$here/verdict.sh" "$@"
 
 # ---- a small Multiboot ELF, built byte by byte -----------------------------
 # Layout: ELF header at 0, program headers at 0x34, Multiboot header at
@@ -61,7 +53,7 @@ mkelf() {
 # t ID STATUS MESSAGE ARGS...: one row
 t() {
   local id=$1 want_status=$2 want=$3; shift 3
-  if [ ${#only[@]} -gt 0 ] && [[ " ${only[*]} " != *" $id "* ]]; then return; fi
+  selected "$id" || return
   local out=$tmp/out err=$tmp/err status why=
   (cd "$tmp" && exec "$TRAPSIM" "$@") > "$out" 2> "$err" < /dev/null
   status=$?

@@ -13,15 +13,7 @@ TRAPSIM=${TRAPSIM:-./trapsim}
 GDIR=${GDIR:-build/guests/robust}
 LIMIT=${CONTAINMENT_TIMEOUT:-20}      # seconds a run may take (ROW_LIMIT=N c ...: for one row)
 here=$(cd "$(dirname "$0")" && pwd)
-verbose=0
-only=()
-for a in "$@"; do
-  case $a in -v) verbose=1 ;; *) only+=("$a") ;; esac
-done
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-. "$here/verdict.sh"
-passed=0 failed=0 xfailed=0 skipped=0
+. "$here/verdict.sh" "$@"
 
 # addr GUEST SYM: the symbol's address, 8 hex digits
 addr() { nm "$GDIR/$1.elf" | awk -v s="$2" '$3 == s { print $1 }'; }
@@ -29,7 +21,7 @@ addr() { nm "$GDIR/$1.elf" | awk -v s="$2" '$3 == s { print $1 }'; }
 # c ID STATUS MESSAGE GUEST [ARGS...]: trapsim run ARGS GDIR/GUEST.elf
 c() {
   local id=$1 want_status=$2 want=$3 guest=$4; shift 4
-  if [ ${#only[@]} -gt 0 ] && [[ " ${only[*]} " != *" $id "* ]]; then return; fi
+  selected "$id" || return
   local img=$GDIR/$guest.elf why= status
   if [ ! -f "$img" ]; then
     failed=$((failed + 1)); echo "FAIL  $id: $img is not built (make robust-guests)"; return

@@ -29,12 +29,7 @@ _start:
 ud2_here:
     ud2
 
-    .data
-    .align 8
-gdt:
-    .quad 0
-    .quad 0x00cf9a000000ffff        /* 0x08: ring 0 code, flat */
-    .quad 0x00cf92000000ffff        /* 0x10: ring 0 data, flat */
+    FLAT_GDT
 gdtr:
     .word 3 * 8 - 1
     .long gdt
