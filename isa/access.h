@@ -19,48 +19,68 @@ void     phys_write_slow(struct cpu *c, uint32_t pa, int size, uint32_t v);
 
 /* Fixed-size copies (little-endian host), so that a size known only at run
  * time still costs one load or store. */
-static inline uint32_t phys_read(struct cpu *c, uint32_t pa, int size)
+static inline uint32_t load_sized(const uint8_t *p, int size)
 {
-    if (pa < c->ram_size && c->ram_size - pa >= (uint32_t)size) {
-        const uint8_t *p = c->ram + pa;
-        if (size == 4) {
-            uint32_t v;
-            memcpy(&v, p, 4);
-            return v;
-        }
-        if (size == 2) {
-            uint16_t v;
-            memcpy(&v, p, 2);
-            return v;
-        }
-        if (size == 1)
-            return *p;
-        uint32_t v = 0;
-        memcpy(&v, p, (size_t)size);
+    if (size == 4) {
+        uint32_t v;
+        memcpy(&v, p, 4);
         return v;
     }
-    return phys_read_slow(c, pa, size);
+    if (size == 2) {
+        uint16_t v;
+        memcpy(&v, p, 2);
+        return v;
+    }
+    if (size == 1)
+        return *p;
+    uint32_t v = 0;
+    memcpy(&v, p, (size_t)size);
+    return v;
+}
+
+static inline void store_sized(uint8_t *p, int size, uint32_t v)
+{
+    if (size == 4) {
+        memcpy(p, &v, 4);
+    } else if (size == 2) {
+        uint16_t h = (uint16_t)v;
+        memcpy(p, &h, 2);
+    } else if (size == 1) {
+        *p = (uint8_t)v;
+    } else {
+        memcpy(p, &v, (size_t)size);
+    }
+}
+
+/* The top area's bytes [pa, pa + size), or NULL when they are not all in it
+ * (a hypervisor's tables and stack: as fast as RAM for its VM exits). */
+static inline uint8_t *top_span(struct cpu *c, uint32_t pa, int size)
+{
+    uint32_t off = pa - c->top_base;
+    return off < c->top_size && c->top_size - off >= (uint32_t)size ? c->top_mem + off : NULL;
+}
+
+static inline uint32_t phys_read(struct cpu *c, uint32_t pa, int size)
+{
+    if (pa < c->ram_size && c->ram_size - pa >= (uint32_t)size)
+        return load_sized(c->ram + pa, size);
+    const uint8_t *top = top_span(c, pa, size);
+    return top ? load_sized(top, size) : phys_read_slow(c, pa, size);
 }
 
 static inline void phys_write(struct cpu *c, uint32_t pa, int size, uint32_t v)
 {
     if (pa < c->ram_size && c->ram_size - pa >= (uint32_t)size) {
-        uint8_t *p = c->ram + pa;
-        if (size == 4) {
-            memcpy(p, &v, 4);
-        } else if (size == 2) {
-            uint16_t h = (uint16_t)v;
-            memcpy(p, &h, 2);
-        } else if (size == 1) {
-            *p = (uint8_t)v;
-        } else {
-            memcpy(p, &v, (size_t)size);
-        }
+        store_sized(c->ram + pa, size, v);
         if (c->code_pages && (c->code_pages[pa >> 12] | c->code_pages[(pa + (uint32_t)size - 1) >> 12]))
             c->on_code_write(c, pa);
         return;
     }
-    phys_write_slow(c, pa, size, v);
+    uint8_t *top = top_span(c, pa, size);
+    if (top)
+        store_sized(top, size, v);
+    else
+        phys_write_slow(c, pa, size, v);
 }
 
 /* ---- segmented (logical) access ---- */
