@@ -24,16 +24,6 @@ void stats_emit(void *ctx, const event_t *ev)
     }
 }
 
-
-static uint64_t sum(const uint64_t *v, int n)
-{
-    uint64_t t = 0;
-    for (int k = 0; k < n; k++)
-        t += v[k];
-    return t;
-}
-
-
 void stats_print(const stats_t *s, const machine_t *m, const vmm_t *vmm, FILE *out)
 {
     char d[512];
@@ -43,24 +33,12 @@ void stats_print(const stats_t *s, const machine_t *m, const vmm_t *vmm, FILE *o
         k = list_append(d, sizeof d, k, m->insns_by_ring[r], "ring %d:", r);
     summary_row(out, "instructions retired", m->cpu.icount, d);
     if (s) {
-        k = 0;
-        d[0] = 0;
-        for (int v = 0; v < 32; v++)
-            if (s->exc[v])
-                k = list_append(d, sizeof d, k, s->exc[v], "%s", exc_name(v));
-        summary_row(out, "exceptions delivered", sum(s->exc, 32), d);
-        k = 0;
-        d[0] = 0;
-        for (int v = 0; v < 16; v++)
-            if (s->irq[v])
-                k = list_append(d, sizeof d, k, s->irq[v], "IRQ%d", v);
-        summary_row(out, "interrupts delivered", sum(s->irq, 16), d);
-        k = 0;
-        d[0] = 0;
-        for (int v = 0; v < 256; v++)
-            if (s->softint[v])
-                k = list_append(d, sizeof d, k, s->softint[v], "int 0x%02x", v);
-        summary_row(out, "software interrupts", sum(s->softint, 256), d);
+        list_exceptions(d, sizeof d, 0, s->exc);
+        summary_row(out, "exceptions delivered", count_total(s->exc, 32), d);
+        list_counts(d, sizeof d, 0, s->irq, 16, "IRQ%d");
+        summary_row(out, "interrupts delivered", count_total(s->irq, 16), d);
+        list_counts(d, sizeof d, 0, s->softint, 256, "int 0x%02x");
+        summary_row(out, "software interrupts", count_total(s->softint, 256), d);
         summary_row(out, "returns to an outer ring", s->returns, "");
     }
     if (vmm)
@@ -78,15 +56,9 @@ int stats_write_file(const stats_t *s, const machine_t *m, const vmm_t *vmm, con
     for (int r = 0; r < 4; r++)
         fprintf(f, "insns.ring%d=%llu\n", r, (unsigned long long)m->insns_by_ring[r]);
     if (s) {
-        for (int v = 0; v < 32; v++)
-            if (s->exc[v])
-                fprintf(f, "exception.%d=%llu\n", v, (unsigned long long)s->exc[v]);
-        for (int v = 0; v < 16; v++)
-            if (s->irq[v])
-                fprintf(f, "irq.%d=%llu\n", v, (unsigned long long)s->irq[v]);
-        for (int v = 0; v < 256; v++)
-            if (s->softint[v])
-                fprintf(f, "int.0x%02x=%llu\n", v, (unsigned long long)s->softint[v]);
+        write_counts(f, "exception.%d", s->exc, 32);
+        write_counts(f, "irq.%d", s->irq, 16);
+        write_counts(f, "int.0x%02x", s->softint, 256);
         fprintf(f, "returns=%llu\n", (unsigned long long)s->returns);
     }
     if (vmm)

@@ -26,3 +26,40 @@ size_t list_append(char *buf, size_t size, size_t len, uint64_t count, const cha
     len += (size_t)k;
     return len < size ? len : size - 1;
 }
+
+size_t list_counts(char *buf, size_t size, size_t len, const uint64_t *counts, int n, const char *fmt)
+{
+    if (len < size)
+        buf[len] = 0;   /* an empty list when nothing counts */
+    for (int i = 0; i < n; i++)
+        if (counts[i])
+            len = list_append(buf, size, len, counts[i], fmt, i);
+    return len;
+}
+
+size_t list_exceptions(char *buf, size_t size, size_t len, const uint64_t counts[32])
+{
+    if (len < size)
+        buf[len] = 0;
+    for (int v = 0; v < 32; v++)
+        if (counts[v])
+            len = list_append(buf, size, len, counts[v], "%s", exc_name(v));
+    return len;
+}
+
+uint64_t count_total(const uint64_t *counts, int n)
+{
+    uint64_t t = 0;
+    for (int i = 0; i < n; i++)
+        t += counts[i];
+    return t;
+}
+
+void write_counts(FILE *f, const char *key_fmt, const uint64_t *counts, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (counts[i]) {
+            fprintf(f, key_fmt, i);
+            fprintf(f, "=%llu\n", (unsigned long long)counts[i]);
+        }
+}

@@ -486,71 +486,43 @@ static void list_rows(char *d, size_t n, const uint64_t *counts)
         k = list_append(d, n, k, sums[j], "%s", labels[j]);
 }
 
-static uint64_t total(const uint64_t *v, int n)
-{
-    uint64_t t = 0;
-    for (int k = 0; k < n; k++)
-        t += v[k];
-    return t;
-}
-
 void vmm_print_summary(const vmm_t *v, FILE *out)
 {
     char d[1024];
-    size_t k = 0;
-    d[0] = 0;
-    for (int e = 0; e < 32; e++)
-        if (v->exit_exc[e])
-            k = list_append(d, sizeof d, k, v->exit_exc[e], "%s", exc_name(e));
-    for (int q = 0; q < 16; q++)
-        if (v->exit_irq[q])
-            k = list_append(d, sizeof d, k, v->exit_irq[q], "IRQ%d", q);
+    size_t k = list_exceptions(d, sizeof d, 0, v->exit_exc);
+    k = list_counts(d, sizeof d, k, v->exit_irq, 16, "IRQ%d");
     if (v->exit_soft)
         k = list_append(d, sizeof d, k, v->exit_soft, "INT n");
     summary_row(out, "vmm: VM exits", v->exits, d);
     list_rows(d, sizeof d, v->emulated);
-    summary_row(out, "vmm: emulated instructions", total(v->emulated, ROW_COUNT), d);
-    k = 0;
-    d[0] = 0;
-    for (int e = 0; e < 32; e++)
-        if (v->reflected[e])
-            k = list_append(d, sizeof d, k, v->reflected[e], "%s", exc_name(e));
-    summary_row(out, "vmm: faults reflected to guest", total(v->reflected, 32), d);
+    summary_row(out, "vmm: emulated instructions", count_total(v->emulated, ROW_COUNT), d);
+    list_exceptions(d, sizeof d, 0, v->reflected);
+    summary_row(out, "vmm: faults reflected to guest", count_total(v->reflected, 32), d);
     summary_row(out, "vmm: INT n forwarded to guest", v->forwarded_soft, "");
     const uint64_t *irq_counts[2] = { v->injected, v->deferred };
     const char *labels[2] = { "vmm: interrupts injected", "vmm: interrupts deferred (vIF=0)" };
     for (int t = 0; t < 2; t++) {
-        k = 0;
-        d[0] = 0;
-        for (int q = 0; q < 16; q++)
-            if (irq_counts[t][q])
-                k = list_append(d, sizeof d, k, irq_counts[t][q], "IRQ%d", q);
-        summary_row(out, labels[t], total(irq_counts[t], 16), d);
+        list_counts(d, sizeof d, 0, irq_counts[t], 16, "IRQ%d");
+        summary_row(out, labels[t], count_total(irq_counts[t], 16), d);
     }
     summary_row(out, "vmm: shadow IDT rebuilds", v->idt_rebuilds, "");
     summary_row(out, "vmm: shadow GDT syncs", v->gdt_syncs, "");
     if (v->expose_pg) {
         list_rows(d, sizeof d, v->pg);
-        summary_row(out, "vmm: sensitive, no trap (PG)", total(v->pg, ROW_COUNT), d);
+        summary_row(out, "vmm: sensitive, no trap (PG)", count_total(v->pg, ROW_COUNT), d);
     }
 }
 
 void vmm_write_stats(const vmm_t *v, FILE *f)
 {
     fprintf(f, "vmm.exits=%llu\n", (unsigned long long)v->exits);
-    for (int e = 0; e < 32; e++)
-        if (v->exit_exc[e])
-            fprintf(f, "vmm.exit.exception.%d=%llu\n", e, (unsigned long long)v->exit_exc[e]);
-    for (int q = 0; q < 16; q++)
-        if (v->exit_irq[q])
-            fprintf(f, "vmm.exit.irq.%d=%llu\n", q, (unsigned long long)v->exit_irq[q]);
+    write_counts(f, "vmm.exit.exception.%d", v->exit_exc, 32);
+    write_counts(f, "vmm.exit.irq.%d", v->exit_irq, 16);
     fprintf(f, "vmm.exit.int=%llu\n", (unsigned long long)v->exit_soft);
     for (int row = 0; row < ROW_COUNT; row++)
         if (v->emulated[row])
             fprintf(f, "vmm.emulated.%s=%llu\n", isa_rows[row].id, (unsigned long long)v->emulated[row]);
-    for (int e = 0; e < 32; e++)
-        if (v->reflected[e])
-            fprintf(f, "vmm.reflected.%d=%llu\n", e, (unsigned long long)v->reflected[e]);
+    write_counts(f, "vmm.reflected.%d", v->reflected, 32);
     for (int q = 0; q < 16; q++) {
         if (v->injected[q])
             fprintf(f, "vmm.injected.irq.%d=%llu\n", q, (unsigned long long)v->injected[q]);
