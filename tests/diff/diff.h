@@ -88,6 +88,13 @@ typedef struct dcase {
     int ninsns;
     dinsn_t insns[MAX_INSNS];
     uint32_t classes[4];    /* bit set of instruction classes used (coverage) */
+    /* The machine around the case.  IOPL and IF are in eflags.  The native
+     * reference can run only cpl 3 with cr0/cr4 at their defaults and
+     * std_tables 0; the QEMU reference kernel runs every combination. */
+    uint8_t cpl;            /* 0..3 (trapsim raw --ring) */
+    uint8_t std_tables;     /* 1: the standard descriptor tables of app/raw_tables.h
+                               (trapsim raw --tables std) */
+    uint32_t cr0, cr4;      /* initial CR0 (PE|ET at least, never PG) and CR4 */
 } dcase_t;
 
 enum stop_kind { STOP_NONE, STOP_INT3, STOP_INT, STOP_EXC, STOP_HLT,

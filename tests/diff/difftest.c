@@ -43,6 +43,8 @@ static void hand_case(dcase_t *c)
     memset(c, 0, sizeof *c);
     c->regs[R_ESP] = STACK_TOP;
     c->eflags = 0x202;
+    c->cpl = 3;
+    c->cr0 = 0x00000011;
     c->stack_init_lo = c->stack_init_hi = STACK_TOP;
     c->uses_low = opt.gen.low_ok;
     for (const char *p = opt.code; *p;) {

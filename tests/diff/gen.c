@@ -2260,6 +2260,8 @@ void gen_case(const gen_opts_t *o, uint64_t seed, uint64_t index, dcase_t *c)
     memset(c, 0, sizeof *c);
     c->seed = seed;
     c->index = index;
+    c->cpl = 3;
+    c->cr0 = 0x00000011;    /* PE|ET, as trapsim raw and Multiboot leave it */
     g_t gs, *g = &gs;
     memset(g, 0, sizeof *g);
     g->o = o;
