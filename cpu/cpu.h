@@ -124,6 +124,11 @@ void machine_step(machine_t *m);
 /* Fetches and decodes the instruction at CS:EIP into *out (a cached
  * decoding, or `scratch`): 0, or a fault raised in the CPU's exc_* fields. */
 int machine_fetch_decode(machine_t *m, isa_insn_t *scratch, const isa_insn_t **out);
+/* Books an instruction that ran at `ring` and ended with `r` (not a fault
+ * or a stop) in virtual time: retired, or a REP string instruction paused
+ * after a chunk (a step that retires nothing). The run loop and the VMM's
+ * emulation book alike. */
+void machine_account(machine_t *m, int ring, isa_result_t r);
 /* Prints a byte on the console (COM1 and port 0xE9 end here). */
 void machine_console_put(machine_t *m, uint8_t ch);
 

@@ -116,6 +116,17 @@ int machine_fetch_decode(machine_t *m, isa_insn_t *scratch, const isa_insn_t **o
     return 0;
 }
 
+void machine_account(machine_t *m, int ring, isa_result_t r)
+{
+    m->now++;
+    if (r == ISA_PAUSE) {
+        m->unretired++;   /* retires nothing: the budget still counts it */
+        return;
+    }
+    m->cpu.icount++;
+    m->insns_by_ring[ring]++;
+}
+
 static void step_body(machine_t *m);
 static void finish_insn(machine_t *m, const isa_insn_t *insn, uint32_t eip, int ring, isa_result_t r);
 
@@ -222,17 +233,11 @@ static NOIPA void finish_insn(machine_t *m, const isa_insn_t *insn, uint32_t eip
         machine_stop(m, STOP_UNMODELLED, "%s, at %04x:%08x", c->stop_reason, c->seg[SEG_CS].sel, eip);
         return;
     }
-    if (c->rep_partial) {   /* a REP string instruction paused between chunks */
-        c->rep_partial = 0;
-        m->now++;
-        m->unretired++;
+    machine_account(m, ring, r);
+    if (r == ISA_PAUSE) {   /* a REP string instruction paused between chunks */
         budget_check(m);
         return;
     }
-    /* retired */
-    c->icount++;
-    m->now++;
-    m->insns_by_ring[ring]++;
     if (c->cpl != ring && r == ISA_OK && trace_on(&m->trace, TL_TRAP))
         emit_return(m, insn, eip, ring);
     if (r == ISA_SOFTINT) {
@@ -374,9 +379,9 @@ static void run_burst(machine_t *m)
         if (m->sensitive_hook && ring > 0 && insn->row != ROW_INVALID && isa_rows[insn->row].cls != INNOC)
             return;   /* audited: machine_step() */
         isa_result_t r = isa_execute(c, insn);
-        if (r != ISA_OK || c->cpl != ring || m->max_insns || c->rep_partial) {
+        if (r != ISA_OK || c->cpl != ring || m->max_insns) {
             finish_insn(m, insn, eip, ring, r);
-            if (m->stop != STOP_NONE || r != ISA_OK)
+            if (m->stop != STOP_NONE || (r != ISA_OK && r != ISA_PAUSE))
                 return;
             continue;
         }

@@ -117,7 +117,9 @@ typedef enum isa_result {
     ISA_FAULT,      /* an exception: cpu->exc_* say which; state as before */
     ISA_SOFTINT,    /* INT n / INT3 / INTO / INT1 retired: deliver cpu->exc_vector */
     ISA_HALT,       /* HLT retired */
-    ISA_STOP        /* something not modelled: cpu->stop_reason says what */
+    ISA_STOP,       /* something not modelled: cpu->stop_reason says what */
+    ISA_PAUSE       /* a REP string instruction stopped after a chunk: not
+                       retired, EIP still at it (it goes on when run again) */
 } isa_result_t;
 
 /* Kinds of software interrupt (cpu->soft_kind). */

@@ -112,11 +112,16 @@ void vmm_emulate(vmm_t *v, uint32_t eip, int vector, uint32_t error)
                      c->seg[SEG_CS].sel, eip);
         return;
     }
+    machine_account(m, ring, r);
+    if (r == ISA_PAUSE) {
+        /* a long REP string instruction ran one chunk: not retired, EIP
+         * still at it, so the guest runs it (and traps) again */
+        vmm_trace(v, "emulate", -1, "%s: paused after a chunk, count %08x left; the guest runs it again",
+                  text, c->reg[ECX]);
+        return;
+    }
     /* the guest's instruction retired */
     v->emulated[insn.row]++;
-    c->icount++;
-    m->now++;
-    m->insns_by_ring[ring]++;
     if (trace_on(&m->trace, TL_VMM)) {
         char what[200];
         describe(v, &insn, old_vif, old_viopl, old_vcpl, what, sizeof what);

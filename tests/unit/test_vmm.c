@@ -884,6 +884,51 @@ START_TEST(test_ring3_fault_reflected)
 }
 END_TEST
 
+/* ================= what follows an emulated instruction ================= */
+static const char *const profiles3[3] = { "x86", "pg", "umip" };
+
+/* A REP OUTSB longer than a chunk (65,536 iterations) traps and is emulated
+ * chunk by chunk; the instruction right after it, whose event is not a VM
+ * exit of the VMM's own (INT n, INT3, INTO), must still have it delivered,
+ * and the REP counts as one retired instruction. _i: profile + 3 * kind. */
+START_TEST(test_long_rep_then_soft_int)
+{
+    static const struct { const char *what; uint8_t code[2]; int len, vec; uint32_t fl; } k[] = {
+        { "int $0x41", { 0xcd, 0x41 }, 2, 0x41, FL_1 },
+        { "int3", { 0xcc }, 1, EXC_BP, FL_1 },
+        { "into", { 0xce }, 1, EXC_OF, FL_1 | FL_OF },
+    };
+    int n = _i / 3;
+    boot(profiles3[_i % 3]);
+    prologue();
+    gate(IDT, 0x41, KCODE, H(0x41), 0x8e);
+    gate(IDT, EXC_BP, KCODE, H(EXC_BP), 0x8e);
+    gate(IDT, EXC_OF, KCODE, H(EXC_OF), 0x8e);
+    push(k[n].fl);
+    b(1, 0x9d);                            /* popf */
+    b(1, 0xb9); d32(0x20001);              /* mov $0x20001,%ecx: three chunks */
+    b(1, 0xbe); d32(DATA);                 /* mov $DATA,%esi */
+    b(4, 0x66, 0xba, 0x80, 0x00);          /* mov $0x80,%dx */
+    uint32_t rep = pc;
+    b(2, 0xf3, 0x6e);                      /* rep outsb */
+    for (int j = 0; j < k[n].len; j++)
+        b(1, k[n].code[j]);
+    uint32_t after = pc;
+    jmp_self();
+    RUN_TO(rep);
+    uint64_t i0 = c->icount;
+    ck_assert_msg(run_to2(H(k[n].vec), after, 1000) == 1, "%s after a long rep outsb under %s: not delivered, "
+                  "EIP %08x, %s", k[n].what, profiles3[_i % 3], c->eip, m->stop_msg);
+    ck_assert_uint_eq(frame(0), after);
+    ck_assert_uint_eq(c->reg[ECX], 0);
+    ck_assert_uint_eq(c->reg[ESI], DATA + 0x20001);
+    ck_assert_uint_eq(c->icount - i0, 2);  /* the REP and the interrupt instruction */
+    ck_assert_uint_eq(v->emulated[ROW_OUTSB], 1);
+    assert_real_is_vmms();
+    teardown();
+}
+END_TEST
+
 /* The summary's "faults reflected to guest" counts every fault the VMM
  * sends back to the guest, not only #GP. */
 START_TEST(test_reflected_counts_every_vector)
@@ -1190,6 +1235,10 @@ static Suite *vmm_suite(void)
     tcase_add_loop_test(t, test_ring3_fault_reflected, 0,
                         2 * (int)(sizeof ring3_faults / sizeof ring3_faults[0]));
     tcase_add_test(t, test_reflected_counts_every_vector);
+    suite_add_tcase(s, t);
+
+    t = tcase_create("after_emulation");
+    tcase_add_loop_test(t, test_long_rep_then_soft_int, 0, 3 * 3);
     suite_add_tcase(s, t);
 
     t = tcase_create("rings");
