@@ -195,9 +195,9 @@ static void step_body(machine_t *m)
     if (audited && (r == ISA_OK || r == ISA_SOFTINT || r == ISA_HALT))
         m->sensitive_hook(m->sensitive_ctx, m, insn, eip, 1);
     finish_insn(m, insn, eip, ring, r);
-    if (single_step && r == ISA_OK && m->stop == STOP_NONE) {
+    if (single_step && isa_single_step_after(c, insn, r) && m->stop == STOP_NONE) {
         /* the single-step trap: #DB after the instruction (SDM vol. 3 17.3.1.4) */
-        c->dr[6] |= 0x4000;   /* BS */
+        c->dr[6] |= DR6_BS;
         if (m->raw) {
             c->exc_vector = EXC_DB;
             c->exc_has_error = 0;

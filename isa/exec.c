@@ -69,6 +69,16 @@ isa_result_t isa_execute(struct cpu *c, const isa_insn_t *i)
     return (isa_result_t)r;
 }
 
+/* Only an instruction that retired traps: not a fault, not a paused REP
+ * (it has not finished), not INT n/INT3/INTO/INT1 (their delivery clears TF)
+ * nor HLT. A load of SS (MOV, POP, LSS: the shadow they set) holds the trap
+ * back to the end of the next instruction, as it holds interrupts (SDM
+ * vol. 3 6.8.3); STI's shadow holds interrupts only. */
+int isa_single_step_after(const struct cpu *c, const isa_insn_t *i, isa_result_t r)
+{
+    return r == ISA_OK && !(c->irq_shadow && i->row != ROW_STI);
+}
+
 int isa_row_is_sensitive(const isa_row_info_t *row)
 {
     return row->cls == PRIV || row->cls == IOPL || row->cls == SCTRL || row->cls == SBEHV;

@@ -128,6 +128,11 @@ enum { SOFT_INTN, SOFT_INT3, SOFT_INTO, SOFT_INT1 };
 /* Executes a decoded instruction at cpu->eip (EIP still points at it). */
 isa_result_t isa_execute(struct cpu *c, const isa_insn_t *insn);
 
+/* Whether the single-step trap (#DB, DR6.BS) follows an instruction that
+ * started with TF set and ended with `r`, wherever it ran (the machine, or
+ * the VMM's emulation): every path that retires an instruction asks this. */
+int isa_single_step_after(const struct cpu *c, const isa_insn_t *insn, isa_result_t r);
+
 /* ---- semantics profiles ---- */
 typedef struct isa_profile {
     const char *name;     /* as given to --isa */

@@ -95,6 +95,7 @@ void vmm_emulate(vmm_t *v, uint32_t eip, int vector, uint32_t error)
     if (trace_on(&m->trace, TL_VMM))
         isa_disasm(&insn, eip, text, sizeof text);
     int ring = c->cpl, old_vif = v->vif, old_viopl = v->viopl, old_vcpl = v->vcpl;
+    int single_step = (c->eflags & FL_TF) != 0;   /* the guest's TF as the instruction starts */
     dtr_t old_gdtr = v->vgdtr;
 
     vmm_view_enter(v);
@@ -146,5 +147,11 @@ void vmm_emulate(vmm_t *v, uint32_t eip, int vector, uint32_t error)
         v->sti_shadow = 1;
         m->after_step = sti_shadow_end;
         m->after_step_ctx = v;
+    }
+    if (single_step && isa_single_step_after(c, &insn, r) && m->stop == STOP_NONE) {
+        /* the guest's single-step trap after the emulated instruction, as
+         * the machine raises it after one that ran directly */
+        c->dr[6] |= DR6_BS;
+        vmm_forward(v, EXC_DB, DK_EXCEPTION, 0, 0, c->eip);
     }
 }

@@ -528,6 +528,54 @@ START_TEST(test_popf_flag_rules)
 }
 END_TEST
 
+/* The single-step trap: #DB with DR6.BS after the instruction that ran
+ * with TF set; MOV SS and POP SS hold it back to the end of the next
+ * instruction (SDM vol. 3 6.8.3), STI does not (it holds interrupts only);
+ * not after a fault, INT n or a paused REP chunk. */
+START_TEST(test_single_step)
+{
+    static const struct { const char *name; const char *code; int len; int steps; uint32_t after; } t[] = {
+        { "nop", "\x90", 1, 1, 1 },
+        { "mov %ax,%ss; nop: after the nop", "\x8e\xd0\x90", 3, 2, 3 },
+        { "pop %ss; nop: after the nop", "\x17\x90", 2, 2, 2 },
+        { "sti: right after it", "\xfb\x90", 2, 1, 1 },
+        { "popf clearing TF: after it", "\x9d\x90", 2, 1, 1 },
+        { "rep stosb of 0x10001 bytes: after the whole of it", "\xf3\xaa\x90", 3, 2, 2 },
+    };
+    for (size_t k = 0; k < sizeof t / sizeof t[0]; k++) {
+        setup_ring(0);
+        gate(EXC_DB, ACC_INTGATE(0), FX_CS(0));
+        c->eflags = FL_1 | FL_TF;
+        c->reg[EAX] = FX_DS(0);
+        c->reg[ECX] = 0x10001;
+        c->reg[EDI] = FX_DATA;
+        fx_push32(FX_DS(0));            /* for POP SS */
+        if (t[k].code[0] == '\x9d')
+            fx_wr32(c->seg[SEG_SS].base + c->reg[ESP], FL_1);   /* POPF pops TF = 0 */
+        fx_put(FX_CODE, t[k].code, (size_t)t[k].len);
+        c->eip = FX_CODE;
+        for (int n = 0; n < t[k].steps; n++) {
+            ck_assert_msg(c->eip != HANDLER(EXC_DB), "%s: #DB too early, after step %d", t[k].name, n);
+            machine_step(fx_m);
+        }
+        expect_at(EXC_DB, 0, t[k].name);
+        ck_assert_msg(frame(0) == FX_CODE + t[k].after, "%s: #DB frame EIP %08x, expected %08x", t[k].name,
+                      frame(0), FX_CODE + t[k].after);
+        ck_assert_msg(c->dr[6] & DR6_BS, "%s: DR6.BS not set", t[k].name);
+        fx_free();
+    }
+    /* a faulting instruction: its fault, no #DB */
+    setup_ring(3);
+    gate(EXC_DB, ACC_INTGATE(0), FX_CS(0));
+    gate(EXC_GP, ACC_INTGATE(0), FX_CS(0));
+    c->eflags = FL_1 | FL_TF;
+    STEP("\xfa");
+    expect_at(EXC_GP, 0, "cli at ring 3, TF set");
+    ck_assert_uint_eq(c->dr[6] & DR6_BS, 0);
+    fx_free();
+}
+END_TEST
+
 START_TEST(test_iret_unmodelled_and_faults)
 {
     /* NT = 1: a task return */
@@ -587,6 +635,7 @@ static Suite *intr_suite(void)
     tcase_add_test(tc, test_tss_stack_faults);
     tcase_add_test(tc, test_double_fault);
     tcase_add_test(tc, test_triple_fault);
+    tcase_add_test(tc, test_single_step);
     suite_add_tcase(s, tc);
     TCase *ti = tcase_create("iret");
     tcase_add_test(ti, test_iret_same_ring);

@@ -929,6 +929,50 @@ START_TEST(test_long_rep_then_soft_int)
 }
 END_TEST
 
+/* The single-step trap after an instruction the VMM emulates, as after one
+ * that runs directly: #DB to the guest's handler with EIP after it and
+ * DR6.BS. MOV SS holds it back to the end of the next instruction. _i:
+ * profile + 3 * case. */
+START_TEST(test_single_step_after_emulation)
+{
+    static const struct { const char *what; uint8_t code[7]; int len, extra; } k[] = {
+        { "out %al,$0x80", { 0xe6, 0x80 }, 2, 0 },
+        { "in $0x21,%al", { 0xe4, 0x21 }, 2, 0 },
+        { "cli", { 0xfa }, 1, 0 },
+        { "pushf", { 0x9c }, 1, 0 },
+        { "popf (pops TF = 0)", { 0x9d }, 1, 0 },
+        { "lidt", { 0x0f, 0x01, 0x1d, PD_IDT & 0xff, (PD_IDT >> 8) & 0xff, 0, 0 }, 7, 0 },
+        { "mov %cr0,%eax", { 0x0f, 0x20, 0xc0 }, 3, 0 },
+        { "push %ds", { 0x1e }, 1, 0 },
+        { "mov %ax,%ss; nop", { 0x8e, 0xd0 }, 2, 1 },
+    };
+    int n = _i / 3;
+    boot(profiles3[_i % 3]);
+    prologue();
+    gate(IDT, EXC_DB, KCODE, H(EXC_DB), 0x8e);
+    mov_ax(KDATA);
+    push(FL_1);                            /* what the POPF case pops */
+    push(FL_1 | FL_TF);
+    b(1, 0x9d);                            /* popf: TF from here on */
+    uint32_t at = pc;
+    for (int j = 0; j < k[n].len; j++)
+        b(1, k[n].code[j]);
+    if (k[n].extra)
+        nop();
+    uint32_t after = pc;
+    nop();
+    jmp_self();
+    RUN_TO(at);
+    ck_assert_msg(run_to2(H(EXC_DB), 0, 1000) == 1, "%s under %s: no #DB, EIP %08x, %s", k[n].what,
+                  profiles3[_i % 3], c->eip, m->stop_msg);
+    ck_assert_msg(frame(0) == after, "%s under %s: #DB with EIP %08x, expected %08x", k[n].what,
+                  profiles3[_i % 3], frame(0), after);
+    ck_assert(c->dr[6] & DR6_BS);
+    assert_real_is_vmms();
+    teardown();
+}
+END_TEST
+
 /* The summary's "faults reflected to guest" counts every fault the VMM
  * sends back to the guest, not only #GP. */
 START_TEST(test_reflected_counts_every_vector)
@@ -1239,6 +1283,7 @@ static Suite *vmm_suite(void)
 
     t = tcase_create("after_emulation");
     tcase_add_loop_test(t, test_long_rep_then_soft_int, 0, 3 * 3);
+    tcase_add_loop_test(t, test_single_step_after_emulation, 0, 3 * 9);
     suite_add_tcase(s, t);
 
     t = tcase_create("rings");
