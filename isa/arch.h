@@ -135,6 +135,10 @@ int prot_far_jmp(struct cpu *c, uint16_t sel, uint32_t off, uint32_t next_eip, i
 int prot_far_call(struct cpu *c, uint16_t sel, uint32_t off, uint32_t next_eip, int opsize);
 int prot_far_ret(struct cpu *c, int opsize, uint16_t pop_bytes);
 int prot_iret(struct cpu *c, int opsize);
+/* The checks before a task switch to TSS `sel`; ISA_STOP with `what` when
+ * all pass (task switches are not modelled), else the fault (protect.c). */
+int prot_task_switch(struct cpu *c, uint16_t sel, int want_busy, int bad_vector, uint32_t ext,
+                     const char *what);
 int prot_lldt(struct cpu *c, uint16_t sel);
 int prot_ltr(struct cpu *c, uint16_t sel);
 /* LAR/LSL/VERR/VERW: sets ZF and, for LAR/LSL, *out; never faults on the selector. */

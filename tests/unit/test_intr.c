@@ -258,6 +258,14 @@ static const fcase_t fcases[] = {
     { "IRQ, gate to DPL 3 code from CPL 0", 0x31, DK_HARDWARE, 0, 0x8e, FX_CS(3), 0, EXC_GP, (FX_CS(3) & ~3) + EXT },
     { "IRQ, gate to not-present code", 0x31, DK_HARDWARE, 0, 0x8e, FX_SEL(D, 0), 0, EXC_NP, FX_SEL(D, 0) + EXT },
     { "IRQ, target beyond the code limit", 0x31, DK_HARDWARE, 0, 0x8e, FX_SEL(D + 1, 0), 0x2000, EXC_GP, EXT },
+    { "IRQ, task gate to a busy TSS", 0x31, DK_HARDWARE, 0, 0x85, FX_TSS_SEL, 0, EXC_GP, FX_TSS_SEL + EXT },
+    { "IRQ, task gate to a code segment", 0x31, DK_HARDWARE, 0, 0x85, FX_CS(0), 0, EXC_GP, (FX_CS(0) & ~3) + EXT },
+    { "IRQ, task gate to an LDT selector", 0x31, DK_HARDWARE, 0, 0x85, FX_SEL(D, 0) | 4, 0, EXC_GP,
+      (FX_SEL(D, 0) | 4) + EXT },
+    { "IRQ, task gate not present", 0x31, DK_HARDWARE, 0, 0x05, FX_TSS_SEL, 0, EXC_NP, 0x31 * 8 + 2 + EXT },
+    { "IRQ, 16-bit gate to a data segment", 0x31, DK_HARDWARE, 0, 0x86, FX_DS(0), 0, EXC_GP, FX_DS(0) + EXT },
+    { "IRQ, 16-bit gate to not-present code", 0x31, DK_HARDWARE, 0, 0x87, FX_SEL(D, 0), 0, EXC_NP,
+      FX_SEL(D, 0) + EXT },
     { "#UD (an exception), gate not present", EXC_UD, DK_EXCEPTION, 0, 0x0e, FX_CS(0), 0, EXC_NP, EXC_UD * 8 + 2 + EXT },
     { "#MF, beyond the IDT limit", EXC_MF, DK_EXCEPTION, 15 * 8 + 7, 0, 0, 0, EXC_GP, EXC_MF * 8 + 2 + EXT },
 };
@@ -284,13 +292,15 @@ START_TEST(test_gate_faults)
 }
 END_TEST
 
-/* A task gate or a 16-bit gate in the IDT stops the run: not modelled. */
+/* A task gate (to an available TSS) or a 16-bit gate (to valid code) in
+ * the IDT stops the run: not modelled. */
 START_TEST(test_unmodelled_gates)
 {
     static const uint8_t kinds[] = { 0x85, 0x86, 0x87 };
     for (int k = 0; k < 3; k++) {
         setup_ring(0);
-        gate(0x40, kinds[k], FX_CS(0));
+        fx_desc(D + 2, FX_DATA, 0x67, 0x89, 0x0);   /* an available 32-bit TSS */
+        gate(0x40, kinds[k], k == 0 ? FX_SEL(D + 2, 0) : FX_CS(0));
         deliver_event(fx_m, 0x40, DK_HARDWARE, 0, 0, c->eip);
         ck_assert_int_eq(fx_m->stop, STOP_UNMODELLED);
         ck_assert_ptr_nonnull(strstr(fx_m->stop_msg, "not modelled"));
@@ -578,9 +588,10 @@ END_TEST
 
 START_TEST(test_iret_unmodelled_and_faults)
 {
-    /* NT = 1: a task return */
+    /* NT = 1: a task return, to a busy TSS (test_protect.c has its faults) */
     setup_ring(0);
     c->eflags = FL_1 | FL_NT;
+    fx_wr(FX_TSS, 2, FX_TSS_SEL);
     ck_assert_int_eq(FX_EXEC("\xcf"), ISA_STOP);
     fx_free();
     /* VM = 1 in the image at CPL 0: virtual-8086 mode */

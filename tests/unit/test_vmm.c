@@ -973,6 +973,40 @@ START_TEST(test_single_step_after_emulation)
 }
 END_TEST
 
+/* Task switches a guest attempts: the SDM's checks against the guest's own
+ * descriptors and TSS, whatever the shadow GDT makes of them (DPL 0 runs as
+ * 1, gates not present), and whatever the real TR is (the VMM's): the fault
+ * the guest gets is the bare machine's. _i: profile + 3 * case. */
+START_TEST(test_task_switch_checks_under_vmm)
+{
+    static const struct { const char *what; int user; uint8_t code[8]; int len, vec; uint32_t err; } k[] = {
+        { "ring 3: ljmp to a DPL 0 TSS", 1, { 0xea, 0, 0, 0, 0, 0x63, 0x00 }, 7, EXC_GP, 0x60 },
+        { "ring 3: lcall to a task gate whose TSS is not present", 1, { 0x9a, 0, 0, 0, 0, 0x6b, 0x00 }, 7,
+          EXC_NP, 0x70 },
+        { "ring 3: iret with NT = 1, link null", 1, { 0x68, 0x02, 0x42, 0, 0, 0x9d, 0xcf }, 7, EXC_TS, 0 },
+        { "kernel: ljmp to a TSS not present", 0, { 0xea, 0, 0, 0, 0, 0x70, 0x00 }, 7, EXC_NP, 0x70 },
+    };
+    int n = _i / 3;
+    boot(profiles3[_i % 3]);
+    desc(GDT, 12, DATA, 0x67, 0x89, 0x0);         /* 0x60: TSS, DPL 0, available */
+    gate(GDT, 13, 0x70, 0, 0xe5);                 /* 0x68: task gate, DPL 3, to 0x70 */
+    desc(GDT, 14, DATA, 0x67, 0x09, 0x0);         /* 0x70: TSS, DPL 0, not present */
+    prologue();
+    uint32_t code = k[n].user ? UCODE : pc;
+    for (int j = 0; j < k[n].len; j++)
+        phys_write(c, code + (uint32_t)j, 1, k[n].code[j]);
+    uint32_t at = code + (uint32_t)k[n].len - (k[n].code[0] == 0x68 ? 1 : 7);
+    if (k[n].user)
+        to_user(FL_1 | FL_IF);
+    ck_assert_msg(run_to2(H(k[n].vec), 0, 1000) == 1, "%s under %s: EIP %08x, stop %d: %s", k[n].what,
+                  profiles3[_i % 3], c->eip, m->stop, m->stop_msg);
+    ck_assert_uint_eq(frame(0), k[n].err);
+    ck_assert_uint_eq(frame(1), at);
+    assert_real_is_vmms();
+    teardown();
+}
+END_TEST
+
 /* The summary's "faults reflected to guest" counts every fault the VMM
  * sends back to the guest, not only #GP. */
 START_TEST(test_reflected_counts_every_vector)
@@ -1284,6 +1318,7 @@ static Suite *vmm_suite(void)
     t = tcase_create("after_emulation");
     tcase_add_loop_test(t, test_long_rep_then_soft_int, 0, 3 * 3);
     tcase_add_loop_test(t, test_single_step_after_emulation, 0, 3 * 9);
+    tcase_add_loop_test(t, test_task_switch_checks_under_vmm, 0, 3 * 4);
     suite_add_tcase(s, t);
 
     t = tcase_create("rings");
