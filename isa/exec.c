@@ -54,8 +54,8 @@ static int check_privilege(struct cpu *c, const isa_insn_t *i, const isa_row_inf
 
 isa_result_t isa_execute(struct cpu *c, const isa_insn_t *i)
 {
-    if (i->row == ROW_INVALID)
-        return RAISE_UD(c);
+    if (i->row == ROW_INVALID)   /* an x87 escape is #NM when CR0.EM or TS says so (SDM 2.5, table 2-1) */
+        return i->x87 && (c->cr0 & (CR0_EM | CR0_TS)) ? raise_exc(c, EXC_NM, 0, 0) : RAISE_UD(c);
     const isa_row_info_t *ri = &isa_rows[i->row];
     if (c->cpl > 0 && ri->cls != INNOC && ri->cls != SINT)
         TRY(check_privilege(c, i, ri));

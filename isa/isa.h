@@ -92,6 +92,7 @@ typedef struct isa_insn {
     uint32_t imm;          /* first immediate, sign-extended where the form says */
     uint32_t imm2;         /* ENTER's nesting level; far pointer's selector */
     isa_operand_t op[3];   /* destination, source, third (count or immediate) */
+    uint8_t  x87;          /* an x87 escape (D8-DF), decoded as undefined: no FPU here */
 } isa_insn_t;
 
 /* Decoding outcome. */

@@ -238,7 +238,8 @@ void vmm_view_leave(vmm_t *v)
     c->ldtr = v->real.ldtr;
     c->profile = v->real.profile;
     c->top_size = v->real.top_size;
-    c->cr0 = CR0_PE | CR0_ET;
+    /* the guest's FPU bits act on its own instructions (FWAIT, x87: #NM) */
+    c->cr0 = CR0_PE | CR0_ET | (v->vcr0 & (CR0_MP | CR0_EM | CR0_TS));
     c->cr2 = c->cr3 = c->cr4 = 0;
     /* the real machine: interrupts on for the VMM, no I/O for the guest */
     c->eflags = (c->eflags & ~FL_IOPL) | FL_IF;

@@ -8,7 +8,7 @@
 #                                    == QEMU == NAME.expected
 #   make test-guests TRAPSIM_FLAGS='--vmm --isa pg'   the same with extra trapsim flags
 #   make guests-expected             rewrite tests/guests/*.expected from QEMU
-TG_NAMES   := basic flags segments tf-emul tswitch rep-int
+TG_NAMES   := basic flags segments tf-emul fwait tswitch rep-int
 TG_DIR     := $(GUEST_DIR)/tests
 TG_IMAGES  := $(TG_NAMES:%=$(TG_DIR)/%.elf)
 TG_LIB_OBJS := $(TG_DIR)/obj/lib/start.o $(TG_DIR)/obj/lib/probes.o $(TG_DIR)/obj/lib/rt.o

@@ -586,6 +586,41 @@ START_TEST(test_single_step)
 }
 END_TEST
 
+/* WAIT/FWAIT: #NM when CR0.MP and TS are both set; an x87 escape (D8-DF):
+ * #NM when CR0.EM or TS is set, else #UD (no FPU); MMX (0F 77): #UD at
+ * any CR0 (no MMX). SDM vol. 3 2.5, tables 2-1 and 2-2. */
+START_TEST(test_fpu_escapes_and_cr0)
+{
+    for (uint32_t k = 0; k < 8; k++) {
+        int mp = (k & 1) != 0, em = (k & 2) != 0, ts = (k & 4) != 0;
+        setup_ring(3);
+        c->cr0 = CR0_PE | CR0_ET | (mp ? CR0_MP : 0) | (em ? CR0_EM : 0) | (ts ? CR0_TS : 0);
+        isa_result_t r = FX_EXEC("\x9b");
+        if (mp && ts) {
+            ck_assert_int_eq(r, ISA_FAULT);
+            ck_assert_int_eq(c->exc_vector, EXC_NM);
+            ck_assert_int_eq(c->exc_has_error, 0);
+            ck_assert_uint_eq(c->eip, FX_CODE);
+        } else {
+            ck_assert_int_eq(r, ISA_OK);
+            ck_assert_uint_eq(c->eip, FX_CODE + 1);
+        }
+        static const char *const x87[] = { "\xd9\xe8", "\xdb\xe3", "\xd9\x3d\x00\x00\x03\x00", "\xdf\xe0",
+                                           "\xd8\xc1", "\xdd\x00" };
+        for (size_t j = 0; j < sizeof x87 / sizeof x87[0]; j++) {
+            r = fx_exec(x87[j], j == 2 ? 6 : 2);
+            ck_assert_int_eq(r, ISA_FAULT);
+            ck_assert_int_eq(c->exc_vector, (em || ts) ? EXC_NM : EXC_UD);
+            ck_assert_uint_eq(c->eip, FX_CODE);
+        }
+        r = FX_EXEC("\x0f\x77");
+        ck_assert_int_eq(r, ISA_FAULT);
+        ck_assert_int_eq(c->exc_vector, EXC_UD);
+        fx_free();
+    }
+}
+END_TEST
+
 START_TEST(test_iret_unmodelled_and_faults)
 {
     /* NT = 1: a task return, to a busy TSS (test_protect.c has its faults) */
@@ -647,6 +682,7 @@ static Suite *intr_suite(void)
     tcase_add_test(tc, test_double_fault);
     tcase_add_test(tc, test_triple_fault);
     tcase_add_test(tc, test_single_step);
+    tcase_add_test(tc, test_fpu_escapes_and_cr0);
     suite_add_tcase(s, tc);
     TCase *ti = tcase_create("iret");
     tcase_add_test(ti, test_iret_same_ring);

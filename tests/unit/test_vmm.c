@@ -186,7 +186,7 @@ static void assert_real_is_vmms(void)
     ck_assert_uint_eq(c->tr.sel, VMM_TSS);
     ck_assert_uint_eq(c->tr.base, v->base + VMM_TSS_OFF);
     ck_assert_uint_eq(c->ldtr.sel, 0);
-    ck_assert_uint_eq(c->cr0, CR0_PE | CR0_ET);
+    ck_assert_uint_eq(c->cr0, CR0_PE | CR0_ET | (v->vcr0 & (CR0_MP | CR0_EM | CR0_TS)));
     ck_assert_uint_eq(c->cr3, 0);
     ck_assert_msg(c->eflags & FL_IF, "real IF is 0: the VMM would lose the timer");
     ck_assert_uint_eq(IOPL_OF(c->eflags), 0);
@@ -973,6 +973,31 @@ START_TEST(test_single_step_after_emulation)
 }
 END_TEST
 
+/* The guest's CR0.MP, EM and TS act on its FWAIT and x87 instructions, in
+ * its kernel and in its processes: #NM to the guest's handler, as bare. */
+START_TEST(test_guest_cr0_fpu_bits)
+{
+    boot(profiles3[_i % 3]);
+    int user = _i >= 3;
+    prologue();
+    gate(IDT, EXC_NM, KCODE, H(EXC_NM), 0x8e);
+    b(3, 0x0f, 0x20, 0xc0);                /* mov %cr0,%eax */
+    b(3, 0x83, 0xc8, 0x0a);                /* or $0xa,%eax: MP, TS */
+    b(3, 0x0f, 0x22, 0xc0);                /* mov %eax,%cr0 */
+    uint32_t code = user ? UCODE : pc;
+    if (user)
+        to_user(FL_1 | FL_IF);
+    phys_write(c, code, 1, 0x9b);          /* fwait */
+    phys_write(c, code + 1, 2, 0xfeeb);
+    ck_assert_msg(run_to2(H(EXC_NM), code + 1, 1000) == 1, "fwait with the guest's CR0.MP and TS under %s, "
+                  "ring %d: no #NM, EIP %08x", profiles3[_i % 3], user ? 3 : 0, c->eip);
+    ck_assert_uint_eq(frame(0), code);
+    ck_assert_uint_eq(c->cr0 & (CR0_MP | CR0_TS), CR0_MP | CR0_TS);
+    assert_real_is_vmms();
+    teardown();
+}
+END_TEST
+
 /* Task switches a guest attempts: the SDM's checks against the guest's own
  * descriptors and TSS, whatever the shadow GDT makes of them (DPL 0 runs as
  * 1, gates not present), and whatever the real TR is (the VMM's): the fault
@@ -1318,6 +1343,7 @@ static Suite *vmm_suite(void)
     t = tcase_create("after_emulation");
     tcase_add_loop_test(t, test_long_rep_then_soft_int, 0, 3 * 3);
     tcase_add_loop_test(t, test_single_step_after_emulation, 0, 3 * 9);
+    tcase_add_loop_test(t, test_guest_cr0_fpu_bits, 0, 6);
     tcase_add_loop_test(t, test_task_switch_checks_under_vmm, 0, 3 * 4);
     suite_add_tcase(s, t);
 
