@@ -37,7 +37,7 @@ static void describe(const vmm_t *v, const isa_insn_t *insn, int old_vif, int ol
     case ROW_PUSH_CS: case ROW_PUSH_SS: case ROW_PUSH_DS: case ROW_PUSH_ES: case ROW_PUSH_FS:
     case ROW_PUSH_GS: case ROW_PUSHF: {
         const struct cpu *c = &v->m->cpu;
-        ADD("pushed %08x", phys_read((struct cpu *)c, c->seg[SEG_SS].base + c->reg[ESP], insn->opsize));
+        ADD("pushed %08x", vmm_guest_word(v, c->seg[SEG_SS].base + c->reg[ESP], insn->opsize));
         if (insn->row == ROW_PUSHF)
             ADD(" (virtual IF %d, IOPL %d)", v->vif, v->viopl);
         break;

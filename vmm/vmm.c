@@ -130,24 +130,78 @@ static void compress_cache(const vmm_t *v, seg_cache_t *s, int rpl_to_cpl)
     seg_cache_update(s);
 }
 
+/* ---- guest memory, as the guest sees it ----
+ * RAM, and 0 everywhere else: between RAM and the VMM's area, and the VMM's
+ * area itself, where a bare machine has nothing. Everything the VMM reads
+ * on the guest's behalf outside the virtual view (descriptor tables, gates,
+ * the trace's operands) goes through here, so none of the VMM's own bytes
+ * reach the guest's view. Addresses wrap at 4 GiB, as linear ones do. */
+
+/* The first of `len` bytes at `pa` that lie in one piece: how many, and
+ * where in RAM (NULL: they read 0). */
+static uint32_t guest_span(const struct cpu *c, uint32_t pa, uint32_t len, const uint8_t **src)
+{
+    uint32_t n;
+    if (pa < c->ram_size) {
+        n = c->ram_size - pa;
+        *src = c->ram + pa;
+    } else {
+        n = 0u - pa;   /* up to the wrap at 4 GiB */
+        if (n == 0)
+            n = len;   /* pa 0 and no RAM at all */
+        *src = NULL;
+    }
+    return n < len ? n : len;
+}
+
+void vmm_guest_read(const vmm_t *v, uint32_t pa, void *buf, uint32_t len)
+{
+    uint8_t *d = buf;
+    while (len) {
+        const uint8_t *src;
+        uint32_t n = guest_span(&v->m->cpu, pa, len, &src);
+        if (src)
+            memcpy(d, src, n);
+        else
+            memset(d, 0, n);
+        d += n, pa += n, len -= n;
+    }
+}
+
+uint32_t vmm_guest_word(const vmm_t *v, uint32_t pa, int size)
+{
+    uint8_t b[4] = { 0 };
+    vmm_guest_read(v, pa, b, (uint32_t)size);
+    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+/* Whether the guest's `len` bytes at `pa` equal `buf`: compared in place,
+ * one memcmp per piece, so a table across the end of RAM costs no more
+ * than one inside it. */
+static int guest_equal(const vmm_t *v, uint32_t pa, const uint8_t *buf, uint32_t len)
+{
+    while (len) {
+        const uint8_t *src;
+        uint32_t n = guest_span(&v->m->cpu, pa, len, &src);
+        if (src ? memcmp(buf, src, n) != 0 : buf[0] != 0 || memcmp(buf, buf + 1, n - 1) != 0)
+            return 0;
+        buf += n, pa += n, len -= n;
+    }
+    return 1;
+}
+
 void vmm_shadow_gdt_sync(vmm_t *v, int force)
 {
-    struct cpu *c = &v->m->cpu;
     uint32_t len = (v->vgdtr.base || v->vgdtr.limit) ? (uint32_t)v->vgdtr.limit + 1 : 0;
     uint32_t max = (VMM_GDT_ENTRIES - 8) * 8;   /* the top entries are the VMM's */
     if (len > max)
         len = max;
     if (len == 0)
         return;   /* no guest GDT yet: the boot descriptors stay */
-    int in_ram = v->vgdtr.base < c->ram_size && c->ram_size - v->vgdtr.base >= len;
-    if (!force && in_ram && len == v->gdt_copy_len &&
-        memcmp(c->ram + v->vgdtr.base, v->gdt_copy, len) == 0)
+    if (!force && len == v->gdt_copy_len && guest_equal(v, v->vgdtr.base, v->gdt_copy, len))
         return;   /* the common case: nothing changed since the last exit */
     uint8_t now[sizeof v->gdt_copy];
-    for (uint32_t k = 0; k < len; k++)
-        now[k] = (uint8_t)phys_read(c, v->vgdtr.base + k, 1);
-    if (!force && len == v->gdt_copy_len && memcmp(now, v->gdt_copy, len) == 0)
-        return;
+    vmm_guest_read(v, v->vgdtr.base, now, len);
     uint32_t n = len / 8, old = v->gdt_copy_len / 8;
     for (uint32_t i = 1; i < n; i++) {
         uint32_t lo, hi;
@@ -182,7 +236,7 @@ void shadow_idt_rebuild(vmm_t *v)
     int present = 0;
     uint32_t n = ((uint32_t)v->vidtr.limit + 1) / 8;
     for (uint32_t vec = 0; vec < n && vec < 256; vec++)
-        present += (phys_read(c, v->vidtr.base + vec * 8 + 4, 4) >> 15) & 1;
+        present += (vmm_guest_word(v, v->vidtr.base + vec * 8 + 4, 4) >> 15) & 1;
     vmm_trace(v, "shadow", -1, "shadow IDT rebuilt: 256 gates route every vector to the VMM; "
               "guest IDT at %08x limit %04x has %d present gates", v->vidtr.base, v->vidtr.limit, present);
 }
@@ -446,7 +500,7 @@ void vmm_print_idts(const vmm_t *v, FILE *out)
             v->vidtr.base, v->vidtr.limit, sidt);
     fprintf(out, "vec  guest: type       dpl p  cs:offset       |   shadow: dpl  cs:offset\n");
     for (uint32_t vec = 0; vec < n && vec < 256; vec++) {
-        uint32_t lo = phys_read(c, v->vidtr.base + vec * 8, 4), hi = phys_read(c, v->vidtr.base + vec * 8 + 4, 4);
+        uint32_t lo = vmm_guest_word(v, v->vidtr.base + vec * 8, 4), hi = vmm_guest_word(v, v->vidtr.base + vec * 8 + 4, 4);
         uint32_t slo = phys_read(c, sidt + vec * 8, 4), shi = phys_read(c, sidt + vec * 8 + 4, 4);
         if (!((hi >> 15) & 1) && lo == 0 && hi == 0)
             continue;

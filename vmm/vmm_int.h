@@ -79,6 +79,10 @@ void vmm_trace(vmm_t *v, const char *actor, int vector, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void vmm_view_enter(vmm_t *v);
 void vmm_view_leave(vmm_t *v);
+/* The guest's physical memory as the guest sees it (RAM, else 0; never the
+ * VMM's area), for what the VMM reads on the guest's behalf. */
+void vmm_guest_read(const vmm_t *v, uint32_t pa, void *buf, uint32_t len);
+uint32_t vmm_guest_word(const vmm_t *v, uint32_t pa, int size);
 void vmm_shadow_gdt_sync(vmm_t *v, int force);
 void shadow_idt_rebuild(vmm_t *v);
 

@@ -1154,6 +1154,78 @@ START_TEST(test_above_ram_as_bare)
 }
 END_TEST
 
+
+/* ================= issue 13: tables and segments against the VMM's area ================= */
+
+static const char *const profiles3[3] = { "x86", "pg", "umip" };
+
+/* An LGDT whose table lies in the VMM's area: the shadow is built from
+ * what the guest sees there (0), never from the VMM's bytes, so every
+ * entry is empty and LSL fails. `_i` picks the base: the area's start (the
+ * shadow GDT itself), its IDT, and a table starting just below it. */
+START_TEST(test_lgdt_in_vmm_area)
+{
+    static const uint32_t bases[3] = { VMM_AREA_BASE, VMM_AREA_BASE + VMM_IDT_OFF, VMM_AREA_BASE - 8 };
+    boot(profiles3[_i / 3]);
+    prologue();
+    pseudo(DATA, 0xffff, bases[_i % 3]);
+    lgdt(DATA);
+    mov_eax(KDATA);
+    b(3, 0x0f, 0x03, 0xd8);          /* lsl %eax,%ebx */
+    uint32_t done = pc;
+    RUN_TO(done);
+    uint32_t sg = v->base + VMM_GDT_OFF;
+    for (uint32_t i = 1; i < VMM_GDT_ENTRIES - 8; i++) {
+        ck_assert_msg((rd32(sg + i * 8 + 4) & 0x8000) == 0 && rd32(sg + i * 8) == 0,
+                      "shadow entry %u: %08x %08x, from the VMM's own bytes", i, rd32(sg + i * 8),
+                      rd32(sg + i * 8 + 4));
+    }
+    for (uint32_t k = 0; k < v->gdt_copy_len; k++)
+        ck_assert_uint_eq(v->gdt_copy[k], 0);
+    ck_assert_msg(!(c->eflags & FL_ZF), "LSL of %04x succeeded: limit %08x", KDATA, c->reg[EBX]);
+    teardown();
+}
+END_TEST
+
+/* A GDT across the end of RAM: the part above RAM reads 0, and a
+ * descriptor rewritten in the part in RAM reaches the shadow at the next
+ * exit; an exit with nothing changed syncs nothing. */
+START_TEST(test_gdt_across_ram_end)
+{
+    boot(_i ? "pg" : "x86");
+    prologue();
+    uint32_t t = RAM - 24;
+    desc(t, 1, 0, 0xfffff, 0x9b, 0xc);
+    desc(t, 2, 0, 0xfffff, 0x93, 0xc);
+    pseudo(DATA, 0xffff, t);
+    lgdt(DATA);
+    b(2, 0xe4, 0x21);                /* in $0x21,%al: an exit */
+    uint32_t in1 = pc;
+    b(2, 0xe4, 0x21);
+    uint32_t in2 = pc;
+    jmp_self();
+    RUN_TO(in1);
+    uint32_t sg = v->base + VMM_GDT_OFF;
+    ck_assert_uint_eq((rd32(sg + 2 * 8 + 4) >> 15) & 1, 1);
+    ck_assert_uint_eq(rd32(sg + 3 * 8 + 4), 0x2000);   /* zeros above RAM: only DPL 0 -> 1 */
+    ck_assert_uint_eq(v->gdt_copy_len, (VMM_GDT_ENTRIES - 8) * 8);
+    uint64_t syncs = v->gdt_syncs;
+    desc(t, 2, 0x1000, 0xfff, 0x93, 0x4);            /* rewritten: base 1000, limit fff */
+    RUN_TO(in2);
+    ck_assert_uint_eq(v->gdt_syncs, syncs + 1);
+    seg_cache_t sc;
+    desc_to_cache(&sc, KDATA, rd32(sg + 16), rd32(sg + 20));
+    ck_assert_uint_eq(sc.base, 0x1000);
+    ck_assert_uint_eq(sc.limit, 0xfff);
+    phys_write(c, in2, 2, 0x21e4);                   /* one more exit, nothing changed */
+    c->eip = in1;
+    RUN_TO(in2);
+    ck_assert_uint_eq(v->gdt_syncs, syncs + 1);
+    teardown();
+}
+END_TEST
+
+
 static Suite *vmm_suite(void)
 {
     Suite *s = suite_create("vmm");
@@ -1205,6 +1277,8 @@ static Suite *vmm_suite(void)
     tcase_add_loop_test(t, test_crafted_lgdt, 0, 2);
     tcase_add_loop_test(t, test_no_access_outside_ram, 0, 6);
     tcase_add_loop_test(t, test_above_ram_as_bare, 0, 8);
+    tcase_add_loop_test(t, test_lgdt_in_vmm_area, 0, 9);
+    tcase_add_loop_test(t, test_gdt_across_ram_end, 0, 2);
     suite_add_tcase(s, t);
     return s;
 }
