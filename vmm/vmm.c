@@ -54,17 +54,41 @@ static void make_desc(uint32_t base, uint32_t limit, uint32_t access, uint32_t f
     *hi = ((base >> 16) & 0xff) | (access << 8) | (limit & 0xf0000) | (flags << 20) | (base & 0xff000000u);
 }
 
-/* Whether a code or data segment (base, expand-down, 32-bit upper bound)
- * can reach the VMM's area even after truncation of its limit. */
-static int reaches_vmm(const vmm_t *v, uint32_t base, int expdown, int big)
+/* The VMM's area ends at 4 GiB: a linear range touches it exactly when its
+ * last byte, counted without the wrap, lies at or above the area's base. */
+_Static_assert(VMM_AREA_BASE + (uint64_t)VMM_AREA_SIZE == 1ull << 32, "the VMM's area ends at 4 GiB");
+
+/* Whether the linear range [start, start + len), len <= 4 GiB, wrapping at
+ * 4 GiB as linear addresses do, touches the VMM's area. */
+static int range_hits_vmm(const vmm_t *v, uint32_t start, uint64_t len)
 {
-    if (base >= v->base)
+    return len && (uint64_t)start + len - 1 >= v->base;
+}
+
+/* Fits a code or data segment (base, byte limit, expand-down, B) below the
+ * VMM's area: 0 when no offset reaches it; 1 when *limit was changed so
+ * that none does (expand-up: lowered; expand-down whose valid offsets wrap
+ * past 4 GiB into low memory: raised, keeping the low part); -1 when what
+ * would be left reaches it anyway (the segment is made unusable). */
+static int fit_below_vmm(const vmm_t *v, uint32_t base, uint32_t *limit, int expdown, int big)
+{
+    if (!expdown) {                    /* offsets 0..limit */
+        if (!range_hits_vmm(v, base, (uint64_t)*limit + 1))
+            return 0;
+        if (base >= v->base)
+            return -1;
+        *limit = v->base - 1 - base;
         return 1;
-    if (expdown) {   /* offsets limit+1 .. 0xffff or 0xffffffff */
-        uint64_t top = (uint64_t)base + (big ? 0xffffffffu : 0xffffu);
-        return top >= v->base;
     }
-    return 0;        /* expand-up below the area: truncation handles the limit */
+    uint32_t upper = big ? 0xffffffffu : 0xffffu;   /* offsets limit+1..upper */
+    if (*limit >= upper || !range_hits_vmm(v, base + *limit + 1, upper - *limit))
+        return 0;
+    uint64_t end = (uint64_t)base + upper;          /* the last valid byte, unwrapped */
+    uint32_t cut = 0xffffffffu - base;              /* the offset at linear ffffffff */
+    if (end < 1ull << 32 || cut <= *limit)
+        return -1;                                  /* no low part to keep */
+    *limit = cut;
+    return range_hits_vmm(v, 0, end - (1ull << 32) + 1) ? -1 : 1;
 }
 
 /* Ring compression and segment truncation of one guest descriptor for the
@@ -87,23 +111,21 @@ static void compress_desc(const vmm_t *v, uint32_t *lo, uint32_t *hi)
     int expdown = !(access & 8) && (access & 4);
     uint32_t base = (*lo >> 16) | ((*hi & 0xff) << 16) | (*hi & 0xff000000u);
     uint32_t limit = (*lo & 0xffff) | (*hi & 0xf0000);
-    int gran = (*hi >> 23) & 1;
-    uint64_t bytes_limit = gran ? ((uint64_t)limit << 12) | 0xfff : limit;
-    if (reaches_vmm(v, base, expdown, (*hi >> 22) & 1)) {
+    if ((*hi >> 23) & 1)
+        limit = (limit << 12) | 0xfff;
+    int fit = fit_below_vmm(v, base, &limit, expdown, (*hi >> 22) & 1);
+    if (fit < 0) {
         *hi &= ~(1u << 15);                       /* would reach the VMM's area: not present */
         return;
     }
-    if (expdown)
-        return;
-    uint64_t max = (uint64_t)v->base - 1 - base;
-    if (bytes_limit <= max)
+    if (fit == 0)
         return;
     uint32_t field;
-    if (max >= 0xfffff) {                         /* page granular, rounded down */
-        field = (uint32_t)((max + 1) >> 12) - 1;
+    if (limit >= 0xfffff) {                       /* page granular: rounded towards the kept part */
+        field = expdown ? limit >> 12 : ((limit + 1) >> 12) - 1;
         *hi |= 1u << 23;
     } else {
-        field = (uint32_t)max;
+        field = limit;
         *hi &= ~(1u << 23);
     }
     *lo = (*lo & 0xffff0000u) | (field & 0xffff);
@@ -120,12 +142,10 @@ static void compress_cache(const vmm_t *v, seg_cache_t *s, int rpl_to_cpl)
         return;
     if (DESC_DPL(s->access) == 0)
         s->access |= 1u << 5;
-    if (reaches_vmm(v, s->base, DESC_EXPDOWN(s->access), DESC_DB(s->flags))) {
+    if (fit_below_vmm(v, s->base, &s->limit, DESC_EXPDOWN(s->access), DESC_DB(s->flags)) < 0) {
         s->usable = 0;
         s->base = 0;
         s->limit = 0;
-    } else if (!DESC_EXPDOWN(s->access) && s->limit > v->base - 1 - s->base) {
-        s->limit = v->base - 1 - s->base;
     }
     seg_cache_update(s);
 }

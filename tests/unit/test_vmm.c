@@ -1225,7 +1225,41 @@ START_TEST(test_gdt_across_ram_end)
 }
 END_TEST
 
-
+/* Expand-down segments whose valid offsets wrap around 4 GiB into low
+ * memory stay usable: one that lies wholly below the wrap (base 400000,
+ * limit ffc00fff), and one that reaches the VMM's area before the wrap
+ * (base 100000, limit fff), whose low part is kept (its limit is raised to
+ * ffefffff). Loaded into ES, they read DATA. */
+START_TEST(test_expand_down_wrap)
+{
+    int straddle = _i % 2;
+    boot(profiles3[_i / 2]);
+    uint32_t base = straddle ? 0x100000 : 0x400000;
+    if (straddle)
+        desc(GDT, 12, base, 0xfff, 0x97, 0x4);
+    else
+        desc(GDT, 12, base, 0xffc00, 0x97, 0xc);
+    wr32(DATA, 0xfeedf00d);
+    prologue();
+    mov_ax(0x60);
+    mov_sreg_ax(SEG_ES);
+    mov_eax_mem(0x26, DATA - base);                  /* mov %es:(DATA - base),%eax */
+    uint32_t done = pc;
+    jmp_self();
+    ck_assert_msg(run_to2(done, H(EXC_GP), 1000) == 1, "no read through the segment: EIP %08x", c->eip);
+    ck_assert_uint_eq(c->reg[EAX], 0xfeedf00d);
+    ck_assert(c->seg[SEG_ES].usable);
+    ck_assert_uint_eq(c->seg[SEG_ES].limit, straddle ? 0xffefffff : 0xffc00fff);
+    /* the shadow descriptor is present, with the same limit */
+    seg_cache_t sc;
+    uint32_t sg = v->base + VMM_GDT_OFF;
+    desc_to_cache(&sc, 0x60, rd32(sg + 12 * 8), rd32(sg + 12 * 8 + 4));
+    ck_assert_uint_eq((rd32(sg + 12 * 8 + 4) >> 15) & 1, 1);
+    ck_assert_uint_eq(sc.limit, straddle ? 0xffefffff : 0xffc00fff);
+    assert_real_is_vmms();
+    teardown();
+}
+END_TEST
 static Suite *vmm_suite(void)
 {
     Suite *s = suite_create("vmm");
@@ -1279,6 +1313,7 @@ static Suite *vmm_suite(void)
     tcase_add_loop_test(t, test_above_ram_as_bare, 0, 8);
     tcase_add_loop_test(t, test_lgdt_in_vmm_area, 0, 9);
     tcase_add_loop_test(t, test_gdt_across_ram_end, 0, 2);
+    tcase_add_loop_test(t, test_expand_down_wrap, 0, 6);
     suite_add_tcase(s, t);
     return s;
 }
