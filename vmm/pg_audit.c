@@ -95,9 +95,9 @@ void pg_audit_hook(void *ctx, machine_t *m, const isa_insn_t *insn, uint32_t eip
     case ROW_PUSH_FS: case ROW_PUSH_GS: {
         int s = insn->row == ROW_MOV_EwSw ? insn->reg : insn->op[0].reg;
         uint16_t sel = c->seg[s].sel;
-        if ((s == SEG_CS || s == SEG_SS) && v->vcpl == 0)
-            report(v, insn, eip, "the guest meant selector %04x (RPL 0), got %04x: RPL %d reveals that it "
-                   "does not run in ring 0; %s", sel & ~3u, sel, sel & 3, why);
+        if ((s == SEG_CS || s == SEG_SS) && (sel & 3) != v->vcpl)
+            report(v, insn, eip, "the guest meant selector %04x (RPL %d), got %04x: RPL %d reveals that it "
+                   "does not run in ring %d; %s", (sel & ~3u) | v->vcpl, v->vcpl, sel, sel & 3, v->vcpl, why);
         else
             report(v, insn, eip, "read selector %04x as the guest expects; %s", sel, why);
         break;

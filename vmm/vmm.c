@@ -98,8 +98,7 @@ static int fit_below_vmm(const vmm_t *v, uint32_t base, uint32_t *limit, int exp
 static void compress_desc(const vmm_t *v, uint32_t *lo, uint32_t *hi)
 {
     uint32_t access = (*hi >> 8) & 0xff;
-    if ((access & 0x60) == 0)                     /* DPL 0 -> 1 */
-        *hi |= 1u << 13;
+    *hi = (*hi & ~(3u << 13)) | (uint32_t)vmm_real_ring((access >> 5) & 3) << 13;   /* DPL 0 -> 1, 1 -> 2 */
     if (!(access & 0x80))
         return;
     if (!(access & 0x10)) {
@@ -132,16 +131,16 @@ static void compress_desc(const vmm_t *v, uint32_t *lo, uint32_t *hi)
     *hi = (*hi & ~0xf0000u) | (field & 0xf0000);
 }
 
-/* The same on a loaded segment cache, and RPL 1 for CS and SS. A segment
- * that would reach the VMM's area becomes unusable: any access faults. */
-static void compress_cache(const vmm_t *v, seg_cache_t *s, int rpl_to_cpl)
+/* The same on a loaded segment cache; CS and SS (cpl >= 0) get the real
+ * CPL as RPL, as the hardware gives them. A segment that would reach the
+ * VMM's area becomes unusable: any access faults. */
+static void compress_cache(const vmm_t *v, seg_cache_t *s, int cpl)
 {
-    if (rpl_to_cpl && (s->sel & 3) == 0)
-        s->sel |= 1;
+    if (cpl >= 0)
+        s->sel = (uint16_t)((s->sel & ~3u) | (unsigned)cpl);
     if (!s->usable || !DESC_S(s->access))
         return;
-    if (DESC_DPL(s->access) == 0)
-        s->access |= 1u << 5;
+    s->access = (uint8_t)((s->access & ~0x60u) | (unsigned)vmm_real_ring(DESC_DPL(s->access)) << 5);
     if (fit_below_vmm(v, s->base, &s->limit, DESC_EXPDOWN(s->access), DESC_DB(s->flags)) < 0) {
         s->usable = 0;
         s->base = 0;
@@ -262,6 +261,22 @@ void shadow_idt_rebuild(vmm_t *v)
 }
 
 /* ---- the virtual view ---- */
+/* The real CPU as the guest runs on it: CPL and selectors compressed,
+ * segments cut below the VMM's area, interrupts on for the VMM and no I/O
+ * for the guest, and of the guest's control bits only those that change
+ * what code outside ring 0 does. */
+static void vmm_real_state(vmm_t *v)
+{
+    struct cpu *c = &v->m->cpu;
+    c->cr0 = CR0_PE | CR0_ET | (v->vcr0 & VMM_GUEST_CR0);
+    c->cr2 = c->cr3 = 0;
+    c->cr4 = v->vcr4 & VMM_GUEST_CR4;
+    c->eflags = (c->eflags & ~FL_IOPL) | FL_IF;
+    c->cpl = vmm_real_ring(v->vcpl);
+    for (int s = 0; s < 6; s++)
+        compress_cache(v, &c->seg[s], s == SEG_CS || s == SEG_SS ? c->cpl : -1);
+}
+
 void vmm_view_enter(vmm_t *v)
 {
     machine_t *m = v->m;
@@ -283,10 +298,8 @@ void vmm_view_enter(vmm_t *v)
      * dropped), as on the bare machine. */
     v->real.top_size = c->top_size;
     c->top_size = 0;
-    if (v->vcpl == 0) {
-        c->seg[SEG_CS].sel &= (uint16_t)~3u;
-        c->seg[SEG_SS].sel &= (uint16_t)~3u;
-    }
+    c->seg[SEG_CS].sel = (uint16_t)((c->seg[SEG_CS].sel & ~3u) | v->vcpl);
+    c->seg[SEG_SS].sel = (uint16_t)((c->seg[SEG_SS].sel & ~3u) | v->vcpl);
     c->eflags = (c->eflags & ~(FL_IF | FL_IOPL)) | (v->vif ? FL_IF : 0) | ((uint32_t)v->viopl << 12);
     m->in_vmm = 1;
     m->port_in_override = vdev_in;
@@ -312,22 +325,33 @@ void vmm_view_leave(vmm_t *v)
     c->ldtr = v->real.ldtr;
     c->profile = v->real.profile;
     c->top_size = v->real.top_size;
-    c->cr0 = CR0_PE | CR0_ET;
-    c->cr2 = c->cr3 = c->cr4 = 0;
-    /* the real machine: interrupts on for the VMM, no I/O for the guest */
-    c->eflags = (c->eflags & ~FL_IOPL) | FL_IF;
-    c->cpl = v->vcpl == 0 ? 1 : v->vcpl;
-    compress_cache(v, &c->seg[SEG_CS], c->cpl == 1);
-    compress_cache(v, &c->seg[SEG_SS], c->cpl == 1);
-    for (int s = 0; s < 6; s++)
-        if (s != SEG_CS && s != SEG_SS)
-            compress_cache(v, &c->seg[s], 0);
+    vmm_real_state(v);
     m->in_vmm = 0;
     m->port_in_override = NULL;
     m->port_out_override = NULL;
 }
 
 /* ---- the VM exit ---- */
+/* The guest ring the real CPU is in at a VM exit. Real ring 1 is the
+ * guest's ring 0 and ring 3 its ring 3; real ring 2 is its ring 1 or 2,
+ * which the guest's own descriptor of CS tells: non-conforming code runs at
+ * its DPL, conforming code in the ring it was entered from. */
+static int guest_ring_now(const vmm_t *v)
+{
+    const struct cpu *c = &v->m->cpu;
+    if (c->cpl != 2)
+        return c->cpl == 1 ? 0 : c->cpl;
+    uint16_t sel = c->seg[SEG_CS].sel;
+    uint32_t base = sel & 4 ? v->vldtr.base : v->vgdtr.base;
+    uint32_t limit = sel & 4 ? v->vldtr.limit : v->vgdtr.limit;
+    if ((sel | 7u) <= limit) {
+        uint32_t a = vmm_guest_word(v, base + (sel & ~7u) + 5, 1);
+        if (DESC_CODE(a) && !DESC_CONFORMING(a) && DESC_DPL(a) >= 1 && DESC_DPL(a) <= 2)
+            return DESC_DPL(a);
+    }
+    return v->vcpl == 1 ? 1 : 2;
+}
+
 static void vmm_entry(void *ctx, machine_t *m, int vector, deliver_kind_t kind, int has_error,
                       uint32_t error, uint32_t fault_eip)
 {
@@ -347,18 +371,19 @@ static void vmm_entry(void *ctx, machine_t *m, int vector, deliver_kind_t kind, 
     v->exit_ring = c->cpl;
     v->exits++;
 
-    if (c->cpl == 3 && v->vcpl != 3) {
-        /* An IRET (or far RET) to ring 3 ran in ring 1 without a trap: the
-         * VMM learns only now that the guest is in user mode. A process
-         * cannot change IF at IOPL 0, so its IF is the real one. */
-        v->vcpl = 3;
-        v->vif = (g_eflags & FL_IF) != 0;
-        vmm_trace(v, "exit", -1, "the guest is in ring 3: it returned there without a trap (x86 IRET is not "
-                  "privileged); virtual IF taken as %d", v->vif);
-    } else if (c->cpl == 1 && v->vcpl == 3) {
-        v->vcpl = 0;
-    }
     vmm_shadow_gdt_sync(v, 0);
+    int ring = guest_ring_now(v);
+    if (ring > v->vcpl) {
+        /* An IRET (or far RET) to an outer ring ran without a trap: the VMM
+         * learns only now where the guest went. Code outside ring 0 cannot
+         * change IF at IOPL 0, so its IF is the real one. */
+        if (v->vcpl == 0)
+            v->vif = (g_eflags & FL_IF) != 0;
+        v->vcpl = (uint8_t)ring;
+        vmm_trace(v, "exit", -1, "the guest is in ring %d: it returned there without a trap (x86 IRET is not "
+                  "privileged); virtual IF taken as %d", ring, v->vif);
+    }
+    v->vcpl = (uint8_t)ring;
 
     switch (kind) {
     case DK_HARDWARE: {
@@ -435,6 +460,7 @@ vmm_t *vmm_attach(machine_t *m, int expose_pg)
     v->vtr = c->tr;
     v->vldtr = c->ldtr;
     v->vcr0 = c->cr0;
+    v->vcr4 = c->cr4;
     vdev_reset(v);
 
     /* The shadow GDT: boot descriptors for the guest's entry CS and DS
@@ -442,10 +468,10 @@ vmm_t *vmm_attach(machine_t *m, int expose_pg)
     for (uint32_t i = 0; i < VMM_GDT_ENTRIES; i++)
         gdt_write(v, i, 0, 0);
     uint32_t lo, hi;
-    make_desc(0, 0xfffff, 0xbb, 0xc, &lo, &hi);          /* flat code, DPL 1 */
+    make_desc(0, 0xfffff, 0x9b, 0xc, &lo, &hi);          /* flat code, DPL 0: runs as 1 */
     compress_desc(v, &lo, &hi);
     gdt_write(v, 1, lo, hi);
-    make_desc(0, 0xfffff, 0xb3, 0xc, &lo, &hi);          /* flat data, DPL 1 */
+    make_desc(0, 0xfffff, 0x93, 0xc, &lo, &hi);          /* flat data, DPL 0: runs as 1 */
     compress_desc(v, &lo, &hi);
     gdt_write(v, 2, lo, hi);
     /* VMM code, DPL 0: the VMM is C code, so its segment only has to exist;
@@ -478,13 +504,7 @@ vmm_t *vmm_attach(machine_t *m, int expose_pg)
     machine_pic_write(m, 0x21, 0xfe); machine_pic_write(m, 0xa1, 0xff);
 
     /* Deprivilege the guest: its kernel runs in ring 1 from here on. */
-    c->cpl = 1;
-    compress_cache(v, &c->seg[SEG_CS], 1);
-    compress_cache(v, &c->seg[SEG_SS], 1);
-    for (int s = 0; s < 6; s++)
-        if (s != SEG_CS && s != SEG_SS)
-            compress_cache(v, &c->seg[s], 0);
-    c->eflags = (c->eflags & ~FL_IOPL) | FL_IF;
+    vmm_real_state(v);
 
     m->ring0_entry = vmm_entry;
     m->ring0_ctx = v;

@@ -10,7 +10,7 @@
 VT_DIR    := $(GUEST_DIR)/vmm
 # Guests that print the same bare, on QEMU and under the VMM with every
 # profile (check.sh part 6; tests/vmm/NAME.expected is QEMU's record).
-VT_SAME   := gdt-end gdt-vmmarea expdown
+VT_SAME   := ring2 gdt-end gdt-vmmarea tsd expdown
 VT_IMAGES := $(VT_DIR)/attack.elf $(VT_SAME:%=$(VT_DIR)/%.elf)
 GUESTS    += $(VT_IMAGES)
 
