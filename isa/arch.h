@@ -27,7 +27,7 @@ enum {
 enum { CR0_PE = 1u << 0, CR0_MP = 1u << 1, CR0_EM = 1u << 2, CR0_TS = 1u << 3,
        CR0_ET = 1u << 4, CR0_NE = 1u << 5, CR0_WP = 1u << 16, CR0_AM = 1u << 18,
        CR0_NW = 1u << 29, CR0_CD = 1u << 30, CR0_PG = 1u << 31 };
-enum { CR4_TSD = 1u << 2, CR4_DE = 1u << 3, CR4_UMIP = 1u << 11 };
+enum { CR4_PVI = 1u << 1, CR4_TSD = 1u << 2, CR4_DE = 1u << 3, CR4_PCE = 1u << 8, CR4_UMIP = 1u << 11 };
 enum { DR6_BS = 1u << 14 };   /* DR6: the #DB was a single-step trap */
 
 /* Exception vectors (SDM vol. 3, 6.3.1). */

@@ -29,12 +29,13 @@ $(TG_DIR)/obj/lib/%.o: tests/guests/lib/%.S
 	@mkdir -p $(@D)
 	$(GUEST_CC) $(TG_CFLAGS) -c $< -o $@
 
-# One image per guest: the objects of whichever of NAME.c and NAME.S exist.
+# One image per guest: the objects of whichever of NAME.c and NAME.S exist
+# in directory $(2), linked with the runtime into $(3)/NAME.elf.
 define TG_IMAGE_RULE
-$(TG_DIR)/$(1).elf: $(patsubst tests/guests/%.c,$(TG_DIR)/obj/%.o,$(patsubst tests/guests/%.S,$(TG_DIR)/obj/%.S.o,$(wildcard tests/guests/$(1).c tests/guests/$(1).S))) $(TG_LIB_OBJS) $(TG_LDS)
+$(3)/$(1).elf: $(patsubst $(2)/%.c,$(3)/obj/%.o,$(patsubst $(2)/%.S,$(3)/obj/%.S.o,$(wildcard $(2)/$(1).c $(2)/$(1).S))) $(TG_LIB_OBJS) $(TG_LDS)
 	$$(LD) $$(TG_LDFLAGS) -o $$@ $$(filter %.o,$$^) $$(GUEST_LIBGCC)
 endef
-$(foreach n,$(TG_NAMES),$(eval $(call TG_IMAGE_RULE,$(n))))
+$(foreach n,$(TG_NAMES),$(eval $(call TG_IMAGE_RULE,$(n),tests/guests,$(TG_DIR))))
 
 # basic also runs once with a command line, which it prints (after the image
 # path that QEMU, like GRUB, puts first).

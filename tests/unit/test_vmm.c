@@ -186,7 +186,9 @@ static void assert_real_is_vmms(void)
     ck_assert_uint_eq(c->tr.sel, VMM_TSS);
     ck_assert_uint_eq(c->tr.base, v->base + VMM_TSS_OFF);
     ck_assert_uint_eq(c->ldtr.sel, 0);
-    ck_assert_uint_eq(c->cr0, CR0_PE | CR0_ET | (v->vcr0 & (CR0_MP | CR0_EM | CR0_TS)));
+    /* of the guest's CR0 and CR4, only the bits that change code outside ring 0 */
+    ck_assert_uint_eq(c->cr0, CR0_PE | CR0_ET | (v->vcr0 & VMM_GUEST_CR0));
+    ck_assert_uint_eq(c->cr4, v->vcr4 & VMM_GUEST_CR4);
     ck_assert_uint_eq(c->cr3, 0);
     ck_assert_msg(c->eflags & FL_IF, "real IF is 0: the VMM would lose the timer");
     ck_assert_uint_eq(IOPL_OF(c->eflags), 0);
@@ -1302,6 +1304,229 @@ START_TEST(test_above_ram_as_bare)
 }
 END_TEST
 
+
+/* ================= issue 13: rings 1 and 2, control bits, tables ================= */
+
+static const char *const profiles3[3] = { "x86", "pg", "umip" };
+
+/* Entries 12-15 of the guest's GDT: code and data of DPL 2 and of DPL 1. */
+#define R2CODE_SEL 0x62
+#define R2DATA_SEL 0x6a
+#define R1CODE_SEL 0x71
+#define R1DATA_SEL 0x79
+static void outer_ring_descs(void)
+{
+    desc(GDT, 12, 0, 0xfffff, 0xdb, 0xc);
+    desc(GDT, 13, 0, 0xfffff, 0xd3, 0xc);
+    desc(GDT, 14, 0, 0xfffff, 0xbb, 0xc);
+    desc(GDT, 15, 0, 0xfffff, 0xb3, 0xc);
+}
+
+/* The kernel IRETs to UCODE in ring `ring` (1 or 2) with EFLAGS `fl`. */
+static void to_ring(int ring, uint32_t fl)
+{
+    uint16_t cs = ring == 1 ? R1CODE_SEL : R2CODE_SEL, ss = ring == 1 ? R1DATA_SEL : R2DATA_SEL;
+    push(ss); push(USTACK); push(fl); push(cs); push(UCODE);
+    iret();
+    RUN_TO(UCODE);
+}
+
+/* Guest code in ring 1 or 2 runs in real ring 2, never with the guest
+ * kernel's rights: CLI, MOV to CR0, LGDT, IN there are the guest's #GP(0),
+ * on the stack its TSS names for ring 0, with the ring's own CS and SS in
+ * the frame; the VMM's virtual CPL is the guest's ring at the exit. */
+START_TEST(test_outer_ring_is_not_ring0)
+{
+    static const struct { uint8_t code[8]; int len; const char *what; } insns[] = {
+        { { 0xfa }, 1, "cli" },
+        { { 0x0f, 0x22, 0xc0 }, 3, "mov %eax,%cr0" },
+        { { 0x0f, 0x01, 0x15, 0x00, 0x40, 0x00, 0x00 }, 7, "lgdt" },
+        { { 0xe4, 0x21 }, 2, "in $0x21,%al" },
+    };
+    int ring = 1 + _i % 2, k = (_i / 2) % 4;
+    boot(profiles3[_i / 8]);
+    outer_ring_descs();
+    prologue();
+    for (int j = 0; j < insns[k].len; j++)
+        phys_write(c, UCODE + (uint32_t)j, 1, insns[k].code[j]);
+    to_ring(ring, FL_1 | FL_IF);
+    ck_assert_uint_eq(c->cpl, 2);
+    ck_assert_msg(run_to2(H(EXC_GP), 0, 1000) == 1, "ring %d %s: not the guest's #GP: EIP %08x, %s", ring,
+                  insns[k].what, c->eip, m->stop_msg);
+    ck_assert_uint_eq(c->reg[ESP], ESP0 - 24);
+    ck_assert_uint_eq(frame(0), 0);
+    ck_assert_uint_eq(frame(1), UCODE);
+    ck_assert_uint_eq(frame(2), ring == 1 ? R1CODE_SEL : R2CODE_SEL);
+    ck_assert_uint_eq(frame(4), USTACK);
+    ck_assert_uint_eq(frame(5), ring == 1 ? R1DATA_SEL : R2DATA_SEL);
+    ck_assert_uint_eq(v->vcpl, 0);
+    ck_assert_uint_eq(v->vgdtr.base, GDT);
+    ck_assert_uint_eq(v->vcr0, CR0_PE | CR0_ET);
+    ck_assert_uint_eq(v->emulated[ROW_CLI] + v->emulated[ROW_MOV_CdRd], 0);
+    assert_real_is_vmms();
+    teardown();
+}
+END_TEST
+
+/* Ring 1 with IOPL 1 may run CLI (the virtual IF drops); ring 2 with the
+ * same IOPL may not. The VMM tells the two apart at the exit, from the
+ * guest's own descriptor of CS, though both run in real ring 2. */
+START_TEST(test_ring1_and_ring2_apart)
+{
+    int ring = 1 + _i % 2;
+    boot(profiles3[_i / 2]);
+    outer_ring_descs();
+    prologue();
+    phys_write(c, UCODE, 1, 0xfa);   /* cli */
+    phys_write(c, UCODE + 1, 2, 0xfeeb);
+    to_ring(ring, FL_1 | FL_IF | (1u << 12));
+    ck_assert_uint_eq(c->cpl, 2);
+    if (ring == 1) {
+        RUN_TO(UCODE + 1);
+        ck_assert_uint_eq(v->vcpl, 1);
+        ck_assert_uint_eq(v->vif, 0);
+        ck_assert_uint_eq(c->seg[SEG_CS].sel, (R1CODE_SEL & ~3u) | 2);
+        ck_assert_uint_eq(c->seg[SEG_SS].sel, (R1DATA_SEL & ~3u) | 2);
+    } else {
+        RUN_TO(H(EXC_GP));
+        ck_assert_uint_eq(frame(2), R2CODE_SEL);
+    }
+    assert_real_is_vmms();
+    teardown();
+}
+END_TEST
+
+/* CR4.TSD: the real CR4 carries it while the guest runs; the kernel's
+ * RDTSC (which faults in real ring 1) is run on the virtual CPU, a
+ * process's is the guest's #GP(0). */
+START_TEST(test_cr4_tsd)
+{
+    boot(profiles3[_i]);
+    prologue();
+    mov_eax(CR4_TSD);
+    b(3, 0x0f, 0x22, 0xe0);          /* mov %eax,%cr4 */
+    uint32_t set = pc;
+    b(2, 0x0f, 0x31);                /* rdtsc */
+    RUN_TO(set);
+    ck_assert_uint_eq(v->vcr4, CR4_TSD);
+    ck_assert_uint_eq(c->cr4 & CR4_TSD, CR4_TSD);
+    assert_real_is_vmms();
+    RUN_TO(pc);
+    ck_assert_uint_eq(v->emulated[ROW_RDTSC], 1);
+    ck_assert_uint_eq(v->reflected[EXC_GP], 0);
+    phys_write(c, UCODE, 2, 0x310f);  /* rdtsc in ring 3 */
+    to_user(FL_1 | FL_IF);
+    RUN_TO(H(EXC_GP));
+    ck_assert_uint_eq(frame(0), 0);
+    ck_assert_uint_eq(frame(1), UCODE);
+    ck_assert_uint_eq(frame(2), UCODE_SEL);
+    ck_assert_uint_eq(v->emulated[ROW_RDTSC], 1);
+    assert_real_is_vmms();
+    teardown();
+}
+END_TEST
+
+/* An LGDT whose table lies in the VMM's area: the shadow is built from
+ * what the guest sees there (0), never from the VMM's bytes, so every
+ * entry is empty and LSL fails. `_i` picks the base: the area's start (the
+ * shadow GDT itself), its IDT, and a table starting just below it. */
+START_TEST(test_lgdt_in_vmm_area)
+{
+    static const uint32_t bases[3] = { VMM_AREA_BASE, VMM_AREA_BASE + VMM_IDT_OFF, VMM_AREA_BASE - 8 };
+    boot(profiles3[_i / 3]);
+    prologue();
+    pseudo(DATA, 0xffff, bases[_i % 3]);
+    lgdt(DATA);
+    mov_eax(KDATA);
+    b(3, 0x0f, 0x03, 0xd8);          /* lsl %eax,%ebx */
+    uint32_t done = pc;
+    RUN_TO(done);
+    uint32_t sg = v->base + VMM_GDT_OFF;
+    for (uint32_t i = 1; i < VMM_GDT_ENTRIES - 8; i++) {
+        ck_assert_msg((rd32(sg + i * 8 + 4) & 0x8000) == 0 && rd32(sg + i * 8) == 0,
+                      "shadow entry %u: %08x %08x, from the VMM's own bytes", i, rd32(sg + i * 8),
+                      rd32(sg + i * 8 + 4));
+    }
+    for (uint32_t k = 0; k < v->gdt_copy_len; k++)
+        ck_assert_uint_eq(v->gdt_copy[k], 0);
+    ck_assert_msg(!(c->eflags & FL_ZF), "LSL of %04x succeeded: limit %08x", KDATA, c->reg[EBX]);
+    teardown();
+}
+END_TEST
+
+/* A GDT across the end of RAM: the part above RAM reads 0, and a
+ * descriptor rewritten in the part in RAM reaches the shadow at the next
+ * exit; an exit with nothing changed syncs nothing. */
+START_TEST(test_gdt_across_ram_end)
+{
+    boot(_i ? "pg" : "x86");
+    prologue();
+    uint32_t t = RAM - 24;
+    desc(t, 1, 0, 0xfffff, 0x9b, 0xc);
+    desc(t, 2, 0, 0xfffff, 0x93, 0xc);
+    pseudo(DATA, 0xffff, t);
+    lgdt(DATA);
+    b(2, 0xe4, 0x21);                /* in $0x21,%al: an exit */
+    uint32_t in1 = pc;
+    b(2, 0xe4, 0x21);
+    uint32_t in2 = pc;
+    jmp_self();
+    RUN_TO(in1);
+    uint32_t sg = v->base + VMM_GDT_OFF;
+    ck_assert_uint_eq((rd32(sg + 2 * 8 + 4) >> 15) & 1, 1);
+    ck_assert_uint_eq(rd32(sg + 3 * 8 + 4), 0x2000);   /* zeros above RAM: only DPL 0 -> 1 */
+    ck_assert_uint_eq(v->gdt_copy_len, (VMM_GDT_ENTRIES - 8) * 8);
+    uint64_t syncs = v->gdt_syncs;
+    desc(t, 2, 0x1000, 0xfff, 0x93, 0x4);            /* rewritten: base 1000, limit fff */
+    RUN_TO(in2);
+    ck_assert_uint_eq(v->gdt_syncs, syncs + 1);
+    seg_cache_t sc;
+    desc_to_cache(&sc, KDATA, rd32(sg + 16), rd32(sg + 20));
+    ck_assert_uint_eq(sc.base, 0x1000);
+    ck_assert_uint_eq(sc.limit, 0xfff);
+    phys_write(c, in2, 2, 0x21e4);                   /* one more exit, nothing changed */
+    c->eip = in1;
+    RUN_TO(in2);
+    ck_assert_uint_eq(v->gdt_syncs, syncs + 1);
+    teardown();
+}
+END_TEST
+
+/* Expand-down segments whose valid offsets wrap around 4 GiB into low
+ * memory stay usable: one that lies wholly below the wrap (base 400000,
+ * limit ffc00fff), and one that reaches the VMM's area before the wrap
+ * (base 100000, limit fff), whose low part is kept (its limit is raised to
+ * ffefffff). Loaded into ES, they read DATA. */
+START_TEST(test_expand_down_wrap)
+{
+    int straddle = _i % 2;
+    boot(profiles3[_i / 2]);
+    uint32_t base = straddle ? 0x100000 : 0x400000;
+    if (straddle)
+        desc(GDT, 12, base, 0xfff, 0x97, 0x4);
+    else
+        desc(GDT, 12, base, 0xffc00, 0x97, 0xc);
+    wr32(DATA, 0xfeedf00d);
+    prologue();
+    mov_ax(0x60);
+    mov_sreg_ax(SEG_ES);
+    mov_eax_mem(0x26, DATA - base);                  /* mov %es:(DATA - base),%eax */
+    uint32_t done = pc;
+    jmp_self();
+    ck_assert_msg(run_to2(done, H(EXC_GP), 1000) == 1, "no read through the segment: EIP %08x", c->eip);
+    ck_assert_uint_eq(c->reg[EAX], 0xfeedf00d);
+    ck_assert(c->seg[SEG_ES].usable);
+    ck_assert_uint_eq(c->seg[SEG_ES].limit, straddle ? 0xffefffff : 0xffc00fff);
+    /* the shadow descriptor is present, with the same limit */
+    seg_cache_t sc;
+    uint32_t sg = v->base + VMM_GDT_OFF;
+    desc_to_cache(&sc, 0x60, rd32(sg + 12 * 8), rd32(sg + 12 * 8 + 4));
+    ck_assert_uint_eq((rd32(sg + 12 * 8 + 4) >> 15) & 1, 1);
+    ck_assert_uint_eq(sc.limit, straddle ? 0xffefffff : 0xffc00fff);
+    assert_real_is_vmms();
+    teardown();
+}
+END_TEST
 static Suite *vmm_suite(void)
 {
     Suite *s = suite_create("vmm");
@@ -1350,6 +1575,9 @@ static Suite *vmm_suite(void)
     t = tcase_create("rings");
     tcase_add_loop_test(t, test_truncation, 0, 2);
     tcase_add_loop_test(t, test_call_gate_from_ring3, 0, 2);
+    tcase_add_loop_test(t, test_outer_ring_is_not_ring0, 0, 24);
+    tcase_add_loop_test(t, test_ring1_and_ring2_apart, 0, 6);
+    tcase_add_loop_test(t, test_cr4_tsd, 0, 3);
     suite_add_tcase(s, t);
 
     t = tcase_create("isolation");
@@ -1360,6 +1588,9 @@ static Suite *vmm_suite(void)
     tcase_add_loop_test(t, test_crafted_lgdt, 0, 2);
     tcase_add_loop_test(t, test_no_access_outside_ram, 0, 6);
     tcase_add_loop_test(t, test_above_ram_as_bare, 0, 8);
+    tcase_add_loop_test(t, test_lgdt_in_vmm_area, 0, 9);
+    tcase_add_loop_test(t, test_gdt_across_ram_end, 0, 2);
+    tcase_add_loop_test(t, test_expand_down_wrap, 0, 6);
     suite_add_tcase(s, t);
     return s;
 }
