@@ -1304,10 +1304,7 @@ START_TEST(test_above_ram_as_bare)
 }
 END_TEST
 
-
 /* ================= issue 13: rings 1 and 2, control bits, tables ================= */
-
-static const char *const profiles3[3] = { "x86", "pg", "umip" };
 
 /* Entries 12-15 of the guest's GDT: code and data of DPL 2 and of DPL 1. */
 #define R2CODE_SEL 0x62
