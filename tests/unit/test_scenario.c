@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app/scenario.h"
+#include "app/linediff.h"
+#include "app/scenario_file.h"
 #include "cpu/trace.h"
 
 static int parse(const char *text, scenario_t *s, char *err, size_t n)
@@ -207,7 +208,7 @@ static char *diff(const char *a, const char *b, size_t *first)
     char *out = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&out, &len);
-    *first = scenario_diff(a, strlen(a), "want", b, strlen(b), "got", f);
+    *first = line_diff(a, strlen(a), "want", b, strlen(b), "got", f);
     fclose(f);
     return out;
 }
