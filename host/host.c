@@ -101,9 +101,9 @@ void host_print_shares(const host_t *h, FILE *out)
             (unsigned long long)h->quantum);
     fprintf(out, "  %-16s %6s %14s %8s %8s  %s\n", "vm", "weight", "steps", "share", "quanta", "end");
     for (int k = 0; k < h->n; k++) {
-        uint64_t ppm = host_share_ppm(h, k);
+        uint64_t permille = (host_share_ppm(h, k) + 500) / 1000;
         char share[32];
-        snprintf(share, sizeof share, "%llu.%u%%", (unsigned long long)(ppm / 10000), (unsigned)(ppm / 1000 % 10));
+        snprintf(share, sizeof share, "%llu.%u%%", (unsigned long long)(permille / 10), (unsigned)(permille % 10));
         fprintf(out, "  %-16s %6u %14llu %8s %8llu  exit status %d\n", vm_name(h->vm[k]), h->weight[k],
                 (unsigned long long)vm_steps(h->vm[k]), share, (unsigned long long)h->quanta[k],
                 vm_exit_status(h->vm[k]));
