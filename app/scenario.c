@@ -263,32 +263,62 @@ static void put_levels(FILE *out, uint32_t levels)
         fputs("none", out);
 }
 
-static void put_header(FILE *out, const scenario_t *s, int color)
+/* A VM's options as `trapsim run` takes them; --trace where the one-VM
+ * command has it when `levels` is given. */
+static void put_vm_args(FILE *out, const scn_vm_t *v, const uint32_t *levels)
 {
-    const char *b = color ? "\033[1m" : "", *e = color ? "\033[0m" : "";
-    fprintf(out, "%s== trapsim scenario %s%s\n", b, s->name, e);
-    fputs(s->description, out);
-    fprintf(out, "%s== trapsim run", b);
-    if (s->vmm)
+    if (v->vmm)
         fputs(" --vmm", out);
-    fprintf(out, " --isa %s", s->isa);
-    if (s->expose_pg)
+    fprintf(out, " --isa %s", v->isa);
+    if (v->expose_pg)
         fputs(" --expose-pg", out);
-    fputs(" --trace ", out);
-    put_levels(out, s->trace_levels);
-    if (s->max_insns != SCN_DEFAULT_BUDGET)   /* the default budget is only a safety net */
-        fprintf(out, " --max-insns %llu", (unsigned long long)s->max_insns);
-    if (s->guest_ips)
-        fprintf(out, " --guest-ips %llu", (unsigned long long)s->guest_ips);
-    if (s->mem)
-        fprintf(out, " --mem %lluK", (unsigned long long)(s->mem >> 10));
-    if (s->has_cmdline) {
+    if (levels) {
+        fputs(" --trace ", out);
+        put_levels(out, *levels);
+    }
+    if (v->max_insns != SCN_DEFAULT_BUDGET)   /* the default budget is only a safety net */
+        fprintf(out, " --max-insns %llu", (unsigned long long)v->max_insns);
+    if (v->guest_ips)
+        fprintf(out, " --guest-ips %llu", (unsigned long long)v->guest_ips);
+    if (v->mem)
+        fprintf(out, " --mem %lluK", (unsigned long long)(v->mem >> 10));
+    if (v->weight > 1)
+        fprintf(out, " --weight %u", v->weight);
+    if (v->has_cmdline) {
         fputs(" --cmdline ", out);
-        put_shell_word(out, s->cmdline);
+        put_shell_word(out, v->cmdline);
     }
     fputc(' ', out);
-    put_shell_word(out, s->image);
-    fprintf(out, "%s\n", e);
+    put_shell_word(out, v->image);
+}
+
+static void put_title(FILE *out, const scenario_t *s, int color)
+{
+    fprintf(out, "%s== trapsim scenario %s%s\n", color ? "\033[1m" : "", s->name, color ? "\033[0m" : "");
+    fputs(s->description, out);
+}
+
+/* The equivalent `trapsim run` command: of the one VM `v`, or of a run's VMs. */
+static void put_command(FILE *out, const scenario_t *s, const scn_vm_t *v, const scn_run_t *run, int color)
+{
+    fprintf(out, "%s== trapsim run", color ? "\033[1m" : "");
+    if (!run || !run->nvms) {
+        put_vm_args(out, v, &s->trace_levels);
+    } else {
+        fputs(" --trace ", out);
+        put_levels(out, s->trace_levels);
+        if (run->quantum)
+            fprintf(out, " --quantum %llu", (unsigned long long)run->quantum);
+        for (int k = 0; k < run->nvms; k++) {
+            fprintf(out, " --vm %s", v[k].vm_name);
+            put_vm_args(out, &v[k], NULL);
+        }
+    }
+    fprintf(out, "%s\n", color ? "\033[0m" : "");
+}
+
+static void put_filters(FILE *out, const scenario_t *s)
+{
     /* the filters, in words */
     if (s->insns[0]) {
         fputs("== shown: insn lines only for ", out);
@@ -350,20 +380,49 @@ static const char *status_meaning(int st)
     }
 }
 
-/* Runs a scenario, its log to `out`; the trap-flow picture into `dot` when
- * given. Returns the run's exit status (EXIT_USAGE when it could not run). */
-static int run_scenario(const places_t *pl, const files_t *f, const scenario_t *s, FILE *out, int color,
-                        dot_t *dot)
+/* A VM's options from its scenario keys; 0, or EXIT_USAGE after an error
+ * line. `image` holds the image's path as opened. */
+static int vm_opts(const places_t *pl, const files_t *f, const scn_vm_t *v, session_opts_t *o, char *image,
+                   size_t n)
 {
-    char image[PATH_MAX + 300];
-    if (s->image[0] == '/')
-        snprintf(image, sizeof image, "%s", s->image);
+    if (v->image[0] == '/')
+        snprintf(image, n, "%s", v->image);
     else
-        snprintf(image, sizeof image, "%s/%s", pl->root, s->image);
+        snprintf(image, n, "%s/%s", pl->root, v->image);
     if (access(image, R_OK) != 0) {
-        errorf("%s: image %s: %s (build it with 'make')", f->scn_shown, s->image, strerror(errno));
+        errorf("%s: image %s: %s (build it with 'make')", f->scn_shown, v->image, strerror(errno));
         return EXIT_USAGE;
     }
+    session_defaults(o);
+    o->image = image;
+    o->image_name = v->image;   /* what the guest sees, the same in every checkout */
+    o->cmdline = v->has_cmdline ? v->cmdline : NULL;
+    if (v->mem)
+        o->ram = v->mem;
+    o->max_insns = v->max_insns;
+    if (v->guest_ips)
+        o->guest_ips = v->guest_ips;
+    o->isa = isa_profile_find(v->isa);
+    o->vmm = v->vmm;
+    o->expose_pg = v->expose_pg;
+    o->vm_name = v->vm_name;
+    o->weight = v->weight;
+    return 0;
+}
+
+/* Runs one run of a scenario (`run` NULL: the one VM of a file without
+ * sections), its log to `out`; the trap-flow picture into `dot` when
+ * given. Returns the run's exit status (EXIT_USAGE when it could not run). */
+static int run_one(const places_t *pl, const files_t *f, const scenario_t *s, const scn_run_t *run, FILE *out,
+                   int color, dot_t *dot)
+{
+    const scn_vm_t *vms = !run ? &s->vm : run->nvms ? &s->vms[run->first] : &run->dflt;
+    int n = run && run->nvms ? run->nvms : 1;
+    static char images[SCN_MAX_VMS][PATH_MAX + 300];
+    session_opts_t vo[SCN_MAX_VMS];
+    for (int k = 0; k < n; k++)
+        if (vm_opts(pl, f, &vms[k], &vo[k], images[k], sizeof images[k]))
+            return EXIT_USAGE;
     FILE *null = fopen("/dev/null", "w");
     if (!null) {
         errorf("/dev/null: %s", strerror(errno));
@@ -380,26 +439,28 @@ static int run_scenario(const places_t *pl, const files_t *f, const scenario_t *
         { DOT_LEVELS, dot_emit, NULL, dot },
     };
 
-    session_opts_t o;
-    session_defaults(&o);
-    o.image = image;
-    o.image_name = s->image;   /* what the guest sees, the same in every checkout */
-    o.cmdline = s->has_cmdline ? s->cmdline : NULL;
-    if (s->mem)
-        o.ram = s->mem;
-    o.max_insns = s->max_insns;
-    if (s->guest_ips)
-        o.guest_ips = s->guest_ips;
-    o.isa = isa_profile_find(s->isa);
+    session_opts_t o = vo[0];
+    if (run && run->nvms) {
+        session_defaults(&o);
+        o.vms = vo;
+        o.nvms = n;
+        o.quantum = run->quantum;
+    }
     o.trace_levels = 0;               /* the view above is the text trace */
     o.console = null;                 /* the view prints the console lines */
-    o.vmm = s->vmm;
-    o.expose_pg = s->expose_pg;
     o.summary_out = out;
     o.extra_sinks = sinks;
     o.nextra_sinks = dot ? 2 : 1;
 
-    put_header(out, s, color);
+    if (!run) {
+        put_title(out, s, color);
+        put_command(out, s, vms, NULL, color);
+        put_filters(out, s);
+    } else {
+        fprintf(out, "%s== run %d of %d: %s%s\n", color ? "\033[1m" : "", (int)(run - s->runs) + 1, s->nruns,
+                run->title[0] ? run->title : "the VMs", color ? "\033[0m" : "");
+        put_command(out, s, vms, run, color);
+    }
     fflush(out);
     int st = session_run(&o);
     fclose(null);
@@ -409,6 +470,32 @@ static int run_scenario(const places_t *pl, const files_t *f, const scenario_t *
                 color ? "\033[0m" : "");
     fflush(out);
     return st;
+}
+
+/* Runs a scenario: its one VM, or each [run] in turn. Returns the last
+ * run's exit status, EXIT_USAGE when one could not run. */
+static int run_scenario(const places_t *pl, const files_t *f, const scenario_t *s, FILE *out, int color,
+                        dot_t *dot)
+{
+    if (!s->nruns)
+        return run_one(pl, f, s, NULL, out, color, dot);
+    put_title(out, s, color);
+    put_filters(out, s);
+    int st = EXIT_OK;
+    for (int r = 0; r < s->nruns && st != EXIT_USAGE; r++)
+        st = run_one(pl, f, s, &s->runs[r], out, color, dot);
+    return st;
+}
+
+/* Whether any VM of the scenario runs under the VMM (the graph's names). */
+static int any_vmm(const scenario_t *s)
+{
+    int vmm = s->nruns ? 0 : s->vmm;
+    for (int r = 0; r < s->nruns; r++)
+        vmm |= s->runs[r].nvms ? 0 : s->runs[r].dflt.vmm;
+    for (int k = 0; k < s->nvms; k++)
+        vmm |= s->vms[k].vmm;
+    return vmm;
 }
 
 /* ------------------------------------------------------------------ */
@@ -455,7 +542,8 @@ static int list_scenarios(const places_t *pl)
             status = EXIT_USAGE;
         } else {
             size_t first = strcspn(s.description, "\n");
-            printf("%-18s %-4s %-5s %.*s\n", s.name, s.vmm ? "vmm" : "bare", s.isa, (int)first, s.description);
+            printf("%-18s %-4s %-5s %.*s\n", s.name, s.nruns ? "host" : s.vmm ? "vmm" : "bare", s.isa, (int)first,
+                   s.description);
         }
         free(names[k]);
     }
@@ -566,7 +654,7 @@ int scenario_main(int argc, char **argv)
     /* the file's own name wins over what the argument looked like */
     snprintf(s.name, sizeof s.name, "%s", f.name);
 
-    dot_t *dot = dot_new(s.vmm, s.timeline[0] ? s.timeline : NULL);
+    dot_t *dot = dot_new(any_vmm(&s), s.timeline[0] ? s.timeline : NULL);
     if (!dot) {
         errorf("out of memory");
         return EXIT_USAGE;

@@ -18,14 +18,29 @@
 enum key {
     K_DESCRIPTION, K_IMAGE, K_CMDLINE, K_MODE, K_ISA, K_EXPOSE_PG, K_TRACE, K_MAX_INSNS,
     K_GUEST_IPS, K_MEM, K_INSNS, K_PORTS, K_MATCH, K_FROM, K_UNTIL, K_CONTEXT, K_LIMIT, K_TAIL,
-    K_TIMELINE,
+    K_TIMELINE, K_QUANTUM, K_WEIGHT,
     K_COUNT
 };
 static const char *const key_names[K_COUNT] = {
     "description", "image", "cmdline", "mode", "isa", "expose_pg", "trace", "max_insns",
     "guest_ips", "mem", "insns", "ports", "match", "from", "until", "context", "limit", "tail",
-    "timeline",
+    "timeline", "quantum", "weight",
 };
+
+/* Where a key may be: before the first section (the scenario's), in a
+ * [run] section, in a [vm] section. */
+enum { AT_TOP = 1, AT_RUN = 2, AT_VM = 4 };
+static int key_places(int k)
+{
+    switch (k) {
+    case K_IMAGE: case K_CMDLINE: case K_MODE: case K_ISA: case K_EXPOSE_PG: case K_MAX_INSNS:
+    case K_GUEST_IPS: case K_MEM:
+        return AT_TOP | AT_RUN | AT_VM;
+    case K_QUANTUM: return AT_TOP | AT_RUN;
+    case K_WEIGHT: return AT_VM;
+    default: return AT_TOP;
+    }
+}
 
 typedef struct parse {
     const char *file;
@@ -123,7 +138,9 @@ static int parse_ports(parse_t *p, scenario_t *s, char *v)
     return 0;
 }
 
-static int parse_value(parse_t *p, scenario_t *s, int key, char *v)
+/* `vm`: where the VM keys go (the scenario's own, or a section's);
+ * `quantum`: where `quantum` goes. */
+static int parse_value(parse_t *p, scenario_t *s, scn_vm_t *vm, uint64_t *quantum, int key, char *v)
 {
     uint64_t n;
     switch (key) {
@@ -139,14 +156,14 @@ static int parse_value(parse_t *p, scenario_t *s, int key, char *v)
     case K_IMAGE:
         if (!*v)
             return fail(p, "'image' needs a file name");
-        return set_str(p, s->image, sizeof s->image, "image", v);
+        return set_str(p, vm->image, sizeof vm->image, "image", v);
     case K_CMDLINE:
-        s->has_cmdline = 1;
-        return set_str(p, s->cmdline, sizeof s->cmdline, "cmdline", v);
+        vm->has_cmdline = 1;
+        return set_str(p, vm->cmdline, sizeof vm->cmdline, "cmdline", v);
     case K_MODE:
         if (strcmp(v, "bare") && strcmp(v, "vmm"))
             return fail(p, "'mode' is bare or vmm (got '%s')", v);
-        s->vmm = strcmp(v, "vmm") == 0;
+        vm->vmm = strcmp(v, "vmm") == 0;
         return 0;
     case K_ISA:
         if (!isa_profile_find(v)) {
@@ -156,11 +173,11 @@ static int parse_value(parse_t *p, scenario_t *s, int key, char *v)
                          names[0] ? ", " : "", (*q)->name);
             return fail(p, "unknown isa '%s' (%s)", v, names);
         }
-        return set_str(p, s->isa, sizeof s->isa, "isa", v);
+        return set_str(p, vm->isa, sizeof vm->isa, "isa", v);
     case K_EXPOSE_PG:
         if (strcmp(v, "yes") && strcmp(v, "no"))
             return fail(p, "'expose_pg' is yes or no (got '%s')", v);
-        s->expose_pg = strcmp(v, "yes") == 0;
+        vm->expose_pg = strcmp(v, "yes") == 0;
         return 0;
     case K_TRACE: {
         char *w = v;    /* "trap, vmm" -> "trap,vmm" */
@@ -173,15 +190,15 @@ static int parse_value(parse_t *p, scenario_t *s, int key, char *v)
         return set_str(p, s->trace, sizeof s->trace, "trace", v);
     }
     case K_MAX_INSNS:
-        if (parse_u64(v, &s->max_insns))
+        if (parse_u64(v, &vm->max_insns))
             return fail(p, "'max_insns' needs a number (0: no budget)");
         return 0;
     case K_GUEST_IPS:
-        if (parse_u64(v, &s->guest_ips) || s->guest_ips < 1000)
+        if (parse_u64(v, &vm->guest_ips) || vm->guest_ips < 1000)
             return fail(p, "'guest_ips' needs a number of instructions per second (at least 1000)");
         return 0;
     case K_MEM:
-        if (parse_size(v, &s->mem) || s->mem < (2u << 20) || s->mem > (3ull << 30))
+        if (parse_size(v, &vm->mem) || vm->mem < (2u << 20) || vm->mem > (3ull << 30))
             return fail(p, "'mem' needs a size from 2M to 3G (e.g. 64M)");
         return 0;
     case K_INSNS:
@@ -233,7 +250,81 @@ static int parse_value(parse_t *p, scenario_t *s, int key, char *v)
         if (!*v)
             return fail(p, "'timeline' needs an event, e.g. 'int 0x80' or '#GP lidt'");
         return set_str(p, s->timeline, sizeof s->timeline, "timeline", v);
+    case K_QUANTUM:
+        if (parse_u64(v, quantum) || *quantum < 1)
+            return fail(p, "'quantum' needs a number of steps (at least 1)");
+        return 0;
+    case K_WEIGHT:
+        if (parse_u64(v, &n) || n < 1 || n > 1000)
+            return fail(p, "'weight' needs a number from 1 to 1000");
+        vm->weight = (unsigned)n;
+        return 0;
     }
+    return 0;
+}
+
+/* "[run TITLE]" or "[vm NAME]": a new section; 0 or -1. */
+static int parse_section(parse_t *p, scenario_t *s, char *line, scn_vm_t **vm, uint64_t **quantum)
+{
+    size_t n = strlen(line);
+    if (line[n - 1] != ']')
+        return fail(p, "a section is '[run TITLE]' or '[vm NAME]' (no closing ']')");
+    line[n - 1] = 0;
+    char *word = trim(line + 1);
+    size_t w = strcspn(word, " \t");
+    char *arg = trim(word + w);
+    if (w == 3 && strncmp(word, "run", 3) == 0) {
+        if (s->nruns == SCN_MAX_RUNS)
+            return fail(p, "at most %d [run] sections", SCN_MAX_RUNS);
+        if (s->nruns == 1 && !s->runs[0].title[0] && s->runs[0].nvms)
+            return fail(p, "[run] after a [vm] outside any run: put each [vm] in a [run], or use no [run]");
+        scn_run_t *r = &s->runs[s->nruns++];
+        if (set_str(p, r->title, sizeof r->title, "[run] title", arg))
+            return -1;
+        if (!*arg)
+            return fail(p, "[run] needs a title: [run TITLE]");
+        r->dflt = s->vm;
+        r->quantum = s->quantum;
+        r->first = s->nvms;
+        *vm = &r->dflt;
+        *quantum = &r->quantum;
+        return 0;
+    }
+    if (w == 2 && strncmp(word, "vm", 2) == 0) {
+        size_t an = strlen(arg);
+        if (!an || an >= sizeof s->vm.vm_name ||
+            strspn(arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != an)
+            return fail(p, "[vm NAME]: a name of letters, digits, '-' and '_' (at most %zu)", sizeof s->vm.vm_name - 1);
+        if (s->nruns == 0) {   /* VMs without a [run]: one run of them */
+            scn_run_t *r = &s->runs[s->nruns++];
+            r->dflt = s->vm;
+            r->quantum = s->quantum;
+            r->first = s->nvms;
+        }
+        scn_run_t *r = &s->runs[s->nruns - 1];
+        for (int k = r->first; k < s->nvms; k++)
+            if (strcmp(s->vms[k].vm_name, arg) == 0)
+                return fail(p, "two VMs named '%s' in one run", arg);
+        if (s->nvms == SCN_MAX_VMS)
+            return fail(p, "at most %d [vm] sections", SCN_MAX_VMS);
+        scn_vm_t *v = &s->vms[s->nvms++];
+        *v = r->dflt;
+        memcpy(v->vm_name, arg, an + 1);
+        r->nvms++;
+        *vm = v;
+        *quantum = NULL;
+        return 0;
+    }
+    return fail(p, "unknown section '[%.40s]' (a section is [run TITLE] or [vm NAME])", word);
+}
+
+/* A VM of a scenario with sections, complete: 0 or -1 naming its section. */
+static int check_vm(parse_t *p, const scn_vm_t *v, const char *what)
+{
+    if (!v->image[0])
+        return fail(p, "%s has no 'image': which guest image to run", what);
+    if (v->expose_pg && !v->vmm)
+        return fail(p, "%s: 'expose_pg = yes' needs 'mode = vmm' (it names what the VMM could not see)", what);
     return 0;
 }
 
@@ -241,7 +332,12 @@ int scenario_parse_buf(const char *name, const char *text, size_t len, scenario_
                        char *err, size_t errlen)
 {
     parse_t p = { name ? name : "scenario", 0, err, errlen };
-    int seen[K_COUNT] = { 0 };
+    int seen[K_COUNT] = { 0 };       /* before the first section: the line of each key */
+    int sec_seen[K_COUNT] = { 0 };   /* in the current section */
+    int *seenp = seen;
+    int place = AT_TOP;
+    scn_vm_t *vm = &out->vm;
+    uint64_t *quantum = &out->quantum;
     memset(out, 0, sizeof *out);
     if (err && errlen)
         err[0] = 0;
@@ -280,6 +376,14 @@ int scenario_parse_buf(const char *name, const char *text, size_t len, scenario_
         char *line = trim(buf);
         if (!*line || *line == '#')
             continue;
+        if (*line == '[') {
+            if (parse_section(&p, out, line, &vm, &quantum))
+                return -1;
+            place = quantum ? AT_RUN : AT_VM;
+            memset(sec_seen, 0, sizeof sec_seen);
+            seenp = sec_seen;
+            continue;
+        }
         char *eq = strchr(line, '=');
         if (!eq)
             return fail(&p, "expected 'key = value' (or a '#' comment)");
@@ -293,17 +397,34 @@ int scenario_parse_buf(const char *name, const char *text, size_t len, scenario_
                 break;
         if (k == K_COUNT)
             return fail(&p, "unknown key '%.60s'", key);
-        if (k != K_DESCRIPTION && seen[k])
-            return fail(&p, "'%s' given twice (first on line %d)", key, seen[k]);
-        seen[k] = p.line;
-        if (parse_value(&p, out, k, val))
+        if (!(key_places(k) & place))
+            return fail(&p, "'%s' %s", key, k == K_WEIGHT ? "belongs in a [vm] section"
+                                                       : "belongs before the first section");
+        if (k != K_DESCRIPTION && seenp[k])
+            return fail(&p, "'%s' given twice (first on line %d)", key, seenp[k]);
+        seenp[k] = p.line;
+        if (parse_value(&p, out, vm, quantum, k, val))
             return -1;
     }
     p.line = 0;
     if (!seen[K_DESCRIPTION])
         return fail(&p, "no 'description': say what the scenario shows");
-    if (!seen[K_IMAGE])
+    if (!out->nruns && !seen[K_IMAGE])
         return fail(&p, "no 'image': which guest image to run");
+    for (int r = 0; r < out->nruns; r++) {
+        const scn_run_t *run = &out->runs[r];
+        char what[200];
+        snprintf(what, sizeof what, "[run %s]", run->title);
+        if (!run->nvms && check_vm(&p, &run->dflt, what))
+            return -1;
+        for (int k = run->first; k < run->first + run->nvms; k++) {
+            snprintf(what, sizeof what, "[vm %s]", out->vms[k].vm_name);
+            if (check_vm(&p, &out->vms[k], what))
+                return -1;
+            if (out->vms[k].expose_pg)
+                out->trace_levels |= TL_PG;
+        }
+    }
     if (out->expose_pg && !out->vmm) {
         p.line = seen[K_EXPOSE_PG];
         return fail(&p, "'expose_pg = yes' needs 'mode = vmm' (it names what the VMM could not see)");

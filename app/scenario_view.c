@@ -36,10 +36,14 @@ typedef struct scenario_view {
     held_t *cons;           /* with `tail`: every console line, kept for the end */
     size_t ncons, cons_cap;
     int oom;
-    char con[256];          /* the console line being printed */
-    size_t ncon;
-    uint64_t con_icount;
-    int con_ring;
+    struct con {            /* the console line being printed, of each VM */
+        const char *vm;     /* event_t.vm: NULL in a single-VM run */
+        char text[256];
+        size_t n;
+        uint64_t icount;
+        int ring;
+    } con[SCN_MAX_VMS];
+    int ncons_vm;
 } view_t;
 
 static const char *const ring_color[4] = { "\033[31m", "\033[33m", "\033[35m", "\033[32m" };
@@ -48,8 +52,11 @@ static void view_print(view_t *v, int ring, int console, const char *line)
 {
     if (!v->color)
         fprintf(v->out, "%s\n", line);
-    else if (console)   /* "ICOUNT rN cons  " plain, the guest's text bold */
-        fprintf(v->out, "%.19s\033[1m%s\033[0m\n", line, strlen(line) > 19 ? line + 19 : "");
+    else if (console) {   /* "[VM] ICOUNT rN cons  " plain, the guest's text bold */
+        const char *end = line[0] == '[' ? strchr(line, ']') : NULL;
+        size_t plain = 19 + (end ? (size_t)(end - line) + 2 : 0);
+        fprintf(v->out, "%.*s\033[1m%s\033[0m\n", (int)plain, line, strlen(line) > plain ? line + plain : "");
+    }
     else
         fprintf(v->out, "%s%s\033[0m\n", ring_color[ring & 3], line);
 }
@@ -88,39 +95,55 @@ static void view_line(view_t *v, int ring, int console, const char *line)
     }
 }
 
-static void view_console_flush(view_t *v)
+static void view_console_flush(view_t *v, struct con *c)
 {
-    if (!v->ncon)
+    if (!c->n)
         return;
-    v->con[v->ncon] = 0;
-    char line[LINE_MAX_LEN];
-    snprintf(line, sizeof line, "%010llu r%d cons  %s", (unsigned long long)v->con_icount, v->con_ring, v->con);
-    view_line(v, v->con_ring, 1, line);
-    v->ncon = 0;
+    c->text[c->n] = 0;
+    char line[LINE_MAX_LEN], vm[48];
+    snprintf(vm, sizeof vm, "%s%s%s", c->vm ? "[" : "", c->vm ? c->vm : "", c->vm ? "] " : "");
+    snprintf(line, sizeof line, "%s%010llu r%d cons  %s", vm, (unsigned long long)c->icount, c->ring, c->text);
+    view_line(v, c->ring, 1, line);
+    c->n = 0;
+}
+
+/* The console line of the event's VM (the first free slot for a new one). */
+static struct con *view_con(view_t *v, const char *vm)
+{
+    for (int k = 0; k < v->ncons_vm; k++)
+        if (v->con[k].vm == vm)
+            return &v->con[k];
+    if (v->ncons_vm == SCN_MAX_VMS)
+        return &v->con[0];
+    struct con *c = &v->con[v->ncons_vm++];
+    c->vm = vm;
+    return c;
 }
 
 static void view_console(view_t *v, const event_t *ev)
 {
-    uint8_t c = (uint8_t)ev->value;
-    v->con_icount = ev->icount;
-    v->con_ring = ev->ring & 3;
-    if (c == '\n') {
-        if (v->ncon == 0) {   /* an empty console line still shows */
-            char line[40];
-            snprintf(line, sizeof line, "%010llu r%d cons", (unsigned long long)v->con_icount, v->con_ring);
-            view_line(v, v->con_ring, 1, line);
+    uint8_t ch = (uint8_t)ev->value;
+    struct con *c = view_con(v, ev->vm);
+    c->icount = ev->icount;
+    c->ring = ev->ring & 3;
+    if (ch == '\n') {
+        if (c->n == 0) {   /* an empty console line still shows */
+            char line[80];
+            snprintf(line, sizeof line, "%s%s%s%010llu r%d cons", c->vm ? "[" : "", c->vm ? c->vm : "",
+                     c->vm ? "] " : "", (unsigned long long)c->icount, c->ring);
+            view_line(v, c->ring, 1, line);
         }
-        view_console_flush(v);
+        view_console_flush(v, c);
         return;
     }
-    if (c == '\r')
+    if (ch == '\r')
         return;
-    if (v->ncon + 5 >= sizeof v->con)
-        view_console_flush(v);
-    if (c >= 0x20 && c < 0x7f)
-        v->con[v->ncon++] = (char)c;
+    if (c->n + 5 >= sizeof c->text)
+        view_console_flush(v, c);
+    if (ch >= 0x20 && ch < 0x7f)
+        c->text[c->n++] = (char)ch;
     else
-        v->ncon += (size_t)snprintf(v->con + v->ncon, sizeof v->con - v->ncon, "\\x%02x", c);
+        c->n += (size_t)snprintf(c->text + c->n, sizeof c->text - c->n, "\\x%02x", ch);
 }
 
 static int view_wants(const view_t *v, const event_t *ev)
@@ -209,7 +232,8 @@ static void view_emit(void *vctx, const event_t *ev)
 static void view_finish(void *vctx)
 {
     view_t *v = vctx;
-    view_console_flush(v);
+    for (int k = 0; k < v->ncons_vm; k++)
+        view_console_flush(v, &v->con[k]);
     if (v->s->tail) {
         /* the console lines and the last trace lines, in their order */
         if (v->shown > v->ntail)
