@@ -118,6 +118,13 @@ void machine_boot_state(machine_t *m, uint32_t entry, uint32_t mbi);
 
 /* Runs until something stops it; returns m->stop. */
 stop_kind_t machine_run(machine_t *m);
+/* Runs at most `steps` more steps (a quantum: host/), then returns; returns
+ * m->stop, STOP_NONE when the quantum ended first. Called again, it goes on
+ * exactly where it stopped: the run is the one machine_run() makes. */
+stop_kind_t machine_run_for(machine_t *m, uint64_t steps);
+/* Steps so far: retired instructions plus the steps that retire nothing
+ * (what --max-insns counts, and what a quantum measures). */
+uint64_t machine_steps(const machine_t *m);
 /* One step: a pending interrupt or one instruction (or one HLT wait). */
 void machine_step(machine_t *m);
 

@@ -348,11 +348,14 @@ static int run_fast(machine_t *m, const dcache_entry_t *e, uint64_t left)
  * a burst is finished exactly as machine_step() would, so the burst changes
  * speed, never results (--no-cache turns it off with the cache it runs
  * from). */
-static void run_burst(machine_t *m)
+static void run_burst(machine_t *m, uint64_t until)
 {
     struct cpu *c = &m->cpu;
     const seg_cache_t *cs = &c->seg[SEG_CS];
     while (m->now < m->next_event) {
+        uint64_t steps = c->icount + m->unretired;
+        if (steps >= until)
+            return;   /* the quantum is used: machine_run_for() returns */
         if (c->irq_shadow || ((c->eflags & FL_IF) && m->intr_line) || m->halted || (c->eflags & FL_TF))
             return;
         uint32_t eip = c->eip;
@@ -361,10 +364,11 @@ static void run_burst(machine_t *m)
             (uint64_t)eip + e->insn.len - 1 > cs->limit)
             return;
         uint64_t left = m->next_event - m->now;
+        if (until - steps < left)
+            left = until - steps;
         if (m->max_insns) {
             /* the instruction that spends the budget ends in finish_insn() */
-            uint64_t used = c->icount + m->unretired;
-            uint64_t room = used + 1 < m->max_insns ? m->max_insns - 1 - used : 0;
+            uint64_t room = steps + 1 < m->max_insns ? m->max_insns - 1 - steps : 0;
             if (room < left)
                 left = room;
         }
@@ -396,14 +400,34 @@ static int burst_allowed(const machine_t *m)
     return m->dcache && !m->after_step && !trace_on(&m->trace, TL_INSN);
 }
 
-stop_kind_t machine_run(machine_t *m)
+uint64_t machine_steps(const machine_t *m)
 {
-    while (m->stop == STOP_NONE) {
+    return m->cpu.icount + m->unretired;
+}
+
+/* Steps until `until` steps (machine_steps()) are done or the run stops;
+ * stopping between two steps and going on later is the same as not
+ * stopping (a step leaves nothing half done), so a VM paused at the end of
+ * its quantum resumes exactly where it was. */
+static stop_kind_t run_until(machine_t *m, uint64_t until)
+{
+    while (m->stop == STOP_NONE && machine_steps(m) < until) {
         if (burst_allowed(m))
-            run_burst(m);
-        if (m->stop == STOP_NONE)
+            run_burst(m, until);
+        if (m->stop == STOP_NONE && machine_steps(m) < until)
             machine_step(m);
     }
     fflush(m->console);
     return m->stop;
+}
+
+stop_kind_t machine_run(machine_t *m)
+{
+    return run_until(m, UINT64_MAX);
+}
+
+stop_kind_t machine_run_for(machine_t *m, uint64_t steps)
+{
+    uint64_t now = machine_steps(m);
+    return run_until(m, steps > UINT64_MAX - now ? UINT64_MAX : now + steps);
 }

@@ -607,6 +607,11 @@ void vmm_print_summary(const vmm_t *v, FILE *out)
     }
 }
 
+uint64_t vmm_exits(const vmm_t *v)
+{
+    return v->exits;
+}
+
 void vmm_write_stats(const vmm_t *v, FILE *f)
 {
     fprintf(f, "vmm.exits=%llu\n", (unsigned long long)v->exits);
