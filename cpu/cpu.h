@@ -80,10 +80,6 @@ struct machine {
     void *ring0_ctx;
     int in_vmm;               /* the VMM is emulating: deliveries neither re-enter it nor emit */
     seg_cache_t pre_cs, pre_ss;/* CS and SS caches just before the last delivery (the IRET-like exit restores them) */
-    /* The VMM's virtual devices answer port accesses while it emulates. */
-    uint32_t (*port_in_override)(void *ctx, uint16_t port, int size);
-    void (*port_out_override)(void *ctx, uint16_t port, int size, uint32_t v);
-    void *port_ctx;
     /* Called around every sensitive instruction executed outside ring 0
      * (phase 0 before, 1 after it retired): the Popek-Goldberg audit. */
     void (*sensitive_hook)(void *ctx, machine_t *m, const isa_insn_t *insn, uint32_t eip, int phase);
@@ -152,19 +148,14 @@ void machine_stop(machine_t *m, stop_kind_t kind, const char *fmt, ...)
 /* The process exit status for the way the run stopped. */
 int machine_exit_status(const machine_t *m);
 
-/* Loads a descriptor-table-backed segment register cache directly (for
- * boot and raw-mode set-up, and for the VMM): flat 4 GiB segment of `dpl`. */
-void seg_load_flat(seg_cache_t *s, uint16_t sel, int code, int dpl);
-
-/* Reads a descriptor (8 bytes) for a selector; -1 when outside the table. */
-int desc_read(struct cpu *c, uint16_t sel, uint32_t *lo, uint32_t *hi);
-/* Fills a segment cache from a descriptor. */
-void desc_to_cache(seg_cache_t *s, uint16_t sel, uint32_t lo, uint32_t hi);
-
 /* Writes a PIC register from the host side (the VMM's own PIC, set-up). */
 void machine_pic_write(machine_t *m, uint16_t port, uint8_t v);
 /* Recomputes m->intr_line after the PIC changed. */
 static inline void machine_pic_changed(machine_t *m) { m->intr_line = pic_intr_pending(&m->pic); }
+
+/* The bus the machine gives its CPU (isa/arch.h): its ports, its virtual
+ * time, its decoded-instruction cache; ctx is the machine. */
+extern const cpu_bus_ops_t machine_bus_ops;
 
 /* Port accesses on the machine's bus (the VMM reaches its devices here). */
 uint32_t machine_port_in(machine_t *m, uint16_t port, int size);

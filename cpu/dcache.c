@@ -3,12 +3,13 @@
 #include "cpu/dcache.h"
 
 /* A write hit a page that holds cached code: every entry of it is stale. */
-static void on_code_write(struct cpu *c, uint32_t pa)
+void dcache_code_write(machine_t *m, uint32_t pa)
 {
-    struct decode_cache *d = c->mach->dcache;
+    struct cpu *c = &m->cpu;
+    struct decode_cache *d = m->dcache;
     for (uint32_t p = pa >> 12; p <= (pa + 3) >> 12 && p < (c->ram_size + 4095) >> 12; p++) {
         d->page_gen[p] += 2;
-        c->code_pages[p] = 0;
+        c->bus.code_pages[p] = 0;
     }
 }
 
@@ -34,8 +35,7 @@ int dcache_init(machine_t *m, int enabled)
     }
     for (uint32_t k = 0; k < DCACHE_ENTRIES; k++)
         m->dcache->e[k].lin = k ^ 1;   /* maps to slot k ^ 1: no lookup matches it */
-    m->cpu.code_pages = m->code_page_map;
-    m->cpu.on_code_write = on_code_write;
+    m->cpu.bus.code_pages = m->code_page_map;
     return 0;
 }
 

@@ -62,4 +62,7 @@ const char *dcache_disasm(machine_t *m, uint32_t lin, const isa_insn_t *insn, ui
 /* Sets the cache up for the machine's RAM (or leaves it off); 0 or -1. */
 int  dcache_init(machine_t *m, int enabled);
 void dcache_free(machine_t *m);
+/* A write hit RAM at `pa` on a page that holds cached code: its entries are
+ * stale (the machine's bus calls this, isa/arch.h). */
+void dcache_code_write(machine_t *m, uint32_t pa);
 #endif

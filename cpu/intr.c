@@ -8,9 +8,6 @@
 #include "cpu/names.h"
 #include "isa/access.h"
 
-int prot_check_tss_ss(struct cpu *c, uint16_t ss, int dpl, uint32_t *lo, uint32_t *hi, uint32_t ext);
-int prot_push_on(struct cpu *c, const seg_cache_t *ss, uint32_t *esp, const uint32_t *vals, int n, int size);
-
 enum { GATE_TASK = 5, GATE_INT16 = 6, GATE_TRAP16 = 7, GATE_INT32 = 14, GATE_TRAP32 = 15 };
 
 /* One attempt to deliver `vector`. Returns 0, ISA_FAULT (a new exception is

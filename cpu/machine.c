@@ -19,7 +19,8 @@ machine_t *machine_new(uint32_t ram_size, const isa_profile_t *profile)
     }
     m->cpu.ram_size = ram_size;
     m->cpu.profile = profile;
-    m->cpu.mach = m;
+    m->cpu.bus.ops = &machine_bus_ops;
+    m->cpu.bus.ctx = m;
     m->guest_ips = DEFAULT_GUEST_IPS;
     m->console = stdout;
     pic_reset(&m->pic);
@@ -204,26 +205,28 @@ void machine_port_out(machine_t *m, uint16_t port, int size, uint32_t v)
         port_out8(m, (uint16_t)(port + k), (uint8_t)(v >> (8 * k)));
 }
 
-/* The isa/ services. Under a VMM the guest never reaches these from ring 1
- * or 3 without a trap: the VMM calls machine_port_* for its own devices. */
-uint32_t mach_port_in(struct cpu *c, uint16_t port, int size)
+/* The machine's bus for its CPU (isa/arch.h). Under a VMM the guest never
+ * reaches the ports from ring 1 or 3 without a trap: the VMM calls
+ * machine_port_* for its own devices, and its virtual CPU has a bus of its
+ * own. */
+static uint32_t bus_in(void *ctx, uint16_t port, int size)
 {
-    machine_t *m = c->mach;
-    if (m->port_in_override)
-        return m->port_in_override(m->port_ctx, port, size);
-    return machine_port_in(m, port, size);
+    return machine_port_in(ctx, port, size);
 }
 
-void mach_port_out(struct cpu *c, uint16_t port, int size, uint32_t val)
+static void bus_out(void *ctx, uint16_t port, int size, uint32_t val)
 {
-    machine_t *m = c->mach;
-    if (m->port_out_override)
-        m->port_out_override(m->port_ctx, port, size, val);
-    else
-        machine_port_out(m, port, size, val);
+    machine_port_out(ctx, port, size, val);
 }
 
-uint64_t mach_tsc(struct cpu *c)
+static uint64_t bus_time(void *ctx)
 {
-    return c->mach->now;
+    return ((machine_t *)ctx)->now;
 }
+
+static void bus_code_write(void *ctx, uint32_t phys)
+{
+    dcache_code_write(ctx, phys);
+}
+
+const cpu_bus_ops_t machine_bus_ops = { bus_in, bus_out, bus_time, bus_code_write };

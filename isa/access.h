@@ -56,8 +56,8 @@ static inline void store_sized(uint8_t *p, int size, uint32_t v)
  * (a hypervisor's tables and stack: as fast as RAM for its VM exits). */
 static inline uint8_t *top_span(struct cpu *c, uint32_t pa, int size)
 {
-    uint32_t off = pa - c->top_base;
-    return off < c->top_size && c->top_size - off >= (uint32_t)size ? c->top_mem + off : NULL;
+    uint32_t off = pa - c->bus.top_base;
+    return off < c->bus.top_size && c->bus.top_size - off >= (uint32_t)size ? c->bus.top_mem + off : NULL;
 }
 
 static inline uint32_t phys_read(struct cpu *c, uint32_t pa, int size)
@@ -72,8 +72,8 @@ static inline void phys_write(struct cpu *c, uint32_t pa, int size, uint32_t v)
 {
     if (pa < c->ram_size && c->ram_size - pa >= (uint32_t)size) {
         store_sized(c->ram + pa, size, v);
-        if (c->code_pages && (c->code_pages[pa >> 12] | c->code_pages[(pa + (uint32_t)size - 1) >> 12]))
-            c->on_code_write(c, pa);
+        if (c->bus.code_pages && (c->bus.code_pages[pa >> 12] | c->bus.code_pages[(pa + (uint32_t)size - 1) >> 12]))
+            c->bus.ops->code_write(c->bus.ctx, pa);
         return;
     }
     uint8_t *top = top_span(c, pa, size);

@@ -1,7 +1,9 @@
 /* The IA-32 architectural state that instructions read and write, and the
  * services instruction semantics need from the machine around them.
- * The services are implemented by cpu/ (protection, interrupt delivery,
- * ports); isa/ knows nothing of devices or of the VMM. */
+ * Protection (isa/protect.c) and memory (isa/mem.c) are instruction
+ * semantics too; what lies outside the CPU (ports, time, code writes, a
+ * monitor's area) is reached only through struct cpu's bus. isa/ knows
+ * nothing of devices, of the machine or of the VMM. */
 #ifndef TRAPSIM_ARCH_H
 #define TRAPSIM_ARCH_H
 #include <stdint.h>
@@ -61,9 +63,30 @@ typedef struct seg_cache {
 
 typedef struct dtr { uint32_t base; uint16_t limit; } dtr_t;
 
-struct machine;   /* opaque here: devices, time, trace (cpu/) */
+/* What an instruction reaches outside the CPU, besides RAM: ports, virtual
+ * time, the notice that a write hit a page holding cached code, and an area
+ * mapped at the top of the physical address space (a monitor's own). The
+ * owner of a CPU fills it in: the machine for its CPU (cpu/machine.c), a
+ * monitor for the guest's virtual CPU. isa/ calls nothing else outside. */
+typedef struct cpu_bus_ops {
+    uint32_t (*port_in)(void *ctx, uint16_t port, int size);           /* size 1, 2 or 4 */
+    void     (*port_out)(void *ctx, uint16_t port, int size, uint32_t val);
+    uint64_t (*tsc)(void *ctx);                                         /* RDTSC */
+    void     (*code_write)(void *ctx, uint32_t phys);                   /* a byte at phys of a page in code_pages was written */
+} cpu_bus_ops_t;
 
-/* The architectural state of one virtual CPU. */
+typedef struct cpu_bus {
+    const cpu_bus_ops_t *ops;
+    void *ctx;                /* the ops' first argument */
+    /* Memory mapped at the top of the physical address space, ending at
+     * 4 GiB (a hypervisor's own area, like a PC's ROM up there); none when
+     * top_size is 0. Between RAM and it, reads give 0 and writes vanish. */
+    uint8_t *top_mem;
+    uint32_t top_base, top_size;
+    uint8_t *code_pages;      /* 1 byte per 4 KiB page of RAM: 1 = holds cached code (NULL: none) */
+} cpu_bus_t;
+
+/* The architectural state of one CPU. */
 struct cpu {
     uint32_t reg[8];        /* EAX ECX EDX EBX ESP EBP ESI EDI */
     uint32_t eip;
@@ -75,17 +98,12 @@ struct cpu {
     uint32_t dr[8];
     uint8_t  cpl;           /* current privilege level: CS.RPL, kept in step */
     uint8_t  irq_shadow;    /* STI / MOV SS / POP SS: no interrupt before the next instruction */
-
-    uint8_t *ram;           /* physical memory of this VM, at 0 */
-    uint32_t ram_size;      /* bytes */
-    /* Memory mapped at the top of the physical address space, ending at
-     * 4 GiB (a hypervisor's own area, like a PC's ROM up there); none when
-     * top_size is 0. Between RAM and it, reads give 0 and writes vanish. */
-    uint8_t *top_mem;
-    uint32_t top_base, top_size;
     uint64_t icount;        /* retired instructions: virtual time */
+    const isa_profile_t *profile;   /* the semantics this CPU implements */
 
-    const isa_profile_t *profile;
+    /* Physical memory, at 0 (read inline by every access, so kept here). */
+    uint8_t *ram;
+    uint32_t ram_size;      /* bytes */
 
     /* The pending exception, filled by whoever returns ISA_FAULT. */
     uint8_t  exc_vector;
@@ -94,12 +112,7 @@ struct cpu {
     uint8_t  soft_kind;     /* SOFT_* for ISA_SOFTINT */
     const char *stop_reason;/* for ISA_STOP */
 
-    /* Set when an instruction wrote guest memory at a physical page:
-     * a decoded-instruction cache drops that page (see cpu/). */
-    void (*on_code_write)(struct cpu *c, uint32_t phys);
-    uint8_t *code_pages;    /* 1 byte per 4 KiB page: 1 = holds cached code */
-
-    struct machine *mach;
+    cpu_bus_t bus;          /* the outside */
 };
 
 /* ---- raising exceptions (always return ISA_FAULT) ---- */
@@ -121,14 +134,34 @@ static inline int raise_exc(struct cpu *c, int vector, int has_error, uint32_t e
  * (isa/exec_sys.c); the others are kept silently. */
 uint32_t isa_popf_mask(const struct cpu *c, int opsize);
 
-/* ---- services the machine provides (cpu/) ---- */
-/* Port I/O: size 1, 2 or 4. */
-uint32_t mach_port_in(struct cpu *c, uint16_t port, int size);
-void     mach_port_out(struct cpu *c, uint16_t port, int size, uint32_t val);
-/* Virtual time for RDTSC. */
-uint64_t mach_tsc(struct cpu *c);
+/* ---- the outside, through the bus ---- */
+static inline uint32_t bus_port_in(struct cpu *c, uint16_t port, int size)
+{
+    return c->bus.ops->port_in(c->bus.ctx, port, size);
+}
+static inline void bus_port_out(struct cpu *c, uint16_t port, int size, uint32_t val)
+{
+    c->bus.ops->port_out(c->bus.ctx, port, size, val);
+}
+static inline uint64_t bus_tsc(struct cpu *c)
+{
+    return c->bus.ops->tsc(c->bus.ctx);
+}
 
-/* Protection (cpu/protect.c): loads of segment registers with every check
+/* ---- descriptors (isa/protect.c) ---- */
+/* Reads a descriptor (8 bytes) for a selector; -1 when outside the table. */
+int desc_read(struct cpu *c, uint16_t sel, uint32_t *lo, uint32_t *hi);
+/* Fills a segment cache from a descriptor. */
+void desc_to_cache(seg_cache_t *s, uint16_t sel, uint32_t lo, uint32_t hi);
+/* Loads a segment register cache directly (boot and raw-mode set-up, a
+ * monitor): a flat 4 GiB segment of `dpl`. */
+void seg_load_flat(seg_cache_t *s, uint16_t sel, int code, int dpl);
+/* For interrupt delivery (cpu/intr.c): the checks of a new stack from the
+ * TSS, and pushes onto a stack that is not yet SS. */
+int prot_check_tss_ss(struct cpu *c, uint16_t ss, int dpl, uint32_t *lo, uint32_t *hi, uint32_t ext);
+int prot_push_on(struct cpu *c, const seg_cache_t *ss, uint32_t *esp, const uint32_t *vals, int n, int size);
+
+/* Protection (isa/protect.c): loads of segment registers with every check
  * of SDM vol. 3 5.x and the instruction pages, far transfers, IRET. */
 int prot_load_seg(struct cpu *c, int sreg, uint16_t sel);
 int prot_far_jmp(struct cpu *c, uint16_t sel, uint32_t off, uint32_t next_eip, int opsize);

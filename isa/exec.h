@@ -156,7 +156,7 @@ static inline int jump_near(struct cpu *c, const isa_insn_t *i, uint32_t target)
     return 0;
 }
 
-/* I/O permission (cpu/protect.c): CPL <= IOPL, or the TSS I/O bitmap allows it. */
+/* I/O permission (isa/protect.c): CPL <= IOPL, or the TSS I/O bitmap allows it. */
 int prot_io_allowed(struct cpu *c, uint16_t port, int size);
 
 #endif

@@ -1,5 +1,5 @@
 /* Control transfer: jumps, calls, returns, loops, software interrupts
- * (SDM vol. 2). Far transfers and IRET go through cpu/protect.c, where the
+ * (SDM vol. 2). Far transfers and IRET go through isa/protect.c, where the
  * descriptor and privilege checks live. */
 #include "isa/exec.h"
 

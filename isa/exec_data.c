@@ -186,7 +186,7 @@ HANDLER(rdtsc)
     (void)i;
     if ((c->cr4 & CR4_TSD) && c->cpl > 0)
         return RAISE_GP(c, 0);
-    uint64_t t = mach_tsc(c);
+    uint64_t t = bus_tsc(c);
     c->reg[EAX] = (uint32_t)t;
     c->reg[EDX] = (uint32_t)(t >> 32);
     return ISA_OK;
@@ -365,7 +365,7 @@ static int step_ins(struct cpu *c, const isa_insn_t *i, int size, int *stop)
     (void)stop;
     uint32_t off = idx_get(c, i, EDI);
     TRY(mem_check_write(c, SEG_ES, off, size));
-    uint32_t v = mach_port_in(c, (uint16_t)c->reg[EDX], size);
+    uint32_t v = bus_port_in(c, (uint16_t)c->reg[EDX], size);
     TRY(mem_write(c, SEG_ES, off, size, v));
     idx_step(c, i, EDI, size);
     return 0;
@@ -376,7 +376,7 @@ static int step_outs(struct cpu *c, const isa_insn_t *i, int size, int *stop)
     (void)stop;
     uint32_t v;
     TRY(mem_read(c, i->seg, idx_get(c, i, ESI), size, &v));
-    mach_port_out(c, (uint16_t)c->reg[EDX], size, v);
+    bus_port_out(c, (uint16_t)c->reg[EDX], size, v);
     idx_step(c, i, ESI, size);
     return 0;
 }
@@ -394,7 +394,7 @@ HANDLER(in)
 {
     int size = (isa_rows[i->row].flags & B) ? 1 : i->opsize;
     uint16_t port = i->op[1].kind == OPK_IMM ? (uint16_t)(i->imm & 0xff) : (uint16_t)c->reg[EDX];
-    reg_set(c, EAX, size, mach_port_in(c, port, size));
+    reg_set(c, EAX, size, bus_port_in(c, port, size));
     return ISA_OK;
 }
 
@@ -402,6 +402,6 @@ HANDLER(out)
 {
     int size = (isa_rows[i->row].flags & B) ? 1 : i->opsize;
     uint16_t port = i->op[0].kind == OPK_IMM ? (uint16_t)(i->imm & 0xff) : (uint16_t)c->reg[EDX];
-    mach_port_out(c, port, size, reg_get(c, EAX, size));
+    bus_port_out(c, port, size, reg_get(c, EAX, size));
     return ISA_OK;
 }

@@ -224,7 +224,7 @@ HANDLER(rdmsr)
     (void)i;
     if (c->reg[ECX] != 0x10)
         return RAISE_GP(c, 0);
-    uint64_t t = mach_tsc(c);
+    uint64_t t = bus_tsc(c);
     c->reg[EAX] = (uint32_t)t;
     c->reg[EDX] = (uint32_t)(t >> 32);
     return ISA_OK;

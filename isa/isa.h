@@ -3,8 +3,8 @@
  * The decoder turns bytes into a self-contained isa_insn_t (cacheable, no
  * pointers into guest memory); isa_execute() runs one decoded instruction on
  * the architectural state (struct cpu, isa/arch.h) under the current
- * semantics profile. Everything an instruction does to the outside world goes
- * through the services in arch.h that the machine (cpu/) provides.
+ * semantics profile. Everything an instruction does outside the CPU goes
+ * through struct cpu's bus (arch.h), which the CPU's owner provides.
  */
 #ifndef TRAPSIM_ISA_H
 #define TRAPSIM_ISA_H

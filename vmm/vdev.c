@@ -66,7 +66,7 @@ static void emit_io(vmm_t *v, uint16_t port, int size, uint32_t val, int write)
     machine_emit(m, &ev);
 }
 
-uint32_t vdev_in(void *ctx, uint16_t port, int size)
+static uint32_t vdev_in(void *ctx, uint16_t port, int size)
 {
     vmm_t *v = ctx;
     uint32_t val = 0;
@@ -76,7 +76,7 @@ uint32_t vdev_in(void *ctx, uint16_t port, int size)
     return val;
 }
 
-void vdev_out(void *ctx, uint16_t port, int size, uint32_t val)
+static void vdev_out(void *ctx, uint16_t port, int size, uint32_t val)
 {
     vmm_t *v = ctx;
     emit_io(v, port, size, val, 1);
@@ -87,3 +87,16 @@ void vdev_out(void *ctx, uint16_t port, int size, uint32_t val)
     for (int k = 0; k < size; k++)
         vdev_out8(v, (uint16_t)(port + k), (uint8_t)(val >> (8 * k)));
 }
+
+/* Time and code writes are the machine's. */
+static uint64_t vdev_time(void *ctx)
+{
+    return machine_bus_ops.tsc(((vmm_t *)ctx)->m);
+}
+
+static void vdev_code_write(void *ctx, uint32_t phys)
+{
+    machine_bus_ops.code_write(((vmm_t *)ctx)->m, phys);
+}
+
+const cpu_bus_ops_t vdev_bus_ops = { vdev_in, vdev_out, vdev_time, vdev_code_write };

@@ -296,15 +296,14 @@ void vmm_view_enter(vmm_t *v)
     /* Everything the virtual CPU touches uses the guest's own, untruncated
      * descriptors: for it the VMM's area is not there (reads 0, writes
      * dropped), as on the bare machine. */
-    v->real.top_size = c->top_size;
-    c->top_size = 0;
+    v->real.bus = c->bus;
+    c->bus.ops = &vdev_bus_ops;   /* the guest's devices */
+    c->bus.ctx = v;
+    c->bus.top_size = 0;
     c->seg[SEG_CS].sel = (uint16_t)((c->seg[SEG_CS].sel & ~3u) | v->vcpl);
     c->seg[SEG_SS].sel = (uint16_t)((c->seg[SEG_SS].sel & ~3u) | v->vcpl);
     c->eflags = (c->eflags & ~(FL_IF | FL_IOPL)) | (v->vif ? FL_IF : 0) | ((uint32_t)v->viopl << 12);
     m->in_vmm = 1;
-    m->port_in_override = vdev_in;
-    m->port_out_override = vdev_out;
-    m->port_ctx = v;
 }
 
 void vmm_view_leave(vmm_t *v)
@@ -324,11 +323,9 @@ void vmm_view_leave(vmm_t *v)
     c->tr = v->real.tr;
     c->ldtr = v->real.ldtr;
     c->profile = v->real.profile;
-    c->top_size = v->real.top_size;
+    c->bus = v->real.bus;
     vmm_real_state(v);
     m->in_vmm = 0;
-    m->port_in_override = NULL;
-    m->port_out_override = NULL;
 }
 
 /* ---- the VM exit ---- */
@@ -445,9 +442,9 @@ vmm_t *vmm_attach(machine_t *m, int expose_pg)
     v->m = m;
     v->base = VMM_AREA_BASE;
     v->area = area;
-    c->top_mem = area;
-    c->top_base = VMM_AREA_BASE;
-    c->top_size = VMM_AREA_SIZE;
+    c->bus.top_mem = area;
+    c->bus.top_base = VMM_AREA_BASE;
+    c->bus.top_size = VMM_AREA_SIZE;
     v->expose_pg = expose_pg;
     v->exit_ring = 1;
 
@@ -523,9 +520,9 @@ void vmm_free(vmm_t *v)
     if (!v)
         return;
     struct cpu *c = &v->m->cpu;
-    if (c->top_mem == v->area) {
-        c->top_mem = NULL;
-        c->top_base = c->top_size = 0;
+    if (c->bus.top_mem == v->area) {
+        c->bus.top_mem = NULL;
+        c->bus.top_base = c->bus.top_size = 0;
     }
     free(v->area);
     free(v);

@@ -40,7 +40,7 @@ static inline uint8_t vmm_real_ring(int guest_ring)
 struct vmm {
     machine_t *m;
     uint32_t base;              /* physical address of the VMM area: VMM_AREA_BASE */
-    uint8_t *area;              /* its VMM_AREA_SIZE bytes (the machine's top_mem) */
+    uint8_t *area;              /* its VMM_AREA_SIZE bytes (the top area of the machine's bus) */
 
     /* The guest's virtual CPU: what the guest believes it runs on. */
     uint8_t  vcpl;              /* the guest's CPL, 0-3 (it runs in ring vmm_real_ring(vcpl)) */
@@ -67,7 +67,7 @@ struct vmm {
         seg_cache_t tr, ldtr;
         uint32_t cr0, cr2, cr3, cr4;
         const isa_profile_t *profile;
-        uint32_t top_size;
+        cpu_bus_t bus;
     } real;
 
     /* The PG audit: the state before a sensitive instruction ran. */
@@ -116,8 +116,9 @@ void vmm_physical_irq(vmm_t *v, int irq);
 
 /* vdev.c: the guest's devices */
 void vdev_reset(vmm_t *v);
-uint32_t vdev_in(void *ctx, uint16_t port, int size);
-void vdev_out(void *ctx, uint16_t port, int size, uint32_t val);
+/* The virtual CPU's bus (isa/arch.h): ports reach the guest's devices,
+ * time and code writes the machine's. */
+extern const cpu_bus_ops_t vdev_bus_ops;
 
 /* pg_audit.c */
 void pg_audit_hook(void *ctx, machine_t *m, const isa_insn_t *insn, uint32_t eip, int phase);

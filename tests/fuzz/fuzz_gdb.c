@@ -90,7 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             gdb_stop_reply(&g, reply, replysize);
             check_reply(reply, replysize, "stop reply");
         }
-        FUZZ_CHECK(m->cpu.ram_size == RAM && m->cpu.mach == m, "machine fields changed");
+        FUZZ_CHECK(m->cpu.ram_size == RAM && m->cpu.bus.ctx == m, "machine fields changed");
     }
     free(reply);
     fclose(console);

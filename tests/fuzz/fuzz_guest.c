@@ -329,8 +329,8 @@ static void run_once(const uint8_t *data, size_t size, int use_cache, int keep, 
     FUZZ_CHECK(c->cpl == (c->seg[SEG_CS].sel & 3), "CPL %d but CS %04x", c->cpl, c->seg[SEG_CS].sel);
     FUZZ_CHECK(c->cpl <= 3, "CPL %d", c->cpl);
     FUZZ_CHECK(c->ram == before.cpu.ram && c->ram_size == before.cpu.ram_size, "RAM pointer or size changed");
-    FUZZ_CHECK(c->profile == before.cpu.profile && c->mach == m, "profile or machine pointer changed");
-    FUZZ_CHECK(c->code_pages == before.cpu.code_pages && c->on_code_write == before.cpu.on_code_write,
+    FUZZ_CHECK(c->profile == before.cpu.profile && c->bus.ctx == m, "profile or machine pointer changed");
+    FUZZ_CHECK(c->bus.code_pages == before.cpu.bus.code_pages && c->bus.ops == before.cpu.bus.ops,
                "decoded-instruction cache hooks changed");
     FUZZ_CHECK(m->dcache == before.dcache && m->code_page_map == before.code_page_map, "cache pointers changed");
     FUZZ_CHECK(m->trace.nsinks == before.trace.nsinks && m->console == console, "sinks or console changed");

@@ -100,9 +100,9 @@ static void box_check(box_t *b)
     ck_assert_ptr_eq(c->ram, b->buf + GUARD);
     ck_assert_uint_eq(c->ram_size, b->ram_size);
     ck_assert_ptr_eq(c->profile, b->before.cpu.profile);
-    ck_assert_ptr_eq(c->mach, m);
-    ck_assert_ptr_eq(c->code_pages, b->before.cpu.code_pages);
-    ck_assert_ptr_eq((void *)c->on_code_write, (void *)b->before.cpu.on_code_write);
+    ck_assert_ptr_eq(c->bus.ctx, m);
+    ck_assert_ptr_eq(c->bus.code_pages, b->before.cpu.bus.code_pages);
+    ck_assert_ptr_eq((const void *)c->bus.ops, (const void *)b->before.cpu.bus.ops);
     ck_assert_ptr_eq(m->dcache, b->before.dcache);
     ck_assert_ptr_eq(m->console, b->console);
     ck_assert_int_eq(m->trace.nsinks, b->before.trace.nsinks);

@@ -196,7 +196,7 @@ static void assert_real_is_vmms(void)
     ck_assert_uint_eq(c->seg[SEG_CS].sel & 3, c->cpl);
     ck_assert_uint_eq(c->seg[SEG_SS].sel & 3, c->cpl);
     ck_assert_int_eq(m->in_vmm, 0);
-    ck_assert_ptr_null(m->port_in_override);
+    ck_assert_ptr_eq((const void *)m->cpu.bus.ops, (const void *)&machine_bus_ops);
 }
 
 /* A machine under `profile`, the guest's tables in RAM, the CPU at the

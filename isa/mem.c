@@ -9,8 +9,8 @@ static uint8_t *phys_byte(struct cpu *c, uint32_t a)
 {
     if (a < c->ram_size)
         return c->ram + a;
-    if (a - c->top_base < c->top_size)
-        return c->top_mem + (a - c->top_base);
+    if (a - c->bus.top_base < c->bus.top_size)
+        return c->bus.top_mem + (a - c->bus.top_base);
     return NULL;
 }
 
@@ -34,8 +34,8 @@ void phys_write_slow(struct cpu *c, uint32_t pa, int size, uint32_t v)
             continue;
         *p = (uint8_t)(v >> (8 * k));
         /* only RAM holds cached code */
-        if (a < c->ram_size && c->code_pages && c->code_pages[a >> 12])
-            c->on_code_write(c, a);
+        if (a < c->ram_size && c->bus.code_pages && c->bus.code_pages[a >> 12])
+            c->bus.ops->code_write(c->bus.ctx, a);
     }
 }
 

@@ -4,7 +4,6 @@
  * CALL, RET, IRET). Every function checks everything before it changes any
  * state, so a fault leaves the CPU as it was. */
 #include <string.h>
-#include "cpu/cpu.h"
 #include "isa/access.h"
 
 /* Error codes of selector faults: the selector with RPL replaced by EXT/IDT. */
