@@ -128,10 +128,11 @@ void machine_step(machine_t *m);
  * decoding, or `scratch`): 0, or a fault raised in the CPU's exc_* fields. */
 int machine_fetch_decode(machine_t *m, isa_insn_t *scratch, const isa_insn_t **out);
 /* Books an instruction that ran at `ring` and ended with `r` (not a fault
- * or a stop) in virtual time: retired, or a REP string instruction paused
- * after a chunk (a step that retires nothing). The run loop and the VMM's
- * emulation book alike. */
-void machine_account(machine_t *m, int ring, isa_result_t r);
+ * or a stop) in virtual time and the counts: retired, or a REP string
+ * instruction paused after a chunk (a step that retires nothing). Returns 1
+ * when the single-step trap follows it (`tf`: TF as it started). The run
+ * loop's retire() and a monitor's emulation book through here alike. */
+int machine_retire(machine_t *m, const isa_insn_t *insn, int ring, isa_result_t r, int tf);
 /* Prints a byte on the console (COM1 and port 0xE9 end here). */
 void machine_console_put(machine_t *m, uint8_t ch);
 

@@ -116,19 +116,31 @@ int machine_fetch_decode(machine_t *m, isa_insn_t *scratch, const isa_insn_t **o
     return 0;
 }
 
-void machine_account(machine_t *m, int ring, isa_result_t r)
+/* Books `n` instructions that retired plainly at `ring`: virtual time and
+ * the counts. Every retirement ends here (machine_retire() for one, the
+ * burst and the fast loop for many at once). */
+static inline __attribute__((always_inline)) void retire_count(machine_t *m, int ring, uint64_t n)
 {
-    m->now++;
+    m->cpu.icount += n;
+    m->now += n;
+    m->insns_by_ring[ring] += n;
+}
+
+int machine_retire(machine_t *m, const isa_insn_t *insn, int ring, isa_result_t r, int tf)
+{
     if (r == ISA_PAUSE) {
+        m->now++;
         m->unretired++;   /* retires nothing: the budget still counts it */
-        return;
+        return 0;
     }
-    m->cpu.icount++;
-    m->insns_by_ring[ring]++;
+    retire_count(m, ring, 1);
+    return tf && isa_single_step_after(&m->cpu, insn, r);
 }
 
 static void step_body(machine_t *m);
-static void finish_insn(machine_t *m, const isa_insn_t *insn, uint32_t eip, int ring, isa_result_t r);
+/* How an instruction ran, for retire(). */
+enum { RETIRE_AUDITED = 1, RETIRE_TF = 2 };
+static void retire(machine_t *m, const isa_insn_t *insn, uint32_t eip, int ring, isa_result_t r, int how);
 
 /* --max-insns counts retired instructions and the steps that retire
  * nothing (deliveries, REP chunks), so a guest that only faults, or one
@@ -190,37 +202,29 @@ static void step_body(machine_t *m)
                   isa_rows[insn->row].cls != INNOC;
     if (audited)
         m->sensitive_hook(m->sensitive_ctx, m, insn, eip, 0);
-    int single_step = (c->eflags & FL_TF) != 0;   /* TF as the instruction starts */
+    int how = (audited ? RETIRE_AUDITED : 0) | (c->eflags & FL_TF ? RETIRE_TF : 0);   /* TF as it starts */
     isa_result_t r = isa_execute(c, insn);
-    if (audited && (r == ISA_OK || r == ISA_SOFTINT || r == ISA_HALT))
-        m->sensitive_hook(m->sensitive_ctx, m, insn, eip, 1);
-    finish_insn(m, insn, eip, ring, r);
-    if (single_step && isa_single_step_after(c, insn, r) && m->stop == STOP_NONE) {
-        /* the single-step trap: #DB after the instruction (SDM vol. 3 17.3.1.4) */
-        c->dr[6] |= DR6_BS;
-        if (m->raw) {
-            c->exc_vector = EXC_DB;
-            c->exc_has_error = 0;
-            raw_stop(m, ISA_FAULT);
-        } else {
-            deliver_event(m, EXC_DB, DK_EXCEPTION, 0, 0, c->eip);
-        }
-    }
+    retire(m, insn, eip, ring, r, how);
 }
 
-/* What follows an executed instruction: delivery of what it raised, or its
- * retirement (time, counts, a ring change, HLT, the budget). Kept from
- * interprocedural rewrites (noipa), which otherwise differ with the trace
- * hooks and change how the fast loop below is compiled: the bench compares
- * builds with and without them. */
+/* The one end of an executed instruction, for every path of the run loop
+ * (a step, a burst, the fast loop's last instruction): delivery of what it
+ * raised, or its retirement: the PG audit's look after it, time and counts
+ * (machine_retire(), which the VMM's emulation books through too), the
+ * return event on a ring change, INT n, HLT, the budget, and the
+ * single-step trap. Kept from interprocedural rewrites (noipa), which
+ * otherwise differ with the trace hooks and change how the fast loop below
+ * is compiled: the bench compares builds with and without them. */
 #if defined(__GNUC__) && !defined(__clang__)
 #define NOIPA __attribute__((noipa))
 #else
 #define NOIPA __attribute__((noinline))
 #endif
-static NOIPA void finish_insn(machine_t *m, const isa_insn_t *insn, uint32_t eip, int ring, isa_result_t r)
+static NOIPA void retire(machine_t *m, const isa_insn_t *insn, uint32_t eip, int ring, isa_result_t r, int how)
 {
     struct cpu *c = &m->cpu;
+    if ((how & RETIRE_AUDITED) && (r == ISA_OK || r == ISA_SOFTINT || r == ISA_HALT))
+        m->sensitive_hook(m->sensitive_ctx, m, insn, eip, 1);
     if (r == ISA_FAULT) {
         if (m->raw)
             raw_stop(m, r);
@@ -233,7 +237,7 @@ static NOIPA void finish_insn(machine_t *m, const isa_insn_t *insn, uint32_t eip
         machine_stop(m, STOP_UNMODELLED, "%s, at %04x:%08x", c->stop_reason, c->seg[SEG_CS].sel, eip);
         return;
     }
-    machine_account(m, ring, r);
+    int single_step = machine_retire(m, insn, ring, r, how & RETIRE_TF);
     if (r == ISA_PAUSE) {   /* a REP string instruction paused between chunks */
         budget_check(m);
         return;
@@ -252,6 +256,17 @@ static NOIPA void finish_insn(machine_t *m, const isa_insn_t *insn, uint32_t eip
             m->halted = 1;
     }
     budget_check(m);
+    if (single_step && m->stop == STOP_NONE) {
+        /* the single-step trap: #DB after the instruction (SDM vol. 3 17.3.1.4) */
+        c->dr[6] |= DR6_BS;
+        if (m->raw) {
+            c->exc_vector = EXC_DB;
+            c->exc_has_error = 0;
+            raw_stop(m, ISA_FAULT);
+        } else {
+            deliver_event(m, EXC_DB, DK_EXCEPTION, 0, 0, c->eip);
+        }
+    }
 }
 
 /* What ends a run of fast instructions: the counts and the flags written
@@ -260,12 +275,10 @@ static inline __attribute__((always_inline))
 int fast_end(machine_t *m, uint64_t n, isa_lazy_t *lf, int r, const dcache_entry_t *e, uint32_t eip)
 {
     struct cpu *c = &m->cpu;
-    c->icount += n;
-    m->now += n;
-    m->insns_by_ring[c->cpl] += n;
+    retire_count(m, c->cpl, n);
     isa_flags_materialize(c, lf);
     if (r != ISA_OK && r != ISA_FAST_NONE)
-        finish_insn(m, &e->insn, eip, c->cpl, (isa_result_t)r);
+        retire(m, &e->insn, eip, c->cpl, (isa_result_t)r, 0);
     return r;
 }
 
@@ -278,7 +291,7 @@ int fast_end(machine_t *m, uint64_t n, isa_lazy_t *lf, int r, const dcache_entry
  * 32-bit and ends above every instruction in the cache (run_fast()), so no
  * limit check and no EIP wrap can apply, and the loop is shorter. Returns
  * the last result: ISA_FAST_NONE at an instruction to run otherwise; a
- * fault has been delivered as finish_insn() delivers it. */
+ * fault has been delivered as retire() delivers it. */
 static inline __attribute__((always_inline))
 int run_fast_loop(machine_t *m, const dcache_entry_t *e, uint64_t left, const int flat)
 {
@@ -367,7 +380,7 @@ static void run_burst(machine_t *m, uint64_t until)
         if (until - steps < left)
             left = until - steps;
         if (m->max_insns) {
-            /* the instruction that spends the budget ends in finish_insn() */
+            /* the instruction that spends the budget ends in retire() */
             uint64_t room = steps + 1 < m->max_insns ? m->max_insns - 1 - steps : 0;
             if (room < left)
                 left = room;
@@ -384,14 +397,12 @@ static void run_burst(machine_t *m, uint64_t until)
             return;   /* audited: machine_step() */
         isa_result_t r = isa_execute(c, insn);
         if (r != ISA_OK || c->cpl != ring || m->max_insns) {
-            finish_insn(m, insn, eip, ring, r);
+            retire(m, insn, eip, ring, r, 0);
             if (m->stop != STOP_NONE || (r != ISA_OK && r != ISA_PAUSE))
                 return;
             continue;
         }
-        c->icount++;
-        m->now++;
-        m->insns_by_ring[ring]++;
+        retire_count(m, ring, 1);   /* retire()'s booking, for the plain case */
     }
 }
 

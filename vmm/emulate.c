@@ -115,7 +115,7 @@ void vmm_emulate(vmm_t *v, uint32_t eip, int vector, uint32_t error)
                      c->seg[SEG_CS].sel, eip);
         return;
     }
-    machine_account(m, ring, r);
+    int single_step_trap = machine_retire(m, &insn, ring, r, single_step);
     if (r == ISA_PAUSE) {
         /* a long REP string instruction ran one chunk: not retired, EIP
          * still at it, so the guest runs it (and traps) again */
@@ -150,7 +150,7 @@ void vmm_emulate(vmm_t *v, uint32_t eip, int vector, uint32_t error)
         m->after_step = sti_shadow_end;
         m->after_step_ctx = v;
     }
-    if (single_step && isa_single_step_after(c, &insn, r) && m->stop == STOP_NONE) {
+    if (single_step_trap && m->stop == STOP_NONE) {
         /* the guest's single-step trap after the emulated instruction, as
          * the machine raises it after one that ran directly */
         c->dr[6] |= DR6_BS;
