@@ -66,8 +66,8 @@ struct dot {
     int used[N_COUNT];
 
     int in_vmm;               /* the VMM is running (a visit is open) */
-    char vmm_actor[32];       /* the most telling actor of this visit (actor_rank) */
-    struct { char name[24]; uint64_t count; } actors[MAX_ACTORS];
+    int vmm_action;           /* the most telling action of this visit (the highest vmm_action_t), -1: none yet */
+    struct { int action; uint64_t count; } actors[MAX_ACTORS];   /* the VMM's actions, in order of first use */
     int nactors;
 
     int have_last;            /* the last instruction seen, for "#GP lidt" */
@@ -93,6 +93,7 @@ dot_t *dot_new(int vmm, const char *anchor)
     if (!d)
         return NULL;
     d->vmm = vmm;
+    d->vmm_action = -1;
     snprintf(d->anchor, sizeof d->anchor, "%s", anchor && *anchor ? anchor : DOT_DEFAULT_ANCHOR);
     d->tl_end = strcmp(d->anchor, "end") == 0;
     return d;
@@ -201,7 +202,7 @@ static void step_add(dot_t *d, int from, int to, int kind, const char *label, co
 static void vmm_leave(dot_t *d, int ring, const char *label)
 {
     if (!label || !*label)
-        label = d->vmm_actor[0] ? d->vmm_actor : "return";
+        label = d->vmm_action >= 0 ? vmm_action_name(d->vmm_action) : "return";
     int to = node_of_ring(d, ring);
     edge_add(d, N_VMM, to, E_RETURN, label);
     step_add(d, L_VMM, lane_of_node(to), S_RETURN, label, NULL);
@@ -254,7 +255,7 @@ static void on_delivery(dot_t *d, const event_t *ev)
     step_add(d, lf, lt, lf == lt ? S_NOTE : S_TRAP, tl, label);
     if (d->vmm && (ev->to_ring & 3) == 0) {
         d->in_vmm = 1;
-        d->vmm_actor[0] = 0;
+        d->vmm_action = -1;
     }
 }
 
@@ -283,37 +284,35 @@ static void on_io(dot_t *d, const event_t *ev)
     step_add(d, lane_of_node(from), L_DEV, S_IO, tl, NULL);
 }
 
-/* Which of a visit's actors names the way back into the guest: what was
- * done for the guest beats the bookkeeping around it ("exit", "shadow"). */
-static int actor_rank(const char *a)
+/* Which of a visit's actions names the way back into the guest: what was
+ * done for the guest beats the bookkeeping around it (setup, exit, shadow);
+ * the enum is in that order (cpu/trace.h), and an unnamed action (VA_NONE)
+ * ranks above the bookkeeping. */
+static int action_rank(int action)
 {
-    static const char *const order[] = { "setup", "exit", "shadow", "defer", "emulate", "reflect",
-                                         "forward", "inject" };
-    for (int k = 0; k < (int)(sizeof order / sizeof order[0]); k++)
-        if (strcmp(a, order[k]) == 0)
-            return k < 3 ? k : k + 1;
-    return 3;   /* an actor not named here: above the bookkeeping */
+    return action == VA_NONE ? 2 * VA_SHADOW + 1 : 2 * action;
 }
 
 static void on_vmm(dot_t *d, const event_t *ev)
 {
-    const char *actor = ev->actor && *ev->actor ? ev->actor : "vmm";
+    int action = ev->action < VA_COUNT ? ev->action : VA_NONE;
+    const char *actor = vmm_action_name(action);
     if (!d->in_vmm)
-        d->vmm_actor[0] = 0;
+        d->vmm_action = -1;
     d->in_vmm = 1;
-    if (!d->vmm_actor[0] || actor_rank(actor) >= actor_rank(d->vmm_actor))
-        snprintf(d->vmm_actor, sizeof d->vmm_actor, "%s", actor);
+    if (d->vmm_action < 0 || action_rank(action) >= action_rank(d->vmm_action))
+        d->vmm_action = action;
     d->used[N_VMM] = 1;
     int k;
     for (k = 0; k < d->nactors; k++)
-        if (strcmp(d->actors[k].name, actor) == 0)
+        if (d->actors[k].action == action)
             break;
     if (k == d->nactors && d->nactors < MAX_ACTORS)
-        snprintf(d->actors[d->nactors++].name, sizeof d->actors[0].name, "%s", actor);
+        d->actors[d->nactors++].action = action;
     if (k < d->nactors)
         d->actors[k].count++;
     /* the timeline leaves out the exits: the arrow into the VMM says it */
-    if (strcmp(actor, "exit") == 0)
+    if (action == VA_EXIT)
         return;
     const char *text = ev->text ? ev->text : "";
     char tl[160], key[48];
@@ -501,7 +500,7 @@ void dot_write_graph(const dot_t *d, FILE *out, const char *title)
         if (n == N_VMM)
             for (int k = 0; k < d->nactors; k++) {
                 fputs("\\n", out);
-                put_esc(out, d->actors[k].name);
+                put_esc(out, vmm_action_name(d->actors[k].action));
                 fprintf(out, " x%llu", (unsigned long long)d->actors[k].count);
             }
         fprintf(out, "\", fillcolor=\"%s\"%s];\n", node_fill(d, n),

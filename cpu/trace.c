@@ -19,6 +19,33 @@ uint32_t trace_level_of(ev_kind_t kind)
     return 0;
 }
 
+const char *vmm_action_name(int action)
+{
+    static const char *const names[VA_COUNT] = {
+        [VA_NONE] = "vmm", [VA_SETUP] = "setup", [VA_EXIT] = "exit", [VA_SHADOW] = "shadow",
+        [VA_DEFER] = "defer", [VA_EMULATE] = "emulate", [VA_REFLECT] = "reflect",
+        [VA_FORWARD] = "forward", [VA_INJECT] = "inject",
+    };
+    return action >= 0 && action < VA_COUNT ? names[action] : "vmm";
+}
+
+static const struct { const char *name; int sdm; } exit_reasons[XR_COUNT] = {
+    [XR_NONE] = { "none", -1 },
+    [XR_EXCEPTION] = { "exception", 0 },
+    [XR_EXTINT] = { "external interrupt", 1 },
+    [XR_SOFTINT] = { "software interrupt", 0 },
+};
+
+const char *exit_reason_name(int reason)
+{
+    return reason >= 0 && reason < XR_COUNT ? exit_reasons[reason].name : "?";
+}
+
+int exit_reason_sdm(int reason)
+{
+    return reason >= 0 && reason < XR_COUNT ? exit_reasons[reason].sdm : -1;
+}
+
 void trace_add_sink(trace_t *t, const trace_sink_t *s)
 {
     if (t->nsinks >= TRACE_MAX_SINKS)
@@ -162,7 +189,7 @@ static int format_plain(const event_t *ev, char *buf, size_t size)
         break;
     }
     case EV_VMM:
-        k += snprintf(b, n, "vmm   %s: %s", ev->actor ? ev->actor : "vmm", ev->text);
+        k += snprintf(b, n, "vmm   %s: %s", vmm_action_name(ev->action), ev->text);
         break;
     case EV_PG:
         k += snprintf(b, n, "pg    %s", ev->text);

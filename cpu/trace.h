@@ -31,6 +31,38 @@ typedef enum ev_kind {
     EV_STOP       /* the run ended (text says why) */
 } ev_kind_t;
 
+/* What a monitor did (EV_VMM): its actions, in the order of how much one
+ * tells about the way back into the guest (app/dot.c labels a visit to the
+ * VMM with its highest): the bookkeeping first, then what was done for the
+ * guest. */
+typedef enum vmm_action {
+    VA_NONE,      /* "vmm" */
+    VA_SETUP,     /* the monitor took the machine */
+    VA_EXIT,      /* a VM exit and why (event_t.exit_reason, exit_qual) */
+    VA_SHADOW,    /* shadow GDT/IDT updates */
+    VA_DEFER,     /* a virtual interrupt held back: virtual IF = 0 */
+    VA_EMULATE,   /* a trapped instruction run on the virtual CPU */
+    VA_REFLECT,   /* a fault that is the guest's own, to its handler */
+    VA_FORWARD,   /* an event delivered through the guest's own IDT */
+    VA_INJECT,    /* a virtual interrupt delivered */
+    VA_COUNT
+} vmm_action_t;
+/* "setup", "exit", ...: the name the trace and the graph print. */
+const char *vmm_action_name(int action);
+
+/* Why the guest left for its monitor: the basic reason of a VM exit, with
+ * the SDM's number where it has one (vol. 3C, appendix C), and its
+ * qualification in event_t.exit_qual. */
+typedef enum exit_reason {
+    XR_NONE,          /* not an exit: a note made at one */
+    XR_EXCEPTION,     /* SDM 0: qualification the vector (error code in event_t.error) */
+    XR_EXTINT,        /* SDM 1: an external interrupt; qualification the IRQ line */
+    XR_SOFTINT,       /* SDM 0, interruption type 4: INT n; qualification the vector */
+    XR_COUNT
+} exit_reason_t;
+const char *exit_reason_name(int reason);
+int exit_reason_sdm(int reason);   /* -1: none */
+
 typedef struct event {
     ev_kind_t kind;
     uint64_t icount;        /* retired instructions so far */
@@ -49,7 +81,9 @@ typedef struct event {
     uint32_t value;         /* IO value; CONSOLE byte */
     int      irq;           /* IRQ line for EV_IRQ, -1 otherwise */
     const isa_insn_t *insn; /* INSN: the decoded instruction */
-    const char *actor;      /* VMM/PG: which part of the VMM ("exit", "emulate", ...) */
+    uint8_t  action;        /* VMM: what the monitor did (vmm_action_t) */
+    uint8_t  exit_reason;   /* VMM, action VA_EXIT: exit_reason_t */
+    uint32_t exit_qual;     /* VMM, action VA_EXIT: the reason's qualification */
     const char *text;       /* VMM, PG, STOP: the message; INSN: the disassembly, when known (else made from insn) */
     const char *vm;         /* the VM's name when a run has several (host/vm.h), else NULL */
 } event_t;

@@ -87,7 +87,7 @@ void vmm_emulate(vmm_t *v, uint32_t eip, int vector, uint32_t error)
         /* (RDTSC: it faults in ring 1 and 2 when the guest set CR4.TSD,
          * which the real CR4 carries; the guest's CPL decides) */
         /* not a sensitive instruction: the guest's own fault */
-        vmm_trace(v, "reflect", vector, "%s(0x%04x) is the guest's own fault: to its handler",
+        vmm_trace(v, VA_REFLECT, vector, "%s(0x%04x) is the guest's own fault: to its handler",
                   exc_name(vector), error);
         vmm_reflect(v, vector, 1, error, eip);
         return;
@@ -105,7 +105,7 @@ void vmm_emulate(vmm_t *v, uint32_t eip, int vector, uint32_t error)
     vmm_view_leave(v);
 
     if (r == ISA_FAULT) {
-        vmm_trace(v, "emulate", c->exc_vector, "%s faults at guest ring %d too: %s to the guest", text,
+        vmm_trace(v, VA_EMULATE, c->exc_vector, "%s faults at guest ring %d too: %s to the guest", text,
                   v->vcpl, exc_name(c->exc_vector));
         vmm_reflect(v, c->exc_vector, c->exc_has_error, c->exc_error, eip);
         return;
@@ -119,7 +119,7 @@ void vmm_emulate(vmm_t *v, uint32_t eip, int vector, uint32_t error)
     if (r == ISA_PAUSE) {
         /* a long REP string instruction ran one chunk: not retired, EIP
          * still at it, so the guest runs it (and traps) again */
-        vmm_trace(v, "emulate", -1, "%s: paused after a chunk, count %08x left; the guest runs it again",
+        vmm_trace(v, VA_EMULATE, -1, "%s: paused after a chunk, count %08x left; the guest runs it again",
                   text, c->reg[ECX]);
         return;
     }
@@ -128,7 +128,7 @@ void vmm_emulate(vmm_t *v, uint32_t eip, int vector, uint32_t error)
     if (trace_on(&m->trace, TL_VMM)) {
         char what[200];
         describe(v, &insn, old_vif, old_viopl, old_vcpl, what, sizeof what);
-        vmm_trace(v, "emulate", -1, "%s: %s", text, what);
+        vmm_trace(v, VA_EMULATE, -1, "%s: %s", text, what);
     }
     if (memcmp(&old_gdtr, &v->vgdtr, sizeof old_gdtr) != 0)
         vmm_shadow_gdt_sync(v, 1);
@@ -144,7 +144,7 @@ void vmm_emulate(vmm_t *v, uint32_t eip, int vector, uint32_t error)
             return;
         }
         v->guest_halted = 1;
-        vmm_trace(v, "emulate", -1, "the guest waits for an interrupt (virtual IF = 1)");
+        vmm_trace(v, VA_EMULATE, -1, "the guest waits for an interrupt (virtual IF = 1)");
     } else if (insn.row == ROW_STI && !old_vif && v->vif) {
         v->sti_shadow = 1;
         m->after_step = sti_shadow_end;

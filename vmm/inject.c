@@ -30,7 +30,7 @@ void vmm_forward(vmm_t *v, int vector, deliver_kind_t kind, int has_error, uint3
         return;
     char what[32];
     kind_name(kind, vector, what, sizeof what);
-    vmm_trace(v, "forward", vector, "%s -> guest's idt[0x%02x]: %04x:%08x, guest ring %d->%d (real ring %d), "
+    vmm_trace(v, VA_FORWARD, vector, "%s -> guest's idt[0x%02x]: %04x:%08x, guest ring %d->%d (real ring %d), "
               "stack %04x:%08x, virtual IF %d", what, vector, c->seg[SEG_CS].sel, c->eip, from_v, v->vcpl,
               c->cpl, c->seg[SEG_SS].sel, c->reg[ESP], v->vif);
 }
@@ -41,7 +41,7 @@ void vmm_physical_irq(vmm_t *v, int irq)
         pic_pulse_irq(&v->vpic, 0);   /* the physical PIT mirrors the guest's virtual PIT */
     if (!v->vif && pic_intr_pending(&v->vpic)) {
         v->deferred[irq & 15]++;
-        vmm_trace(v, "defer", irq, "IRQ%d waits in the guest's virtual PIC: virtual IF = 0", irq);
+        vmm_trace(v, VA_DEFER, irq, "IRQ%d waits in the guest's virtual PIC: virtual IF = 0", irq);
     }
 }
 
@@ -55,6 +55,6 @@ void vmm_try_inject(vmm_t *v)
     v->injected[irq & 15]++;
     v->guest_halted = 0;
     m->halted = 0;
-    vmm_trace(v, "inject", irq, "IRQ%d -> guest vector 0x%02x (virtual IF = 1)", irq, vector);
+    vmm_trace(v, VA_INJECT, irq, "IRQ%d -> guest vector 0x%02x (virtual IF = 1)", irq, vector);
     vmm_forward(v, vector, DK_HARDWARE, 0, 0, m->cpu.eip);
 }

@@ -24,20 +24,46 @@
 
 #define VMM_IRQ_BASE 0x20   /* where the VMM puts the physical PIC's vectors */
 
-void vmm_trace(vmm_t *v, const char *actor, int vector, const char *fmt, ...)
+static void vmm_emit(vmm_t *v, vmm_action_t action, const vm_exit_t *x, int vector, const char *fmt, va_list ap)
 {
     machine_t *m = v->m;
-    if (!trace_on(&m->trace, TL_VMM))
-        return;
     char text[256];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
     event_t ev = { .kind = EV_VMM, .ring = v->exit_ring, .to_ring = m->cpu.cpl,
                    .vector = (uint8_t)(vector < 0 ? 0 : vector), .irq = vector,
-                   .eip = m->cpu.eip, .actor = actor, .text = text };
+                   .eip = m->cpu.eip, .action = (uint8_t)action, .text = text };
+    if (x) {
+        ev.exit_reason = (uint8_t)x->reason;
+        ev.exit_qual = x->qual;
+    }
     machine_emit(m, &ev);
+}
+
+void vmm_trace(vmm_t *v, vmm_action_t action, int vector, const char *fmt, ...)
+{
+    if (!trace_on(&v->m->trace, TL_VMM))
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vmm_emit(v, action, NULL, vector, fmt, ap);
+    va_end(ap);
+}
+
+void vmm_exit(vmm_t *v, const vm_exit_t *x, int vector, const char *fmt, ...)
+{
+    v->exits++;
+    switch (x->reason) {
+    case XR_EXCEPTION: v->exit_exc[x->qual & 31]++; break;
+    case XR_EXTINT:    v->exit_irq[x->qual & 15]++; break;
+    case XR_SOFTINT:   v->exit_soft++; break;
+    default: break;
+    }
+    if (!trace_on(&v->m->trace, TL_VMM))
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vmm_emit(v, VA_EXIT, x, vector, fmt, ap);
+    va_end(ap);
 }
 
 /* ---- descriptors ---- */
@@ -234,7 +260,7 @@ void vmm_shadow_gdt_sync(vmm_t *v, int force)
     memcpy(v->gdt_copy, now, len);
     v->gdt_copy_len = len;
     v->gdt_syncs++;
-    vmm_trace(v, "shadow", -1, "shadow GDT synced with the guest's (%u descriptors at %08x): DPL 0 runs as 1, "
+    vmm_trace(v, VA_SHADOW, -1, "shadow GDT synced with the guest's (%u descriptors at %08x): DPL 0 runs as 1, "
               "segments end below %08x", n, v->vgdtr.base, v->base);
 }
 
@@ -256,7 +282,7 @@ void shadow_idt_rebuild(vmm_t *v)
     uint32_t n = ((uint32_t)v->vidtr.limit + 1) / 8;
     for (uint32_t vec = 0; vec < n && vec < 256; vec++)
         present += (vmm_guest_word(v, v->vidtr.base + vec * 8 + 4, 4) >> 15) & 1;
-    vmm_trace(v, "shadow", -1, "shadow IDT rebuilt: 256 gates route every vector to the VMM; "
+    vmm_trace(v, VA_SHADOW, -1, "shadow IDT rebuilt: 256 gates route every vector to the VMM; "
               "guest IDT at %08x limit %04x has %d present gates", v->vidtr.base, v->vidtr.limit, present);
 }
 
@@ -366,7 +392,6 @@ static void vmm_entry(void *ctx, machine_t *m, int vector, deliver_kind_t kind, 
     c->seg[SEG_SS] = m->pre_ss;
     c->cpl = (uint8_t)(g_cs & 3);
     v->exit_ring = c->cpl;
-    v->exits++;
 
     vmm_shadow_gdt_sync(v, 0);
     int ring = guest_ring_now(v);
@@ -377,7 +402,7 @@ static void vmm_entry(void *ctx, machine_t *m, int vector, deliver_kind_t kind, 
         if (v->vcpl == 0)
             v->vif = (g_eflags & FL_IF) != 0;
         v->vcpl = (uint8_t)ring;
-        vmm_trace(v, "exit", -1, "the guest is in ring %d: it returned there without a trap (x86 IRET is not "
+        vmm_trace(v, VA_EXIT, -1, "the guest is in ring %d: it returned there without a trap (x86 IRET is not "
                   "privileged); virtual IF taken as %d", ring, v->vif);
     }
     v->vcpl = (uint8_t)ring;
@@ -388,26 +413,27 @@ static void vmm_entry(void *ctx, machine_t *m, int vector, deliver_kind_t kind, 
         machine_pic_write(m, irq >= 8 ? 0xa0 : 0x20, 0x20);   /* EOI the physical PIC */
         if (irq >= 8)
             machine_pic_write(m, 0x20, 0x20);
-        v->exit_irq[irq & 15]++;
-        vmm_trace(v, "exit", vector, "VM exit: physical IRQ%d from ring %d at %04x:%08x", irq, c->cpl,
-                  c->seg[SEG_CS].sel, c->eip);
+        vm_exit_t x = { XR_EXTINT, (uint32_t)irq, 0, 0 };
+        vmm_exit(v, &x, vector, "VM exit: physical IRQ%d from ring %d at %04x:%08x", irq, c->cpl,
+                 c->seg[SEG_CS].sel, c->eip);
         vmm_physical_irq(v, irq);
         break;
     }
-    case DK_SOFTWARE:
-        v->exit_soft++;
-        vmm_trace(v, "exit", vector, "VM exit: int 0x%02x from ring %d at %08x", vector, c->cpl, fault_eip);
+    case DK_SOFTWARE: {
+        vm_exit_t x = { XR_SOFTINT, (uint32_t)vector, 0, 0 };
+        vmm_exit(v, &x, vector, "VM exit: int 0x%02x from ring %d at %08x", vector, c->cpl, fault_eip);
         v->forwarded_soft++;
         vmm_forward(v, vector, DK_SOFTWARE, 0, 0, fault_eip);
         break;
-    default:
-        v->exit_exc[vector & 31]++;
+    }
+    default: {
+        vm_exit_t x = { XR_EXCEPTION, (uint32_t)vector, has_error, error };
         if (has_error)
-            vmm_trace(v, "exit", vector, "VM exit: %s(0x%04x) from ring %d at %04x:%08x", exc_name(vector),
-                      error, c->cpl, c->seg[SEG_CS].sel, c->eip);
+            vmm_exit(v, &x, vector, "VM exit: %s(0x%04x) from ring %d at %04x:%08x", exc_name(vector),
+                     error, c->cpl, c->seg[SEG_CS].sel, c->eip);
         else
-            vmm_trace(v, "exit", vector, "VM exit: %s from ring %d at %04x:%08x", exc_name(vector), c->cpl,
-                      c->seg[SEG_CS].sel, c->eip);
+            vmm_exit(v, &x, vector, "VM exit: %s from ring %d at %04x:%08x", exc_name(vector), c->cpl,
+                     c->seg[SEG_CS].sel, c->eip);
         /* A sensitive instruction that faulted (#GP, or #NP/#SS/#TS from
          * a shadow descriptor) is run again on the virtual CPU, which decides
          * what the guest sees; any other fault is the guest's own. */
@@ -416,6 +442,7 @@ static void vmm_entry(void *ctx, machine_t *m, int vector, deliver_kind_t kind, 
         else
             vmm_reflect(v, vector, has_error, error, g_eip);
         break;
+    }
     }
     vmm_try_inject(v);
     if (v->guest_halted && m->stop == STOP_NONE) {
@@ -509,7 +536,7 @@ vmm_t *vmm_attach(machine_t *m, int expose_pg)
         m->sensitive_hook = pg_audit_hook;
         m->sensitive_ctx = v;
     }
-    vmm_trace(v, "setup", -1, "VMM in ring 0: guest kernel deprivileged to ring 1; shadow GDT %08x, IDT %08x, "
+    vmm_trace(v, VA_SETUP, -1, "VMM in ring 0: guest kernel deprivileged to ring 1; shadow GDT %08x, IDT %08x, "
               "TSS %08x, VMM stack %08x; guest segments end at %08x", c->gdtr.base, c->idtr.base, tss,
               v->base + VMM_STACK_TOP, v->base);
     return v;

@@ -90,8 +90,21 @@ struct vmm {
     uint64_t idt_rebuilds, gdt_syncs;
 };
 
+/* A VM exit as a value: its reason and qualification (cpu/trace.h), what
+ * the counters, the trace and the views read. */
+typedef struct vm_exit {
+    exit_reason_t reason;
+    uint32_t qual;              /* EXCEPTION, SOFTINT: the vector; EXTINT: the IRQ line */
+    int has_error;
+    uint32_t error;
+} vm_exit_t;
+
 /* vmm.c */
-void vmm_trace(vmm_t *v, const char *actor, int vector, const char *fmt, ...)
+/* One EV_VMM event: what the monitor did, and the text that says it. */
+void vmm_trace(vmm_t *v, vmm_action_t action, int vector, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* A VM exit: counted by its reason, and traced as action VA_EXIT carrying it. */
+void vmm_exit(vmm_t *v, const vm_exit_t *x, int vector, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void vmm_view_enter(vmm_t *v);
 void vmm_view_leave(vmm_t *v);
