@@ -26,6 +26,42 @@ typedef struct raw_opts {
     const char *file;
 } raw_opts_t;
 
+/* ---- raw mode as a monitor (cpu/hv.h), outside the run loop ----
+ * The first event for the IDT stops the run (RAW-MODE.md): an exception,
+ * INT3, INT n, INTO or INT1 (as exceptions), and HLT. Hardware interrupts
+ * go through: raw_main masks every one at the PIC. */
+static int raw_deliver(void *ctx, machine_t *m, const hv_event_t *ev)
+{
+    (void)ctx;
+    const struct cpu *c = &m->cpu;
+    if (ev->kind == DK_HARDWARE)
+        return 0;
+    m->stop_vector = (uint8_t)ev->vector;
+    m->stop_has_error = (uint8_t)ev->has_error;
+    m->stop_error = ev->error;
+    if (ev->kind == DK_SOFTWARE && c->soft_kind == SOFT_INT3)
+        machine_stop(m, STOP_RAW_INT3, "int3");
+    else if (ev->kind == DK_SOFTWARE && c->soft_kind == SOFT_INTN)
+        machine_stop(m, STOP_RAW_INT, "int 0x%x", ev->vector);
+    else
+        machine_stop(m, STOP_RAW_EXC, "exception %d", ev->vector);   /* faults; INTO, INT1: traps */
+    return 1;
+}
+
+static int raw_halt(void *ctx, machine_t *m)
+{
+    (void)ctx;
+    machine_stop(m, STOP_RAW_HLT, "hlt");
+    return 1;
+}
+
+static const hv_ops_t raw_hv_ops = { .deliver = raw_deliver, .halt = raw_halt };
+
+void raw_attach(machine_t *m)
+{
+    hv_attach(m, &raw_hv_ops, NULL, 0, 0);
+}
+
 static const char *const reg_names[8] = { "eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi" };
 
 static int set_register(raw_opts_t *o, const char *arg)
@@ -256,7 +292,7 @@ int raw_main(int argc, char **argv)
         return EXIT_USAGE;
     }
     struct cpu *c = &m->cpu;
-    m->raw = 1;
+    raw_attach(m);
     m->max_insns = o.max_insns;
     /* no device may interrupt a fragment */
     machine_pic_write(m, 0x21, 0xff);

@@ -11,6 +11,7 @@
 #include "cpu/pit.h"
 #include "cpu/uart.h"
 #include "cpu/trace.h"
+#include "cpu/hv.h"
 
 /* Exit statuses of trapsim (README, "Exit statuses"). isa-debug-exit's
  * statuses are odd ((V << 1) | 1); trapsim's own are even. */
@@ -52,13 +53,6 @@ typedef enum deliver_kind {
 
 typedef struct machine machine_t;
 
-/* Called when an event was delivered to ring 0 with the VMM in charge: the
- * frame is on the ring-0 stack, CS:EIP is the gate's target. The hook does
- * the VMM's work and leaves the CPU where the guest resumes. */
-typedef void (*ring0_entry_fn)(void *ctx, machine_t *m, int vector, deliver_kind_t kind,
-                               int has_error, uint32_t error, uint32_t fault_eip);
-/* Called for every port access when set (the VMM's virtual devices see the
- * guest's accesses through #GP emulation instead; this is for the host side). */
 
 struct machine {
     struct cpu cpu;
@@ -75,23 +69,11 @@ struct machine {
     trace_t trace;
     FILE *console;            /* where COM1 and port 0xE9 output goes */
 
-    /* The VMM, when one is in charge of ring 0. */
-    ring0_entry_fn ring0_entry;
-    void *ring0_ctx;
-    int in_vmm;               /* the VMM is emulating: deliveries neither re-enter it nor emit */
-    seg_cache_t pre_cs, pre_ss;/* CS and SS caches just before the last delivery (the IRET-like exit restores them) */
-    /* Called around every sensitive instruction executed outside ring 0
-     * (phase 0 before, 1 after it retired): the Popek-Goldberg audit. */
-    void (*sensitive_hook)(void *ctx, machine_t *m, const isa_insn_t *insn, uint32_t eip, int phase);
-    void *sensitive_ctx;
-    /* Called once after the next instruction (the VMM's STI shadow). */
-    void (*after_step)(void *ctx, machine_t *m);
-    void *after_step_ctx;
+    hv_t hv;                  /* the monitor in charge, if any (cpu/hv.h) */
 
-    int raw;                  /* raw mode: the first event for the IDT stops the run */
     stop_kind_t stop;
     int exit_status;          /* for STOP_DEBUG_EXIT: the status the guest asked for */
-    uint8_t stop_vector;      /* raw: the vector that stopped the run */
+    uint8_t stop_vector;      /* raw mode (app/raw.c): the vector that stopped the run */
     uint8_t stop_has_error;
     uint32_t stop_error;
     char stop_msg[256];       /* one line: why the run stopped */
@@ -137,8 +119,8 @@ int machine_retire(machine_t *m, const isa_insn_t *insn, int ring, isa_result_t 
 void machine_console_put(machine_t *m, uint8_t ch);
 
 /* Delivers an event through the IDT (double and triple fault included);
- * the one place where the VMM is entered. `fault_eip` is the address of the
- * instruction concerned (for the trace). */
+ * the one place where a monitor sees events (hv.h: deliver, ring0_entry).
+ * `fault_eip` is the address of the instruction concerned (for the trace). */
 void deliver_event(machine_t *m, int vector, deliver_kind_t kind, int has_error,
                    uint32_t error, uint32_t fault_eip);
 

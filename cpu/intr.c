@@ -140,6 +140,12 @@ void deliver_event(machine_t *m, int vector, deliver_kind_t kind, int has_error,
                    uint32_t error, uint32_t fault_eip)
 {
     struct cpu *c = &m->cpu;
+    const hv_ops_t *hv = m->hv.ops;
+    if (hv && hv->deliver && !m->hv.in_monitor) {
+        hv_event_t e = { vector, kind, has_error, error, fault_eip, { 0 }, { 0 } };
+        if (hv->deliver(m->hv.ctx, m, &e))
+            return;   /* the monitor took it */
+    }
     int chain[4] = { vector, -1, -1, -1 }, depth = 1;
     m->unretired++;   /* a step that retires nothing: the budget counts it */
     /* EXT (bit 0 of the error codes delivery raises) is 0 for INT n, INT3
@@ -148,16 +154,17 @@ void deliver_event(machine_t *m, int vector, deliver_kind_t kind, int has_error,
     uint32_t ext = kind == DK_SOFTWARE && c->soft_kind != SOFT_INT1 ? 0 : 1;
     for (;;) {
         int from = c->cpl;
-        m->pre_cs = c->seg[SEG_CS];
-        m->pre_ss = c->seg[SEG_SS];
+        seg_cache_t pre_cs = c->seg[SEG_CS], pre_ss = c->seg[SEG_SS];
         int r = deliver_once(m, vector, kind, has_error, error, ext);
         if (r == 0) {
-            if (m->in_vmm)
-                return;   /* the VMM delivers into its guest and reports it itself */
+            if (m->hv.in_monitor)
+                return;   /* the monitor delivers into its guest and reports it itself */
             emit_delivery(m, vector, kind, has_error, error, fault_eip, from,
                           kind == DK_HARDWARE ? irq_of_vector(m, vector) : -1);
-            if (c->cpl == 0 && m->ring0_entry)
-                m->ring0_entry(m->ring0_ctx, m, vector, kind, has_error, error, fault_eip);
+            if (c->cpl == 0 && hv && hv->ring0_entry) {
+                hv_event_t e = { vector, kind, has_error, error, fault_eip, pre_cs, pre_ss };
+                hv->ring0_entry(m->hv.ctx, m, &e);
+            }
             return;
         }
         if (r == ISA_STOP) {

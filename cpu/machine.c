@@ -211,12 +211,19 @@ void machine_port_out(machine_t *m, uint16_t port, int size, uint32_t v)
  * own. */
 static uint32_t bus_in(void *ctx, uint16_t port, int size)
 {
-    return machine_port_in(ctx, port, size);
+    machine_t *m = ctx;
+    uint32_t val;
+    if (m->hv.ops && m->hv.ops->port_in && m->hv.ops->port_in(m->hv.ctx, m, port, size, &val))
+        return val;
+    return machine_port_in(m, port, size);
 }
 
 static void bus_out(void *ctx, uint16_t port, int size, uint32_t val)
 {
-    machine_port_out(ctx, port, size, val);
+    machine_t *m = ctx;
+    if (m->hv.ops && m->hv.ops->port_out && m->hv.ops->port_out(m->hv.ctx, m, port, size, val))
+        return;
+    machine_port_out(m, port, size, val);
 }
 
 static uint64_t bus_time(void *ctx)
@@ -226,7 +233,10 @@ static uint64_t bus_time(void *ctx)
 
 static void bus_code_write(void *ctx, uint32_t phys)
 {
-    dcache_code_write(ctx, phys);
+    machine_t *m = ctx;
+    dcache_code_write(m, phys);
+    if (m->hv.ops && m->hv.ops->code_write)
+        m->hv.ops->code_write(m->hv.ctx, m, phys);
 }
 
 const cpu_bus_ops_t machine_bus_ops = { bus_in, bus_out, bus_time, bus_code_write };

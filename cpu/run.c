@@ -35,24 +35,6 @@ static void take_interrupt(machine_t *m)
     deliver_event(m, vector, DK_HARDWARE, 0, 0, m->cpu.eip);
 }
 
-/* The raw-mode ends (RAW-MODE.md): the first event for the IDT stops. */
-static void raw_stop(machine_t *m, isa_result_t r)
-{
-    struct cpu *c = &m->cpu;
-    m->stop_vector = c->exc_vector;
-    m->stop_has_error = c->exc_has_error;
-    m->stop_error = c->exc_error;
-    if (r == ISA_FAULT) {
-        machine_stop(m, STOP_RAW_EXC, "exception %d", c->exc_vector);
-    } else if (c->soft_kind == SOFT_INT3) {
-        machine_stop(m, STOP_RAW_INT3, "int3");
-    } else if (c->soft_kind == SOFT_INTN) {
-        machine_stop(m, STOP_RAW_INT, "int 0x%x", c->exc_vector);
-    } else {
-        machine_stop(m, STOP_RAW_EXC, "exception %d", c->exc_vector);   /* INTO, INT1: traps */
-    }
-}
-
 /* HLT: wait for the next interrupt, skipping virtual time to it. */
 static void halt_wait(machine_t *m)
 {
@@ -153,15 +135,15 @@ static void budget_check(machine_t *m)
                      (unsigned long long)m->max_insns, c->seg[SEG_CS].sel, c->eip);
 }
 
-/* One step; a hook the VMM set for "after the next instruction" (its STI
- * shadow) runs once this step is complete, traps included. */
+/* One step; the monitor's step_end, when it asked for it (hv.h), runs once
+ * this step is complete, traps included. */
 void machine_step(machine_t *m)
 {
-    void (*after)(void *, machine_t *) = m->after_step;
-    m->after_step = NULL;
+    int step_end = m->hv.step_end_pending;
+    m->hv.step_end_pending = 0;
     step_body(m);
-    if (after)
-        after(m->after_step_ctx, m);
+    if (step_end)
+        m->hv.ops->step_end(m->hv.ctx, m);
     budget_check(m);
 }
 
@@ -186,10 +168,6 @@ static void step_body(machine_t *m)
     uint32_t eip = c->eip;
     int ring = c->cpl;
     if (machine_fetch_decode(m, &scratch, &insn)) {
-        if (m->raw) {
-            raw_stop(m, ISA_FAULT);
-            return;
-        }
         deliver_event(m, c->exc_vector, DK_EXCEPTION, c->exc_has_error, c->exc_error, eip);
         return;
     }
@@ -198,10 +176,9 @@ static void step_body(machine_t *m)
                        .text = dcache_disasm(m, c->seg[SEG_CS].base + eip, insn, eip) };
         machine_emit(m, &ev);
     }
-    int audited = m->sensitive_hook && ring > 0 && insn->row != ROW_INVALID &&
-                  isa_rows[insn->row].cls != INNOC;
-    if (audited)
-        m->sensitive_hook(m->sensitive_ctx, m, insn, eip, 0);
+    int audited = hv_intercepts(&m->hv, insn, ring);
+    if (audited && m->hv.ops->before_insn && m->hv.ops->before_insn(m->hv.ctx, m, insn, eip))
+        return;   /* the monitor ran it */
     int how = (audited ? RETIRE_AUDITED : 0) | (c->eflags & FL_TF ? RETIRE_TF : 0);   /* TF as it starts */
     isa_result_t r = isa_execute(c, insn);
     retire(m, insn, eip, ring, r, how);
@@ -223,13 +200,10 @@ static void step_body(machine_t *m)
 static NOIPA void retire(machine_t *m, const isa_insn_t *insn, uint32_t eip, int ring, isa_result_t r, int how)
 {
     struct cpu *c = &m->cpu;
-    if ((how & RETIRE_AUDITED) && (r == ISA_OK || r == ISA_SOFTINT || r == ISA_HALT))
-        m->sensitive_hook(m->sensitive_ctx, m, insn, eip, 1);
+    if ((how & RETIRE_AUDITED) && (r == ISA_OK || r == ISA_SOFTINT || r == ISA_HALT) && m->hv.ops->after_insn)
+        m->hv.ops->after_insn(m->hv.ctx, m, insn, eip);
     if (r == ISA_FAULT) {
-        if (m->raw)
-            raw_stop(m, r);
-        else
-            deliver_event(m, c->exc_vector, DK_EXCEPTION, c->exc_has_error, c->exc_error, eip);
+        deliver_event(m, c->exc_vector, DK_EXCEPTION, c->exc_has_error, c->exc_error, eip);
         return;
     }
     if (r == ISA_STOP) {
@@ -245,27 +219,16 @@ static NOIPA void retire(machine_t *m, const isa_insn_t *insn, uint32_t eip, int
     if (c->cpl != ring && r == ISA_OK && trace_on(&m->trace, TL_TRAP))
         emit_return(m, insn, eip, ring);
     if (r == ISA_SOFTINT) {
-        if (m->raw)
-            raw_stop(m, r);
-        else
-            deliver_event(m, c->exc_vector, DK_SOFTWARE, 0, 0, eip);
+        deliver_event(m, c->exc_vector, DK_SOFTWARE, 0, 0, eip);
     } else if (r == ISA_HALT) {
-        if (m->raw)
-            machine_stop(m, STOP_RAW_HLT, "hlt");
-        else
+        if (!m->hv.ops || !m->hv.ops->halt || !m->hv.ops->halt(m->hv.ctx, m))
             m->halted = 1;
     }
     budget_check(m);
     if (single_step && m->stop == STOP_NONE) {
         /* the single-step trap: #DB after the instruction (SDM vol. 3 17.3.1.4) */
         c->dr[6] |= DR6_BS;
-        if (m->raw) {
-            c->exc_vector = EXC_DB;
-            c->exc_has_error = 0;
-            raw_stop(m, ISA_FAULT);
-        } else {
-            deliver_event(m, EXC_DB, DK_EXCEPTION, 0, 0, c->eip);
-        }
+        deliver_event(m, EXC_DB, DK_EXCEPTION, 0, 0, c->eip);
     }
 }
 
@@ -393,8 +356,8 @@ static void run_burst(machine_t *m, uint64_t until)
         }
         const isa_insn_t *insn = &e->insn;
         int ring = c->cpl;
-        if (m->sensitive_hook && ring > 0 && insn->row != ROW_INVALID && isa_rows[insn->row].cls != INNOC)
-            return;   /* audited: machine_step() */
+        if (hv_intercepts(&m->hv, insn, ring))
+            return;   /* the monitor looks at it: machine_step() */
         isa_result_t r = isa_execute(c, insn);
         if (r != ISA_OK || c->cpl != ring || m->max_insns) {
             retire(m, insn, eip, ring, r, 0);
@@ -408,7 +371,7 @@ static void run_burst(machine_t *m, uint64_t until)
 
 static int burst_allowed(const machine_t *m)
 {
-    return m->dcache && !m->after_step && !trace_on(&m->trace, TL_INSN);
+    return m->dcache && !m->hv.step_end_pending && !trace_on(&m->trace, TL_INSN);
 }
 
 uint64_t machine_steps(const machine_t *m)

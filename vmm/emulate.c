@@ -10,7 +10,7 @@
 
 /* The STI shadow: an interrupt the emulated STI enabled comes after the next
  * instruction (so "sti; hlt" waits as on hardware). */
-static void sti_shadow_end(void *ctx, machine_t *m)
+void vmm_sti_shadow_end(void *ctx, machine_t *m)
 {
     vmm_t *v = ctx;
     (void)m;
@@ -147,8 +147,7 @@ void vmm_emulate(vmm_t *v, uint32_t eip, int vector, uint32_t error)
         vmm_trace(v, VA_EMULATE, -1, "the guest waits for an interrupt (virtual IF = 1)");
     } else if (insn.row == ROW_STI && !old_vif && v->vif) {
         v->sti_shadow = 1;
-        m->after_step = sti_shadow_end;
-        m->after_step_ctx = v;
+        hv_request_step_end(m);
     }
     if (single_step_trap && m->stop == STOP_NONE) {
         /* the guest's single-step trap after the emulated instruction, as

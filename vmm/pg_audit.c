@@ -37,21 +37,33 @@ static uint32_t stored_word(const vmm_t *v, const isa_insn_t *insn, uint32_t ea)
     return vmm_guest_word(v, c->seg[insn->seg].base + ea, 2);
 }
 
-void pg_audit_hook(void *ctx, machine_t *m, const isa_insn_t *insn, uint32_t eip, int phase)
+static int audited(const machine_t *m, const isa_insn_t *insn)
+{
+    const isa_row_info_t *ri = &isa_rows[insn->row];
+    return ri->cls != SINT && ri->cls != INNOC && !m->hv.in_monitor;
+}
+
+int pg_audit_before(void *ctx, machine_t *m, const isa_insn_t *insn, uint32_t eip)
 {
     vmm_t *v = ctx;
     struct cpu *c = &m->cpu;
-    const isa_row_info_t *ri = &isa_rows[insn->row];
-    if (ri->cls == SINT || ri->cls == INNOC || m->in_vmm)
+    (void)eip;
+    if (!audited(m, insn))
+        return 0;
+    v->pre.eflags = c->eflags;
+    v->pre.esp = c->reg[ESP];
+    v->pre.top = vmm_guest_word(v, c->seg[SEG_SS].base + c->reg[ESP], 4);
+    v->pre.cs = c->seg[SEG_CS].sel;
+    v->pre.cpl = c->cpl;
+    return 0;   /* the instruction runs: the audit only watches */
+}
+
+void pg_audit_after(void *ctx, machine_t *m, const isa_insn_t *insn, uint32_t eip)
+{
+    vmm_t *v = ctx;
+    struct cpu *c = &m->cpu;
+    if (!audited(m, insn))
         return;
-    if (phase == 0) {
-        v->pre.eflags = c->eflags;
-        v->pre.esp = c->reg[ESP];
-        v->pre.top = vmm_guest_word(v, c->seg[SEG_SS].base + c->reg[ESP], 4);
-        v->pre.cs = c->seg[SEG_CS].sel;
-        v->pre.cpl = c->cpl;
-        return;
-    }
     uint32_t ea = 0;
     if (insn->has_mem) {
         ea = insn->disp;

@@ -329,7 +329,7 @@ void vmm_view_enter(vmm_t *v)
     c->seg[SEG_CS].sel = (uint16_t)((c->seg[SEG_CS].sel & ~3u) | v->vcpl);
     c->seg[SEG_SS].sel = (uint16_t)((c->seg[SEG_SS].sel & ~3u) | v->vcpl);
     c->eflags = (c->eflags & ~(FL_IF | FL_IOPL)) | (v->vif ? FL_IF : 0) | ((uint32_t)v->viopl << 12);
-    m->in_vmm = 1;
+    hv_monitor_enter(m);
 }
 
 void vmm_view_leave(vmm_t *v)
@@ -351,7 +351,7 @@ void vmm_view_leave(vmm_t *v)
     c->profile = v->real.profile;
     c->bus = v->real.bus;
     vmm_real_state(v);
-    m->in_vmm = 0;
+    hv_monitor_leave(m);
 }
 
 /* ---- the VM exit ---- */
@@ -375,11 +375,14 @@ static int guest_ring_now(const vmm_t *v)
     return v->vcpl == 1 ? 1 : 2;
 }
 
-static void vmm_entry(void *ctx, machine_t *m, int vector, deliver_kind_t kind, int has_error,
-                      uint32_t error, uint32_t fault_eip)
+/* hv.h's ring0_entry: every event the CPU delivers to ring 0 is a VM exit. */
+static void vmm_entry(void *ctx, machine_t *m, const hv_event_t *ev)
 {
     vmm_t *v = ctx;
     struct cpu *c = &m->cpu;
+    int vector = ev->vector, has_error = ev->has_error;
+    deliver_kind_t kind = (deliver_kind_t)ev->kind;
+    uint32_t error = ev->error, fault_eip = ev->fault_eip;
     /* The frame x86 pushed on the VMM's stack (always an inner-ring entry). */
     uint32_t sp = c->reg[ESP] + (has_error ? 4 : 0);
     uint32_t g_eip = phys_read(c, sp, 4), g_cs = phys_read(c, sp + 4, 4) & 0xffff;
@@ -388,8 +391,8 @@ static void vmm_entry(void *ctx, machine_t *m, int vector, deliver_kind_t kind, 
     c->eip = g_eip;
     c->eflags = g_eflags;
     c->reg[ESP] = g_esp;
-    c->seg[SEG_CS] = m->pre_cs;
-    c->seg[SEG_SS] = m->pre_ss;
+    c->seg[SEG_CS] = ev->pre_cs;
+    c->seg[SEG_SS] = ev->pre_ss;
     c->cpl = (uint8_t)(g_cs & 3);
     v->exit_ring = c->cpl;
 
@@ -530,12 +533,12 @@ vmm_t *vmm_attach(machine_t *m, int expose_pg)
     /* Deprivilege the guest: its kernel runs in ring 1 from here on. */
     vmm_real_state(v);
 
-    m->ring0_entry = vmm_entry;
-    m->ring0_ctx = v;
-    if (expose_pg) {
-        m->sensitive_hook = pg_audit_hook;
-        m->sensitive_ctx = v;
-    }
+    /* Trap-and-emulate behind hv.h: every event to ring 0 is a VM exit;
+     * with --expose-pg, every instruction but the innocuous ones outside
+     * ring 0 passes the PG audit; the STI shadow ends a step later. */
+    static const hv_ops_t te_ops = { .ring0_entry = vmm_entry, .before_insn = pg_audit_before,
+                                     .after_insn = pg_audit_after, .step_end = vmm_sti_shadow_end };
+    hv_attach(m, &te_ops, v, expose_pg ? ~(1u << INNOC) : 0, 1);
     vmm_trace(v, VA_SETUP, -1, "VMM in ring 0: guest kernel deprivileged to ring 1; shadow GDT %08x, IDT %08x, "
               "TSS %08x, VMM stack %08x; guest segments end at %08x", c->gdtr.base, c->idtr.base, tss,
               v->base + VMM_STACK_TOP, v->base);
@@ -547,6 +550,8 @@ void vmm_free(vmm_t *v)
     if (!v)
         return;
     struct cpu *c = &v->m->cpu;
+    if (v->m->hv.ctx == v)
+        hv_detach(v->m);
     if (c->bus.top_mem == v->area) {
         c->bus.top_mem = NULL;
         c->bus.top_base = c->bus.top_size = 0;

@@ -119,6 +119,8 @@ void shadow_idt_rebuild(vmm_t *v);
  * or, for any other instruction, the fault reflected to the guest. */
 void vmm_emulate(vmm_t *v, uint32_t eip, int vector, uint32_t error);
 void vmm_reflect(vmm_t *v, int vector, int has_error, uint32_t error, uint32_t at);
+/* hv.h's step_end: the STI shadow is over, an interrupt may come in. */
+void vmm_sti_shadow_end(void *ctx, machine_t *m);
 
 /* inject.c */
 /* Delivers an event into the guest through the guest's own IDT, at its
@@ -134,6 +136,9 @@ void vdev_reset(vmm_t *v);
 extern const cpu_bus_ops_t vdev_bus_ops;
 
 /* pg_audit.c */
-void pg_audit_hook(void *ctx, machine_t *m, const isa_insn_t *insn, uint32_t eip, int phase);
+/* hv.h's before_insn and after_insn: the state before a sensitive
+ * instruction outside ring 0, and what went wrong after it ran. */
+int pg_audit_before(void *ctx, machine_t *m, const isa_insn_t *insn, uint32_t eip);
+void pg_audit_after(void *ctx, machine_t *m, const isa_insn_t *insn, uint32_t eip);
 
 #endif

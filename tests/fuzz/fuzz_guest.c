@@ -1,6 +1,6 @@
 /* Fuzz target `guest`: random guest code, data, GDT, IDT and TSS, run on a
  * machine_new() machine with a small instruction budget, at any ring, bare,
- * in raw mode (m->raw = 1) or under the VMM.
+ * in raw mode (raw_attach(), app/raw.h) or under the VMM.
  *
  * Input layout (everything past the end of the input reads as 0):
  *
@@ -45,6 +45,7 @@
 #include "cpu/cpu.h"
 #include "cpu/dcache.h"
 #include "isa/access.h"
+#include "app/raw.h"
 #include "tests/fuzz/fuzz_common.h"
 #include "vmm/vmm.h"
 
@@ -187,7 +188,8 @@ static void run_once(const uint8_t *data, size_t size, int use_cache, int keep, 
     FUZZ_CHECK(console != NULL, "open_memstream");
     m->console = console;
     m->max_insns = BUDGET;
-    m->raw = raw;
+    if (raw)
+        raw_attach(m);
 
     /* --- the code after the header, the tables from the tail --- */
     size_t tail = (size_t)gdt_n * 8 + (size_t)idt_n * 8 + (fuzz_tss ? 104 : 0);
@@ -334,8 +336,8 @@ static void run_once(const uint8_t *data, size_t size, int use_cache, int keep, 
                "decoded-instruction cache hooks changed");
     FUZZ_CHECK(m->dcache == before.dcache && m->code_page_map == before.code_page_map, "cache pointers changed");
     FUZZ_CHECK(m->trace.nsinks == before.trace.nsinks && m->console == console, "sinks or console changed");
-    FUZZ_CHECK(m->ring0_entry == before.ring0_entry && m->ring0_ctx == before.ring0_ctx, "VMM hook changed");
-    FUZZ_CHECK(m->max_insns == BUDGET && m->raw == raw, "machine settings changed");
+    FUZZ_CHECK(m->hv.ops == before.hv.ops && m->hv.ctx == before.hv.ctx, "monitor (hv) changed");
+    FUZZ_CHECK(m->max_insns == BUDGET, "machine settings changed");
 
     memcpy(out->reg, c->reg, sizeof out->reg);
     out->eip = c->eip;

@@ -107,7 +107,8 @@ static void box_check(box_t *b)
     ck_assert_ptr_eq(m->console, b->console);
     ck_assert_int_eq(m->trace.nsinks, b->before.trace.nsinks);
     ck_assert_uint_eq(m->max_insns, BUDGET);
-    ck_assert_int_eq(m->raw, b->before.raw);
+    ck_assert_ptr_eq((const void *)m->hv.ops, (const void *)b->before.hv.ops);
+    ck_assert_ptr_eq(m->hv.ctx, b->before.hv.ctx);
     ck_assert_uint_eq(m->guest_ips, b->before.guest_ips);
     ck_assert_uint_le(c->icount, BUDGET);
     ck_assert_uint_eq(m->insns_by_ring[0] + m->insns_by_ring[1] + m->insns_by_ring[2] + m->insns_by_ring[3],

@@ -18,6 +18,7 @@
 #include "cpu/cpu.h"
 #include "cpu/dcache.h"
 #include "cpu/loader.h"
+#include "app/raw.h"
 #include "isa/access.h"
 #include "vmm/vmm.h"
 
@@ -171,7 +172,7 @@ static void raw_run(run_t *r, const uint8_t *code, size_t len, const uint32_t *r
     struct cpu *c = &m->cpu;
     r->console = open_memstream(&r->out, &r->outlen);
     m->console = r->console;
-    m->raw = 1;
+    raw_attach(m);
     m->max_insns = budget;
     memcpy(c->ram + CODE, code, len);
     phys_write(c, COUNT, 4, 40);

@@ -195,7 +195,7 @@ static void assert_real_is_vmms(void)
     ck_assert_uint_ne(c->cpl, 0);
     ck_assert_uint_eq(c->seg[SEG_CS].sel & 3, c->cpl);
     ck_assert_uint_eq(c->seg[SEG_SS].sel & 3, c->cpl);
-    ck_assert_int_eq(m->in_vmm, 0);
+    ck_assert_int_eq(m->hv.in_monitor, 0);
     ck_assert_ptr_eq((const void *)m->cpu.bus.ops, (const void *)&machine_bus_ops);
 }
 
@@ -1197,7 +1197,7 @@ START_TEST(test_call_gate_to_vmm_code)
     for (int k = 0; k < 50 && m->stop == STOP_NONE && c->eip != done && c->eip != H(EXC_GP) &&
                     c->eip != H(EXC_NP); k++) {
         machine_step(m);
-        ck_assert_msg(c->cpl != 0 || m->in_vmm, "the guest runs at real CPL 0, CS %04x EIP %08x",
+        ck_assert_msg(c->cpl != 0 || m->hv.in_monitor, "the guest runs at real CPL 0, CS %04x EIP %08x",
                       c->seg[SEG_CS].sel, c->eip);
     }
     ck_assert_msg(c->eip != done, "the call through the gate returned: EAX (CS seen there) %08x", c->reg[EAX]);

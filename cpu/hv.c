@@ -1,0 +1,31 @@
+/* The hypervisor interface's bookkeeping (cpu/hv.h); the hooks themselves
+ * are called where the machine reaches each point: cpu/intr.c (deliver,
+ * ring0_entry), cpu/run.c (before/after_insn, halt, step_end) and
+ * cpu/machine.c (ports, code writes). */
+#include "cpu/cpu.h"
+
+void hv_attach(machine_t *m, const hv_ops_t *ops, void *ctx, uint32_t insn_classes, int insn_min_cpl)
+{
+    m->hv = (hv_t){ .ops = ops, .ctx = ctx, .insn_classes = ops->before_insn || ops->after_insn ? insn_classes : 0,
+                    .insn_min_cpl = (uint8_t)insn_min_cpl };
+}
+
+void hv_detach(machine_t *m)
+{
+    m->hv = (hv_t){ 0 };
+}
+
+void hv_request_step_end(machine_t *m)
+{
+    m->hv.step_end_pending = 1;
+}
+
+void hv_monitor_enter(machine_t *m)
+{
+    m->hv.in_monitor = 1;
+}
+
+void hv_monitor_leave(machine_t *m)
+{
+    m->hv.in_monitor = 0;
+}

@@ -1,0 +1,88 @@
+/* cpu/hv.h: the hypervisor interface, the one joint through which a monitor
+ * sees and steers a machine. A monitor fills an hv_ops_t with the hooks it
+ * needs (any may be NULL) and attaches it with hv_attach(); the machine
+ * calls them at these points and nowhere else:
+ *
+ *   deliver      an event is about to go through the IDT (exception,
+ *                interrupt, INT n): the monitor may take it instead (raw
+ *                mode stops there; VT-x's exception bitmap is this)
+ *   ring0_entry  an event was delivered to ring 0: the frame is on the
+ *                ring-0 stack, CS:EIP is the gate's target (a VM exit of
+ *                trap-and-emulate)
+ *   before_insn  an instruction of the classes in `insn_classes`, at CPL >=
+ *                `insn_min_cpl`, is about to execute: the monitor may run
+ *                it itself (VT-x's instruction exits, DBT)
+ *   after_insn   the same instruction ran and retired (the PG audit)
+ *   halt         HLT retired: the monitor may take the wait
+ *   port_in/out  the CPU's IN/OUT reached the machine's port bus
+ *   code_write   a write hit a page that holds decoded code
+ *   step_end     the end of a step the monitor asked for with
+ *                hv_request_step_end() (trap-and-emulate's STI shadow; a
+ *                DBT's block boundary)
+ *
+ * Trap-and-emulate (vmm/) is one implementation; raw mode (app/raw.c) is
+ * another; a new monitor is a third, without a change to the run loop. */
+#ifndef TRAPSIM_HV_H
+#define TRAPSIM_HV_H
+#include <stdint.h>
+#include "isa/arch.h"
+
+struct machine;
+
+/* An event delivered through the IDT, as the monitor sees it. */
+typedef struct hv_event {
+    int vector;
+    int kind;                 /* deliver_kind_t (cpu/cpu.h) */
+    int has_error;
+    uint32_t error;
+    uint32_t fault_eip;       /* the instruction concerned */
+    /* ring0_entry only: CS and SS just before the delivery (an IRET-like
+     * exit to the guest restores them) */
+    seg_cache_t pre_cs, pre_ss;
+} hv_event_t;
+
+typedef struct hv_ops {
+    /* Returns 1 when the monitor took the event (the machine delivers nothing). */
+    int  (*deliver)(void *ctx, struct machine *m, const hv_event_t *ev);
+    void (*ring0_entry)(void *ctx, struct machine *m, const hv_event_t *ev);
+    /* Returns 1 when the monitor ran (or refused) the instruction itself:
+     * the machine neither executes nor retires it. */
+    int  (*before_insn)(void *ctx, struct machine *m, const isa_insn_t *insn, uint32_t eip);
+    void (*after_insn)(void *ctx, struct machine *m, const isa_insn_t *insn, uint32_t eip);
+    /* Returns 1 when the monitor took the halt (the CPU does not wait). */
+    int  (*halt)(void *ctx, struct machine *m);
+    /* Return 1 when the monitor answered the access. */
+    int  (*port_in)(void *ctx, struct machine *m, uint16_t port, int size, uint32_t *val);
+    int  (*port_out)(void *ctx, struct machine *m, uint16_t port, int size, uint32_t val);
+    void (*code_write)(void *ctx, struct machine *m, uint32_t phys);
+    void (*step_end)(void *ctx, struct machine *m);
+} hv_ops_t;
+
+/* The monitor's place in a machine (machine_t.hv). */
+typedef struct hv {
+    const hv_ops_t *ops;      /* NULL: no monitor */
+    void *ctx;
+    uint32_t insn_classes;    /* before/after_insn: 1 << isa_class of the rows to intercept (0: none) */
+    uint8_t insn_min_cpl;     /* ... at this CPL or above */
+    uint8_t in_monitor;       /* the monitor is running its virtual CPU: deliveries neither re-enter it nor emit */
+    uint8_t step_end_pending; /* step_end is due at the end of this step */
+} hv_t;
+
+/* Attaches a monitor (one per machine); insn_classes and insn_min_cpl say
+ * which instructions before_insn and after_insn see. */
+void hv_attach(struct machine *m, const hv_ops_t *ops, void *ctx, uint32_t insn_classes, int insn_min_cpl);
+void hv_detach(struct machine *m);
+/* step_end runs once, at the end of the next step (asked for during a
+ * step: the one after it). */
+void hv_request_step_end(struct machine *m);
+/* Brackets the monitor's own work on its virtual CPU. */
+void hv_monitor_enter(struct machine *m);
+void hv_monitor_leave(struct machine *m);
+
+/* Whether before/after_insn see this instruction at `cpl` (the run loop). */
+static inline int hv_intercepts(const hv_t *h, const isa_insn_t *insn, int cpl)
+{
+    return h->insn_classes && cpl >= h->insn_min_cpl && insn->row != ROW_INVALID &&
+           (h->insn_classes >> isa_rows[insn->row].cls) & 1;
+}
+#endif
