@@ -3,12 +3,13 @@
  * VMM under --vmm, none bare), its console and its virtual time. Everything
  * outside host/ reaches a VM through a vm_t; the scheduler (host/host.h)
  * uses only vm_run_for() and the accessors below, never the machine. */
-/* Today a VM is one machine_t (cpu/cpu.h) with the VMM hooked into it
- * (vmm_attach), and vm.c is the only file of host/ that knows it. When the
- * hypervisor interface (cpu/hv.h) and the vCPU as a value arrive (issue
- * 14, items 1-5), only vm.c changes: vm_new builds the VM's memory, devices
- * and vCPU, vm_start picks its monitor behind hv.h, vm_run_for runs the
- * vCPU for a quantum; host.c and app/ stay as they are. */
+/* A VM is one machine_t (cpu/cpu.h) with its monitor attached behind the
+ * hypervisor interface (cpu/hv.h: vmm_attach() does hv_attach()), and vm.c
+ * is the only file of host/ that knows it. When the vCPU becomes a value
+ * of its own (issue 14, item 2; docs/ARCHITECTURE.md, "Not there yet"),
+ * only vm.c changes: vm_new builds the VM's memory, devices and vCPU,
+ * vm_start picks its monitor, vm_run_for runs the vCPU for a quantum;
+ * host.c and app/ stay as they are. */
 #ifndef TRAPSIM_VM_H
 #define TRAPSIM_VM_H
 #include <stdint.h>
