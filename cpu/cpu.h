@@ -124,6 +124,13 @@ void machine_console_put(machine_t *m, uint8_t ch);
 void deliver_event(machine_t *m, int vector, deliver_kind_t kind, int has_error,
                    uint32_t error, uint32_t fault_eip);
 
+/* The CPU whose ring and address the machine's events carry: a monitor's
+ * virtual CPU while it runs it (hv_monitor_enter()), else the machine's. */
+static inline const struct cpu *machine_cur_cpu(const machine_t *m)
+{
+    return m->hv.vcpu ? m->hv.vcpu : &m->cpu;
+}
+
 /* Stops the run with a one-line message. */
 void machine_stop(machine_t *m, stop_kind_t kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -20,12 +20,14 @@ void hv_request_step_end(machine_t *m)
     m->hv.step_end_pending = 1;
 }
 
-void hv_monitor_enter(machine_t *m)
+void hv_monitor_enter(machine_t *m, const struct cpu *vcpu)
 {
     m->hv.in_monitor = 1;
+    m->hv.vcpu = vcpu;
 }
 
 void hv_monitor_leave(machine_t *m)
 {
     m->hv.in_monitor = 0;
+    m->hv.vcpu = NULL;
 }

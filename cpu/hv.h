@@ -65,6 +65,7 @@ typedef struct hv {
     uint32_t insn_classes;    /* before/after_insn: 1 << isa_class of the rows to intercept (0: none) */
     uint8_t insn_min_cpl;     /* ... at this CPL or above */
     uint8_t in_monitor;       /* the monitor is running its virtual CPU: deliveries neither re-enter it nor emit */
+    const struct cpu *vcpu;   /* while in_monitor: that CPU (what the machine's events are stamped with), or NULL */
     uint8_t step_end_pending; /* step_end is due at the end of this step */
 } hv_t;
 
@@ -75,9 +76,15 @@ void hv_detach(struct machine *m);
 /* step_end runs once, at the end of the next step (asked for during a
  * step: the one after it). */
 void hv_request_step_end(struct machine *m);
-/* Brackets the monitor's own work on its virtual CPU. */
-void hv_monitor_enter(struct machine *m);
+/* Brackets the monitor's own work on its virtual CPU `vcpu` (a struct cpu
+ * the monitor owns, NULL: the machine's own): the machine's events (I/O,
+ * console, stop) made meanwhile carry that CPU's ring and address. */
+void hv_monitor_enter(struct machine *m, const struct cpu *vcpu);
 void hv_monitor_leave(struct machine *m);
+/* Delivers an event through the IDT of a monitor's virtual CPU `c`, as
+ * the machine delivers to its own (cpu/intr.c): no hook, no event. */
+void hv_deliver_virtual(struct machine *m, struct cpu *c, int vector, int kind, int has_error,
+                        uint32_t error, uint32_t fault_eip);
 
 /* Whether before/after_insn see this instruction at `cpl` (the run loop). */
 static inline int hv_intercepts(const hv_t *h, const isa_insn_t *insn, int cpl)

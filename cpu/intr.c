@@ -13,10 +13,9 @@ enum { GATE_TASK = 5, GATE_INT16 = 6, GATE_TRAP16 = 7, GATE_INT32 = 14, GATE_TRA
 /* One attempt to deliver `vector`. Returns 0, ISA_FAULT (a new exception is
  * in c->exc_*) or ISA_STOP (something not modelled). `ext` is the EXT bit of
  * any error code this delivery raises. */
-static int deliver_once(machine_t *m, int vector, deliver_kind_t kind, int has_error,
+static int deliver_once(struct cpu *c, int vector, deliver_kind_t kind, int has_error,
                         uint32_t error, uint32_t ext)
 {
-    struct cpu *c = &m->cpu;
     uint32_t idt_err = (uint32_t)vector * 8 + 2 + ext;
     if ((uint32_t)vector * 8 + 7 > c->idtr.limit)
         return RAISE_GP(c, idt_err);
@@ -136,11 +135,12 @@ static int irq_of_vector(const machine_t *m, int vector)
     return -1;
 }
 
-void deliver_event(machine_t *m, int vector, deliver_kind_t kind, int has_error,
-                   uint32_t error, uint32_t fault_eip)
+/* Delivery through the IDT of `c`: the machine's CPU, or a monitor's
+ * virtual CPU (hv_deliver_virtual(): no hook, no event). */
+static void deliver_on(machine_t *m, struct cpu *c, int vector, deliver_kind_t kind, int has_error,
+                       uint32_t error, uint32_t fault_eip)
 {
-    struct cpu *c = &m->cpu;
-    const hv_ops_t *hv = m->hv.ops;
+    const hv_ops_t *hv = c == &m->cpu ? m->hv.ops : NULL;
     if (hv && hv->deliver && !m->hv.in_monitor) {
         hv_event_t e = { vector, kind, has_error, error, fault_eip, { 0 }, { 0 } };
         if (hv->deliver(m->hv.ctx, m, &e))
@@ -155,9 +155,9 @@ void deliver_event(machine_t *m, int vector, deliver_kind_t kind, int has_error,
     for (;;) {
         int from = c->cpl;
         seg_cache_t pre_cs = c->seg[SEG_CS], pre_ss = c->seg[SEG_SS];
-        int r = deliver_once(m, vector, kind, has_error, error, ext);
+        int r = deliver_once(c, vector, kind, has_error, error, ext);
         if (r == 0) {
-            if (m->hv.in_monitor)
+            if (m->hv.in_monitor || c != &m->cpu)
                 return;   /* the monitor delivers into its guest and reports it itself */
             emit_delivery(m, vector, kind, has_error, error, fault_eip, from,
                           kind == DK_HARDWARE ? irq_of_vector(m, vector) : -1);
@@ -204,4 +204,16 @@ void deliver_event(machine_t *m, int vector, deliver_kind_t kind, int has_error,
         kind = DK_EXCEPTION;
         ext = 1;
     }
+}
+
+void deliver_event(machine_t *m, int vector, deliver_kind_t kind, int has_error,
+                   uint32_t error, uint32_t fault_eip)
+{
+    deliver_on(m, &m->cpu, vector, kind, has_error, error, fault_eip);
+}
+
+void hv_deliver_virtual(machine_t *m, struct cpu *c, int vector, int kind, int has_error,
+                        uint32_t error, uint32_t fault_eip)
+{
+    deliver_on(m, c, vector, (deliver_kind_t)kind, has_error, error, fault_eip);
 }

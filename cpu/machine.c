@@ -103,7 +103,8 @@ void machine_stop(machine_t *m, stop_kind_t kind, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(m->stop_msg, sizeof m->stop_msg, fmt, ap);
     va_end(ap);
-    event_t ev = { .kind = EV_STOP, .ring = m->cpu.cpl, .eip = m->cpu.eip, .text = m->stop_msg };
+    const struct cpu *c = machine_cur_cpu(m);
+    event_t ev = { .kind = EV_STOP, .ring = c->cpl, .eip = c->eip, .text = m->stop_msg };
     machine_emit(m, &ev);
 }
 
@@ -124,7 +125,7 @@ int machine_exit_status(const machine_t *m)
 void machine_console_put(machine_t *m, uint8_t ch)
 {
     fputc(ch, m->console);
-    event_t ev = { .kind = EV_CONSOLE, .ring = m->cpu.cpl, .value = ch };
+    event_t ev = { .kind = EV_CONSOLE, .ring = machine_cur_cpu(m)->cpl, .value = ch };
     machine_emit(m, &ev);
 }
 
@@ -172,7 +173,8 @@ static void port_out8(machine_t *m, uint16_t port, uint8_t v)
 
 static void emit_io(machine_t *m, uint16_t port, int size, uint32_t v, int write)
 {
-    event_t ev = { .kind = EV_IO, .ring = m->cpu.cpl, .eip = m->cpu.eip, .port = port,
+    const struct cpu *c = machine_cur_cpu(m);
+    event_t ev = { .kind = EV_IO, .ring = c->cpl, .eip = c->eip, .port = port,
                    .size = (uint8_t)size, .value = v, .is_write = (uint8_t)write };
     machine_emit(m, &ev);
 }

@@ -4,12 +4,11 @@
  * outside host/ reaches a VM through a vm_t; the scheduler (host/host.h)
  * uses only vm_run_for() and the accessors below, never the machine. */
 /* A VM is one machine_t (cpu/cpu.h) with its monitor attached behind the
- * hypervisor interface (cpu/hv.h: vmm_attach() does hv_attach()), and vm.c
- * is the only file of host/ that knows it. When the vCPU becomes a value
- * of its own (issue 14, item 2; docs/ARCHITECTURE.md, "Not there yet"),
- * only vm.c changes: vm_new builds the VM's memory, devices and vCPU,
- * vm_start picks its monitor, vm_run_for runs the vCPU for a quantum;
- * host.c and app/ stay as they are. */
+ * hypervisor interface (cpu/hv.h: vmm_attach() does hv_attach()); the
+ * monitor owns the guest's virtual CPU as a value (docs/ARCHITECTURE.md).
+ * vm.c is the only file of host/ that knows it: vm_new builds the VM's
+ * memory and devices, vm_start picks its monitor, vm_run_for runs it for a
+ * quantum; another monitor changes vm.c only, host.c and app/ stay. */
 #ifndef TRAPSIM_VM_H
 #define TRAPSIM_VM_H
 #include <stdint.h>

@@ -27,19 +27,19 @@ static void describe(const vmm_t *v, const isa_insn_t *insn, int old_vif, int ol
 #define ADD(...) do { if (k < n) k += (size_t)snprintf(buf + k, n - k, __VA_ARGS__); } while (0)
     switch (insn->row) {
     case ROW_LIDT: ADD("guest IDTR := %08x/%04x (virtual: the real IDTR stays the VMM's)",
-                       v->vidtr.base, v->vidtr.limit); break;
+                       v->vcpu.idtr.base, v->vcpu.idtr.limit); break;
     case ROW_LGDT: ADD("guest GDTR := %08x/%04x (virtual: the shadow GDT follows it)",
-                       v->vgdtr.base, v->vgdtr.limit); break;
-    case ROW_LTR:  ADD("guest TR := %04x (virtual)", v->vtr.sel); break;
-    case ROW_LLDT: ADD("guest LDTR := %04x (virtual)", v->vldtr.sel); break;
+                       v->vcpu.gdtr.base, v->vcpu.gdtr.limit); break;
+    case ROW_LTR:  ADD("guest TR := %04x (virtual)", v->vcpu.tr.sel); break;
+    case ROW_LLDT: ADD("guest LDTR := %04x (virtual)", v->vcpu.ldtr.sel); break;
     case ROW_MOV_CdRd: case ROW_LMSW: case ROW_CLTS:
-        ADD("guest CR0 %08x CR3 %08x CR4 %08x (virtual)", v->vcr0, v->vcr3, v->vcr4); break;
+        ADD("guest CR0 %08x CR3 %08x CR4 %08x (virtual)", v->vcpu.cr0, v->vcpu.cr3, v->vcpu.cr4); break;
     case ROW_PUSH_CS: case ROW_PUSH_SS: case ROW_PUSH_DS: case ROW_PUSH_ES: case ROW_PUSH_FS:
     case ROW_PUSH_GS: case ROW_PUSHF: {
         const struct cpu *c = &v->m->cpu;
         ADD("pushed %08x", vmm_guest_word(v, c->seg[SEG_SS].base + c->reg[ESP], insn->opsize));
         if (insn->row == ROW_PUSHF)
-            ADD(" (virtual IF %d, IOPL %d)", v->vif, v->viopl);
+            ADD(" (virtual IF %d, IOPL %d)", vmm_vif(v), vmm_viopl(v));
         break;
     }
     case ROW_POP_DS: case ROW_POP_ES: case ROW_POP_FS: case ROW_POP_GS: case ROW_POP_SS:
@@ -49,24 +49,24 @@ static void describe(const vmm_t *v, const isa_insn_t *insn, int old_vif, int ol
               : insn->row == ROW_LDS ? SEG_DS : insn->row == ROW_LES ? SEG_ES
               : insn->row == ROW_LFS ? SEG_FS : insn->row == ROW_LGS ? SEG_GS : insn->op[0].reg;
         ADD("%%%s := %04x (from the guest's GDT; runs as %04x)", names[s],
-            s == SEG_SS || s == SEG_CS ? (v->m->cpu.seg[s].sel & ~3u) | v->vcpl : v->m->cpu.seg[s].sel,
+            s == SEG_SS || s == SEG_CS ? (v->m->cpu.seg[s].sel & ~3u) | v->vcpu.cpl : v->m->cpu.seg[s].sel,
             v->m->cpu.seg[s].sel);
         break;
     }
     default: break;
     }
-    if (old_vif != v->vif)
-        ADD("%svirtual IF := %d", k ? ", " : "", v->vif);
-    if (old_viopl != v->viopl)
-        ADD("%svirtual IOPL := %d", k ? ", " : "", v->viopl);
-    if (old_vcpl != v->vcpl)
-        ADD("%sguest ring %d -> %d (real ring %d)", k ? ", " : "", old_vcpl, v->vcpl, vmm_real_ring(v->vcpl));
+    if (old_vif != vmm_vif(v))
+        ADD("%svirtual IF := %d", k ? ", " : "", vmm_vif(v));
+    if (old_viopl != vmm_viopl(v))
+        ADD("%svirtual IOPL := %d", k ? ", " : "", vmm_viopl(v));
+    if (old_vcpl != v->vcpu.cpl)
+        ADD("%sguest ring %d -> %d (real ring %d)", k ? ", " : "", old_vcpl, v->vcpu.cpl, vmm_real_ring(v->vcpu.cpl));
     if (!k && (insn->row == ROW_CLI || insn->row == ROW_STI))
-        ADD("virtual IF stays %d", v->vif);
+        ADD("virtual IF stays %d", vmm_vif(v));
     else if (!k && insn->row == ROW_HLT)
-        ADD("HLT with virtual IF %d", v->vif);
+        ADD("HLT with virtual IF %d", vmm_vif(v));
     else if (!k)
-        ADD("done on the virtual CPU (guest ring %d)", v->vcpl);
+        ADD("done on the virtual CPU (guest ring %d)", v->vcpu.cpl);
 #undef ADD
 }
 
@@ -96,17 +96,17 @@ void vmm_emulate(vmm_t *v, uint32_t eip, int vector, uint32_t error)
     char text[96] = "";
     if (trace_on(&m->trace, TL_VMM))
         isa_disasm(&insn, eip, text, sizeof text);
-    int ring = c->cpl, old_vif = v->vif, old_viopl = v->viopl, old_vcpl = v->vcpl;
+    int ring = c->cpl, old_vif = vmm_vif(v), old_viopl = vmm_viopl(v), old_vcpl = v->vcpu.cpl;
     int single_step = (c->eflags & FL_TF) != 0;   /* the guest's TF as the instruction starts */
-    dtr_t old_gdtr = v->vgdtr;
+    dtr_t old_gdtr = v->vcpu.gdtr;
 
-    vmm_view_enter(v);
-    isa_result_t r = isa_execute(c, &insn);
-    vmm_view_leave(v);
+    vmm_vcpu_load(v);
+    isa_result_t r = isa_execute(&v->vcpu, &insn);
+    vmm_vcpu_store(v);
 
     if (r == ISA_FAULT) {
         vmm_trace(v, VA_EMULATE, c->exc_vector, "%s faults at guest ring %d too: %s to the guest", text,
-                  v->vcpl, exc_name(c->exc_vector));
+                  v->vcpu.cpl, exc_name(c->exc_vector));
         vmm_reflect(v, c->exc_vector, c->exc_has_error, c->exc_error, eip);
         return;
     }
@@ -130,14 +130,14 @@ void vmm_emulate(vmm_t *v, uint32_t eip, int vector, uint32_t error)
         describe(v, &insn, old_vif, old_viopl, old_vcpl, what, sizeof what);
         vmm_trace(v, VA_EMULATE, -1, "%s: %s", text, what);
     }
-    if (memcmp(&old_gdtr, &v->vgdtr, sizeof old_gdtr) != 0)
+    if (memcmp(&old_gdtr, &v->vcpu.gdtr, sizeof old_gdtr) != 0)
         vmm_shadow_gdt_sync(v, 1);
     if (insn.row == ROW_LIDT)
         shadow_idt_rebuild(v);
     if (r == ISA_SOFTINT) {
         vmm_forward(v, c->exc_vector, DK_SOFTWARE, 0, 0, eip);
     } else if (r == ISA_HALT) {
-        if (!v->vif) {
+        if (!vmm_vif(v)) {
             machine_stop(m, STOP_HALTED, "halted for ever: the guest executed HLT at %04x:%08x with its "
                          "virtual IF = 0, so no interrupt will wake it%s", c->seg[SEG_CS].sel, eip,
                          v->expose_pg ? " (see the pg lines: a POPF that could not set IF?)" : "");
@@ -145,7 +145,7 @@ void vmm_emulate(vmm_t *v, uint32_t eip, int vector, uint32_t error)
         }
         v->guest_halted = 1;
         vmm_trace(v, VA_EMULATE, -1, "the guest waits for an interrupt (virtual IF = 1)");
-    } else if (insn.row == ROW_STI && !old_vif && v->vif) {
+    } else if (insn.row == ROW_STI && !old_vif && vmm_vif(v)) {
         v->sti_shadow = 1;
         hv_request_step_end(m);
     }

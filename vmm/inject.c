@@ -22,24 +22,24 @@ void vmm_forward(vmm_t *v, int vector, deliver_kind_t kind, int has_error, uint3
 {
     machine_t *m = v->m;
     struct cpu *c = &m->cpu;
-    int from_v = v->vcpl;
-    vmm_view_enter(v);
-    deliver_event(m, vector, kind, has_error, error, at);
-    vmm_view_leave(v);
+    int from_v = v->vcpu.cpl;
+    vmm_vcpu_load(v);
+    hv_deliver_virtual(m, &v->vcpu, vector, kind, has_error, error, at);
+    vmm_vcpu_store(v);
     if (m->stop != STOP_NONE || !trace_on(&m->trace, TL_VMM))
         return;
     char what[32];
     kind_name(kind, vector, what, sizeof what);
     vmm_trace(v, VA_FORWARD, vector, "%s -> guest's idt[0x%02x]: %04x:%08x, guest ring %d->%d (real ring %d), "
-              "stack %04x:%08x, virtual IF %d", what, vector, c->seg[SEG_CS].sel, c->eip, from_v, v->vcpl,
-              c->cpl, c->seg[SEG_SS].sel, c->reg[ESP], v->vif);
+              "stack %04x:%08x, virtual IF %d", what, vector, c->seg[SEG_CS].sel, c->eip, from_v, v->vcpu.cpl,
+              c->cpl, c->seg[SEG_SS].sel, c->reg[ESP], vmm_vif(v));
 }
 
 void vmm_physical_irq(vmm_t *v, int irq)
 {
     if (irq == 0)
         pic_pulse_irq(&v->vpic, 0);   /* the physical PIT mirrors the guest's virtual PIT */
-    if (!v->vif && pic_intr_pending(&v->vpic)) {
+    if (!vmm_vif(v) && pic_intr_pending(&v->vpic)) {
         v->deferred[irq & 15]++;
         vmm_trace(v, VA_DEFER, irq, "IRQ%d waits in the guest's virtual PIC: virtual IF = 0", irq);
     }
@@ -48,7 +48,7 @@ void vmm_physical_irq(vmm_t *v, int irq)
 void vmm_try_inject(vmm_t *v)
 {
     machine_t *m = v->m;
-    if (v->sti_shadow || !v->vif || m->stop != STOP_NONE || !pic_intr_pending(&v->vpic))
+    if (v->sti_shadow || !vmm_vif(v) || m->stop != STOP_NONE || !pic_intr_pending(&v->vpic))
         return;
     int irq = pic_pending_irq(&v->vpic);
     int vector = pic_acknowledge(&v->vpic);

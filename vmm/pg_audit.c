@@ -75,12 +75,12 @@ void pg_audit_after(void *ctx, machine_t *m, const isa_insn_t *insn, uint32_t ei
     case ROW_POPF: {
         uint32_t meant = v->pre.top;
         report(v, insn, eip, "the guest meant IF=%d IOPL=%d (popped %08x), got IF unchanged: the VMM's "
-               "virtual IF stays %d; %s", !!(meant & FL_IF), IOPL_OF(meant), meant, v->vif, why);
+               "virtual IF stays %d; %s", !!(meant & FL_IF), IOPL_OF(meant), meant, vmm_vif(v), why);
         break;
     }
     case ROW_PUSHF:
         report(v, insn, eip, "the guest meant to read its own IF=%d IOPL=%d, got the real IF=%d IOPL=%d "
-               "(the VMM's); %s", v->vif, v->viopl, !!(c->eflags & FL_IF), IOPL_OF(c->eflags), why);
+               "(the VMM's); %s", vmm_vif(v), vmm_viopl(v), !!(c->eflags & FL_IF), IOPL_OF(c->eflags), why);
         break;
     case ROW_IRET:
         report(v, insn, eip, "the guest returned to ring %d; IF and IOPL popped at CPL 1 were kept "
@@ -88,7 +88,7 @@ void pg_audit_after(void *ctx, machine_t *m, const isa_insn_t *insn, uint32_t ei
         break;
     case ROW_SGDT: case ROW_SIDT: {
         int idt = insn->row == ROW_SIDT;
-        dtr_t want = idt ? v->vidtr : v->vgdtr, got = idt ? c->idtr : c->gdtr;
+        dtr_t want = idt ? v->vcpu.idtr : v->vcpu.gdtr, got = idt ? c->idtr : c->gdtr;
         report(v, insn, eip, "the guest meant its own %s %08x/%04x, got the VMM's %08x/%04x; %s",
                idt ? "IDTR" : "GDTR", want.base, want.limit, got.base, got.limit, why);
         break;
@@ -96,20 +96,20 @@ void pg_audit_after(void *ctx, machine_t *m, const isa_insn_t *insn, uint32_t ei
     case ROW_SLDT: case ROW_STR: {
         int tr = insn->row == ROW_STR;
         report(v, insn, eip, "the guest meant its own %s %04x, got %04x; %s", tr ? "TR" : "LDTR",
-               tr ? v->vtr.sel : v->vldtr.sel, stored_word(v, insn, ea) & 0xffff, why);
+               tr ? v->vcpu.tr.sel : v->vcpu.ldtr.sel, stored_word(v, insn, ea) & 0xffff, why);
         break;
     }
     case ROW_SMSW:
-        report(v, insn, eip, "the guest meant its own CR0 %04x, got the real %04x; %s", v->vcr0 & 0xffff,
+        report(v, insn, eip, "the guest meant its own CR0 %04x, got the real %04x; %s", v->vcpu.cr0 & 0xffff,
                c->cr0 & 0xffff, why);
         break;
     case ROW_MOV_EwSw: case ROW_PUSH_CS: case ROW_PUSH_SS: case ROW_PUSH_DS: case ROW_PUSH_ES:
     case ROW_PUSH_FS: case ROW_PUSH_GS: {
         int s = insn->row == ROW_MOV_EwSw ? insn->reg : insn->op[0].reg;
         uint16_t sel = c->seg[s].sel;
-        if ((s == SEG_CS || s == SEG_SS) && (sel & 3) != v->vcpl)
+        if ((s == SEG_CS || s == SEG_SS) && (sel & 3) != v->vcpu.cpl)
             report(v, insn, eip, "the guest meant selector %04x (RPL %d), got %04x: RPL %d reveals that it "
-                   "does not run in ring %d; %s", (sel & ~3u) | v->vcpl, v->vcpl, sel, sel & 3, v->vcpl, why);
+                   "does not run in ring %d; %s", (sel & ~3u) | v->vcpu.cpl, v->vcpu.cpl, sel, sel & 3, v->vcpu.cpl, why);
         else
             report(v, insn, eip, "read selector %04x as the guest expects; %s", sel, why);
         break;
@@ -120,7 +120,7 @@ void pg_audit_after(void *ctx, machine_t *m, const isa_insn_t *insn, uint32_t ei
         break;
     default:
         report(v, insn, eip, "checked against the shadow GDT at the real ring %d, not the guest's ring %d; %s",
-               c->cpl, v->vcpl, why);
+               c->cpl, v->vcpu.cpl, why);
         break;
     }
 }

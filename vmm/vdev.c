@@ -1,5 +1,5 @@
 /* The guest's devices. Its IN and OUT trap (IOPL 0 at ring 1) and arrive
- * here through the virtual view: a PIC, a PIT and a COM1 of its own. The
+ * here through its virtual CPU's bus: a PIC, a PIT and a COM1 of its own. The
  * physical timer belongs to the VMM, which programs it exactly as the guest
  * programs its virtual PIT, so the physical IRQ0 comes when the guest's
  * would; the console and the exit port pass through to the machine. */
@@ -61,7 +61,7 @@ static void emit_io(vmm_t *v, uint16_t port, int size, uint32_t val, int write)
     machine_t *m = v->m;
     if (!trace_on(&m->trace, TL_IO))
         return;
-    event_t ev = { .kind = EV_IO, .ring = vmm_real_ring(v->vcpl), .eip = m->cpu.eip, .port = port,
+    event_t ev = { .kind = EV_IO, .ring = vmm_real_ring(v->vcpu.cpl), .eip = v->vcpu.eip, .port = port,
                    .size = (uint8_t)size, .value = val, .is_write = (uint8_t)write };
     machine_emit(m, &ev);
 }

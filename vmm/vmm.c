@@ -1,4 +1,4 @@
-/* The VMM: set-up, the VM exit, and the virtual view.
+/* The VMM: set-up, the VM exit, and the guest's virtual CPU.
  *
  * The guest kernel runs in ring 1 and its processes in ring 3; the VMM owns
  * ring 0, the real GDTR (a shadow of the guest's GDT with DPL 0 made 1 and
@@ -11,11 +11,14 @@
  * which takes the frame back off (an IRET-like exit to the guest context),
  * decides, and leaves the CPU where the guest goes on.
  *
- * To emulate an instruction or deliver an event into the guest, the VMM
- * runs the ordinary IA-32 semantics on a "virtual view" of the CPU: the
- * guest's own GDTR, IDTR, TR, CR0, virtual CPL, IF and IOPL, its virtual
- * devices on the port bus, and the faithful x86 profile. Leaving the view
- * records what changed in the virtual CPU and compresses the rings again. */
+ * The guest's virtual CPU is a struct cpu the VMM owns (vmm_t.vcpu): the
+ * guest's own CPL, IF, IOPL, GDTR, IDTR, TR, LDTR and CR0-CR4, the faithful
+ * x86 profile, and a bus to its virtual devices. To emulate an instruction
+ * or deliver an event into the guest, the VMM runs the ordinary IA-32
+ * semantics on it (isa_execute(), hv_deliver_virtual()) after bringing in
+ * the registers the guest runs with (vmm_vcpu_load()), then puts them back
+ * into the real CPU with the rings compressed again (vmm_vcpu_store()). The
+ * real CPU never holds the guest's system state. */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,7 +181,7 @@ static void compress_cache(const vmm_t *v, seg_cache_t *s, int cpl)
 /* ---- guest memory, as the guest sees it ----
  * RAM, and 0 everywhere else: between RAM and the VMM's area, and the VMM's
  * area itself, where a bare machine has nothing. Everything the VMM reads
- * on the guest's behalf outside the virtual view (descriptor tables, gates,
+ * on the guest's behalf outside its virtual CPU (descriptor tables, gates,
  * the trace's operands) goes through here, so none of the VMM's own bytes
  * reach the guest's view. Addresses wrap at 4 GiB, as linear ones do. */
 
@@ -237,16 +240,16 @@ static int guest_equal(const vmm_t *v, uint32_t pa, const uint8_t *buf, uint32_t
 
 void vmm_shadow_gdt_sync(vmm_t *v, int force)
 {
-    uint32_t len = (v->vgdtr.base || v->vgdtr.limit) ? (uint32_t)v->vgdtr.limit + 1 : 0;
+    uint32_t len = (v->vcpu.gdtr.base || v->vcpu.gdtr.limit) ? (uint32_t)v->vcpu.gdtr.limit + 1 : 0;
     uint32_t max = (VMM_GDT_ENTRIES - 8) * 8;   /* the top entries are the VMM's */
     if (len > max)
         len = max;
     if (len == 0)
         return;   /* no guest GDT yet: the boot descriptors stay */
-    if (!force && len == v->gdt_copy_len && guest_equal(v, v->vgdtr.base, v->gdt_copy, len))
+    if (!force && len == v->gdt_copy_len && guest_equal(v, v->vcpu.gdtr.base, v->gdt_copy, len))
         return;   /* the common case: nothing changed since the last exit */
     uint8_t now[sizeof v->gdt_copy];
-    vmm_guest_read(v, v->vgdtr.base, now, len);
+    vmm_guest_read(v, v->vcpu.gdtr.base, now, len);
     uint32_t n = len / 8, old = v->gdt_copy_len / 8;
     for (uint32_t i = 1; i < n; i++) {
         uint32_t lo, hi;
@@ -261,7 +264,7 @@ void vmm_shadow_gdt_sync(vmm_t *v, int force)
     v->gdt_copy_len = len;
     v->gdt_syncs++;
     vmm_trace(v, VA_SHADOW, -1, "shadow GDT synced with the guest's (%u descriptors at %08x): DPL 0 runs as 1, "
-              "segments end below %08x", n, v->vgdtr.base, v->base);
+              "segments end below %08x", n, v->vcpu.gdtr.base, v->base);
 }
 
 void shadow_idt_rebuild(vmm_t *v)
@@ -279,14 +282,14 @@ void shadow_idt_rebuild(vmm_t *v)
     }
     v->idt_rebuilds++;
     int present = 0;
-    uint32_t n = ((uint32_t)v->vidtr.limit + 1) / 8;
+    uint32_t n = ((uint32_t)v->vcpu.idtr.limit + 1) / 8;
     for (uint32_t vec = 0; vec < n && vec < 256; vec++)
-        present += (vmm_guest_word(v, v->vidtr.base + vec * 8 + 4, 4) >> 15) & 1;
+        present += (vmm_guest_word(v, v->vcpu.idtr.base + vec * 8 + 4, 4) >> 15) & 1;
     vmm_trace(v, VA_SHADOW, -1, "shadow IDT rebuilt: 256 gates route every vector to the VMM; "
-              "guest IDT at %08x limit %04x has %d present gates", v->vidtr.base, v->vidtr.limit, present);
+              "guest IDT at %08x limit %04x has %d present gates", v->vcpu.idtr.base, v->vcpu.idtr.limit, present);
 }
 
-/* ---- the virtual view ---- */
+/* ---- the real CPU and the virtual one ---- */
 /* The real CPU as the guest runs on it: CPL and selectors compressed,
  * segments cut below the VMM's area, interrupts on for the VMM and no I/O
  * for the guest, and of the guest's control bits only those that change
@@ -294,64 +297,60 @@ void shadow_idt_rebuild(vmm_t *v)
 static void vmm_real_state(vmm_t *v)
 {
     struct cpu *c = &v->m->cpu;
-    c->cr0 = CR0_PE | CR0_ET | (v->vcr0 & VMM_GUEST_CR0);
+    c->cr0 = CR0_PE | CR0_ET | (v->vcpu.cr0 & VMM_GUEST_CR0);
     c->cr2 = c->cr3 = 0;
-    c->cr4 = v->vcr4 & VMM_GUEST_CR4;
+    c->cr4 = v->vcpu.cr4 & VMM_GUEST_CR4;
     c->eflags = (c->eflags & ~FL_IOPL) | FL_IF;
-    c->cpl = vmm_real_ring(v->vcpl);
+    c->cpl = vmm_real_ring(v->vcpu.cpl);
     for (int s = 0; s < 6; s++)
         compress_cache(v, &c->seg[s], s == SEG_CS || s == SEG_SS ? c->cpl : -1);
 }
 
-void vmm_view_enter(vmm_t *v)
+/* The registers the guest runs with, from the real CPU onto the virtual
+ * one (its system state stays its own): the guest's RPL in CS and SS.
+ * Descriptors the virtual CPU loads come from the guest's own tables,
+ * untruncated, and for it the VMM's area is not there (its bus has none:
+ * reads 0, writes dropped), as on the bare machine. */
+void vmm_vcpu_load(vmm_t *v)
 {
-    machine_t *m = v->m;
-    struct cpu *c = &m->cpu;
-    v->real.gdtr = c->gdtr;
-    v->real.idtr = c->idtr;
-    v->real.tr = c->tr;
-    v->real.ldtr = c->ldtr;
-    v->real.profile = c->profile;
-    c->gdtr = v->vgdtr;
-    c->idtr = v->vidtr;
-    c->tr = v->vtr;
-    c->ldtr = v->vldtr;
-    c->cr0 = v->vcr0; c->cr2 = v->vcr2; c->cr3 = v->vcr3; c->cr4 = v->vcr4;
-    c->profile = isa_profile_find("x86");
-    c->cpl = v->vcpl;
-    /* Everything the virtual CPU touches uses the guest's own, untruncated
-     * descriptors: for it the VMM's area is not there (reads 0, writes
-     * dropped), as on the bare machine. */
-    v->real.bus = c->bus;
-    c->bus.ops = &vdev_bus_ops;   /* the guest's devices */
-    c->bus.ctx = v;
-    c->bus.top_size = 0;
-    c->seg[SEG_CS].sel = (uint16_t)((c->seg[SEG_CS].sel & ~3u) | v->vcpl);
-    c->seg[SEG_SS].sel = (uint16_t)((c->seg[SEG_SS].sel & ~3u) | v->vcpl);
-    c->eflags = (c->eflags & ~(FL_IF | FL_IOPL)) | (v->vif ? FL_IF : 0) | ((uint32_t)v->viopl << 12);
-    hv_monitor_enter(m);
+    const struct cpu *c = &v->m->cpu;
+    struct cpu *g = &v->vcpu;
+    memcpy(g->reg, c->reg, sizeof g->reg);
+    g->eip = c->eip;
+    g->eflags = (c->eflags & ~(FL_IF | FL_IOPL)) | (g->eflags & (FL_IF | FL_IOPL));
+    memcpy(g->seg, c->seg, sizeof g->seg);
+    g->seg[SEG_CS].sel = (uint16_t)((g->seg[SEG_CS].sel & ~3u) | g->cpl);
+    g->seg[SEG_SS].sel = (uint16_t)((g->seg[SEG_SS].sel & ~3u) | g->cpl);
+    memcpy(g->dr, c->dr, sizeof g->dr);
+    g->irq_shadow = c->irq_shadow;
+    g->icount = c->icount;
+    g->exc_vector = c->exc_vector;
+    g->exc_has_error = c->exc_has_error;
+    g->exc_error = c->exc_error;
+    g->soft_kind = c->soft_kind;
+    g->stop_reason = c->stop_reason;
+    g->bus.code_pages = c->bus.code_pages;
+    hv_monitor_enter(v->m, g);
 }
 
-void vmm_view_leave(vmm_t *v)
+/* ... and back: the real CPU as the guest runs on it (vmm_real_state()). */
+void vmm_vcpu_store(vmm_t *v)
 {
-    machine_t *m = v->m;
-    struct cpu *c = &m->cpu;
-    v->vgdtr = c->gdtr;
-    v->vidtr = c->idtr;
-    v->vtr = c->tr;
-    v->vldtr = c->ldtr;
-    v->vcr0 = c->cr0; v->vcr2 = c->cr2; v->vcr3 = c->cr3; v->vcr4 = c->cr4;
-    v->vcpl = c->cpl;
-    v->vif = (c->eflags & FL_IF) != 0;
-    v->viopl = (uint8_t)IOPL_OF(c->eflags);
-    c->gdtr = v->real.gdtr;
-    c->idtr = v->real.idtr;
-    c->tr = v->real.tr;
-    c->ldtr = v->real.ldtr;
-    c->profile = v->real.profile;
-    c->bus = v->real.bus;
+    struct cpu *c = &v->m->cpu;
+    const struct cpu *g = &v->vcpu;
+    memcpy(c->reg, g->reg, sizeof c->reg);
+    c->eip = g->eip;
+    c->eflags = g->eflags;
+    memcpy(c->seg, g->seg, sizeof c->seg);
+    memcpy(c->dr, g->dr, sizeof c->dr);
+    c->irq_shadow = g->irq_shadow;
+    c->exc_vector = g->exc_vector;
+    c->exc_has_error = g->exc_has_error;
+    c->exc_error = g->exc_error;
+    c->soft_kind = g->soft_kind;
+    c->stop_reason = g->stop_reason;
     vmm_real_state(v);
-    hv_monitor_leave(m);
+    hv_monitor_leave(v->m);
 }
 
 /* ---- the VM exit ---- */
@@ -365,14 +364,14 @@ static int guest_ring_now(const vmm_t *v)
     if (c->cpl != 2)
         return c->cpl == 1 ? 0 : c->cpl;
     uint16_t sel = c->seg[SEG_CS].sel;
-    uint32_t base = sel & 4 ? v->vldtr.base : v->vgdtr.base;
-    uint32_t limit = sel & 4 ? v->vldtr.limit : v->vgdtr.limit;
+    uint32_t base = sel & 4 ? v->vcpu.ldtr.base : v->vcpu.gdtr.base;
+    uint32_t limit = sel & 4 ? v->vcpu.ldtr.limit : v->vcpu.gdtr.limit;
     if ((sel | 7u) <= limit) {
         uint32_t a = vmm_guest_word(v, base + (sel & ~7u) + 5, 1);
         if (DESC_CODE(a) && !DESC_CONFORMING(a) && DESC_DPL(a) >= 1 && DESC_DPL(a) <= 2)
             return DESC_DPL(a);
     }
-    return v->vcpl == 1 ? 1 : 2;
+    return v->vcpu.cpl == 1 ? 1 : 2;
 }
 
 /* hv.h's ring0_entry: every event the CPU delivers to ring 0 is a VM exit. */
@@ -398,17 +397,17 @@ static void vmm_entry(void *ctx, machine_t *m, const hv_event_t *ev)
 
     vmm_shadow_gdt_sync(v, 0);
     int ring = guest_ring_now(v);
-    if (ring > v->vcpl) {
+    if (ring > v->vcpu.cpl) {
         /* An IRET (or far RET) to an outer ring ran without a trap: the VMM
          * learns only now where the guest went. Code outside ring 0 cannot
          * change IF at IOPL 0, so its IF is the real one. */
-        if (v->vcpl == 0)
-            v->vif = (g_eflags & FL_IF) != 0;
-        v->vcpl = (uint8_t)ring;
+        if (v->vcpu.cpl == 0)
+            v->vcpu.eflags = (v->vcpu.eflags & ~FL_IF) | (g_eflags & FL_IF);
+        v->vcpu.cpl = (uint8_t)ring;
         vmm_trace(v, VA_EXIT, -1, "the guest is in ring %d: it returned there without a trap (x86 IRET is not "
-                  "privileged); virtual IF taken as %d", ring, v->vif);
+                  "privileged); virtual IF taken as %d", ring, vmm_vif(v));
     }
-    v->vcpl = (uint8_t)ring;
+    v->vcpu.cpl = (uint8_t)ring;
 
     switch (kind) {
     case DK_HARDWARE: {
@@ -478,16 +477,17 @@ vmm_t *vmm_attach(machine_t *m, int expose_pg)
     v->expose_pg = expose_pg;
     v->exit_ring = 1;
 
-    /* The virtual CPU starts in the Multiboot entry state the loader left. */
-    v->vcpl = 0;
-    v->vif = (c->eflags & FL_IF) != 0;
-    v->viopl = (uint8_t)IOPL_OF(c->eflags);
-    v->vgdtr = c->gdtr;
-    v->vidtr = c->idtr;
-    v->vtr = c->tr;
-    v->vldtr = c->ldtr;
-    v->vcr0 = c->cr0;
-    v->vcr4 = c->cr4;
+    /* The virtual CPU starts in the Multiboot entry state the loader left,
+     * at the guest's ring 0, with the faithful x86 semantics and a bus of
+     * its own: the guest's devices, the machine's RAM, no VMM area. */
+    v->vcpu = *c;
+    v->vcpu.cpl = 0;
+    v->vcpu.cr2 = v->vcpu.cr3 = 0;
+    v->vcpu.profile = isa_profile_find("x86");
+    v->vcpu.bus.ops = &vdev_bus_ops;
+    v->vcpu.bus.ctx = v;
+    v->vcpu.bus.top_mem = NULL;
+    v->vcpu.bus.top_base = v->vcpu.bus.top_size = 0;
     vdev_reset(v);
 
     /* The shadow GDT: boot descriptors for the guest's entry CS and DS
@@ -563,13 +563,13 @@ void vmm_free(vmm_t *v)
 void vmm_print_idts(const vmm_t *v, FILE *out)
 {
     struct cpu *c = &v->m->cpu;
-    uint32_t n = ((uint32_t)v->vidtr.limit + 1) / 8;
+    uint32_t n = ((uint32_t)v->vcpu.idtr.limit + 1) / 8;
     uint32_t sidt = v->base + VMM_IDT_OFF;
     fprintf(out, "guest IDT at %08x limit %04x (virtual IDTR)   |   shadow IDT at %08x (real IDTR)\n",
-            v->vidtr.base, v->vidtr.limit, sidt);
+            v->vcpu.idtr.base, v->vcpu.idtr.limit, sidt);
     fprintf(out, "vec  guest: type       dpl p  cs:offset       |   shadow: dpl  cs:offset\n");
     for (uint32_t vec = 0; vec < n && vec < 256; vec++) {
-        uint32_t lo = vmm_guest_word(v, v->vidtr.base + vec * 8, 4), hi = vmm_guest_word(v, v->vidtr.base + vec * 8 + 4, 4);
+        uint32_t lo = vmm_guest_word(v, v->vcpu.idtr.base + vec * 8, 4), hi = vmm_guest_word(v, v->vcpu.idtr.base + vec * 8 + 4, 4);
         uint32_t slo = phys_read(c, sidt + vec * 8, 4), shi = phys_read(c, sidt + vec * 8 + 4, 4);
         if (!((hi >> 15) & 1) && lo == 0 && hi == 0)
             continue;

@@ -42,13 +42,16 @@ struct vmm {
     uint32_t base;              /* physical address of the VMM area: VMM_AREA_BASE */
     uint8_t *area;              /* its VMM_AREA_SIZE bytes (the top area of the machine's bus) */
 
-    /* The guest's virtual CPU: what the guest believes it runs on. */
-    uint8_t  vcpl;              /* the guest's CPL, 0-3 (it runs in ring vmm_real_ring(vcpl)) */
-    uint8_t  vif;               /* virtual EFLAGS.IF */
-    uint8_t  viopl;             /* virtual EFLAGS.IOPL */
-    dtr_t    vgdtr, vidtr;      /* as the guest loaded them */
-    seg_cache_t vtr, vldtr;     /* the guest's TR and LDTR */
-    uint32_t vcr0, vcr2, vcr3, vcr4;
+    /* The guest's virtual CPU, a value the VMM owns: what the guest
+     * believes it runs on. Its system state is the guest's own and lives
+     * only here: CPL (the guest runs in ring vmm_real_ring(vcpu.cpl)),
+     * EFLAGS.IF and IOPL, GDTR, IDTR, TR, LDTR (as the guest loaded them),
+     * CR0-CR4; its bus reaches the guest's devices and not the VMM's area.
+     * Its general registers, EIP, other flags and segments are the real
+     * CPU's while the guest runs: vmm_vcpu_load() brings them in before the
+     * VMM runs an instruction or a delivery on it, vmm_vcpu_store() puts
+     * them back, compressed (vmm.c). */
+    struct cpu vcpu;
     pic_t    vpic;              /* the guest's PIC, PIT and COM1 */
     pit_t    vpit;
     uart_t   vuart;
@@ -60,15 +63,6 @@ struct vmm {
     /* The shadow GDT follows the guest's: a copy of the guest GDT as last synced. */
     uint8_t  gdt_copy[VMM_GDT_ENTRIES * 8];
     uint32_t gdt_copy_len;
-
-    /* Saved across the virtual view (vmm_view_enter/leave). */
-    struct {
-        dtr_t gdtr, idtr;
-        seg_cache_t tr, ldtr;
-        uint32_t cr0, cr2, cr3, cr4;
-        const isa_profile_t *profile;
-        cpu_bus_t bus;
-    } real;
 
     /* The PG audit: the state before a sensitive instruction ran. */
     struct {
@@ -99,6 +93,9 @@ typedef struct vm_exit {
     uint32_t error;
 } vm_exit_t;
 
+static inline int vmm_vif(const vmm_t *v) { return (v->vcpu.eflags & FL_IF) != 0; }     /* virtual IF */
+static inline int vmm_viopl(const vmm_t *v) { return (int)IOPL_OF(v->vcpu.eflags); }     /* virtual IOPL */
+
 /* vmm.c */
 /* One EV_VMM event: what the monitor did, and the text that says it. */
 void vmm_trace(vmm_t *v, vmm_action_t action, int vector, const char *fmt, ...)
@@ -106,8 +103,10 @@ void vmm_trace(vmm_t *v, vmm_action_t action, int vector, const char *fmt, ...)
 /* A VM exit: counted by its reason, and traced as action VA_EXIT carrying it. */
 void vmm_exit(vmm_t *v, const vm_exit_t *x, int vector, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-void vmm_view_enter(vmm_t *v);
-void vmm_view_leave(vmm_t *v);
+/* Around the VMM's work on the virtual CPU (an emulated instruction, a
+ * delivery into the guest): the guest's registers onto it, and back. */
+void vmm_vcpu_load(vmm_t *v);
+void vmm_vcpu_store(vmm_t *v);
 /* The guest's physical memory as the guest sees it (RAM, else 0; never the
  * VMM's area), for what the VMM reads on the guest's behalf. */
 void vmm_guest_read(const vmm_t *v, uint32_t pa, void *buf, uint32_t len);

@@ -187,8 +187,8 @@ static void assert_real_is_vmms(void)
     ck_assert_uint_eq(c->tr.base, v->base + VMM_TSS_OFF);
     ck_assert_uint_eq(c->ldtr.sel, 0);
     /* of the guest's CR0 and CR4, only the bits that change code outside ring 0 */
-    ck_assert_uint_eq(c->cr0, CR0_PE | CR0_ET | (v->vcr0 & VMM_GUEST_CR0));
-    ck_assert_uint_eq(c->cr4, v->vcr4 & VMM_GUEST_CR4);
+    ck_assert_uint_eq(c->cr0, CR0_PE | CR0_ET | (v->vcpu.cr0 & VMM_GUEST_CR0));
+    ck_assert_uint_eq(c->cr4, v->vcpu.cr4 & VMM_GUEST_CR4);
     ck_assert_uint_eq(c->cr3, 0);
     ck_assert_msg(c->eflags & FL_IF, "real IF is 0: the VMM would lose the timer");
     ck_assert_uint_eq(IOPL_OF(c->eflags), 0);
@@ -197,6 +197,14 @@ static void assert_real_is_vmms(void)
     ck_assert_uint_eq(c->seg[SEG_SS].sel & 3, c->cpl);
     ck_assert_int_eq(m->hv.in_monitor, 0);
     ck_assert_ptr_eq((const void *)m->cpu.bus.ops, (const void *)&machine_bus_ops);
+    /* the guest's virtual CPU is a value of the VMM's own, with the
+     * faithful semantics and a bus without the VMM's area */
+    ck_assert_ptr_null(m->hv.vcpu);
+    ck_assert_ptr_eq(v->vcpu.profile, isa_profile_find("x86"));
+    ck_assert_ptr_eq((const void *)v->vcpu.bus.ops, (const void *)&vdev_bus_ops);
+    ck_assert_ptr_eq(v->vcpu.bus.ctx, v);
+    ck_assert_uint_eq(v->vcpu.bus.top_size, 0);
+    ck_assert_ptr_eq(v->vcpu.ram, c->ram);
 }
 
 /* A machine under `profile`, the guest's tables in RAM, the CPU at the
@@ -301,10 +309,10 @@ START_TEST(test_attach_deprivileges)
                       c->seg[s].limit, v->base);
     assert_real_is_vmms();
     /* the virtual CPU: the Multiboot entry state */
-    ck_assert_uint_eq(v->vcpl, 0);
-    ck_assert_uint_eq(v->vif, 0);
-    ck_assert_uint_eq(v->viopl, 0);
-    ck_assert_uint_eq(v->vcr0, CR0_PE | CR0_ET);
+    ck_assert_uint_eq(v->vcpu.cpl, 0);
+    ck_assert_uint_eq(vmm_vif(v), 0);
+    ck_assert_uint_eq(vmm_viopl(v), 0);
+    ck_assert_uint_eq(v->vcpu.cr0, CR0_PE | CR0_ET);
     ck_assert_uint_eq(v->idt_rebuilds, 1);
     teardown();
 }
@@ -316,8 +324,8 @@ START_TEST(test_lgdt)
     lgdt(PD_GDT);
     uint32_t next = pc;
     RUN_TO(next);
-    ck_assert_uint_eq(v->vgdtr.base, GDT);
-    ck_assert_uint_eq(v->vgdtr.limit, GDT_N * 8 - 1);
+    ck_assert_uint_eq(v->vcpu.gdtr.base, GDT);
+    ck_assert_uint_eq(v->vcpu.gdtr.limit, GDT_N * 8 - 1);
     ck_assert_uint_eq(v->emulated[ROW_LGDT], 1);
     assert_real_is_vmms();
     /* the shadow: DPL 0 runs as 1, DPL 3 stays, limits end below the VMM */
@@ -346,8 +354,8 @@ START_TEST(test_lidt)
     boot(_i ? "pg" : "x86");
     lidt(PD_IDT);
     RUN_TO(pc);
-    ck_assert_uint_eq(v->vidtr.base, IDT);
-    ck_assert_uint_eq(v->vidtr.limit, 0x7ff);
+    ck_assert_uint_eq(v->vcpu.idtr.base, IDT);
+    ck_assert_uint_eq(v->vcpu.idtr.limit, 0x7ff);
     ck_assert_uint_eq(v->idt_rebuilds, 2);
     ck_assert_uint_eq(v->emulated[ROW_LIDT], 1);
     assert_real_is_vmms();
@@ -364,16 +372,16 @@ START_TEST(test_ltr_lldt)
 {
     boot(_i ? "pg" : "x86");
     prologue();
-    ck_assert_uint_eq(v->vtr.sel, TSS_SEL);
-    ck_assert_uint_eq(v->vtr.base, TSS);
+    ck_assert_uint_eq(v->vcpu.tr.sel, TSS_SEL);
+    ck_assert_uint_eq(v->vcpu.tr.base, TSS);
     ck_assert_uint_eq(v->emulated[ROW_LTR], 1);
     /* LTR marks the guest's TSS descriptor busy, in the guest's GDT */
     ck_assert_uint_eq((rd32(GDT + 5 * 8 + 4) >> 8) & 0xf, 0xb);
     mov_ax(LDT_SEL);
     lldt_ax();
     RUN_TO(pc);
-    ck_assert_uint_eq(v->vldtr.sel, LDT_SEL);
-    ck_assert_uint_eq(v->vldtr.base, LDT);
+    ck_assert_uint_eq(v->vcpu.ldtr.sel, LDT_SEL);
+    ck_assert_uint_eq(v->vcpu.ldtr.base, LDT);
     ck_assert_uint_eq(v->emulated[ROW_LLDT], 1);
     assert_real_is_vmms();
     /* the guest's LDT works: a load of LDT entry 1 (TI = 1) */
@@ -396,10 +404,10 @@ START_TEST(test_cli_sti)
     cli();
     uint32_t after_cli = pc;
     RUN_TO(after_sti);
-    ck_assert_uint_eq(v->vif, 1);
+    ck_assert_uint_eq(vmm_vif(v), 1);
     assert_real_is_vmms();
     RUN_TO(after_cli);
-    ck_assert_uint_eq(v->vif, 0);
+    ck_assert_uint_eq(vmm_vif(v), 0);
     assert_real_is_vmms();
     ck_assert_uint_eq(v->emulated[ROW_CLI], 1);
     ck_assert_uint_eq(v->emulated[ROW_STI], 1);
@@ -533,10 +541,10 @@ START_TEST(test_mov_cr)
     RUN_TO(a1);
     ck_assert_uint_eq(c->reg[EAX], CR0_PE | CR0_ET);
     RUN_TO(a2);
-    ck_assert_uint_eq(v->vcr0, CR0_PE | CR0_ET | CR0_TS);
+    ck_assert_uint_eq(v->vcpu.cr0, CR0_PE | CR0_ET | CR0_TS);
     assert_real_is_vmms();
     RUN_TO(a3);
-    ck_assert_uint_eq(v->vcr3, 0x00123000);
+    ck_assert_uint_eq(v->vcpu.cr3, 0x00123000);
     ck_assert_uint_eq(c->reg[ECX], 0x00123000);
     ck_assert_uint_eq(v->emulated[ROW_MOV_CdRd], 2);
     ck_assert_uint_eq(v->emulated[ROW_MOV_RdCd], 2);
@@ -555,10 +563,10 @@ START_TEST(test_lmsw_clts)
     b(2, 0x0f, 0x06);                      /* clts */
     uint32_t a2 = pc;
     RUN_TO(a1);
-    ck_assert_uint_eq(v->vcr0, CR0_PE | CR0_MP | CR0_TS | CR0_ET);
+    ck_assert_uint_eq(v->vcpu.cr0, CR0_PE | CR0_MP | CR0_TS | CR0_ET);
     assert_real_is_vmms();
     RUN_TO(a2);
-    ck_assert_uint_eq(v->vcr0, CR0_PE | CR0_MP | CR0_ET);
+    ck_assert_uint_eq(v->vcpu.cr0, CR0_PE | CR0_MP | CR0_ET);
     ck_assert_uint_eq(v->emulated[ROW_LMSW], 1);
     ck_assert_uint_eq(v->emulated[ROW_CLTS], 1);
     assert_real_is_vmms();
@@ -580,8 +588,8 @@ START_TEST(test_iret_ring1)
     ck_assert_uint_eq(c->cpl, 1);
     ck_assert_uint_eq(c->seg[SEG_CS].sel, 0x09);
     ck_assert_uint_eq(c->reg[ESP], KSTACK);
-    ck_assert_uint_eq(v->vcpl, 0);
-    ck_assert_uint_eq(v->vif, 1);
+    ck_assert_uint_eq(v->vcpu.cpl, 0);
+    ck_assert_uint_eq(vmm_vif(v), 1);
     ck_assert_uint_eq(v->emulated[ROW_IRET], 1);
     assert_real_is_vmms();
     teardown();
@@ -604,8 +612,8 @@ START_TEST(test_iret_ring3)
     ck_assert_uint_eq(c->reg[ESP], USTACK);
     assert_real_is_vmms();
     if (pg) {
-        ck_assert_uint_eq(v->vcpl, 3);
-        ck_assert_uint_eq(v->vif, fl_if);
+        ck_assert_uint_eq(v->vcpu.cpl, 3);
+        ck_assert_uint_eq(vmm_vif(v), fl_if);
         ck_assert_uint_eq(v->emulated[ROW_IRET], 1);
     } else {
         ck_assert_uint_eq(v->emulated[ROW_IRET], 0);
@@ -645,7 +653,7 @@ START_TEST(test_second_lidt)
     b(2, 0xcd, 0x80);                      /* int $0x80 */
     RUN_TO(at);
     ck_assert_uint_eq(v->idt_rebuilds, 3);
-    ck_assert_uint_eq(v->vidtr.base, IDT2);
+    ck_assert_uint_eq(v->vcpu.idtr.base, IDT2);
     assert_real_is_vmms();
     RUN_TO(H2(0x80));
     ck_assert_uint_eq(frame(0), at + 2);
@@ -716,7 +724,7 @@ START_TEST(test_irq_deferred_then_sti_hlt)
     ck_assert_int_eq(pic_intr_pending(&v->vpic), 1);
     machine_step(m);                       /* sti: nothing injected yet */
     ck_assert_uint_eq(c->eip, at_hlt);
-    ck_assert_uint_eq(v->vif, 1);
+    ck_assert_uint_eq(vmm_vif(v), 1);
     ck_assert_uint_eq(v->injected[0], 0);
     machine_step(m);                       /* hlt, then the interrupt */
     ck_assert_uint_eq(v->injected[0], 1);
@@ -724,7 +732,7 @@ START_TEST(test_irq_deferred_then_sti_hlt)
     ck_assert_uint_eq(frame(0), after);
     ck_assert_uint_eq(frame(1), KCODE);
     ck_assert_uint_eq(frame(2) & (FL_IF | FL_IOPL), FL_IF);
-    ck_assert_uint_eq(v->vif, 0);          /* an interrupt gate */
+    ck_assert_uint_eq(vmm_vif(v), 0);          /* an interrupt gate */
     ck_assert_int_eq(m->halted, 0);
     assert_real_is_vmms();
     teardown();
@@ -835,8 +843,8 @@ START_TEST(test_int80_from_ring3)
     ck_assert_uint_eq(frame(2) & ~(uint32_t)FL_ARITH, FL_1 | (fl_if ? FL_IF : 0));
     ck_assert_uint_eq(frame(3), USTACK);
     ck_assert_uint_eq(frame(4), UDATA_SEL);
-    ck_assert_uint_eq(v->vcpl, 0);
-    ck_assert_uint_eq(v->vif, fl_if);      /* a trap gate keeps IF */
+    ck_assert_uint_eq(v->vcpu.cpl, 0);
+    ck_assert_uint_eq(vmm_vif(v), fl_if);      /* a trap gate keeps IF */
     ck_assert_uint_eq(v->forwarded_soft, 1);
     assert_real_is_vmms();
     teardown();
@@ -879,8 +887,8 @@ START_TEST(test_ring3_fault_reflected)
     ck_assert_uint_eq(frame(e + 2) & (FL_IF | FL_IOPL), FL_IF);
     ck_assert_uint_eq(frame(e + 3), USTACK);
     ck_assert_uint_eq(frame(e + 4), UDATA_SEL);
-    ck_assert_uint_eq(v->vcpl, 0);
-    ck_assert_uint_eq(v->vif, 0);          /* interrupt gate */
+    ck_assert_uint_eq(v->vcpu.cpl, 0);
+    ck_assert_uint_eq(vmm_vif(v), 0);          /* interrupt gate */
     assert_real_is_vmms();
     teardown();
 }
@@ -1075,7 +1083,7 @@ START_TEST(test_call_gate_from_ring3)
     ck_assert_uint_eq(frame(1), UCODE_SEL);
     ck_assert_uint_eq(frame(2), USTACK);
     ck_assert_uint_eq(frame(3), UDATA_SEL);
-    ck_assert_uint_eq(v->vcpl, 0);
+    ck_assert_uint_eq(v->vcpu.cpl, 0);
     assert_real_is_vmms();
     teardown();
 }
@@ -1356,9 +1364,9 @@ START_TEST(test_outer_ring_is_not_ring0)
     ck_assert_uint_eq(frame(2), ring == 1 ? R1CODE_SEL : R2CODE_SEL);
     ck_assert_uint_eq(frame(4), USTACK);
     ck_assert_uint_eq(frame(5), ring == 1 ? R1DATA_SEL : R2DATA_SEL);
-    ck_assert_uint_eq(v->vcpl, 0);
-    ck_assert_uint_eq(v->vgdtr.base, GDT);
-    ck_assert_uint_eq(v->vcr0, CR0_PE | CR0_ET);
+    ck_assert_uint_eq(v->vcpu.cpl, 0);
+    ck_assert_uint_eq(v->vcpu.gdtr.base, GDT);
+    ck_assert_uint_eq(v->vcpu.cr0, CR0_PE | CR0_ET);
     ck_assert_uint_eq(v->emulated[ROW_CLI] + v->emulated[ROW_MOV_CdRd], 0);
     assert_real_is_vmms();
     teardown();
@@ -1380,8 +1388,8 @@ START_TEST(test_ring1_and_ring2_apart)
     ck_assert_uint_eq(c->cpl, 2);
     if (ring == 1) {
         RUN_TO(UCODE + 1);
-        ck_assert_uint_eq(v->vcpl, 1);
-        ck_assert_uint_eq(v->vif, 0);
+        ck_assert_uint_eq(v->vcpu.cpl, 1);
+        ck_assert_uint_eq(vmm_vif(v), 0);
         ck_assert_uint_eq(c->seg[SEG_CS].sel, (R1CODE_SEL & ~3u) | 2);
         ck_assert_uint_eq(c->seg[SEG_SS].sel, (R1DATA_SEL & ~3u) | 2);
     } else {
@@ -1405,7 +1413,7 @@ START_TEST(test_cr4_tsd)
     uint32_t set = pc;
     b(2, 0x0f, 0x31);                /* rdtsc */
     RUN_TO(set);
-    ck_assert_uint_eq(v->vcr4, CR4_TSD);
+    ck_assert_uint_eq(v->vcpu.cr4, CR4_TSD);
     ck_assert_uint_eq(c->cr4 & CR4_TSD, CR4_TSD);
     assert_real_is_vmms();
     RUN_TO(pc);
