@@ -70,7 +70,7 @@ int session_run(const session_opts_t *o)
     }
     stats_t *stats = stats_new();
     if (stats) {
-        trace_sink_t s = { TL_TRAP, stats_emit, NULL, stats };
+        trace_sink_t s = { TL_TRAP | TL_VMX, stats_emit, NULL, stats };
         trace_add_sink(&m->trace, &s);
     }
     dot_t *dot = NULL;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include "cpu/cpu.h"
 #include "cpu/names.h"
+#include "cpu/vmx.h"
 #include "isa/access.h"
 
 int prot_check_tss_ss(struct cpu *c, uint16_t ss, int dpl, uint32_t *lo, uint32_t *hi, uint32_t ext);
@@ -151,7 +152,10 @@ void deliver_event(machine_t *m, int vector, deliver_kind_t kind, int has_error,
      * and INTO, 1 for everything else: hardware interrupts, exceptions,
      * INT1 (SDM vol. 2 INT n, "error_code(num, idt, ext)") */
     uint32_t ext = kind == DK_SOFTWARE && c->soft_kind != SOFT_INT1 ? 0 : 1;
+    uint32_t idt_info = 0, idt_error = 0;   /* VMX: the event whose delivery raised this one */
     for (;;) {
+        if (c->vmx.nonroot && vmx_event_exits(m, vector, kind, has_error, error, fault_eip, idt_info, idt_error))
+            return;
         int from = c->cpl;
         m->pre_cs = c->seg[SEG_CS];
         m->pre_ss = c->seg[SEG_SS];
@@ -175,6 +179,14 @@ void deliver_event(machine_t *m, int vector, deliver_kind_t kind, int has_error,
          * the fault's frame points at the INT instruction itself. */
         if (kind == DK_SOFTWARE)
             c->eip = fault_eip;
+        if (c->vmx.nonroot) {
+            idt_info = vmx_intr_info(c, vector, kind, has_error);
+            idt_error = error;
+        }
+        if (vector == EXC_DF && kind == DK_EXCEPTION && depth >= 2 && c->vmx.nonroot) {
+            vmx_triple_fault_exit(m, idt_info, idt_error);
+            return;
+        }
         if (vector == EXC_DF && kind == DK_EXCEPTION && depth >= 2) {
             machine_stop(m, STOP_TRIPLE,
                          "triple fault: %s (%d), then %s (%d) while delivering it, then %s (%d) "

@@ -223,7 +223,8 @@ void mach_port_out(struct cpu *c, uint16_t port, int size, uint32_t val)
         machine_port_out(m, port, size, val);
 }
 
+/* Virtual time; in VMX non-root operation with TSC offsetting, plus the offset. */
 uint64_t mach_tsc(struct cpu *c)
 {
-    return c->mach->now;
+    return c->mach->now + (c->vmx.nonroot ? c->vmx.tsc_offset : 0);
 }

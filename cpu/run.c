@@ -9,6 +9,7 @@
 #include <string.h>
 #include "cpu/cpu.h"
 #include "cpu/dcache.h"
+#include "cpu/vmx.h"
 #include "isa/access.h"
 
 /* Virtual time reached a device event: PIT edges pulse IRQ0. */
@@ -56,7 +57,7 @@ static void raw_stop(machine_t *m, isa_result_t r)
 /* HLT: wait for the next interrupt, skipping virtual time to it. */
 static void halt_wait(machine_t *m)
 {
-    if (!(m->cpu.eflags & FL_IF)) {
+    if (!(m->cpu.eflags & FL_IF) && !vmx_extint_exits(&m->cpu.vmx)) {
         machine_stop(m, STOP_HALTED, "halted for ever: HLT with interrupts disabled (IF = 0) at %04x:%08x",
                      m->cpu.seg[SEG_CS].sel, m->cpu.eip - 1);
         return;
@@ -149,6 +150,8 @@ static void step_body(machine_t *m)
         devices_tick(m);
     int shadow = c->irq_shadow;
     c->irq_shadow = 0;
+    if (c->vmx.nonroot && vmx_boundary_exits(m, shadow))
+        return;
     if (!shadow && interrupt_ready(m)) {
         take_interrupt(m);
         return;
@@ -180,7 +183,9 @@ static void step_body(machine_t *m)
     if (audited)
         m->sensitive_hook(m->sensitive_ctx, m, insn, eip, 0);
     int single_step = (c->eflags & FL_TF) != 0;   /* TF as the instruction starts */
+    c->vmx.blocking = (uint8_t)shadow;   /* what a VM exit or VMLAUNCH sees */
     isa_result_t r = isa_execute(c, insn);
+    c->vmx.blocking = 0;
     if (audited && (r == ISA_OK || r == ISA_SOFTINT || r == ISA_HALT))
         m->sensitive_hook(m->sensitive_ctx, m, insn, eip, 1);
     finish_insn(m, insn, eip, ring, r);
@@ -220,6 +225,11 @@ static NOIPA void finish_insn(machine_t *m, const isa_insn_t *insn, uint32_t eip
     if (r == ISA_STOP) {
         c->eip = eip;
         machine_stop(m, STOP_UNMODELLED, "%s, at %04x:%08x", c->stop_reason, c->seg[SEG_CS].sel, eip);
+        return;
+    }
+    if (r == ISA_VMEXIT) {   /* the instruction did not retire: the host runs */
+        m->unretired++;
+        budget_check(m);
         return;
     }
     if (c->rep_partial) {   /* a REP string instruction paused between chunks */
@@ -386,9 +396,10 @@ static void run_burst(machine_t *m)
     }
 }
 
+/* Not in VMX non-root operation: its exits are checked step by step. */
 static int burst_allowed(const machine_t *m)
 {
-    return m->dcache && !m->after_step && !trace_on(&m->trace, TL_INSN);
+    return m->dcache && !m->after_step && !trace_on(&m->trace, TL_INSN) && !m->cpu.vmx.nonroot;
 }
 
 stop_kind_t machine_run(machine_t *m)

@@ -15,7 +15,8 @@ enum {
     TL_IO   = 1u << 2,  /* port I/O */
     TL_VMM  = 1u << 3,  /* VMM decisions: exits, emulation, injection, shadowing */
     TL_PG   = 1u << 4,  /* Popek-Goldberg violations (--expose-pg) */
-    TL_ALL  = 0x1f
+    TL_VMX  = 1u << 5,  /* VMX: VM entries and VM exits of the CPU's non-root operation */
+    TL_ALL  = 0x3f
 };
 
 typedef enum ev_kind {
@@ -28,7 +29,8 @@ typedef enum ev_kind {
     EV_VMM,       /* the VMM did something (text says what) */
     EV_PG,        /* a sensitive instruction ran without trapping (text says what) */
     EV_CONSOLE,   /* the guest printed a byte (not in the text trace) */
-    EV_STOP       /* the run ended (text says why) */
+    EV_STOP,      /* the run ended (text says why) */
+    EV_VMX        /* a VM entry or VM exit (actor "entry"/"exit", text the details) */
 } ev_kind_t;
 
 typedef struct event {
@@ -49,7 +51,8 @@ typedef struct event {
     uint32_t value;         /* IO value; CONSOLE byte */
     int      irq;           /* IRQ line for EV_IRQ, -1 otherwise */
     const isa_insn_t *insn; /* INSN: the decoded instruction */
-    const char *actor;      /* VMM/PG: which part of the VMM ("exit", "emulate", ...) */
+    uint32_t vmx_reason;    /* VMX exit: the exit reason (bit 31: a VM-entry failure) */
+    const char *actor;      /* VMM/PG: which part of the VMM ("exit", "emulate", ...); VMX: "entry", "exit" */
     const char *text;       /* VMM, PG, STOP: the message; INSN: the disassembly, when known (else made from insn) */
 } event_t;
 
@@ -87,7 +90,7 @@ static inline int trace_on(const trace_t *t, uint32_t level) { (void)t; (void)le
 static inline void trace_emit(trace_t *t, const event_t *ev) { (void)t; (void)ev; }
 #endif
 
-/* Parses "insn,trap,io,vmm,pg,all" into TL_* bits; -1 on an unknown name. */
+/* Parses "insn,trap,io,vmm,pg,vmx,all" into TL_* bits; -1 on an unknown name. */
 int trace_parse_levels(const char *list, uint32_t *out);
 
 /* One aligned row of an end-of-run summary: "  label   N  (detail)". */

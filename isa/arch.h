@@ -6,6 +6,7 @@
 #define TRAPSIM_ARCH_H
 #include <stdint.h>
 #include "isa/isa.h"
+#include "isa/vmx.h"
 
 /* General registers, in ModRM encoding order. */
 enum { EAX, ECX, EDX, EBX, ESP, EBP, ESI, EDI };
@@ -27,7 +28,7 @@ enum {
 enum { CR0_PE = 1u << 0, CR0_MP = 1u << 1, CR0_EM = 1u << 2, CR0_TS = 1u << 3,
        CR0_ET = 1u << 4, CR0_NE = 1u << 5, CR0_WP = 1u << 16, CR0_AM = 1u << 18,
        CR0_NW = 1u << 29, CR0_CD = 1u << 30, CR0_PG = 1u << 31 };
-enum { CR4_TSD = 1u << 2, CR4_DE = 1u << 3, CR4_UMIP = 1u << 11 };
+enum { CR4_TSD = 1u << 2, CR4_DE = 1u << 3, CR4_UMIP = 1u << 11 };   /* CR4_VMXE: isa/vmx.h */
 
 /* Exception vectors (SDM vol. 3, 6.3.1). */
 enum { EXC_DE = 0, EXC_DB = 1, EXC_NMI = 2, EXC_BP = 3, EXC_OF = 4, EXC_BR = 5,
@@ -73,7 +74,8 @@ struct cpu {
     uint32_t cr0, cr2, cr3, cr4;
     uint32_t dr[8];
     uint8_t  cpl;           /* current privilege level: CS.RPL, kept in step */
-    uint8_t  irq_shadow;    /* STI / MOV SS / POP SS: no interrupt before the next instruction */
+    uint8_t  irq_shadow;    /* no interrupt before the next instruction: BLOCK_STI after STI,
+                             * BLOCK_MOV_SS after MOV SS / POP SS (isa/vmx.h) */
     uint8_t  rep_partial;   /* a REP string instruction stopped after a chunk: not retired, EIP at it */
 
     uint8_t *ram;           /* physical memory of this VM, at 0 */
@@ -86,6 +88,7 @@ struct cpu {
     uint64_t icount;        /* retired instructions: virtual time */
 
     const isa_profile_t *profile;
+    vmx_cpu_t vmx;          /* VMX operation (isa/vmx.h); all 0 until a guest runs VMXON */
 
     /* The pending exception, filled by whoever returns ISA_FAULT. */
     uint8_t  exc_vector;
@@ -120,6 +123,11 @@ static inline int raise_exc(struct cpu *c, int vector, int has_error, uint32_t e
 /* The EFLAGS bits POPF and IRET may change at the current CPL and IOPL
  * (isa/exec_sys.c); the others are kept silently. */
 uint32_t isa_popf_mask(const struct cpu *c, int opsize);
+/* RDMSR and WRMSR of an MSR (isa/exec_sys.c): 0, or -1 when the
+ * instruction would raise #GP(0). VM entry and VM exit load and store MSR
+ * areas through them. */
+int isa_msr_read(struct cpu *c, uint32_t msr, uint64_t *v);
+int isa_msr_write(struct cpu *c, uint32_t msr, uint64_t v);
 
 /* ---- services the machine provides (cpu/) ---- */
 /* Port I/O: size 1, 2 or 4. */
@@ -144,5 +152,16 @@ int prot_verr(struct cpu *c, uint16_t sel);
 int prot_verw(struct cpu *c, uint16_t sel);
 /* Writes to control registers, with their checks (CR0.PG is refused). */
 int prot_write_cr(struct cpu *c, int crn, uint32_t val);
+
+/* VMX (cpu/vmx.c). The VM exit of an instruction in non-root operation: saves the guest
+ * (at the instruction), records reason, qualification, the instruction's
+ * length and information and a guest-linear address (INS/OUTS, LMSW),
+ * loads the host. Returns ISA_VMEXIT. */
+int vmx_exit_insn(struct cpu *c, const isa_insn_t *i, uint32_t reason, uint32_t qual, uint32_t info,
+                  uint32_t linear);
+/* VMLAUNCH/VMRESUME once the instruction's own checks passed: the checks
+ * of VM entry, then non-root operation (ISA_VMENTER), a VMfailValid
+ * (ISA_OK), or a VM-entry failure that loaded the host (ISA_VMEXIT). */
+int vmx_vmentry(struct cpu *c, int launch);
 
 #endif
