@@ -141,9 +141,12 @@ int trace_format(const event_t *ev, char *buf, size_t size)
             k += snprintf(b, n, "trap  %s at %08x%s", name, ev->eip, d);
         break;
     }
-    case EV_IRQ:
+    case EV_IRQ:   /* an interrupt a VMX VM entry injects has no IRQ line */
         format_delivery(ev, d, sizeof d);
-        k += snprintf(b, n, "trap  IRQ%d at %08x%s", ev->irq, ev->eip, d);
+        if (ev->irq < 0)
+            k += snprintf(b, n, "trap  interrupt 0x%02x at %08x%s", ev->vector, ev->eip, d);
+        else
+            k += snprintf(b, n, "trap  IRQ%d at %08x%s", ev->irq, ev->eip, d);
         break;
     case EV_SOFTINT:
         format_delivery(ev, d, sizeof d);

@@ -132,7 +132,7 @@ static void describe_exit(char *b, size_t n, const vmx_exit_t *e)
                                           { "sldt", "str", "lldt", "ltr" } };
     uint32_t q = e->qual;
     b[0] = 0;
-    switch (e->reason) {
+    switch (e->reason & 0xffff) {
     case VMX_EXIT_EXCEPTION:
         describe_intr(b, n, e->intr_info, e->intr_error);
         break;
@@ -360,13 +360,14 @@ static void vm_exit(machine_t *m, const vmx_exit_t *e)
     c->vmx.nonroot = 0;
     c->vmx.injecting = 0;
     load_host(m);
-    char d[200];
+    char d[200], guest[40] = "";
     describe_exit(d, sizeof d, e);
-    int basic = (int)(e->reason & 0xffff);
-    vmx_trace(m, "exit", from, e->reason, "%s%d %s, qualification 0x%x%s%s%s, guest %04x:%08x -> host %04x:%08x",
-              (e->reason & VMX_EXIT_ENTRY_FAILURE) ? "entry failure, reason bit 31 + " : "", basic,
-              vmx_exit_name(basic), e->qual, d[0] ? " (" : "", d, d[0] ? ")" : "", gcs, geip,
-              c->seg[SEG_CS].sel, c->eip);
+    int basic = (int)(e->reason & 0xffff), failed = (e->reason & VMX_EXIT_ENTRY_FAILURE) != 0;
+    if (!failed)
+        snprintf(guest, sizeof guest, "guest %04x:%08x -> ", gcs, geip);
+    vmx_trace(m, "exit", from, e->reason, "%d%s %s, qualification 0x%x%s%s%s, %shost %04x:%08x", basic,
+              failed ? " (bit 31 set)" : "", vmx_exit_name(basic), e->qual, d[0] ? " (" : "", d,
+              d[0] ? ")" : "", guest, c->seg[SEG_CS].sel, c->eip);
 }
 
 int vmx_exit_insn(struct cpu *c, const isa_insn_t *i, uint32_t reason, uint32_t qual, uint32_t info,
