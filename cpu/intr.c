@@ -184,7 +184,7 @@ void deliver_event(machine_t *m, int vector, deliver_kind_t kind, int has_error,
             idt_error = error;
         }
         if (vector == EXC_DF && kind == DK_EXCEPTION && depth >= 2 && c->vmx.nonroot) {
-            vmx_triple_fault_exit(m, idt_info, idt_error);
+            vmx_triple_fault_exit(m);
             return;
         }
         if (vector == EXC_DF && kind == DK_EXCEPTION && depth >= 2) {

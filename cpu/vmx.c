@@ -390,8 +390,10 @@ int vmx_event_exits(machine_t *m, int vector, deliver_kind_t kind, int has_error
     if (kind == DK_HARDWARE || (kind == DK_SOFTWARE && c->soft_kind == SOFT_INTN) ||
         (c->vmx.injecting && !idt_info) || vector > 31 || !((c->vmx.exc_bitmap >> vector) & 1))
         return 0;
+    /* a double fault that exits is not an exit during event delivery (27.2.3) */
     vmx_exit_t e = { .reason = VMX_EXIT_EXCEPTION, .intr_info = vmx_intr_info(c, vector, kind, has_error),
-                     .intr_error = error, .idt_info = idt_info, .idt_error = idt_error };
+                     .intr_error = error, .idt_info = vector == EXC_DF ? 0 : idt_info,
+                     .idt_error = vector == EXC_DF ? 0 : idt_error };
     if (kind == DK_SOFTWARE) {   /* INT3, INTO, INT1: the guest is saved at the instruction */
         e.insn_len = c->eip - fault_eip;
         c->eip = fault_eip;
@@ -402,9 +404,10 @@ int vmx_event_exits(machine_t *m, int vector, deliver_kind_t kind, int has_error
     return 1;
 }
 
-void vmx_triple_fault_exit(machine_t *m, uint32_t idt_info, uint32_t idt_error)
+/* Not an exit during event delivery: no IDT-vectoring information (27.2.3). */
+void vmx_triple_fault_exit(machine_t *m)
 {
-    vmx_exit_t e = { .reason = VMX_EXIT_TRIPLE, .idt_info = idt_info, .idt_error = idt_error };
+    vmx_exit_t e = { .reason = VMX_EXIT_TRIPLE };
     vm_exit(m, &e);
 }
 

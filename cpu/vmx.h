@@ -34,7 +34,7 @@ uint32_t vmx_intr_info(const struct cpu *c, int vector, deliver_kind_t kind, int
 int vmx_event_exits(machine_t *m, int vector, deliver_kind_t kind, int has_error, uint32_t error,
                     uint32_t fault_eip, uint32_t idt_info, uint32_t idt_error);
 /* A triple fault in non-root operation: exit reason 2 instead of a shutdown. */
-void vmx_triple_fault_exit(machine_t *m, uint32_t idt_info, uint32_t idt_error);
+void vmx_triple_fault_exit(machine_t *m);
 /* At an instruction boundary in non-root operation (cpu/run.c), with the
  * STI/MOV SS blocking `shadow`: an open interrupt window or an external
  * interrupt that exits. Returns 1 when a VM exit was done. */
