@@ -7,6 +7,7 @@
  * injection; what a VM exit saves and loads. */
 #include "tests/unit/fixture.h"
 #include "cpu/vmx.h"
+#include "tests/vmx/vmcs_good.h"
 
 #define VMXON_PA  0x00040000u
 #define VMCS_PA   0x00041000u
@@ -68,48 +69,13 @@ static void ready(void)
 
 static void set(uint32_t enc, uint64_t v) { vmcs_put(c, enc, v); }
 
-/* A VMCS from which VM entry succeeds: the controls' required bits, the
- * host and the guest at ring 0 of the fixture's flat segments; the guest
+/* A good VMCS (tests/vmx/vmcs_good.h) on the fixture's tables; the guest
  * starts at FX_CODE. */
 static void good_vmcs(void)
 {
-    set(VMCS_PIN_CTLS, vmx_pin_allowed.must1);
-    set(VMCS_PROC_CTLS, vmx_proc_allowed.must1);
-    set(VMCS_EXIT_CTLS, vmx_exit_allowed.must1);
-    set(VMCS_ENTRY_CTLS, vmx_entry_allowed.must1);
-    set(VMCS_VMCS_LINK_PTR, VMCS_NONE);
-    set(VMCS_HOST_CR0, c->cr0);
-    set(VMCS_HOST_CR4, c->cr4);
-    set(VMCS_HOST_CS_SEL, FX_CS(0));
-    set(VMCS_HOST_SS_SEL, FX_DS(0));
-    set(VMCS_HOST_DS_SEL, FX_DS(0));
-    set(VMCS_HOST_ES_SEL, FX_DS(0));
-    set(VMCS_HOST_FS_SEL, FX_DS(0));
-    set(VMCS_HOST_GS_SEL, FX_DS(0));
-    set(VMCS_HOST_TR_SEL, FX_TSS_SEL);
-    set(VMCS_HOST_TR_BASE, FX_TSS);
-    set(VMCS_HOST_GDTR_BASE, FX_GDT);
-    set(VMCS_HOST_IDTR_BASE, FX_IDT);
-    set(VMCS_HOST_ESP, HOST_ESP);
-    set(VMCS_HOST_EIP, HOST_EIP);
-    for (uint32_t k = 0; k < 8; k++) {
-        uint32_t sel = k == SEG_CS ? FX_CS(0) : k == 6 ? 0 : k == 7 ? FX_TSS_SEL : FX_DS(0);
-        uint32_t ar = k == SEG_CS ? 0xc09b : k == 6 ? 0x10000 : k == 7 ? 0x8b : 0xc093;
-        set(VMCS_GUEST_ES_SEL + 2 * k, sel);
-        set(VMCS_GUEST_ES_BASE + 2 * k, k == 7 ? FX_TSS : 0);
-        set(VMCS_GUEST_ES_LIMIT + 2 * k, k == 7 ? 103 : k == 6 ? 0 : 0xffffffffu);
-        set(VMCS_GUEST_ES_AR + 2 * k, ar);
-    }
-    set(VMCS_GUEST_GDTR_BASE, FX_GDT);
-    set(VMCS_GUEST_GDTR_LIMIT, 64 * 8 - 1);
-    set(VMCS_GUEST_IDTR_BASE, FX_IDT);
-    set(VMCS_GUEST_IDTR_LIMIT, 256 * 8 - 1);
-    set(VMCS_GUEST_CR0, c->cr0);
-    set(VMCS_GUEST_CR4, c->cr4);
-    set(VMCS_GUEST_DR7, 0x400);
-    set(VMCS_GUEST_ESP, FX_STACK);
-    set(VMCS_GUEST_EIP, FX_CODE);
-    set(VMCS_GUEST_EFLAGS, FL_1);
+    vmcs_good_t g = { FX_CS(0), FX_DS(0), FX_TSS_SEL, FX_TSS, FX_GDT, 64 * 8 - 1, FX_IDT,
+                      HOST_EIP, HOST_ESP, FX_CODE, FX_STACK };
+    vmcs_good(c, &g);
 }
 
 /* VMX root operation with the VMCS current and good. */
