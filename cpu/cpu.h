@@ -4,6 +4,7 @@
 #ifndef TRAPSIM_CPU_H
 #define TRAPSIM_CPU_H
 #include <stdint.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include "isa/isa.h"
 #include "isa/arch.h"
@@ -163,6 +164,9 @@ uint64_t machine_pit_ticks(const machine_t *m, uint64_t now);
 
 /* Emits an event stamped with the current time and ring. */
 void machine_emit(machine_t *m, event_t *ev);
+/* Emits an event whose text is formatted (at most 255 characters): the
+ * VMM's and VMX's lines. */
+void machine_emitv(machine_t *m, event_t *ev, const char *fmt, va_list ap);
 
 /* Recomputes when the next device event is due (after PIT writes). */
 void machine_schedule(machine_t *m);

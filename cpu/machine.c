@@ -93,6 +93,14 @@ void machine_emit(machine_t *m, event_t *ev)
     trace_emit(&m->trace, ev);
 }
 
+void machine_emitv(machine_t *m, event_t *ev, const char *fmt, va_list ap)
+{
+    char text[256];
+    vsnprintf(text, sizeof text, fmt, ap);
+    ev->text = text;
+    machine_emit(m, ev);
+}
+
 void machine_stop(machine_t *m, stop_kind_t kind, const char *fmt, ...)
 {
     if (m->stop != STOP_NONE)

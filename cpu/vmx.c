@@ -89,14 +89,12 @@ static void vmx_trace(machine_t *m, const char *actor, int from, uint32_t reason
 {
     if (!trace_on(&m->trace, TL_VMX))
         return;
-    char text[320];
+    event_t ev = { .kind = EV_VMX, .ring = (uint8_t)from, .to_ring = m->cpu.cpl, .eip = m->cpu.eip,
+                   .irq = -1, .vmx_reason = reason, .actor = actor };
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
+    machine_emitv(m, &ev, fmt, ap);
     va_end(ap);
-    event_t ev = { .kind = EV_VMX, .ring = (uint8_t)from, .to_ring = m->cpu.cpl, .eip = m->cpu.eip,
-                   .irq = -1, .vmx_reason = reason, .actor = actor, .text = text };
-    machine_emit(m, &ev);
 }
 
 /* ---- events as interruption information ---- */

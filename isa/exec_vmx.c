@@ -236,16 +236,23 @@ HANDLER(vmxoff)
     return vmx_succeed(c);
 }
 
+/* The VMCS operand of VMCLEAR and VMPTRLD: not a region (error `bad`), or
+ * the VMXON region (error bad + 1: VMCLEAR's 2 and 3, VMPTRLD's 9 and 10);
+ * 0 when it may be a VMCS. */
+static int vmcs_operand_error(const struct cpu *c, uint64_t addr, int bad)
+{
+    return bad_region(addr) ? bad : addr == c->vmx.vmxon_ptr ? bad + 1 : 0;
+}
+
 /* VMCLEAR m64: the VMCS there is "clear" (not launched); no longer current. */
 HANDLER(vmclear)
 {
     uint64_t addr;
     TRY(vmx_operation(c));
     TRY(read_m64(c, i, &addr));
-    if (bad_region(addr))
-        return vmx_fail(c, VMERR_VMCLEAR_ADDR);
-    if (addr == c->vmx.vmxon_ptr)
-        return vmx_fail(c, VMERR_VMCLEAR_VMXON);
+    int error = vmcs_operand_error(c, addr, VMERR_VMCLEAR_ADDR);
+    if (error)
+        return vmx_fail(c, error);
     phys_write(c, (uint32_t)addr + VMCS_OFF_LAUNCHED, 4, 0);
     if (addr == c->vmx.vmcs_ptr)
         c->vmx.vmcs_ptr = VMCS_NONE;
@@ -258,10 +265,9 @@ HANDLER(vmptrld)
     uint64_t addr;
     TRY(vmx_operation(c));
     TRY(read_m64(c, i, &addr));
-    if (bad_region(addr))
-        return vmx_fail(c, VMERR_VMPTRLD_ADDR);
-    if (addr == c->vmx.vmxon_ptr)
-        return vmx_fail(c, VMERR_VMPTRLD_VMXON);
+    int error = vmcs_operand_error(c, addr, VMERR_VMPTRLD_ADDR);
+    if (error)
+        return vmx_fail(c, error);
     if (phys_read(c, (uint32_t)addr, 4) != VMCS_REVISION)   /* bit 31: no VMCS shadowing */
         return vmx_fail(c, VMERR_VMPTRLD_REVISION);
     c->vmx.vmcs_ptr = addr;

@@ -29,15 +29,13 @@ void vmm_trace(vmm_t *v, const char *actor, int vector, const char *fmt, ...)
     machine_t *m = v->m;
     if (!trace_on(&m->trace, TL_VMM))
         return;
-    char text[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
     event_t ev = { .kind = EV_VMM, .ring = v->exit_ring, .to_ring = m->cpu.cpl,
                    .vector = (uint8_t)(vector < 0 ? 0 : vector), .irq = vector,
-                   .eip = m->cpu.eip, .actor = actor, .text = text };
-    machine_emit(m, &ev);
+                   .eip = m->cpu.eip, .actor = actor };
+    va_list ap;
+    va_start(ap, fmt);
+    machine_emitv(m, &ev, fmt, ap);
+    va_end(ap);
 }
 
 /* ---- descriptors ---- */
