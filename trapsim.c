@@ -35,7 +35,7 @@ static void usage(FILE *f)
 "  --mem SIZE            guest RAM (default 64M; K, M, G suffixes)\n"
 "  --max-insns N         stop after N instructions (exit status 4); default: no limit\n"
 "  --guest-ips N         nominal guest speed for the timer, instructions per second (default 10000000)\n"
-"  --trace LIST          trace levels: insn, trap, io, vmm, pg, all (comma-separated)\n"
+"  --trace LIST          trace levels: insn, trap, io, vmm, pg, vmx, all (comma-separated)\n"
 "  --trace-file FILE     write the trace to FILE (default: standard error)\n"
 "  --no-color            no ring colours in the trace (the default when not on a terminal)\n"
 "  --stats FILE          write the end-of-run statistics as key=value lines\n"
