@@ -113,7 +113,16 @@ HANDLER(lmsw)
     return prot_write_cr(c, 0, cr0);
 }
 
-HANDLER(clts) { (void)i; return prot_write_cr(c, 0, c->cr0 & ~CR0_TS); }
+/* CLTS: TS := 0; in VMX non-root operation TS stays when the host owns it. */
+HANDLER(clts)
+{
+    (void)i;
+    uint32_t v = c->cr0 & ~CR0_TS;
+    if (c->vmx.on)
+        TRY(vmx_cr_write(c, 0, &v));
+    c->cr0 = v;
+    return ISA_OK;
+}
 HANDLER(invd) { (void)c; (void)i; return ISA_OK; }   /* no caches modelled */
 HANDLER(invlpg) { (void)c; (void)i; return ISA_OK; } /* no TLB: paging is not modelled */
 
