@@ -29,6 +29,7 @@ static void usage(FILE *f)
 "\n"
 "run options:\n"
 "  --vmm                 run the guest deprivileged under trapsim's ring-0 VMM\n"
+"  --vmm=vtx             run the guest unchanged under trapsim's hypervisor over VMX\n"
 "  --isa NAME            ISA semantics profile: x86 (default), pg, umip\n"
 "  --expose-pg           under --vmm: name every sensitive instruction that ran without a trap\n"
 "  --cmdline STRING      the Multiboot command line (like QEMU's -append)\n"
@@ -88,7 +89,8 @@ static int parse_run(int argc, char **argv, session_opts_t *o)
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i], *v;
         int r;
-        if (strcmp(a, "--vmm") == 0) o->vmm = 1;
+        if (strcmp(a, "--vmm") == 0 || strcmp(a, "--vmm=te") == 0) o->vmm = 1, o->vtx = 0;
+        else if (strcmp(a, "--vmm=vtx") == 0) o->vtx = 1, o->vmm = 0;
         else if (strcmp(a, "--expose-pg") == 0) o->expose_pg = 1;
         else if (strcmp(a, "--no-color") == 0) color = 0;
         else if (strcmp(a, "--quiet") == 0) o->quiet = 1;

@@ -11,6 +11,7 @@
 #include "cpu/dcache.h"
 #include "cpu/loader.h"
 #include "vmm/vmm.h"
+#include "vmm/vtx.h"
 
 void session_defaults(session_opts_t *o)
 {
@@ -83,6 +84,14 @@ int session_run(const session_opts_t *o)
     }
     for (int k = 0; k < o->nextra_sinks; k++)
         trace_add_sink(&m->trace, &o->extra_sinks[k]);
+    vtx_t *vtx = NULL;
+    if (o->vtx && !(vtx = vtx_attach(m))) {
+        errorf("the VMX hypervisor could not launch the guest");
+        dot_free(dot);
+        stats_free(stats);
+        machine_free(m);
+        return EXIT_USAGE;
+    }
     if (o->vmm) {
         vmm = vmm_attach(m, o->expose_pg);
         if (!vmm) {
@@ -120,7 +129,7 @@ int session_run(const session_opts_t *o)
         char title[512];
         const char *base = strrchr(o->image, '/');
         snprintf(title, sizeof title, "%s, %s, isa %s%s%s", base ? base + 1 : o->image,
-                 o->vmm ? "under the VMM" : "bare", o->isa->name, o->cmdline ? ", " : "",
+                 o->vmm ? "under the VMM" : o->vtx ? "under VT-x" : "bare", o->isa->name, o->cmdline ? ", " : "",
                  o->cmdline ? o->cmdline : "");
         if (dot_write_files(dot, title, o->dot_file, o->svg_file, o->timeline_file))
             status = EXIT_USAGE;
@@ -130,6 +139,7 @@ int session_run(const session_opts_t *o)
         fclose(trace_out);
     stats_free(stats);
     vmm_free(vmm);
+    vtx_free(vtx);
     machine_free(m);
     return status;
 }

@@ -52,6 +52,7 @@ typedef enum deliver_kind {
 #define PIT_HZ 1193182ull
 
 typedef struct machine machine_t;
+struct vmx_exit;
 
 /* Called when an event was delivered to ring 0 with the VMM in charge: the
  * frame is on the ring-0 stack, CS:EIP is the gate's target. The hook does
@@ -89,6 +90,13 @@ struct machine {
      * (phase 0 before, 1 after it retired): the Popek-Goldberg audit. */
     void (*sensitive_hook)(void *ctx, machine_t *m, const isa_insn_t *insn, uint32_t eip, int phase);
     void *sensitive_ctx;
+    /* A hypervisor written in C over the CPU's VMX (--vmm=vtx): a VM exit
+     * hands it the exit (struct vmx_exit, cpu/vmx.h) instead of loading the
+     * VMCS's x86 host state; the guest's registers stay in the CPU. It
+     * resumes the guest (vmx_vmentry) or stops the run. The joint cpu/hv.h
+     * will take this over. */
+    void (*vmx_host)(void *ctx, machine_t *m, const struct vmx_exit *e);
+    void *vmx_host_ctx;
     /* Called once after the next instruction (the VMM's STI shadow). */
     void (*after_step)(void *ctx, machine_t *m);
     void *after_step_ctx;

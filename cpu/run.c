@@ -358,7 +358,8 @@ static void run_burst(machine_t *m)
     struct cpu *c = &m->cpu;
     const seg_cache_t *cs = &c->seg[SEG_CS];
     while (m->now < m->next_event) {
-        if (c->irq_shadow || ((c->eflags & FL_IF) && m->intr_line) || m->halted || (c->eflags & FL_TF))
+        if (c->irq_shadow || ((c->eflags & FL_IF) && m->intr_line) || m->halted || (c->eflags & FL_TF) ||
+            (c->vmx.nonroot && vmx_boundary_pending(c, m->intr_line)))
             return;
         uint32_t eip = c->eip;
         const dcache_entry_t *e;
@@ -396,10 +397,9 @@ static void run_burst(machine_t *m)
     }
 }
 
-/* Not in VMX non-root operation: its exits are checked step by step. */
 static int burst_allowed(const machine_t *m)
 {
-    return m->dcache && !m->after_step && !trace_on(&m->trace, TL_INSN) && !m->cpu.vmx.nonroot;
+    return m->dcache && !m->after_step && !trace_on(&m->trace, TL_INSN);
 }
 
 stop_kind_t machine_run(machine_t *m)

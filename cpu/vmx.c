@@ -266,7 +266,7 @@ static void vmx_abort(machine_t *m, uint32_t indicator)
 
 /* ---- VM exit (27.2-27.5) ---- */
 
-static void save_guest(machine_t *m)
+void vmx_save_guest(machine_t *m)
 {
     struct cpu *c = &m->cpu;
     put(c, VMCS_GUEST_CR0, c->cr0);
@@ -344,7 +344,7 @@ static void vm_exit(machine_t *m, const vmx_exit_t *e)
     uint16_t gcs = c->seg[SEG_CS].sel;
     uint32_t geip = c->eip;
     if (!(e->reason & VMX_EXIT_ENTRY_FAILURE))
-        save_guest(m);
+        vmx_save_guest(m);
     put(c, VMCS_EXIT_REASON, e->reason);
     put(c, VMCS_EXIT_QUALIFICATION, e->qual);
     put(c, VMCS_GUEST_LINEAR_ADDR, e->linear);
@@ -357,15 +357,20 @@ static void vm_exit(machine_t *m, const vmx_exit_t *e)
     put(c, VMCS_ENTRY_INTR_INFO, get(c, VMCS_ENTRY_INTR_INFO) & ~(1u << 31));
     c->vmx.nonroot = 0;
     c->vmx.injecting = 0;
-    load_host(m);
-    char d[200], guest[40] = "";
+    if (!m->vmx_host)
+        load_host(m);
+    char d[200], guest[40] = "", host[24] = "hypervisor";
     describe_exit(d, sizeof d, e);
     int basic = (int)(e->reason & 0xffff), failed = (e->reason & VMX_EXIT_ENTRY_FAILURE) != 0;
     if (!failed)
         snprintf(guest, sizeof guest, "guest %04x:%08x -> ", gcs, geip);
-    vmx_trace(m, "exit", from, e->reason, "%d%s %s, qualification 0x%x%s%s%s, %shost %04x:%08x", basic,
+    if (!m->vmx_host)
+        snprintf(host, sizeof host, "host %04x:%08x", c->seg[SEG_CS].sel, c->eip);
+    vmx_trace(m, "exit", from, e->reason, "%d%s %s, qualification 0x%x%s%s%s, %s%s", basic,
               failed ? " (bit 31 set)" : "", vmx_exit_name(basic), e->qual, d[0] ? " (" : "", d,
-              d[0] ? ")" : "", guest, c->seg[SEG_CS].sel, c->eip);
+              d[0] ? ")" : "", guest, host);
+    if (m->vmx_host)   /* a hypervisor in C: the guest's registers are still in the CPU */
+        m->vmx_host(m->vmx_host_ctx, m, e);
 }
 
 int vmx_exit_insn(struct cpu *c, const isa_insn_t *i, uint32_t reason, uint32_t qual, uint32_t info,

@@ -23,9 +23,23 @@ typedef struct vmx_exit {
 const char *vmx_exit_name(int reason);
 const char *vmx_exit_key(int reason);
 
+/* The CPU's state into the guest-state area of the current VMCS, as a VM
+ * exit saves it (27.3): a hypervisor in C that changed the guest's state
+ * writes it back before it resumes. */
+void vmx_save_guest(machine_t *m);
+
 /* The interruption information (vector, type, error code valid, valid) of
  * an event as the IDT sees it. */
 uint32_t vmx_intr_info(const struct cpu *c, int vector, deliver_kind_t kind, int has_error);
+
+/* In non-root operation: whether the coming instruction boundary exits,
+ * by an open interrupt window or an external interrupt (what ends a run of
+ * cached instructions, cpu/run.c). */
+static inline int vmx_boundary_pending(const struct cpu *c, int intr_line)
+{
+    return ((c->vmx.proc & PROC_INTR_WINDOW) && (c->eflags & FL_IF)) ||
+           (intr_line && (c->vmx.pin & PIN_EXTINT_EXITING));
+}
 
 /* In non-root operation, before an event is delivered through the guest's
  * IDT (cpu/intr.c): whether it exits (an exception or INT3/INTO/INT1 whose

@@ -6,6 +6,9 @@
 # and under the VMM with the pg profile (every sensitive instruction traps).
 #   bash guestos/check.sh [IMAGE]            check
 #   bash guestos/check.sh --update [IMAGE]   rewrite the expected transcripts
+# With NO_QEMU=1, trapsim alone against the expected transcripts (QEMU's
+# record), e.g. NO_QEMU=1 TRAPSIM_VMM_FLAGS='--vmm=vtx --isa x86' for the
+# VMX hypervisor, where the bare run is left out too.
 set -u
 update=0
 [ "${1:-}" = --update ] && { update=1; shift; }
@@ -47,6 +50,18 @@ run_trapsim() {   # run_trapsim CMDLINE [TRAPSIM OPTIONS...]
 fail=0
 for c in "${cases[@]}"; do
   name=${c%%|*} cmdline=${c#*|}
+  if [ "${NO_QEMU:-0}" = 1 ]; then
+    a=$(cat "$dir/$name.txt")
+    t=$(run_trapsim "$cmdline" $TRAPSIM_VMM_FLAGS)
+    if [ "$t" != "$a" ]; then
+      echo "guestos: FAIL $name ($cmdline) on trapsim $TRAPSIM_VMM_FLAGS"
+      diff <(printf '%s\n' "$a") <(printf '%s\n' "$t") | head -20
+      fail=1
+    else
+      echo "guestos: ok $name (trapsim $TRAPSIM_VMM_FLAGS)"
+    fi
+    continue
+  fi
   a=$(run "$cmdline")
   b=$(run "$cmdline")
   s=$(run "$cmdline" -icount shift=7)

@@ -81,4 +81,20 @@ test-trapsim-only: $(TRAPSIM) $(TG_TRAPSIM_ONLY:%=$(TG_DIR)/%.elf)
 	done
 TEST_TARGETS += test-trapsim-only
 
+# --vmm=vtx: every test guest and every guestos case under trapsim's VMX
+# hypervisor, --isa x86, against the stored QEMU transcripts (the same as
+# bare: the guest runs unchanged at its own rings in non-root operation).
+VTX_FLAGS := --vmm=vtx --isa x86
+.PHONY: test-vtx
+test-vtx: $(TRAPSIM) $(TG_IMAGES) $(GUESTOS_ELF)
+	@runs=0; failed=0; \
+	one() { runs=$$((runs + 1)); \
+	  TRAPSIM='$(TRAPSIM)' TRAPSIM_FLAGS='$(VTX_FLAGS)' \
+	  bash tests/guests/compare.sh --no-qemu --expected "$$@" || failed=$$((failed + 1)); }; \
+	$(call tg_each,one); \
+	echo "test-vtx: guests $$((runs - failed)) passed, $$failed failed"; \
+	NO_QEMU=1 TRAPSIM='$(TRAPSIM)' TRAPSIM_VMM_FLAGS='$(VTX_FLAGS)' bash guestos/check.sh $(GUESTOS_ELF) && \
+	[ $$failed = 0 ]
+TEST_TARGETS += test-vtx
+
 -include $(wildcard $(TG_DIR)/obj/*.d $(TG_DIR)/obj/lib/*.d)
