@@ -170,6 +170,12 @@ void     machine_port_out(machine_t *m, uint16_t port, int size, uint32_t v);
 /* Virtual time conversions. */
 uint64_t machine_pit_ticks(const machine_t *m, uint64_t now);
 
+/* A monitor's own memory at the top of the address space (cpu->top_mem):
+ * `size` zeroed bytes mapped at `base`, or NULL when memory is short; and
+ * unmapped (when still mapped) and freed again. */
+uint8_t *machine_map_top(machine_t *m, uint32_t base, uint32_t size);
+void machine_unmap_top(machine_t *m, uint8_t *area);
+
 /* Emits an event stamped with the current time and ring. */
 void machine_emit(machine_t *m, event_t *ev);
 /* Emits an event whose text is formatted (at most 255 characters): the

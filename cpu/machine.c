@@ -87,6 +87,27 @@ void machine_pic_write(machine_t *m, uint16_t port, uint8_t v)
     machine_pic_changed(m);
 }
 
+uint8_t *machine_map_top(machine_t *m, uint32_t base, uint32_t size)
+{
+    uint8_t *area = calloc(1, size);
+    if (area) {
+        m->cpu.top_mem = area;
+        m->cpu.top_base = base;
+        m->cpu.top_size = size;
+    }
+    return area;
+}
+
+void machine_unmap_top(machine_t *m, uint8_t *area)
+{
+    struct cpu *c = &m->cpu;
+    if (c->top_mem == area) {
+        c->top_mem = NULL;
+        c->top_base = c->top_size = 0;
+    }
+    free(area);
+}
+
 void machine_emit(machine_t *m, event_t *ev)
 {
     ev->icount = m->cpu.icount;

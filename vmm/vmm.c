@@ -335,18 +335,14 @@ vmm_t *vmm_attach(machine_t *m, int expose_pg)
 {
     struct cpu *c = &m->cpu;
     vmm_t *v = calloc(1, sizeof *v);
-    uint8_t *area = calloc(1, VMM_AREA_SIZE);
-    if (!v || !area) {
+    uint8_t *area = v ? machine_map_top(m, VMM_AREA_BASE, VMM_AREA_SIZE) : NULL;
+    if (!area) {
         free(v);
-        free(area);
         return NULL;
     }
     v->m = m;
     v->base = VMM_AREA_BASE;
     v->area = area;
-    c->top_mem = area;
-    c->top_base = VMM_AREA_BASE;
-    c->top_size = VMM_AREA_SIZE;
     v->expose_pg = expose_pg;
     v->exit_ring = 1;
 
@@ -426,12 +422,7 @@ void vmm_free(vmm_t *v)
 {
     if (!v)
         return;
-    struct cpu *c = &v->m->cpu;
-    if (c->top_mem == v->area) {
-        c->top_mem = NULL;
-        c->top_base = c->top_size = 0;
-    }
-    free(v->area);
+    machine_unmap_top(v->m, v->area);
     free(v);
 }
 

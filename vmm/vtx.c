@@ -147,10 +147,9 @@ vtx_t *vtx_attach(machine_t *m)
 {
     struct cpu *c = &m->cpu;
     vtx_t *v = calloc(1, sizeof *v);
-    uint8_t *area = calloc(1, VTX_AREA_SIZE);
-    if (!v || !area) {
+    uint8_t *area = v ? machine_map_top(m, VTX_AREA_BASE, VTX_AREA_SIZE) : NULL;
+    if (!area) {
         free(v);
-        free(area);
         return NULL;
     }
     v->m = m;
@@ -158,9 +157,6 @@ vtx_t *vtx_attach(machine_t *m)
     v->cr0 = c->cr0;
     v->cr4 = c->cr4;
     v->pending = -1;
-    c->top_mem = area;
-    c->top_base = VTX_AREA_BASE;
-    c->top_size = VTX_AREA_SIZE;
     /* what firmware and VMXON do; the VMCS made current and clear */
     phys_write(c, VTX_AREA_BASE, 4, VMCS_REVISION);
     phys_write(c, VTX_AREA_BASE + 0x1000, 4, VMCS_REVISION);
@@ -203,13 +199,8 @@ void vtx_free(vtx_t *v)
 {
     if (!v)
         return;
-    struct cpu *c = &v->m->cpu;
-    if (c->top_mem == v->area) {
-        c->top_mem = NULL;
-        c->top_base = c->top_size = 0;
-    }
     if (v->m->vmx_host_ctx == v)
         v->m->vmx_host = NULL;
-    free(v->area);
+    machine_unmap_top(v->m, v->area);
     free(v);
 }
