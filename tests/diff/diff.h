@@ -123,6 +123,9 @@ typedef struct gen_opts {
     int allow_div_fault;    /* DIV/IDIV/AAM may raise #DE */
     int allow_priv;         /* end some cases with a privileged instruction */
     uint32_t skip[4];       /* instruction classes not to generate (bit per class) */
+    int any_ring;           /* 0: cpl 3, CR0 0x11, CR4 0, flat tables (what the
+                               native reference runs); 1: every machine (CPL
+                               0-3, IOPL, IF, CR0/CR4 bits, standard tables) */
 } gen_opts_t;
 void gen_default_opts(gen_opts_t *o);
 void gen_case(const gen_opts_t *o, uint64_t seed, uint64_t index, dcase_t *c);
