@@ -19,16 +19,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define CODE_BASE  0x00100000u
-#define CODE_MAX   0x1000u          /* bytes of code a case may have */
-#define CODE_MAP   0x10000u
-#define DATA_BASE  0x00200000u
-#define DATA_SIZE  0x1000u
-#define STACK_TOP  0x00800000u
-#define STACK_SIZE 0x2000u
-#define STACK_LO   (STACK_TOP - STACK_SIZE)
-#define LOW_BASE   0x00008000u
-#define LOW_SIZE   0x1000u
+#include "tests/diff/refkernel/batch.h"   /* the memory map, shared with the QEMU reference */
 
 /* EFLAGS bits */
 #define F_CF   0x00000001u
@@ -147,6 +138,27 @@ native_t *native_open(const char *child_path, char *err, size_t errlen);
 int native_low_ok(const native_t *n);
 void native_run(native_t *n, const dcase_t *c, dresult_t *r);
 void native_close(native_t *n);
+
+/* The instructions of c around code offset off: the one ending there
+ * (*before) and the one starting there (*at), NULL if none; a case without
+ * an instruction table (--code) gets guesses from the bytes, kept in tmp. */
+void case_insns_around(const dcase_t *c, uint32_t off, dinsn_t tmp[2],
+                       const dinsn_t **before, const dinsn_t **at);
+/* `int N` (CD ib): N, or -1. */
+int case_int_n(const dcase_t *c, const dinsn_t *in);
+
+/* qemu.c: the QEMU reference, a batch of cases per boot of the reference
+ * kernel (refkernel/).  qemu_begin, qemu_add each case, qemu_run, then
+ * qemu_result for each case again, in the same order. */
+typedef struct qemu qemu_t;
+qemu_t *qemu_open(const char *qemu, const char *kernel, const char *dir,
+                  char *err, size_t errlen);
+void qemu_begin(qemu_t *q);
+void qemu_add(qemu_t *q, const dcase_t *c);
+void qemu_run(qemu_t *q);
+void qemu_result(qemu_t *q, uint32_t pos, const dcase_t *c, dresult_t *r);
+int qemu_boots(const qemu_t *q);
+void qemu_close(qemu_t *q);
 
 /* simrun.c: one `trapsim raw` run. */
 void sim_run(const char *trapsim, const dcase_t *c, const char *tmpdir,

@@ -8,7 +8,7 @@
 # DIFF_ARGS passes more options (e.g. DIFF_ARGS="--max-len 1"), DIFF_JOBS the
 # number of worker processes.
 DIFF_DIR    := $(BUILD)/diff
-DIFF_SRCS   := tests/diff/difftest.c tests/diff/gen.c tests/diff/native.c tests/diff/simrun.c
+DIFF_SRCS   := tests/diff/difftest.c tests/diff/gen.c tests/diff/native.c tests/diff/qemu.c tests/diff/simrun.c
 DIFF_OBJS   := $(DIFF_SRCS:tests/diff/%.c=$(DIFF_DIR)/%.o)
 DIFFTEST    := $(DIFF_DIR)/difftest
 DIFF_CHILD  := $(DIFF_DIR)/child32
@@ -26,6 +26,25 @@ $(DIFF_DIR)/%.o: tests/diff/%.c
 
 $(DIFFTEST): $(DIFF_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^
+
+# The QEMU reference kernel (tests/diff/refkernel/): a Multiboot image at
+# 16 MiB, built like the test guests.
+REFK_DIR    := $(DIFF_DIR)/refkernel
+REFKERNEL   := $(DIFF_DIR)/refkernel.elf
+REFK_OBJS   := $(REFK_DIR)/start.o $(REFK_DIR)/kernel.o
+GUESTS      += $(REFKERNEL)
+
+$(REFK_DIR)/%.o: tests/diff/refkernel/%.c
+	@mkdir -p $(@D)
+	$(GUEST_CC) $(GUEST_CFLAGS) -I. -MMD -MP -c $< -o $@
+
+$(REFK_DIR)/%.o: tests/diff/refkernel/%.S
+	@mkdir -p $(@D)
+	$(GUEST_CC) $(GUEST_CFLAGS) -I. -MMD -MP -c $< -o $@
+
+$(REFKERNEL): $(REFK_OBJS) tests/diff/refkernel/kernel.ld
+	$(LD) $(GUEST_LDFLAGS) --no-warn-rwx-segments -z noexecstack \
+	    -T tests/diff/refkernel/kernel.ld -o $@ $(REFK_OBJS) $(GUEST_LIBGCC)
 
 $(DIFF_CHILD): tests/diff/child32.c tests/diff/diff.h
 	@mkdir -p $(@D)
@@ -51,4 +70,4 @@ diff-self-check: $(DIFFTEST) $(DIFF_CHILD)
 
 TEST_TARGETS += test-diff
 
--include $(wildcard $(DIFF_DIR)/*.d)
+-include $(wildcard $(DIFF_DIR)/*.d $(REFK_DIR)/*.d)

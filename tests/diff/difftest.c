@@ -1,4 +1,5 @@
-/* difftest: the differential test of trapsim's CPU against the host CPU.
+/* difftest: the differential test of trapsim's CPU against a reference: the
+ * host CPU (native.c) or QEMU running the reference kernel (qemu.c).
  *
  *   difftest [--seed S] [--count N] [--start K]      compare N cases
  *   difftest --seed S --case K                         replay one case, verbosely
@@ -33,7 +34,20 @@ static struct {
     int jobs;
     char skip_arg[512];
     gen_opts_t gen;
+    int ref;                /* enum ref_kind: asked for (REF_AUTO) or in use */
+    const char *qemu, *refkernel;
+    int hand_cpl, hand_std; /* --ring, --tables std, --cr0, --cr4 for --code */
+    uint32_t hand_cr0, hand_cr4;
 } opt;
+
+/* The reference the cases run on. */
+enum ref_kind { REF_AUTO, REF_NATIVE, REF_QEMU };
+static const char *const ref_names[] = { "auto", "native", "qemu" };
+typedef struct ref {
+    native_t *nat;
+    qemu_t *q;
+} ref_t;
+#define QEMU_CHUNK 2000     /* cases per QEMU boot (the batch must fit in 64 MiB) */
 
 /* A case from --code/--set: zero memory, registers zero unless set, ESP and
  * EFLAGS as trapsim raw's defaults, no instruction table (so no flags are
@@ -43,8 +57,10 @@ static void hand_case(dcase_t *c)
     memset(c, 0, sizeof *c);
     c->regs[R_ESP] = STACK_TOP;
     c->eflags = 0x202;
-    c->cpl = 3;
-    c->cr0 = 0x00000011;
+    c->cpl = (uint8_t)opt.hand_cpl;
+    c->std_tables = (uint8_t)opt.hand_std;
+    c->cr0 = opt.hand_cr0;
+    c->cr4 = opt.hand_cr4;
     c->stack_init_lo = c->stack_init_hi = STACK_TOP;
     c->uses_low = opt.gen.low_ok;
     for (const char *p = opt.code; *p;) {
@@ -104,6 +120,7 @@ static void hand_case(dcase_t *c)
 }
 
 static char tmpdir[1024];
+static const char *refname = "native";  /* the reference in use, for the reports */
 
 static const char *flag_names(uint32_t f, char *buf, size_t len)
 {
@@ -153,24 +170,24 @@ static int compare(const dcase_t *c, const dresult_t *n, const dresult_t *s,
         return nd;
     }
     if (n->stop != s->stop)
-        DIFF("      stop      native=%s trapsim=%s\n", stop_names[n->stop], stop_names[s->stop]);
+        DIFF("      stop      %s=%s trapsim=%s\n", refname, stop_names[n->stop], stop_names[s->stop]);
     else if ((n->stop == STOP_INT || n->stop == STOP_EXC) && n->vector != s->vector)
-        DIFF("      vector    native=%08x trapsim=%08x\n", (uint32_t)n->vector, (uint32_t)s->vector);
+        DIFF("      vector    %s=%08x trapsim=%08x\n", refname, (uint32_t)n->vector, (uint32_t)s->vector);
     if (n->stop == STOP_EXC && s->stop == STOP_EXC && n->vector == s->vector &&
         n->has_error && s->has_error && n->error != s->error)
-        DIFF("      error     native=%08x trapsim=%08x\n", n->error, s->error);
+        DIFF("      error     %s=%08x trapsim=%08x\n", refname, n->error, s->error);
     if (n->stop == STOP_EXC && n->vector == 14)
         DIFF("      harness: %s\n", n->note);
     if (n->eip != s->eip)
-        DIFF("      eip       native=%08x trapsim=%08x\n", n->eip, s->eip);
+        DIFF("      eip       %s=%08x trapsim=%08x\n", refname, n->eip, s->eip);
     for (int i = 0; i < NREGS; i++)
         if (n->regs[i] != s->regs[i])
-            DIFF("      %-9s native=%08x trapsim=%08x\n", reg_names[i], n->regs[i], s->regs[i]);
+            DIFF("      %-9s %s=%08x trapsim=%08x\n", reg_names[i], refname, n->regs[i], s->regs[i]);
     uint32_t mask = F_NEVER | (mask_undef ? gen_undef_at_stop(c, n) : 0);
     uint32_t fd = (n->eflags ^ s->eflags) & ~mask;
     if (fd) {
         char b1[128], b2[128];
-        DIFF("      eflags    native=%08x trapsim=%08x differ in [%s] (not compared: %s)\n",
+        DIFF("      eflags    %s=%08x trapsim=%08x differ in [%s] (not compared: %s)\n", refname,
              n->eflags, s->eflags, flag_names(fd, b1, sizeof b1), flag_names(mask, b2, sizeof b2));
     }
     struct { const char *name; uint32_t base, size; const uint8_t *a, *b; int on; } m[3] = {
@@ -189,8 +206,8 @@ static int compare(const dcase_t *c, const dresult_t *n, const dresult_t *s,
                 DIFF("      ... more %s differences\n", m[k].name);
                 break;
             }
-            DIFF("      mem %08x native=%02x%02x%02x%02x trapsim=%02x%02x%02x%02x (bytes in memory order)\n",
-                 m[k].base + i, m[k].a[i], m[k].a[i + 1], m[k].a[i + 2], m[k].a[i + 3],
+            DIFF("      mem %08x %s=%02x%02x%02x%02x trapsim=%02x%02x%02x%02x (bytes in memory order)\n",
+                 m[k].base + i, refname, m[k].a[i], m[k].a[i + 1], m[k].a[i + 2], m[k].a[i + 3],
                  m[k].b[i], m[k].b[i + 1], m[k].b[i + 2], m[k].b[i + 3]);
         }
     }
@@ -276,7 +293,9 @@ static void report(const dcase_t *c, const dresult_t *n, const dresult_t *s,
            what, (unsigned long long)c->seed, (unsigned long long)c->index,
            (unsigned long long)c->seed, (unsigned long long)c->index, extra);
     print_case(stdout, c);
-    print_stop(stdout, "native:", n);
+    char who[32];
+    snprintf(who, sizeof who, "%s:", refname);
+    print_stop(stdout, who, n);
     print_stop(stdout, opt.self_check ? "again:" : "trapsim:", s);
     printf("    differences:\n%s", diffs);
     if (!opt.self_check) {
@@ -292,7 +311,40 @@ typedef struct stats {
     uint64_t passed, failed, genbad, reported;
     uint64_t stops[8], vectors[256];
     uint32_t covered[4];
+    uint64_t ring_cases[4], ring_failed[4];     /* by the case's CPL */
+    uint64_t class_cases[128], class_failed[128];   /* cases using the class */
 } stats_t;
+
+/* Opens the reference opt.ref (REF_NATIVE or REF_QEMU) in dir. */
+static int ref_open(ref_t *r, const char *dir, char *err, size_t errlen)
+{
+    memset(r, 0, sizeof *r);
+    if (opt.ref == REF_QEMU)
+        r->q = qemu_open(opt.qemu, opt.refkernel, dir, err, errlen);
+    else
+        r->nat = native_open(opt.child, err, errlen);
+    return r->q || r->nat ? 0 : -1;
+}
+
+static void ref_close(ref_t *r)
+{
+    native_close(r->nat);
+    qemu_close(r->q);
+    memset(r, 0, sizeof *r);
+}
+
+/* One case on the reference (a batch of one on QEMU). */
+static void ref_run_one(ref_t *r, const dcase_t *c, dresult_t *res)
+{
+    if (r->nat) {
+        native_run(r->nat, c, res);
+        return;
+    }
+    qemu_begin(r->q);
+    qemu_add(r->q, c);
+    qemu_run(r->q);
+    qemu_result(r->q, 0, c, res);
+}
 
 static void cleanup_tmp(const char *dir)
 {
@@ -304,8 +356,21 @@ static void cleanup_tmp(const char *dir)
     rmdir(dir);
 }
 
-/* Runs cases first, first+stride, ... below opt.start + opt.count. */
-static void run_range(native_t *nat, native_t *nat2, uint64_t first, uint64_t stride,
+static void count_case(stats_t *st, const dcase_t *c, int failed)
+{
+    st->ring_cases[c->cpl & 3]++;
+    st->ring_failed[c->cpl & 3] += (uint64_t)failed;
+    for (int k = 0; k < gen_nclasses() && k < 128; k++)
+        if (c->classes[k / 32] & (1u << (k % 32))) {
+            st->class_cases[k]++;
+            st->class_failed[k] += (uint64_t)failed;
+        }
+}
+
+/* Runs cases first, first+stride, ... below opt.start + opt.count; on QEMU
+ * QEMU_CHUNK of them per boot (generated twice: once for the batch, once
+ * to compare, so that no more than one dcase_t is kept). */
+static void run_range(ref_t *ref, native_t *nat2, uint64_t first, uint64_t stride,
                       stats_t *st, int progress)
 {
     static dcase_t c, c2;
@@ -313,63 +378,82 @@ static void run_range(native_t *nat, native_t *nat2, uint64_t first, uint64_t st
     static char diffs[8192];
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    uint64_t done = 0;
-    for (uint64_t k = first; k < opt.start + opt.count; k += stride) {
-        gen_case(&opt.gen, opt.seed, k, &c);
-        char gmsg[256];
-        if (gen_flow(&c, gmsg, sizeof gmsg)) {
-            st->genbad++;
-            if (st->genbad <= 3)
-                printf("difftest: generator: seed=%llu case=%llu: %s\n",
-                       (unsigned long long)opt.seed, (unsigned long long)k, gmsg);
-        }
-        for (int i = 0; i < 4; i++)
-            st->covered[i] |= c.classes[i];
-        native_run(nat, &c, &rn);
-        st->stops[rn.stop]++;
-        if (rn.stop == STOP_EXC || rn.stop == STOP_INT)
-            st->vectors[rn.vector & 255]++;
-        int nd;
-        if (opt.self_check) {
-            /* the second child runs another case first, so that leftovers
-             * of one case would show up in the next */
-            gen_case(&opt.gen, opt.seed, k * 7 + 12345, &c2);
-            native_run(nat2, &c2, &rs);
-            native_run(nat2, &c, &rs);
-            nd = compare(&c, &rn, &rs, 0, diffs, sizeof diffs);
-            if (rn.stop == STOP_HARNESS || (rn.stop == STOP_EXC && rn.vector == 14)) {
-                nd++;
-                snprintf(diffs + strlen(diffs), sizeof diffs - strlen(diffs),
-                         "      native run: %s\n", rn.note);
+    uint64_t done = 0, end = opt.start + opt.count;
+    for (uint64_t k0 = first; k0 < end;) {
+        uint64_t n = ref->q ? QEMU_CHUNK : 1, k1 = k0;
+        for (uint64_t i = 0; i < n && k1 < end; i++)
+            k1 += stride;
+        if (ref->q) {
+            qemu_begin(ref->q);
+            for (uint64_t k = k0; k < k1; k += stride) {
+                gen_case(&opt.gen, opt.seed, k, &c);
+                qemu_add(ref->q, &c);
             }
-        } else {
-            sim_run(opt.trapsim, &c, tmpdir, &rs);
-            if (rs.stop == STOP_HARNESS && !strncmp(rs.note, "cannot run", 10)) {
-                /* e.g. trapsim being rebuilt under us: stop, do not count */
-                printf("difftest: %s: stopping at case %llu\n", rs.note, (unsigned long long)k);
+            qemu_run(ref->q);
+        }
+        uint32_t pos = 0;
+        for (uint64_t k = k0; k < k1; k += stride, pos++) {
+            gen_case(&opt.gen, opt.seed, k, &c);
+            char gmsg[256];
+            if (gen_flow(&c, gmsg, sizeof gmsg)) {
+                st->genbad++;
+                if (st->genbad <= 3)
+                    printf("difftest: generator: seed=%llu case=%llu: %s\n",
+                           (unsigned long long)opt.seed, (unsigned long long)k, gmsg);
+            }
+            for (int i = 0; i < 4; i++)
+                st->covered[i] |= c.classes[i];
+            if (ref->q)
+                qemu_result(ref->q, pos, &c, &rn);
+            else
+                native_run(ref->nat, &c, &rn);
+            st->stops[rn.stop]++;
+            if (rn.stop == STOP_EXC || rn.stop == STOP_INT)
+                st->vectors[rn.vector & 255]++;
+            int nd;
+            if (opt.self_check) {
+                /* the second child runs another case first, so that leftovers
+                 * of one case would show up in the next */
+                gen_case(&opt.gen, opt.seed, k * 7 + 12345, &c2);
+                native_run(nat2, &c2, &rs);
+                native_run(nat2, &c, &rs);
+                nd = compare(&c, &rn, &rs, 0, diffs, sizeof diffs);
+                if (rn.stop == STOP_HARNESS || (rn.stop == STOP_EXC && rn.vector == 14)) {
+                    nd++;
+                    snprintf(diffs + strlen(diffs), sizeof diffs - strlen(diffs),
+                             "      native run: %s\n", rn.note);
+                }
+            } else {
+                sim_run(opt.trapsim, &c, tmpdir, &rs);
+                if (rs.stop == STOP_HARNESS && !strncmp(rs.note, "cannot run", 10)) {
+                    /* e.g. trapsim being rebuilt under us: stop, do not count */
+                    printf("difftest: %s: stopping at case %llu\n", rs.note, (unsigned long long)k);
+                    st->failed++;
+                    return;
+                }
+                nd = compare(&c, &rn, &rs, 1, diffs, sizeof diffs);
+            }
+            count_case(st, &c, nd != 0);
+            if (nd) {
                 st->failed++;
-                return;
+                if ((int)st->reported < opt.max_report) {
+                    st->reported++;
+                    report(&c, &rn, &rs, diffs, opt.self_check ? "NATIVE NOT DETERMINISTIC" : "MISMATCH");
+                } else if (opt.keep) {
+                    keep_case(&c);
+                }
+            } else {
+                st->passed++;
             }
-            nd = compare(&c, &rn, &rs, 1, diffs, sizeof diffs);
-        }
-        if (nd) {
-            st->failed++;
-            if ((int)st->reported < opt.max_report) {
-                st->reported++;
-                report(&c, &rn, &rs, diffs, opt.self_check ? "NATIVE NOT DETERMINISTIC" : "MISMATCH");
-            } else if (opt.keep) {
-                keep_case(&c);
+            done++;
+            if (progress && !opt.quiet && opt.count >= 20000 &&
+                (done * stride) % 10000 < stride) {
+                clock_gettime(CLOCK_MONOTONIC, &t1);
+                fprintf(stderr, "difftest: ~%llu cases, %.0f s\n", (unsigned long long)(done * stride),
+                        (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
             }
-        } else {
-            st->passed++;
         }
-        done++;
-        if (progress && !opt.quiet && opt.count >= 20000 &&
-            (done * stride) % 10000 < stride) {
-            clock_gettime(CLOCK_MONOTONIC, &t1);
-            fprintf(stderr, "difftest: ~%llu cases, %.0f s\n", (unsigned long long)(done * stride),
-                    (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
-        }
+        k0 = k1;
     }
 }
 
@@ -396,18 +480,20 @@ static void run_parallel(stats_t *st)
             snprintf(path, sizeof path, "%s/out.txt", tmpdir);
             if (!freopen(path, "w", stdout))
                 _exit(2);
-            native_t *a = native_open(opt.child, err, sizeof err), *b = 0;
-            if (a && opt.self_check)
-                b = native_open(opt.child, err, sizeof err);
-            if (!a || (opt.self_check && !b)) {
+            ref_t a;
+            native_t *b = 0;
+            int bad = ref_open(&a, tmpdir, err, sizeof err);
+            if (!bad && opt.self_check && !(b = native_open(opt.child, err, sizeof err)))
+                bad = 1;
+            if (bad) {
                 printf("difftest: worker %d: %s\n", j, err);
                 _exit(2);
             }
             opt.max_report = (maxrep + n - 1) / n;
             stats_t ws;
             memset(&ws, 0, sizeof ws);
-            run_range(a, b, opt.start + (uint64_t)j, (uint64_t)n, &ws, j == 0);
-            native_close(a);
+            run_range(&a, b, opt.start + (uint64_t)j, (uint64_t)n, &ws, j == 0);
+            ref_close(&a);
             native_close(b);
             fflush(stdout);
             snprintf(path, sizeof path, "%s/stats.bin", tmpdir);
@@ -444,6 +530,10 @@ static void run_parallel(stats_t *st)
             for (int i = 0; i < 8; i++) st->stops[i] += ws.stops[i];
             for (int i = 0; i < 256; i++) st->vectors[i] += ws.vectors[i];
             for (int i = 0; i < 4; i++) st->covered[i] |= ws.covered[i];
+            for (int i = 0; i < 4; i++) st->ring_cases[i] += ws.ring_cases[i];
+            for (int i = 0; i < 4; i++) st->ring_failed[i] += ws.ring_failed[i];
+            for (int i = 0; i < 128; i++) st->class_cases[i] += ws.class_cases[i];
+            for (int i = 0; i < 128; i++) st->class_failed[i] += ws.class_failed[i];
         }
         if (f) fclose(f);
         cleanup_tmp(dirs[j]);
@@ -457,8 +547,10 @@ static void usage(void)
             "                [--self-check] [--show K] [--max-len N] [--no-div-fault]\n"
             "                [--no-priv] [--skip CLASS,...] [--max-report N] [--keep DIR]\n"
             "                [--child PATH]\n"
-            "                [--trapsim PATH] [-j JOBS] [-q]\n"
-            "       difftest --code HEX [--set REG=VALUE]... [--mem ADDR=HEX]... [--native-only]\n");
+            "                [--trapsim PATH] [-j JOBS] [-q] [--rings all|3]\n"
+            "                [--ref native|qemu|auto] [--qemu PATH] [--refkernel PATH]\n"
+            "       difftest --code HEX [--set REG=VALUE]... [--mem ADDR=HEX]... [--native-only]\n"
+            "                [--ring N] [--tables std] [--cr0 V] [--cr4 V]\n");
     exit(2);
 }
 
@@ -480,6 +572,9 @@ int main(int argc, char **argv)
     opt.max_report = 5;
     gen_default_opts(&opt.gen);
     opt.trapsim = getenv("TRAPSIM") && *getenv("TRAPSIM") ? getenv("TRAPSIM") : "./trapsim";
+    opt.qemu = getenv("QEMU") && *getenv("QEMU") ? getenv("QEMU") : "qemu-system-i386";
+    opt.hand_cpl = 3;
+    opt.hand_cr0 = 0x11;
     int show = -1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -525,6 +620,44 @@ int main(int argc, char **argv)
             }
         }
         else if (!strcmp(a, "-q")) opt.quiet = 1;
+        else if (!strcmp(a, "--ref")) {
+            const char *v = ARG();
+            opt.ref = -1;
+            for (int k = 0; k < 3; k++)
+                if (!strcmp(v, ref_names[k]))
+                    opt.ref = k;
+            if (opt.ref < 0) {
+                fprintf(stderr, "difftest: --ref %s: expected native, qemu or auto\n", v);
+                return 2;
+            }
+        }
+        else if (!strcmp(a, "--qemu")) opt.qemu = ARG();
+        else if (!strcmp(a, "--refkernel")) opt.refkernel = ARG();
+        else if (!strcmp(a, "--rings")) {
+            const char *v = ARG();
+            if (strcmp(v, "all") && strcmp(v, "3")) {
+                fprintf(stderr, "difftest: --rings %s: expected all or 3\n", v);
+                return 2;
+            }
+            opt.gen.any_ring = !strcmp(v, "all");
+        }
+        else if (!strcmp(a, "--ring")) {
+            opt.hand_cpl = (int)parse_num(ARG());
+            if (opt.hand_cpl > 3) {
+                fprintf(stderr, "difftest: --ring needs 0, 1, 2 or 3\n");
+                return 2;
+            }
+        }
+        else if (!strcmp(a, "--tables")) {
+            const char *v = ARG();
+            if (strcmp(v, "std") && strcmp(v, "flat")) {
+                fprintf(stderr, "difftest: --tables %s: expected std or flat\n", v);
+                return 2;
+            }
+            opt.hand_std = !strcmp(v, "std");
+        }
+        else if (!strcmp(a, "--cr0")) opt.hand_cr0 = (uint32_t)parse_num(ARG());
+        else if (!strcmp(a, "--cr4")) opt.hand_cr4 = (uint32_t)parse_num(ARG());
         else usage();
 #undef ARG
     }
@@ -541,15 +674,65 @@ int main(int argc, char **argv)
         return 2;
     }
 
-    char err[512];
-    native_t *nat = native_open(opt.child, err, sizeof err);
-    if (!nat) {
-        fprintf(stderr, "difftest: %s\n", err);
+    static char kernelbuf[4200];
+    if (!opt.refkernel) {
+        char self[4096];
+        snprintf(self, sizeof self, "%s", argv[0]);
+        snprintf(kernelbuf, sizeof kernelbuf, "%s/refkernel.elf", dirname(self));
+        opt.refkernel = kernelbuf;
+    }
+    int hand_machine = opt.code && (opt.hand_cpl != 3 || opt.hand_std || opt.hand_cr0 != 0x11 ||
+                                    opt.hand_cr4 != 0);
+    if ((opt.self_check || opt.native_only) && opt.ref == REF_QEMU) {
+        fprintf(stderr, "difftest: --self-check and --native-only need the native reference\n");
         rmdir(tmpdir);
         return 2;
     }
+    if (opt.ref == REF_NATIVE && (opt.gen.any_ring || hand_machine)) {
+        fprintf(stderr, "difftest: --ref native runs only ring-3 cases with the default machine "
+                        "(drop --rings all / --ring / --tables / --cr0 / --cr4)\n");
+        rmdir(tmpdir);
+        return 2;
+    }
+
+    /* the reference: native where asked or possible, else QEMU; one line
+     * always says which, and why not native when it fell back */
+    char err[512], why[600] = "";
+    ref_t ref;
+    memset(&ref, 0, sizeof ref);
+    int asked = opt.ref;
+    if (opt.ref != REF_QEMU && !opt.gen.any_ring && !hand_machine) {
+        ref.nat = native_open(opt.child, err, sizeof err);
+        if (ref.nat) {
+            opt.ref = REF_NATIVE;
+        } else if (opt.ref == REF_NATIVE || opt.self_check || opt.native_only) {
+            fprintf(stderr, "difftest: native reference: %s\n", err);
+            rmdir(tmpdir);
+            return 2;
+        } else {
+            snprintf(why, sizeof why, "; native not possible: %s", err);
+        }
+    } else if (opt.ref == REF_AUTO) {
+        snprintf(why, sizeof why, "; native not possible: the cases need rings 0-2, CR0/CR4 "
+                 "or the standard tables");
+    }
+    if (!ref.nat) {
+        opt.ref = REF_QEMU;
+        if (ref_open(&ref, tmpdir, err, sizeof err) != 0) {
+            fprintf(stderr, "difftest: QEMU reference: %s%s\n", err, why);
+            rmdir(tmpdir);
+            return 2;
+        }
+    }
+    refname = ref_names[opt.ref];
+    if (opt.ref == REF_NATIVE)
+        printf("difftest: reference: native (the host CPU runs %s under ptrace)%s\n", opt.child,
+               asked == REF_NATIVE ? ", as asked" : "");
+    else
+        printf("difftest: reference: qemu (%s running %s)%s%s\n", opt.qemu, opt.refkernel,
+               asked == REF_QEMU ? ", as asked" : "", why);
     native_t *nat2 = 0;
-    opt.gen.low_ok = native_low_ok(nat);
+    opt.gen.low_ok = ref.nat ? native_low_ok(ref.nat) : 1;
     if (!opt.gen.low_ok)
         printf("difftest: note: cannot map %08x natively (vm.mmap_min_addr?): "
                "no memory accesses with 16-bit addressing\n", LOW_BASE);
@@ -583,20 +766,26 @@ int main(int argc, char **argv)
             printf("case: --code");
             for (int i = 0; i < opt.nsets; i++)
                 printf(" --set %s", opt.sets[i]);
+            if (hand_machine)
+                printf(" --ring %d --tables %s --cr0 0x%x --cr4 0x%x", opt.hand_cpl,
+                       opt.hand_std ? "std" : "flat", opt.hand_cr0, opt.hand_cr4);
             printf("\n");
         } else {
             gen_case(&opt.gen, opt.seed, k, &c);
             printf("case: seed=%llu case=%llu\n", (unsigned long long)opt.seed, (unsigned long long)k);
         }
-        native_run(nat, &c, &rn);
+        ref_run_one(&ref, &c, &rn);
         print_case(stdout, &c);
         char b[128];
         if (!opt.code)
             printf("    flags undefined at the stop: %s\n",
                    flag_names(gen_undef_at_stop(&c, &rn), b, sizeof b));
-        print_stop(stdout, "native:", &rn);
+        char who[32];
+        snprintf(who, sizeof who, "%s:", refname);
+        print_stop(stdout, who, &rn);
         for (int i = 0; i < NREGS; i++)
-            printf("%s%s=%08x", i ? " " : "    native:  ", reg_names[i], rn.regs[i]);
+            printf("%s%s=%08x", i ? " " : (opt.ref == REF_NATIVE ? "    native:  " : "    qemu:    "),
+                   reg_names[i], rn.regs[i]);
         printf("\n");
         int rc = 0;
         if (show < 0) {
@@ -611,7 +800,7 @@ int main(int argc, char **argv)
         }
         printf("    trapsim command (CODE.bin: the code bytes above):\n      ");
         sim_print_cmd(stdout, opt.trapsim, &c, "CODE.bin", 0);
-        native_close(nat);
+        ref_close(&ref);
         cleanup_tmp(tmpdir);
         return rc;
     }
@@ -627,16 +816,16 @@ int main(int argc, char **argv)
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     if (opt.jobs <= 1) {
-        run_range(nat, nat2, opt.start, 1, &st, 0);
+        run_range(&ref, nat2, opt.start, 1, &st, 0);
     } else {
-        native_close(nat);
+        ref_close(&ref);
         native_close(nat2);
-        nat = nat2 = 0;
+        nat2 = 0;
         run_parallel(&st);
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (!opt.quiet) {
-        printf("difftest: native stops:");
+        printf("difftest: %s stops:", refname);
         for (int i = 0; i < 7; i++)
             if (st.stops[i])
                 printf(" %s=%llu", stop_names[i], (unsigned long long)st.stops[i]);
@@ -653,6 +842,16 @@ int main(int argc, char **argv)
                 none = 0;
             }
         printf("%s\n", none ? " none" : "");
+        printf("difftest: cases (failed) per ring:");
+        for (int i = 0; i < 4; i++)
+            printf(" %d:%llu(%llu)", i, (unsigned long long)st.ring_cases[i],
+                   (unsigned long long)st.ring_failed[i]);
+        printf("\ndifftest: cases (failed) per class:");
+        for (int k = 0; k < gen_nclasses() && k < 128; k++)
+            if (st.class_cases[k])
+                printf(" %s:%llu(%llu)", gen_class_name(k), (unsigned long long)st.class_cases[k],
+                       (unsigned long long)st.class_failed[k]);
+        printf("\n");
         printf("difftest: %.1f s, seed=%llu\n",
                (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9,
                (unsigned long long)opt.seed);
@@ -665,7 +864,7 @@ int main(int argc, char **argv)
     if (st.failed > st.reported)
         printf("difftest: (only %llu of the failures shown)\n", (unsigned long long)st.reported);
     printf("%llu passed, %llu failed\n", (unsigned long long)st.passed, (unsigned long long)st.failed);
-    native_close(nat);
+    ref_close(&ref);
     native_close(nat2);
     cleanup_tmp(tmpdir);
     return st.failed ? 1 : 0;
