@@ -2356,6 +2356,49 @@ static int c_iret(g_t *g)
     return 1;
 }
 
+/* Every-ring endings: HLT (stop=hlt at CPL 0, #GP(0) elsewhere), and
+ * IRET or RETF to an outer ring, where the data segment registers the new
+ * CPL may not use become null (shown before the int3 that ends the case). */
+static dinsn_t *c_terminal_ring(g_t *g)
+{
+    dinsn_t *in;
+    int cpl = g->c->cpl;
+    if (cpl == 3 || chance(g, 40) || !can_push(g, 32)) {
+        in = ib(g, "hlt"); e8(g, 0xf4);
+        cls(g, C_SYS);
+        return in;
+    }
+    int iret = chance(g, 60), ncpl = cpl + 1 + (int)rn(g, (uint32_t)(3 - cpl));
+    if (iret) {                                /* NT = 0 first: else a task return */
+        in = ib(g, "push imm"); e8(g, 0x68); e32(g, popf_value(g) & ~F_NT); ie(g, in, 0, 0, 0);
+        in = ib(g, "popf"); e8(g, 0x9d); ie(g, in, ALL6, 0, 0);
+    }
+    uint32_t nesp = (g->esp - 64 - 4 * rn(g, 32)) | (chance(g, 10) ? 2 : 0);
+    uint32_t frame[5] = { 0, (r32(g) & 0xffff0000u) | RAW_SEL_CODE(ncpl),
+                          popf_value(g) & ~(F_VM | F_RF), nesp,
+                          (r32(g) & 0xffff0000u) | RAW_SEL_DATA(ncpl) };
+    if (!iret)                                 /* RETF: no EFLAGS */
+        frame[2] = frame[3], frame[3] = frame[4];
+    for (int k = iret ? 4 : 3; k >= 1; k--) {
+        in = ib(g, "push imm"); e8(g, 0x68); e32(g, frame[k]); ie(g, in, 0, 0, 0);
+    }
+    in = ib(g, "push imm"); e8(g, 0x68); e32(g, 0); ie(g, in, 0, 0, 0);
+    uint32_t at = g->pos - 4;
+    in = ib(g, iret ? "iret outward" : "retf outward"); e8(g, iret ? 0xcf : 0xcb);
+    ie(g, in, iret ? ALL6 : 0, 0, 0);
+    if (!g->full)
+        patch32(g, at, CODE_BASE + g->pos);
+    static const int sregs[5] = { 0, 1, 3, 4, 5 };   /* ES CS DS FS GS */
+    for (int k = 0; k < 5; k++) {
+        int w = pick_wreg(g, 4);
+        if (w < 0 || chance(g, 30)) continue;
+        in = ib(g, "mov r,sreg"); e8(g, 0x8c); e8(g, 0xc0 | sregs[k] << 3 | w); ie(g, in, 0, 0, 0);
+    }
+    cls(g, C_IRET);
+    in = ib(g, "int3"); e8(g, 0xcc);
+    return in;
+}
+
 /* ------------------------------------------------------------------ */
 /* terminal instructions: privileged at ring 3, int n, #UD             */
 
@@ -2363,6 +2406,13 @@ static void c_terminal(g_t *g)
 {
     dinsn_t *in;
     opnd_t o;
+    if (g->o->any_ring && chance(g, 30)) {
+        in = c_terminal_ring(g);
+        ie(g, in, 0, 0, 0);
+        in->terminal = 1;
+        unpin(g);
+        return;
+    }
     int k = (int)rn(g, 24);
     static const int kcls[24] = {
         C_PRIV, C_PRIV, C_PRIV, C_PRIV, C_PRIV, C_PRIV, C_PRIV, C_PRIV, C_PRIV,
