@@ -2234,6 +2234,8 @@ static int c_sys(g_t *g)
         int ltr = chance(g, 50);
         uint32_t sel = chance(g, 50) ? (ltr ? RAW_SEL_TSS_AVAIL : chance(g, 70) ? RAW_SEL_LDT : rn(g, 4))
                                      : std_selector(g);
+        if (ltr && !(sel & ~3u))               /* QEMU takes it without #GP(0) and loses TR */
+            sel = RAW_SEL_TSS_BUSY;
         sel_operand(g, sel, &o);
         in = ib(g, ltr ? "ltr" : "lldt"); pre(g, 4, &o, 0); e8(g, 0x0f); e8(g, 0x00);
         emit_modrm(g, ltr ? 3 : 2, &o);
