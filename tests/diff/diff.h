@@ -158,6 +158,8 @@ void qemu_add(qemu_t *q, const dcase_t *c);
 void qemu_run(qemu_t *q);
 void qemu_result(qemu_t *q, uint32_t pos, const dcase_t *c, dresult_t *r);
 int qemu_boots(const qemu_t *q);
+/* An x86 prefix byte (operand/address size, LOCK, REP, segment). */
+int x86_is_prefix(uint8_t b);
 void qemu_close(qemu_t *q);
 
 /* simrun.c: one `trapsim raw` run. */

@@ -95,7 +95,7 @@ static int spawn(native_t *n, char *err, size_t errlen)
     }
     if (pid == 0) {
         execl(n->path, n->path, (char *)0);
-        _exit(127);
+        _exit(errno == ENOEXEC ? 126 : 127);
     }
     n->pid = pid;
     int st;
@@ -103,7 +103,11 @@ static int spawn(native_t *n, char *err, size_t errlen)
     for (int stops = 0; stops < 2; stops++) {
         if (wait_child(pid, &st, 5000) != 0 || !WIFSTOPPED(st) ||
             WSTOPSIG(st) != SIGTRAP) {
-            if (WIFEXITED(st))
+            if (WIFEXITED(st) && WEXITSTATUS(st) >= 126)
+                snprintf(err, errlen, "%s: %s", n->path, WEXITSTATUS(st) == 126 ?
+                         "Exec format error: this host runs no 32-bit code" :
+                         "cannot be executed (make build/diff/child32)");
+            else if (WIFEXITED(st))
                 snprintf(err, errlen, "%s: exited with status %d during set-up",
                          n->path, WEXITSTATUS(st));
             else

@@ -145,7 +145,7 @@ void qemu_begin(qemu_t *q)
 /* The HLTs of a CPL-0 case: instruction breakpoints on them (the kernel
  * must stop there as trapsim's stop=hlt does; a HLT with IF=0 would never
  * end).  Prefixes are skipped to find the opcode. */
-static int is_prefix(uint8_t b)
+int x86_is_prefix(uint8_t b)
 {
     return b == 0x66 || b == 0x67 || b == 0xf0 || b == 0xf2 || b == 0xf3 || b == 0x26 ||
            b == 0x2e || b == 0x36 || b == 0x3e || b == 0x64 || b == 0x65;
@@ -159,7 +159,7 @@ static int hlt_breakpoints(const dcase_t *c, uint32_t bp[4])
     if (c->ninsns) {
         for (int i = 0; i < c->ninsns && n < 4; i++) {
             uint32_t o = c->insns[i].off, e = o + c->insns[i].len;
-            while (o < e && is_prefix(c->code[o]))
+            while (o < e && x86_is_prefix(c->code[o]))
                 o++;
             if (o < e && c->code[o] == 0xf4)
                 bp[n++] = CODE_BASE + c->insns[i].off;
@@ -172,7 +172,7 @@ static int hlt_breakpoints(const dcase_t *c, uint32_t bp[4])
         if (c->code[o] != 0xf4)
             continue;
         uint32_t s = o;
-        while (s > 0 && is_prefix(c->code[s - 1]))
+        while (s > 0 && x86_is_prefix(c->code[s - 1]))
             s--;
         bp[n++] = CODE_BASE + s;
     }
@@ -191,7 +191,7 @@ static void map_stop(const dcase_t *c, const qres_t *x, dresult_t *r)
     case_insns_around(c, off, tmp, &before, &at);
     (void)at;
     if (x->vector == 1 && (x->dr6 & 0xf)) {
-        while (off < c->code_len && is_prefix(c->code[off]))
+        while (off < c->code_len && x86_is_prefix(c->code[off]))
             off++;
         r->stop = STOP_HLT;
         r->eip = CODE_BASE + off + 1;

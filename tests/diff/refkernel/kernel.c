@@ -194,6 +194,9 @@ void controller(void)
     }
     select_case();
     load_memory();
+    /* afresh for every case: a case that broke a task switch (QEMU lets
+     * LTR load a null selector) must not leave a handler TSS half-used */
+    init_handlers();
     write_tables(cur->std_tables);
     uint32_t dr7 = 0;
     for (int i = 0; i < cur->nbp; i++)
