@@ -40,7 +40,7 @@ void enter_case(void) __attribute__((noreturn));
 
 /* Read by enter_case (start.S). */
 uint32_t ent_cpl, ent_cs, ent_ds, ent_eflags;
-uint32_t ent_eax, ent_ebx, ent_ecx, ent_edx, ent_esi, ent_edi, ent_ebp, ent_esp;
+uint32_t ent_eax, ent_ebx, ent_ecx, ent_edx, ent_esi, ent_edi, ent_ebp, ent_esp, ent_exit;
 struct { uint32_t off; uint16_t sel; } __attribute__((packed)) ent_far;
 
 static const uint8_t *batch, *batch_end;

@@ -46,11 +46,13 @@ controller_entry:
 
 /* enter_case: loads the case's registers from `ent` (kernel.c) and jumps to
  * CODE_BASE at ent.cpl: CPL 0 with POPF and a far JMP, CPL 1-3 with IRET.
- * Nothing is pushed on the case's stack. */
+ * Nothing is pushed on the case's stack.  The last jump goes through
+ * memory, which leaves the case's EFLAGS (loaded by POPF at CPL 0) alone. */
     .globl enter_case
 enter_case:
     cmpl $0, ent_cpl
     jne 2f
+    movl $3f, ent_exit
     movw ent_ds, %ax
     movw %ax, %es
     movw %ax, %fs
@@ -60,15 +62,9 @@ enter_case:
     pushl ent_eflags
     popfl
     movl ent_esp, %esp
-    movl ent_ebx, %ebx
-    movl ent_ecx, %ecx
-    movl ent_edx, %edx
-    movl ent_esi, %esi
-    movl ent_edi, %edi
-    movl ent_ebp, %ebp
-    movl ent_eax, %eax
-    ljmp *ent_far
-2:  pushl ent_ds                        /* SS */
+    jmp 1f
+2:  movl $4f, ent_exit
+    pushl ent_ds                        /* SS */
     pushl ent_esp
     pushl ent_eflags
     pushl ent_cs
@@ -77,14 +73,16 @@ enter_case:
     movw %ax, %es
     movw %ax, %fs
     movw %ax, %gs
-    movl ent_ebx, %ebx
+1:  movl ent_ebx, %ebx
     movl ent_ecx, %ecx
     movl ent_edx, %edx
     movl ent_esi, %esi
     movl ent_edi, %edi
     movl ent_ebp, %ebp
     movl ent_eax, %eax
-    movw %ss:ent_ds, %ds                /* last: DS is the case's from here */
+    jmp *ent_exit
+3:  ljmp *ent_far
+4:  movw %ss:ent_ds, %ds                /* last: DS is the case's from here */
     iret
 
     .bss
