@@ -338,19 +338,20 @@ static int fields(const char *line, char tag, const int *w, int n, uint32_t *v)
 }
 
 /* Parses one boot's output into q->res; returns the position after the
- * last complete case, or `first` if none; *end = 1 if the E line came. */
-static uint32_t parse(qemu_t *q, uint32_t first, int *end, char *bad, size_t badlen)
+ * last complete case, or `first` if none; *end = 1 if the E line came,
+ * *again = 1 if the kernel asked for a new boot from there (P). */
+static uint32_t parse(qemu_t *q, uint32_t first, int *end, int *again, char *bad, size_t badlen)
 {
     char path[1200];
     snprintf(path, sizeof path, "%s/qemu.out", q->dir);
     FILE *f = fopen(path, "r");
-    *end = 0;
+    *end = *again = 0;
     bad[0] = 0;
     if (!f) {
         snprintf(bad, badlen, "no output from QEMU");
         return first;
     }
-    static const int wB[2] = { 8, 8 }, wR[10] = { 8, 8, 8, 8, 8, 8, 8, 8, 8, 8 },
+    static const int wB[2] = { 8, 8 }, wP[1] = { 8 }, wR[10] = { 8, 8, 8, 8, 8, 8, 8, 8, 8, 8 },
         wV[4] = { 2, 1, 8, 8 }, wM[2] = { 8, 8 }, wK[1] = { 8 }, wX[2] = { 2, 8 }, wE[1] = { 8 };
     char line[512];
     uint32_t v[10], next = first, sum = 0, pending_m = 0;
@@ -369,6 +370,10 @@ static uint32_t parse(qemu_t *q, uint32_t first, int *end, char *bad, size_t bad
         if (!in_case) {
             if (!fields(line, 'E', wE, 1, v) && v[0] == q->count) {
                 *end = 1;
+                break;
+            }
+            if (!fields(line, 'P', wP, 1, v) && v[0] == next) {
+                *again = 1;
                 break;
             }
             uint32_t c[3];
@@ -442,16 +447,21 @@ void qemu_run(qemu_t *q)
     }
     q->batch = 0;
     memset(q->res, 0, q->count * sizeof *q->res);
-    uint32_t first = 0;
+    uint32_t first = 0, again_at = UINT32_MAX;
     while (first < q->count) {
         char how[256], bad[256];
-        int end;
+        int end, again;
         boot(q, first, how, sizeof how);
-        uint32_t next = parse(q, first, &end, bad, sizeof bad);
+        uint32_t next = parse(q, first, &end, &again, bad, sizeof bad);
         if (end && !how[0])
             break;
         if (next >= q->count)
             break;
+        if (again && !how[0] && next != again_at) {
+            again_at = next;            /* once per case: a new boot from it */
+            first = next;
+            continue;
+        }
         /* the case it was on gets the reason, the next boot starts after it */
         snprintf(q->res[next].note, sizeof q->res[next].note,
                  "QEMU reference: no result for this case: %.70s%s%.70s", how,

@@ -72,7 +72,10 @@ typedef struct ref_case {
  * A fault in the kernel itself (not in a case) gives instead of R..M:
  *   X VV EEEEEEEE                      vector, EIP
  * At the start `B NNNNNNNN FFFFFFFF` (count, first position run), at the end
- * `E NNNNNNNN`; then the kernel exits through isa-debug-exit (port 0xf4). */
+ * `E NNNNNNNN`; then the kernel exits through isa-debug-exit (port 0xf4).
+ * `P PPPPPPPP` instead of a case record: QEMU's EFLAGS has bits set that
+ * must be 0 (REF_EFLAGS_ZERO); the kernel exits, a new boot runs from PPPPPPPP. */
+#define REF_EFLAGS_ZERO 0xffc08028u
 static inline uint32_t ref_sum(uint32_t sum, const char *p, uint32_t n)
 {
     for (uint32_t i = 0; i < n; i++)
