@@ -148,7 +148,7 @@ static void step_body(machine_t *m)
     if (m->now >= m->next_event)
         devices_tick(m);
     int shadow = c->irq_shadow;
-    c->irq_shadow = 0;
+    c->irq_shadow = c->trap_shadow = 0;
     if (!shadow && interrupt_ready(m)) {
         take_interrupt(m);
         return;
@@ -184,8 +184,9 @@ static void step_body(machine_t *m)
     if (audited && (r == ISA_OK || r == ISA_SOFTINT || r == ISA_HALT))
         m->sensitive_hook(m->sensitive_ctx, m, insn, eip, 1);
     finish_insn(m, insn, eip, ring, r);
-    if (single_step && r == ISA_OK && m->stop == STOP_NONE) {
-        /* the single-step trap: #DB after the instruction (SDM vol. 3 17.3.1.4) */
+    if (single_step && r == ISA_OK && m->stop == STOP_NONE && !c->trap_shadow) {
+        /* the single-step trap: #DB after the instruction (SDM vol. 3 17.3.1.4);
+         * after MOV SS / POP SS, after the next one (TF is still set then) */
         c->dr[6] |= 0x4000;   /* BS */
         if (m->raw) {
             c->exc_vector = EXC_DB;

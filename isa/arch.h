@@ -74,6 +74,7 @@ struct cpu {
     uint32_t dr[8];
     uint8_t  cpl;           /* current privilege level: CS.RPL, kept in step */
     uint8_t  irq_shadow;    /* STI / MOV SS / POP SS: no interrupt before the next instruction */
+    uint8_t  trap_shadow;   /* MOV SS / POP SS: no single-step trap either (SDM vol. 3 6.8.3) */
     uint8_t  rep_partial;   /* a REP string instruction stopped after a chunk: not retired, EIP at it */
 
     uint8_t *ram;           /* physical memory of this VM, at 0 */

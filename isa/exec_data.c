@@ -209,7 +209,7 @@ HANDLER(mov_to_sreg)
     TRY(opnd_read(c, i, &i->op[1], &sel));
     TRY(prot_load_seg(c, i->reg, (uint16_t)sel));
     if (i->reg == SEG_SS)
-        c->irq_shadow = 1;
+        c->irq_shadow = c->trap_shadow = 1;
     return ISA_OK;
 }
 
@@ -228,7 +228,7 @@ HANDLER(pop_sreg)
     /* The increment uses the stack size in force before the load. */
     c->reg[ESP] = was32 ? sp : (c->reg[ESP] & 0xffff0000u) | (sp & 0xffff);
     if (sreg == SEG_SS)
-        c->irq_shadow = 1;
+        c->irq_shadow = c->trap_shadow = 1;
     return ISA_OK;
 }
 

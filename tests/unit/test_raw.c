@@ -244,6 +244,16 @@ static const scase_t scases[] = {
       "ebx=0x200000" }, "int3", NOV, NOV, "00100004", "2" },
     { "int 0x80 under pg still stops as int", "\xcd\x80", 2, { "--isa", "pg" }, "int", "00000080", NOV,
       "00100002", "1" },
+    /* TF: #DB after each instruction, but MOV SS and POP SS hold it (and
+     * interrupts) until after the next one; STI holds only interrupts */
+    { "TF: #DB after the first instruction", "\x90\x90", 2, { "--set", "eflags=0x102" }, "exception",
+      "00000001", NOV, "00100001", "1" },
+    { "TF: mov ss holds the #DB one instruction", "\x8e\xd0\x90\x90", 4, { "--set", "eflags=0x102", "--set",
+      "eax=0x43" }, "exception", "00000001", NOV, "00100003", "2" },
+    { "TF: pop ss holds the #DB one instruction", "\x17\x90\x90", 3, { "--set", "eflags=0x102", "--set",
+      "esp=0x7ffffc", "--mem", "0x7ffffc=43000000" }, "exception", "00000001", NOV, "00100002", "2" },
+    { "TF: sti does not hold it", "\xfb\x90", 2, { "--set", "eflags=0x3102" }, "exception", "00000001", NOV,
+      "00100001", "1" },
     { "zero bytes run as add [eax],al", "\xe9\x00\x00\x20\x00", 5, { "--max-insns", "3" }, "budget",
       NOV, NOV, "00300009", "3" },
 };
