@@ -2438,13 +2438,29 @@ static void c_terminal(g_t *g)
         break;
     }
     case 21:                                   /* EFLAGS.TF: #DB after one instruction */
-        if (can_push(g, 8)) {
+        if (can_push(g, 12)) {
+            /* every ring: after MOV SS or POP SS the #DB waits one more
+             * instruction (SDM vol. 3 6.8.3) */
+            int ssr = g->o->any_ring && chance(g, 40) ? pick_from(g, setup_mask(g)) : -1;
+            int popss = ssr >= 0 && chance(g, 50);
+            uint32_t flat = (r32(g) & 0xffff0000u) | RAW_SEL_DATA(g->c->cpl);
+            if (popss) {
+                dinsn_t *p = ib(g, "push imm"); e8(g, 0x68); e32(g, flat); ie(g, p, 0, 0, 0);
+            } else if (ssr >= 0) {
+                setreg(g, ssr, flat);
+            }
             dinsn_t *p = ib(g, "push imm");
             e8(g, 0x68); e32(g, popf_value(g) | F_TF);
             ie(g, p, 0, 0, 0);
             p = ib(g, "popf (TF)");
             e8(g, 0x9d);
             ie(g, p, ALL6, 0, 0);
+            if (ssr >= 0) {
+                p = ib(g, popss ? "pop ss (TF)" : "mov ss,r (TF)");
+                if (popss) e8(g, 0x17);
+                else { e8(g, 0x8e); e8(g, 0xd0 | ssr); }
+                ie(g, p, 0, 0, 0);
+            }
             int r = pick_wreg(g, 4);
             in = ib(g, "traced");
             switch (r < 0 ? 3 : (int)rn(g, 4)) {
