@@ -1971,26 +1971,38 @@ static uint32_t bad_selector(g_t *g)
     }
 }
 
-/* LAR, LSL, VERR, VERW on selectors both worlds reject: ZF=0, no change */
+static void store_abs(g_t *g, uint32_t ea, int size, uint32_t v, const char *what);
+
+/* LAR, LSL, VERR, VERW on selectors both worlds reject: ZF=0, no change;
+ * with the standard tables, on any of theirs, from a register or memory */
 static int c_seltest(g_t *g)
 {
-    int src = pick_from(g, setup_mask(g));
-    if (src < 0) return 0;
-    setreg(g, src, (r32(g) & 0xffff0000u) | bad_selector(g));
+    opnd_t o;
+    uint32_t sel = bad_selector(g);
+    if (g->c->std_tables && chance(g, 30)) {
+        mem_operand(g, 2, ACC_R, 0, &o);
+        store_abs(g, o.ea, 2, sel, "setup");
+    } else {
+        int src = pick_from(g, setup_mask(g));
+        if (src < 0) return 0;
+        setreg(g, src, (r32(g) & 0xffff0000u) | sel);
+        reg_operand(&o, src);
+    }
     int k = (int)rn(g, 4);
     dinsn_t *in;
     if (k < 2) {
         int size = pick_size16_32(g), r = pick_wreg(g, size);
         if (r < 0) { unpin(g); return 0; }
         in = ib(g, k ? "lsl" : "lar");
-        pre(g, size, 0, 0);
-        e8(g, 0x0f); e8(g, k ? 0x03 : 0x02); e8(g, 0xc0 | r << 3 | src);
+        pre(g, size, &o, 0);
+        e8(g, 0x0f); e8(g, k ? 0x03 : 0x02); emit_modrm(g, r, &o);
     } else {
         in = ib(g, k == 2 ? "verr" : "verw");
-        pre(g, 4, 0, 0);
-        e8(g, 0x0f); e8(g, 0x00); e8(g, 0xc0 | (k == 2 ? 4 : 5) << 3 | src);
+        pre(g, 4, &o, 0);
+        e8(g, 0x0f); e8(g, 0x00); emit_modrm(g, k == 2 ? 4 : 5, &o);
     }
     ie(g, in, F_ZF, 0, 0);
+    unpin(g);
     cls(g, C_SELTEST);
     return 1;
 }
@@ -2298,7 +2310,20 @@ static int c_segload(g_t *g)
     int r = pick_from(g, setup_mask(g));
     if (r < 0) { unpin(g); return 0; }
     dinsn_t *in;
-    if (chance(g, 30) && can_push(g, 8)) {
+    int w;
+    if (chance(g, 20) && (w = pick_from(g, writable_mask(g) & ~(1u << keep))) >= 0) {
+        /* LES LSS LDS LFS LGS r, m16:32 (or m16:16): the register too */
+        static const uint8_t lxs[6] = { 0xc4, 0, 0xb2, 0xc5, 0xb4, 0xb5 };
+        int size = pick_size16_32(g);
+        opnd_t o;
+        mem_operand(g, size + 2, ACC_R, 0, &o);
+        store_abs(g, o.ea, size, rval(g), "setup");
+        store_abs(g, o.ea + (uint32_t)size, 2, sel, "setup");
+        in = ib(g, "lxs"); pre(g, size, &o, 0);
+        if (sr == 2 || sr >= 4) e8(g, 0x0f);
+        e8(g, lxs[sr]); emit_modrm(g, w, &o); ie(g, in, 0, 0, 0);
+        setreg(g, r, (r32(g) & 0xffff0000u) | sel);   /* for the LAR below */
+    } else if (chance(g, 30) && can_push(g, 8)) {
         static const uint8_t pop1[6] = { 0x07, 0, 0x17, 0x1f, 0xa1, 0xa9 };
         in = ib(g, "push imm"); e8(g, 0x68); e32(g, (r32(g) & 0xffff0000u) | sel); ie(g, in, 0, 0, 0);
         in = ib(g, "pop sreg"); if (sr >= 4) e8(g, 0x0f); e8(g, pop1[sr]); ie(g, in, 0, 0, 0);
@@ -2310,12 +2335,12 @@ static int c_segload(g_t *g)
     }
     unsigned wm = writable_mask(g) & ~(1u << keep);   /* keep holds the way back */
     if (g->c->std_tables && chance(g, 40)) {   /* the accessed bit the load set */
-        int w = pick_from(g, wm);
-        if (w >= 0) {
-            in = ib(g, "lar"); e8(g, 0x0f); e8(g, 0x02); e8(g, 0xc0 | w << 3 | r); ie(g, in, F_ZF, 0, 0);
+        int d = pick_from(g, wm);
+        if (d >= 0) {
+            in = ib(g, "lar"); e8(g, 0x0f); e8(g, 0x02); e8(g, 0xc0 | d << 3 | r); ie(g, in, F_ZF, 0, 0);
         }
     }
-    int w = pick_from(g, wm);
+    w = pick_from(g, wm);
     if (w >= 0 && chance(g, 60)) {
         in = ib(g, "mov r,sreg"); if (chance(g, 20)) e8(g, 0x66); e8(g, 0x8c); e8(g, 0xc0 | sr << 3 | w);
         ie(g, in, 0, 0, 0);
