@@ -861,11 +861,13 @@ int main(int argc, char **argv)
         nat2 = native_open(opt.child, err, sizeof err);
         if (!nat2) {
             fprintf(stderr, "difftest: %s\n", err);
+            ref_close(&ref);
             rmdir(tmpdir);
             return 2;
         }
     } else if (show < 0 && !opt.native_only && access(opt.trapsim, X_OK) != 0) {
         fprintf(stderr, "difftest: %s: not found or not executable (set TRAPSIM)\n", opt.trapsim);
+        ref_close(&ref);
         rmdir(tmpdir);
         return 2;
     }
@@ -875,6 +877,7 @@ int main(int argc, char **argv)
     static char diffs[8192];
 
     if (opt.native_only && show < 0 && opt.one_case < 0 && !opt.code) {
+        ref_close(&ref);
         rmdir(tmpdir);
         usage();
     }
