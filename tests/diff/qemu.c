@@ -9,9 +9,10 @@
  *     -display none -serial file:OUT -no-reboot
  *     -device isa-debug-exit,iobase=0xf4,iosize=0x04 -nodefaults
  * and parses OUT strictly.  A boot that stops making progress (no new
- * output for QEMU_STALL_MS) is killed; a boot that ends early (killed, a
- * triple fault) leaves the case it was on without a result, reported as a
- * harness failure, and the next boot resumes after it. */
+ * output for QEMU_STALL_MS, QEMU_START_MS at first) is killed; a boot that
+ * ends early (killed, a triple fault) leaves the case it was on without a
+ * result, reported as a harness failure, and the next boot resumes after
+ * it. */
 #include <errno.h>
 #include <signal.h>
 #include <spawn.h>
@@ -27,6 +28,7 @@
 extern char **environ;
 
 #define QEMU_STALL_MS 5000          /* no new output for this long: killed */
+#define QEMU_START_MS 20000         /* the same before the first output (a busy host) */
 
 typedef struct qres {
     int state;                      /* 0: no result, 1: result, 2: kernel fault */
@@ -291,10 +293,11 @@ static void boot(qemu_t *q, uint32_t first, char *how, size_t howlen)
         if (s != size) {
             size = s;
             last = now_ms();
-        } else if (now_ms() - last > QEMU_STALL_MS) {
+        } else if (now_ms() - last > (size ? QEMU_STALL_MS : QEMU_START_MS)) {
             kill(pid, SIGKILL);
             waitpid(pid, &st, 0);
-            snprintf(how, howlen, "QEMU made no progress for %d s (killed)", QEMU_STALL_MS / 1000);
+            snprintf(how, howlen, "QEMU made no progress for %d s (killed)",
+                     (size ? QEMU_STALL_MS : QEMU_START_MS) / 1000);
             return;
         }
         usleep(2000);
