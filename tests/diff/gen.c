@@ -2404,6 +2404,8 @@ static dinsn_t *c_terminal_ring(g_t *g)
     uint32_t frame[5] = { 0, (r32(g) & 0xffff0000u) | RAW_SEL_CODE(ncpl),
                           popf_value(g) & ~(F_VM | F_RF), nesp,
                           (r32(g) & 0xffff0000u) | RAW_SEL_DATA(ncpl) };
+    if (g->c->std_tables && chance(g, 35))     /* the return's checks: CS or SS of any kind */
+        frame[chance(g, 50) ? 1 : 4] = (r32(g) & 0xffff0000u) | std_selector(g);
     if (!iret)                                 /* RETF: no EFLAGS */
         frame[2] = frame[3], frame[3] = frame[4];
     for (int k = iret ? 4 : 3; k >= 1; k--) {
