@@ -433,8 +433,10 @@ static uint32_t parse(qemu_t *q, uint32_t first, int *end, int *again, char *bad
             break;
         }
     }
-    if (in_case)
-        q->nm = pending_m;          /* an incomplete record counts as none */
+    if (in_case) {                  /* an incomplete record counts as none */
+        q->nm = pending_m;
+        r->state = 0;
+    }
     fclose(f);
     return next;
 }
