@@ -674,6 +674,30 @@ static void usage(void)
     exit(2);
 }
 
+/* The index of v among names[0..n-1]; anything else is a bad argument. */
+static int choice(const char *option, const char *v, const char *const *names, int n)
+{
+    for (int k = 0; k < n; k++)
+        if (!strcmp(v, names[k]))
+            return k;
+    fprintf(stderr, "difftest: %s %s: expected", option, v);
+    for (int k = 0; k < n; k++)
+        fprintf(stderr, "%s %s", k ? (k == n - 1 ? " or" : ",") : "", names[k]);
+    fprintf(stderr, "\n");
+    exit(2);
+}
+
+/* NAME in the directory of this program (argv0) */
+static const char *beside_self(const char *argv0, const char *name)
+{
+    char self[4096], *buf = malloc(4200);
+    if (!buf)
+        exit(2);
+    snprintf(self, sizeof self, "%s", argv0);
+    snprintf(buf, 4200, "%s/%s", dirname(self), name);
+    return buf;
+}
+
 static uint64_t parse_num(const char *s)
 {
     char *end;
@@ -740,26 +764,12 @@ int main(int argc, char **argv)
             }
         }
         else if (!strcmp(a, "-q")) opt.quiet = 1;
-        else if (!strcmp(a, "--ref")) {
-            const char *v = ARG();
-            opt.ref = -1;
-            for (int k = 0; k < 3; k++)
-                if (!strcmp(v, ref_names[k]))
-                    opt.ref = k;
-            if (opt.ref < 0) {
-                fprintf(stderr, "difftest: --ref %s: expected native, qemu or auto\n", v);
-                return 2;
-            }
-        }
+        else if (!strcmp(a, "--ref")) opt.ref = choice(a, ARG(), ref_names, 3);
         else if (!strcmp(a, "--qemu")) opt.qemu = ARG();
         else if (!strcmp(a, "--refkernel")) opt.refkernel = ARG();
         else if (!strcmp(a, "--rings")) {
-            const char *v = ARG();
-            if (strcmp(v, "all") && strcmp(v, "3")) {
-                fprintf(stderr, "difftest: --rings %s: expected all or 3\n", v);
-                return 2;
-            }
-            opt.gen.any_ring = !strcmp(v, "all");
+            static const char *const rings[2] = { "3", "all" };
+            opt.gen.any_ring = choice(a, ARG(), rings, 2);
         }
         else if (!strcmp(a, "--ring")) {
             opt.hand_cpl = (int)parse_num(ARG());
@@ -769,12 +779,8 @@ int main(int argc, char **argv)
             }
         }
         else if (!strcmp(a, "--tables")) {
-            const char *v = ARG();
-            if (strcmp(v, "std") && strcmp(v, "flat")) {
-                fprintf(stderr, "difftest: --tables %s: expected std or flat\n", v);
-                return 2;
-            }
-            opt.hand_std = !strcmp(v, "std");
+            static const char *const tables[2] = { "flat", "std" };
+            opt.hand_std = choice(a, ARG(), tables, 2);
         }
         else if (!strcmp(a, "--deviation")) opt.deviation = ARG();
         else if (!strcmp(a, "--if-possible")) opt.if_possible = 1;
@@ -783,26 +789,16 @@ int main(int argc, char **argv)
         else usage();
 #undef ARG
     }
-    static char childbuf[4200];
-    if (!opt.child) {
-        char self[4096];
-        snprintf(self, sizeof self, "%s", argv[0]);
-        snprintf(childbuf, sizeof childbuf, "%s/child32", dirname(self));
-        opt.child = childbuf;
-    }
+    if (!opt.child)
+        opt.child = beside_self(argv[0], "child32");
+    if (!opt.refkernel)
+        opt.refkernel = beside_self(argv[0], "refkernel.elf");
     snprintf(tmpdir, sizeof tmpdir, "/tmp/difftest.XXXXXX");
     if (!mkdtemp(tmpdir)) {
         fprintf(stderr, "difftest: mkdtemp: %s\n", strerror(errno));
         return 2;
     }
 
-    static char kernelbuf[4200];
-    if (!opt.refkernel) {
-        char self[4096];
-        snprintf(self, sizeof self, "%s", argv[0]);
-        snprintf(kernelbuf, sizeof kernelbuf, "%s/refkernel.elf", dirname(self));
-        opt.refkernel = kernelbuf;
-    }
     int hand_machine = opt.code && (opt.hand_cpl != 3 || opt.hand_std || opt.hand_cr0 != 0x11 ||
                                     opt.hand_cr4 != 0);
     if ((opt.self_check || opt.native_only) && opt.ref == REF_QEMU) {
