@@ -220,9 +220,9 @@ static int compare(const dcase_t *c, const dresult_t *n, const dresult_t *s,
 /* ---- Known QEMU deviations (tests/diff/qemu-deviations.md) ----
  * The one place where a difference between QEMU and trapsim may pass: when
  * a deviation listed there explains it.  Each rule names its deviation. */
-enum { DEV_CX8_FLAGS, DEV_SEG_CHECKS, DEV_LOCK_UD, DEV_LTR_NULL, NDEVS };
+enum { DEV_CX8_FLAGS, DEV_SEG_CHECKS, DEV_LOCK_UD, DEV_LTR_NULL, DEV_OUTER_SS_NP, NDEVS };
 static const char *const dev_names[NDEVS] = { "cmpxchg8b-flags", "data-segment-checks", "lock-ud",
-                                              "ltr-null" };
+                                              "ltr-null", "outer-return-ss-np" };
 
 /* CMPXCHG8B (0F C7 /1) at code offset off, after its prefixes */
 static int is_cmpxchg8b(const dcase_t *c, uint32_t off)
@@ -305,6 +305,25 @@ static int dev_missed_fault(const dcase_t *c, const dresult_t *n, const dresult_
     return mem && (s->vector == 13 || s->vector == 12) && s->has_error && s->error == 0;
 }
 
+/* outer-return-ss-np: RETF or IRET to an outer ring whose new SS is not
+ * present: #SS(SS) by the SDM (and trapsim), #NP(SS) in QEMU.  Everything
+ * else must agree. */
+static int dev_outer_ss_np(const dcase_t *c, const dresult_t *n, const dresult_t *s)
+{
+    uint32_t o = s->eip - CODE_BASE;
+    if (n->stop != STOP_EXC || s->stop != STOP_EXC || n->vector != 11 || s->vector != 12 ||
+        n->eip != s->eip || o >= c->code_len)
+        return 0;
+    while (o < c->code_len && x86_is_prefix(c->code[o]))
+        o++;
+    if (o >= c->code_len || (c->code[o] != 0xca && c->code[o] != 0xcb && c->code[o] != 0xcf))
+        return 0;
+    static dresult_t m;
+    m = *n;
+    m.vector = 12;
+    return compare(c, &m, s, c->ninsns != 0, 0, 0, 0) == 0;
+}
+
 /* The known deviation that explains the differences between the QEMU
  * result n and trapsim's s, or -1. */
 static int qemu_deviation(const dcase_t *c, const dresult_t *n, const dresult_t *s)
@@ -319,6 +338,8 @@ static int qemu_deviation(const dcase_t *c, const dresult_t *n, const dresult_t 
         return DEV_LOCK_UD;
     if (dev_missed_fault(c, n, s, DEV_SEG_CHECKS))
         return DEV_SEG_CHECKS;
+    if (dev_outer_ss_np(c, n, s))
+        return DEV_OUTER_SS_NP;
     if (dev_cx8_flags(c, n, s))
         return DEV_CX8_FLAGS;
     return -1;
