@@ -2290,9 +2290,53 @@ static int c_sys(g_t *g)
  * with the ring's flat selector: the generator's memory operands assume
  * flat segments, and no access goes through the loaded one (QEMU does not
  * check segment limits). */
+/* far JMP or CALL to sel:next instruction (a CALL's frame dropped at once:
+ * the CS slot's high half is the implementation's choice) */
+static void far_to_next(g_t *g, uint32_t sel, int call)
+{
+    dinsn_t *in = ib(g, call ? "call far" : "jmp far");
+    e8(g, call ? 0x9a : 0xea);
+    uint32_t at = g->pos;
+    e32(g, 0); e16(g, sel);
+    ie(g, in, 0, 0, 0);
+    if (!g->full)
+        patch32(g, at, CODE_BASE + g->pos);
+    if (call) {
+        in = ib(g, "mov [esp+4],imm"); e8(g, 0xc7); e8(g, 0x44); e8(g, 0x24); e8(g, 0x04); e32(g, rval(g));
+        ie(g, in, 0, 0, 0);
+        in = ib(g, "lea esp,[esp+8]"); e8(g, 0x8d); e8(g, 0x64); e8(g, 0x24); e8(g, 0x08);
+        ie(g, in, 0, 0, 0);
+    }
+}
+
+/* CS loads: far JMP/CALL to code segments of every kind (conforming,
+ * execute-only, other rings, the LDT's) and to selectors that are not code
+ * (#GP/#NP), then straight back to the ring's flat code.  Never to a TSS or
+ * a gate: task switches and gate calls are beyond raw mode's tables. */
+static int c_csload(g_t *g)
+{
+    static const uint16_t sels[] = {
+        0x08, 0x19, 0x2a, 0x3b, 0x10, 0x43, RAW_SEL_NP_DATA3, RAW_SEL_XO_CODE3, RAW_SEL_CONF_CODE0,
+        RAW_SEL_CONF_CODE3, RAW_SEL_RO_DATA3, RAW_SEL_LDT, RAW_SEL_RESERVED, RAW_LSEL_CODE3, 0,
+    };
+    if (!can_push(g, 16)) return 0;
+    uint32_t sel = sels[rn(g, sizeof sels / sizeof sels[0])];
+    if (chance(g, 40)) sel = (sel & ~3u) | rn(g, 4);
+    far_to_next(g, sel, chance(g, 40));
+    int w = pick_wreg(g, 4);
+    if (w >= 0) {
+        dinsn_t *in = ib(g, "mov r,cs"); e8(g, 0x8c); e8(g, 0xc8 | w); ie(g, in, 0, 0, 0);
+    }
+    far_to_next(g, RAW_SEL_CODE(g->c->cpl), chance(g, 40));
+    cls(g, C_SEGLOAD);
+    return 1;
+}
+
 static int c_segload(g_t *g)
 {
     if (!g->o->any_ring) return 0;
+    if (g->c->std_tables && chance(g, 15))
+        return c_csload(g);
     static const int sregs[5] = { 0, 2, 3, 4, 5 };     /* ES SS DS FS GS */
     int sr = sregs[rn(g, 5)];
     int keep = pick_from(g, setup_mask(g));
