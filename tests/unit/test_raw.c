@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "app/raw_tables.h"
 
 static char dir[64];
 static const char *trapsim;
@@ -466,6 +467,36 @@ START_TEST(test_tables_std)
 }
 END_TEST
 
+/* --tables std writes app/raw_tables.h's tables byte for byte (the QEMU
+ * reference kernel copies the same arrays). */
+START_TEST(test_tables_std_bytes)
+{
+    char gdt[32], ldt[32], tss[32], want[RAW_STD_GDT_ENTRIES * 16 + 1];
+    snprintf(gdt, sizeof gdt, "0x%x:%d", RAW_STD_GDT_BASE, RAW_STD_GDT_ENTRIES * 8);
+    snprintf(ldt, sizeof ldt, "0x%x:%d", RAW_STD_LDT_BASE, RAW_STD_LDT_ENTRIES * 8);
+    snprintf(tss, sizeof tss, "0x%x:2", RAW_STD_TSS_BASE + RAW_STD_TSS_IOMAP_OFF);
+    result_t r;
+    run(&r, "--tables", "std", "--dump", gdt, "--dump", ldt, "--dump", tss, CODE("bytes", "\xcc"), NULL);
+    ck_ok(&r);
+    const uint64_t *tables[2] = { raw_std_gdt, raw_std_ldt };
+    const int n[2] = { RAW_STD_GDT_ENTRIES, RAW_STD_LDT_ENTRIES };
+    const uint32_t base[2] = { RAW_STD_GDT_BASE, RAW_STD_LDT_BASE };
+    for (int t = 0; t < 2; t++) {
+        for (int k = 0; k < n[t]; k++)
+            for (int b = 0; b < 8; b++)
+                snprintf(want + 16 * k + 2 * b, 3, "%02x", (unsigned)(tables[t][k] >> (8 * b)) & 0xff);
+        char key[32];
+        snprintf(key, sizeof key, "mem.%08x", base[t]);
+        ck_value(&r, key, want);
+    }
+    char key[32];
+    snprintf(key, sizeof key, "mem.%08x", RAW_STD_TSS_BASE + RAW_STD_TSS_IOMAP_OFF);
+    snprintf(want, sizeof want, "%02x%02x", RAW_STD_TSS_IOMAP & 0xff, RAW_STD_TSS_IOMAP >> 8);
+    ck_value(&r, key, want);                   /* the I/O map base, past the limit */
+    ck_assert_uint_gt(RAW_STD_TSS_IOMAP, RAW_STD_TSS_LIMIT);
+}
+END_TEST
+
 /* --cr0 and --cr4: the initial control registers. */
 START_TEST(test_control_registers)
 {
@@ -573,6 +604,7 @@ static Suite *raw_suite(void)
     tcase_add_test(tc, test_mem_dump_load);
     tcase_add_test(tc, test_rings);
     tcase_add_test(tc, test_tables_std);
+    tcase_add_test(tc, test_tables_std_bytes);
     tcase_add_test(tc, test_control_registers);
     tcase_add_loop_test(tc, test_bad_arguments, 0, (int)(sizeof bcases / sizeof bcases[0]));
     suite_add_tcase(s, tc);
