@@ -23,7 +23,7 @@ static void usage(FILE *f)
 "  run [options] IMAGE       boot a Multiboot ELF image (bare, or under the VMM)\n"
 "  run [options] --vm NAME [vm options] IMAGE --vm NAME ...\n"
 "                            several VMs on one host, scheduled round robin\n"
-"  raw [options] CODE.bin    run a code fragment and print the final state (RAW-MODE.md)\n"
+"  raw [options] CODE.bin    run a code fragment and print the final state (docs/RAW-MODE.md)\n"
 "  scenario NAME [--check|--update] [--no-color] [--dot/--svg/--timeline FILE]\n"
 "                            run a teaching scenario (scenario --list: all of them)\n"
 "  isa list                  the ISA semantics profiles\n"
@@ -63,7 +63,7 @@ static void usage(FILE *f)
 "  --quantum N           the VM scheduler's quantum in steps (default 100000)\n"
 "\n"
 "raw options: --load ADDR, --ring N, --set REG=VALUE, --mem ADDR=HEX, --dump ADDR:LEN,\n"
-"  --isa NAME, --max-insns N (see RAW-MODE.md)\n"
+"  --isa NAME, --max-insns N, --tables std|flat, --cr0 V, --cr4 V (see docs/RAW-MODE.md)\n"
 "\n"
 "exit statuses: the guest's isa-debug-exit status (odd), 0 ok, 2 bad input, 4 budget,\n"
 "  6 triple fault, 8 halted for ever, 10 not modelled, 12 scenario mismatch, 14 quit\n", f);
