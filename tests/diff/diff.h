@@ -129,6 +129,7 @@ uint32_t gen_undef_at_stop(const dcase_t *c, const dresult_t *r);
 /* Names of the instruction classes, for the coverage summary. */
 int gen_nclasses(void);
 const char *gen_class_name(int cls);
+int gen_class_any_ring_only(int cls);
 /* Class number by name (case-insensitive), or -1. */
 int gen_class_by_name(const char *name);
 

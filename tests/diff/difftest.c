@@ -994,7 +994,8 @@ int main(int argc, char **argv)
         int none = 1;
         for (int k = 0; k < gen_nclasses(); k++)
             if (!(st.covered[k / 32] & (1u << (k % 32))) &&
-                !(opt.gen.skip[k / 32] & (1u << (k % 32)))) {
+                !(opt.gen.skip[k / 32] & (1u << (k % 32))) &&
+                (opt.gen.any_ring || !gen_class_any_ring_only(k))) {
                 printf(" %s", gen_class_name(k));
                 none = 0;
             }
