@@ -455,12 +455,12 @@ START_TEST(test_short_inputs)
             isa_insn_t in;
             for (int n = 0; n <= 3; n++) {
                 int rc = decode(bytes, n, 1, &in);
-                ck_assert(rc == OK || rc == UD);
-                ck_assert_int_le(in.len, n ? n : 1);
-                if (rc == OK)
-                    ck_assert_int_lt(in.row, ROW_COUNT);
-                else
-                    ck_assert_int_eq(in.row, ROW_INVALID);
+                /* 262,144 decodes: check's assertion macros only on a failure,
+                 * so the test stays fast under the sanitizers on a loaded machine */
+                if ((rc != OK && rc != UD) || in.len > (n ? n : 1) ||
+                    (rc == OK ? in.row >= ROW_COUNT : in.row != ROW_INVALID))
+                    ck_abort_msg("%02x %02x, %d bytes: rc %d, len %d, row %d", a, b, n, rc,
+                                 (int)in.len, (int)in.row);
             }
         }
     }
@@ -702,6 +702,7 @@ static Suite *decode_suite(void)
 {
     Suite *s = suite_create("decode");
     TCase *tc = tcase_create("bytes");
+    tcase_set_timeout(tc, 60);   /* test_short_inputs decodes every two-byte prefix */
     tcase_add_loop_test(tc, test_lengths, 0, (int)(sizeof lcases / sizeof lcases[0]));
     tcase_add_loop_test(tc, test_fields, 0, (int)(sizeof fcases / sizeof fcases[0]));
     tcase_add_test(tc, test_prefix_flags);
