@@ -41,6 +41,7 @@ include isa/isa.mk
 include cpu/cpu.mk
 include app/app.mk
 -include vmm/vmm.mk
+include host/host.mk
 -include guestos/guestos.mk
 include tests/tests.mk
 -include tests/guests/guests.mk

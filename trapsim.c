@@ -10,6 +10,7 @@
 #include "app/step.h"
 #include "cpu/cpu.h"
 #include "cpu/trace.h"
+#include "host/host.h"
 
 #define TRAPSIM_VERSION "0.1.0"
 
@@ -20,7 +21,9 @@ static void usage(FILE *f)
 "\n"
 "commands:\n"
 "  run [options] IMAGE       boot a Multiboot ELF image (bare, or under the VMM)\n"
-"  raw [options] CODE.bin    run a code fragment and print the final state (RAW-MODE.md)\n"
+"  run [options] --vm NAME [vm options] IMAGE --vm NAME ...\n"
+"                            several VMs on one host, scheduled round robin\n"
+"  raw [options] CODE.bin    run a code fragment and print the final state (docs/RAW-MODE.md)\n"
 "  scenario NAME [--check|--update] [--no-color] [--dot/--svg/--timeline FILE]\n"
 "                            run a teaching scenario (scenario --list: all of them)\n"
 "  isa list                  the ISA semantics profiles\n"
@@ -53,8 +56,15 @@ static void usage(FILE *f)
 "  --gdb PORT            wait for gdb on 127.0.0.1:PORT (0: any free port, printed on stderr)\n"
 "  --gdb-verbose         log the gdb packets and every bad one on stderr\n"
 "\n"
+"several VMs (README, \"Several VMs in one run\"):\n"
+"  --vm NAME             a VM; the options after it until the next --vm, and its IMAGE, are its own:\n"
+"                        --vmm, --isa, --expose-pg, --cmdline, --mem, --max-insns, --guest-ips, --weight\n"
+"                        (given before the first --vm, they are every VM's defaults)\n"
+"  --weight N            the VM's quanta are N times as long (1 to 1000; default 1)\n"
+"  --quantum N           the VM scheduler's quantum in steps (default 100000)\n"
+"\n"
 "raw options: --load ADDR, --ring N, --set REG=VALUE, --mem ADDR=HEX, --dump ADDR:LEN,\n"
-"  --isa NAME, --max-insns N (see RAW-MODE.md)\n"
+"  --isa NAME, --max-insns N, --tables std|flat, --cr0 V, --cr4 V (see docs/RAW-MODE.md)\n"
 "\n"
 "exit statuses: the guest's isa-debug-exit status (odd), 0 ok, 2 bad input, 4 budget,\n"
 "  6 triple fault, 8 halted for ever, 10 not modelled, 12 scenario mismatch, 14 quit\n", f);
@@ -80,43 +90,127 @@ static int cmd_isa(int argc, char **argv)
     return EXIT_USAGE;
 }
 
-/* Parses `run` options into o; returns 0, or an exit status. */
+/* The options of one VM (README, "Several VMs in one run"): 1 when argv[*i]
+ * was one (into v), 0 when it is not, -1 after an error line. */
+static int parse_vm_opt(int argc, char **argv, int *i, session_opts_t *v)
+{
+    const char *a = argv[*i], *val;
+    int r;
+    if (strcmp(a, "--vmm") == 0 || strcmp(a, "--vmm=te") == 0) v->vmm = 1, v->vtx = 0;
+    else if (strcmp(a, "--vmm=vtx") == 0) v->vtx = 1, v->vmm = 0;
+    else if (strcmp(a, "--expose-pg") == 0) v->expose_pg = 1;
+    else if ((r = opt_value(argc, argv, i, "--isa", &val))) {
+        if (r < 0) {
+            errorf("--isa needs a profile name (see 'trapsim isa list')");
+            return -1;
+        }
+        if (!(v->isa = isa_profile_find(val))) {
+            errorf("--isa: unknown profile '%s' (see 'trapsim isa list')", val);
+            return -1;
+        }
+    } else if ((r = opt_value(argc, argv, i, "--cmdline", &val))) {
+        if (r < 0) { errorf("--cmdline needs a string"); return -1; }
+        v->cmdline = val;
+    } else if ((r = opt_value(argc, argv, i, "--mem", &val))) {
+        if (r < 0 || parse_size(val, &v->ram) || v->ram < (2u << 20) || v->ram > (3ull << 30)) {
+            errorf("--mem needs a size from 2M to 3G (e.g. 64M)");
+            return -1;
+        }
+    } else if ((r = opt_value(argc, argv, i, "--max-insns", &val))) {
+        if (r < 0 || parse_u64(val, &v->max_insns)) { errorf("--max-insns needs a number"); return -1; }
+    } else if ((r = opt_value(argc, argv, i, "--guest-ips", &val))) {
+        if (r < 0 || parse_u64(val, &v->guest_ips) || v->guest_ips < 1000) {
+            errorf("--guest-ips needs a number of instructions per second (at least 1000)");
+            return -1;
+        }
+    } else if ((r = opt_value(argc, argv, i, "--weight", &val))) {
+        uint64_t w;
+        if (r < 0 || parse_u64(val, &w) || w < 1 || w > HOST_MAX_WEIGHT) {
+            errorf("--weight needs a number from 1 to %d", HOST_MAX_WEIGHT);
+            return -1;
+        }
+        v->weight = (unsigned)w;
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+/* A VM's name: letters, digits, '-' and '_', at most VM_NAME_MAX - 1. */
+static int valid_vm_name(const char *n)
+{
+    size_t len = strlen(n);
+    if (len == 0 || len >= VM_NAME_MAX)
+        return 0;
+    return strspn(n, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") == len;
+}
+
+/* Checks one VM's options once parsed; 0 or -1 after an error line. */
+static int check_vm(const session_opts_t *v)
+{
+    const char *who = v->vm_name ? v->vm_name : "run";
+    if (!v->image) {
+        if (v->vm_name)
+            errorf("--vm %s: no image given (--vm NAME [options] IMAGE)", who);
+        else
+            errorf("run: no image given (trapsim run [options] IMAGE)");
+        return -1;
+    }
+    if (v->expose_pg && !v->vmm) {
+        if (v->vm_name)
+            errorf("--vm %s: --expose-pg needs --vmm (it names what the VMM could not see)", who);
+        else
+            errorf("--expose-pg needs --vmm (it names what the VMM could not see)");
+        return -1;
+    }
+    return 0;
+}
+
+/* Parses `run` options into o; returns 0, or an exit status. Options
+ * before the first --vm are the run's, and the defaults of every VM; after
+ * `--vm NAME`, a VM's own options and its image (several VMs, host/). */
 static int parse_run(int argc, char **argv, session_opts_t *o)
 {
     int color = isatty(STDERR_FILENO);
     static step_opts_t step;   /* app/step.h, app/gdb.h: o points at them */
     static gdb_opts_t gdb;
+    static session_opts_t vms[HOST_MAX_VMS];
+    int nvms = 0;
+    session_opts_t *cur = o;   /* where a VM's options go */
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i], *v;
         int r;
-        if (strcmp(a, "--vmm") == 0 || strcmp(a, "--vmm=te") == 0) o->vmm = 1, o->vtx = 0;
-        else if (strcmp(a, "--vmm=vtx") == 0) o->vtx = 1, o->vmm = 0;
-        else if (strcmp(a, "--expose-pg") == 0) o->expose_pg = 1;
-        else if (strcmp(a, "--no-color") == 0) color = 0;
+        if ((r = parse_vm_opt(argc, argv, &i, cur))) {
+            if (r < 0)
+                return EXIT_USAGE;
+        } else if ((r = opt_value(argc, argv, &i, "--vm", &v))) {
+            if (r < 0 || !valid_vm_name(v)) {
+                errorf("--vm needs a name of letters, digits, '-' and '_' (at most %d characters)", VM_NAME_MAX - 1);
+                return EXIT_USAGE;
+            }
+            if (o->image) {
+                errorf("run: the image '%s' comes before --vm: with --vm, each VM names its own", o->image);
+                return EXIT_USAGE;
+            }
+            for (int k = 0; k < nvms; k++) {
+                if (strcmp(vms[k].vm_name, v) == 0) {
+                    errorf("--vm %s: two VMs of that name", v);
+                    return EXIT_USAGE;
+                }
+            }
+            if (nvms == HOST_MAX_VMS) {
+                errorf("--vm: at most %d VMs in one run", HOST_MAX_VMS);
+                return EXIT_USAGE;
+            }
+            cur = &vms[nvms++];
+            *cur = *o;
+            cur->vm_name = v;
+        } else if (strcmp(a, "--no-color") == 0) color = 0;
         else if (strcmp(a, "--quiet") == 0) o->quiet = 1;
         else if (strcmp(a, "--no-cache") == 0) o->no_cache = 1;
-        else if ((r = opt_value(argc, argv, &i, "--isa", &v))) {
-            if (r < 0) {
-                errorf("--isa needs a profile name (see 'trapsim isa list')");
-                return EXIT_USAGE;
-            }
-            if (!(o->isa = isa_profile_find(v))) {
-                errorf("--isa: unknown profile '%s' (see 'trapsim isa list')", v);
-                return EXIT_USAGE;
-            }
-        } else if ((r = opt_value(argc, argv, &i, "--cmdline", &v))) {
-            if (r < 0) { errorf("--cmdline needs a string"); return EXIT_USAGE; }
-            o->cmdline = v;
-        } else if ((r = opt_value(argc, argv, &i, "--mem", &v))) {
-            if (r < 0 || parse_size(v, &o->ram) || o->ram < (2u << 20) || o->ram > (3ull << 30)) {
-                errorf("--mem needs a size from 2M to 3G (e.g. 64M)");
-                return EXIT_USAGE;
-            }
-        } else if ((r = opt_value(argc, argv, &i, "--max-insns", &v))) {
-            if (r < 0 || parse_u64(v, &o->max_insns)) { errorf("--max-insns needs a number"); return EXIT_USAGE; }
-        } else if ((r = opt_value(argc, argv, &i, "--guest-ips", &v))) {
-            if (r < 0 || parse_u64(v, &o->guest_ips) || o->guest_ips < 1000) {
-                errorf("--guest-ips needs a number of instructions per second (at least 1000)");
+        else if ((r = opt_value(argc, argv, &i, "--quantum", &v))) {
+            if (r < 0 || parse_u64(v, &o->quantum) || o->quantum < 1) {
+                errorf("--quantum needs a number of steps (at least 1)");
                 return EXIT_USAGE;
             }
         } else if ((r = opt_value(argc, argv, &i, "--trace", &v))) {
@@ -153,20 +247,22 @@ static int parse_run(int argc, char **argv, session_opts_t *o)
         } else if (a[0] == '-' && a[1] != 0) {
             errorf("run: unknown option '%s' (see 'trapsim --help')", a);
             return EXIT_USAGE;
-        } else if (o->image) {
-            errorf("run: more than one image ('%s' and '%s')", o->image, a);
+        } else if (cur->image) {
+            if (cur->vm_name)
+                errorf("--vm %s: more than one image ('%s' and '%s')", cur->vm_name, cur->image, a);
+            else
+                errorf("run: more than one image ('%s' and '%s')", o->image, a);
             return EXIT_USAGE;
         } else {
-            o->image = a;
+            cur->image = a;
         }
     }
-    if (!o->image) {
-        errorf("run: no image given (trapsim run [options] IMAGE)");
+    if (nvms == 0 && check_vm(o))
         return EXIT_USAGE;
-    }
-    if (o->expose_pg && !o->vmm) {
-        errorf("--expose-pg needs --vmm (it names what the VMM could not see)");
-        return EXIT_USAGE;
+    for (int k = 0; k < nvms; k++) {
+        if (check_vm(&vms[k]))
+            return EXIT_USAGE;
+        o->expose_pg |= vms[k].expose_pg;
     }
     if (o->expose_pg)
         o->trace_levels |= TL_PG;
@@ -174,6 +270,10 @@ static int parse_run(int argc, char **argv, session_opts_t *o)
         o->step = &step;
     if (gdb.given)
         o->gdb = &gdb;
+    if (nvms && (o->step || o->gdb)) {
+        errorf("--step, --break, --break-on and --gdb take one VM, not --vm");
+        return EXIT_USAGE;
+    }
     if (o->step && o->gdb) {
         errorf("--gdb cannot be combined with --step, --break or --break-on (use gdb's breakpoints)");
         return EXIT_USAGE;
@@ -182,6 +282,8 @@ static int parse_run(int argc, char **argv, session_opts_t *o)
         errorf("--gdb-verbose needs --gdb PORT");
         return EXIT_USAGE;
     }
+    o->vms = nvms ? vms : NULL;
+    o->nvms = nvms;
     o->color = color;
     return 0;
 }

@@ -1,6 +1,7 @@
-/* One run of a guest image, configured from options: the shared path of
- * `trapsim run` and `trapsim scenario`. Loads the image, attaches the VMM
- * when asked, connects the trace sinks, runs, and reports. */
+/* One run of a guest image, or of several VMs on one host, configured from
+ * options: the shared path of `trapsim run` and `trapsim scenario`. Loads
+ * the images, attaches the VMM when asked, connects the trace sinks, runs
+ * (the VM scheduler of host/ when there are several VMs), and reports. */
 #ifndef TRAPSIM_SESSION_H
 #define TRAPSIM_SESSION_H
 #include <stdint.h>
@@ -36,6 +37,14 @@ typedef struct session_opts {
     int nextra_sinks;
     const struct step_opts *step;     /* --step, --break, --break-on (NULL: none): app/step.h */
     const struct gdb_opts *gdb;       /* --gdb (NULL: none): app/gdb.h */
+    /* Several VMs in one run (host/host.h): each element of `vms` is one
+     * VM's options (image, cmdline, ram, max_insns, guest_ips, isa, vmm,
+     * expose_pg, vm_name, weight); everything else is the run's, here. */
+    const struct session_opts *vms;
+    int nvms;                         /* 0: one VM, the fields above */
+    const char *vm_name;              /* --vm NAME */
+    unsigned weight;                  /* --weight (0: 1) */
+    uint64_t quantum;                 /* --quantum (0: HOST_DEFAULT_QUANTUM) */
 } session_opts_t;
 
 void session_defaults(session_opts_t *o);

@@ -34,11 +34,14 @@ void stats_emit(void *ctx, const event_t *ev)
     }
 }
 
-void stats_print(const stats_t *s, const machine_t *m, const vmm_t *vmm, FILE *out)
+void stats_print(const stats_t *s, const machine_t *m, const vmm_t *vmm, const char *vm, FILE *out)
 {
     char d[512];
     size_t k = 0;
-    fprintf(out, "trapsim: summary\n");
+    if (vm)
+        fprintf(out, "trapsim: summary of [%s]\n", vm);
+    else
+        fprintf(out, "trapsim: summary\n");
     for (int r = 0; r < 4; r++)
         k = list_append(d, sizeof d, k, m->insns_by_ring[r], "ring %d:", r);
     summary_row(out, "instructions retired", m->cpu.icount, d);
@@ -64,11 +67,8 @@ void stats_print(const stats_t *s, const machine_t *m, const vmm_t *vmm, FILE *o
         vmm_print_summary(vmm, out);
 }
 
-int stats_write_file(const stats_t *s, const machine_t *m, const vmm_t *vmm, const char *path)
+void stats_write(const stats_t *s, const machine_t *m, const vmm_t *vmm, FILE *f)
 {
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return -1;
     fprintf(f, "stop=%s\n", m->stop_msg);
     fprintf(f, "exit_status=%d\n", machine_exit_status(m));
     fprintf(f, "insns.total=%llu\n", (unsigned long long)m->cpu.icount);
@@ -88,5 +88,13 @@ int stats_write_file(const stats_t *s, const machine_t *m, const vmm_t *vmm, con
     }
     if (vmm)
         vmm_write_stats(vmm, f);
+}
+
+int stats_write_file(const stats_t *s, const machine_t *m, const vmm_t *vmm, const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    stats_write(s, m, vmm, f);
     return fclose(f);
 }

@@ -127,12 +127,24 @@ void machine_boot_state(machine_t *m, uint32_t entry, uint32_t mbi);
 
 /* Runs until something stops it; returns m->stop. */
 stop_kind_t machine_run(machine_t *m);
+/* Runs at most `steps` more steps (a quantum: host/), then returns; returns
+ * m->stop, STOP_NONE when the quantum ended first. Called again, it goes on
+ * exactly where it stopped: the run is the one machine_run() makes. */
+stop_kind_t machine_run_for(machine_t *m, uint64_t steps);
+/* Steps so far: retired instructions plus the steps that retire nothing
+ * (what --max-insns counts, and what a quantum measures). */
+uint64_t machine_steps(const machine_t *m);
 /* One step: a pending interrupt or one instruction (or one HLT wait). */
 void machine_step(machine_t *m);
 
 /* Fetches and decodes the instruction at CS:EIP into *out (a cached
  * decoding, or `scratch`): 0, or a fault raised in the CPU's exc_* fields. */
 int machine_fetch_decode(machine_t *m, isa_insn_t *scratch, const isa_insn_t **out);
+/* Books an instruction that ran at `ring` and ended with `r` (not a fault
+ * or a stop) in virtual time: retired, or a REP string instruction paused
+ * after a chunk (a step that retires nothing). The run loop and the VMM's
+ * emulation book alike. */
+void machine_account(machine_t *m, int ring, isa_result_t r);
 /* Prints a byte on the console (COM1 and port 0xE9 end here). */
 void machine_console_put(machine_t *m, uint8_t ch);
 

@@ -37,14 +37,8 @@ static int deliver_once(machine_t *m, int vector, deliver_kind_t kind, int has_e
         return RAISE_GP(c, idt_err);
     if (!DESC_P(a))
         return RAISE_NP(c, idt_err);
-    if (type == GATE_TASK) {
-        c->stop_reason = "task gates are not modelled";
-        return ISA_STOP;
-    }
-    if (type == GATE_INT16 || type == GATE_TRAP16) {
-        c->stop_reason = "16-bit interrupt gates are not modelled";
-        return ISA_STOP;
-    }
+    if (type == GATE_TASK)
+        return prot_task_switch(c, (uint16_t)(lo >> 16), 0, EXC_GP, ext, "task gates are not modelled");
     uint16_t sel = (uint16_t)(lo >> 16);
     uint32_t target = (lo & 0xffff) | (hi & 0xffff0000u);
     uint32_t clo, chi;
@@ -61,6 +55,10 @@ static int deliver_once(machine_t *m, int vector, deliver_kind_t kind, int has_e
     desc_to_cache(&ncs, sel, clo, chi);
     if (target > ncs.limit)
         return RAISE_GP(c, ext);
+    if (type == GATE_INT16 || type == GATE_TRAP16) {   /* after the checks that would fault first */
+        c->stop_reason = "16-bit interrupt gates are not modelled";
+        return ISA_STOP;
+    }
 
     uint32_t eflags = c->eflags & ~FL_RF;
     int dpl = DESC_CONFORMING(ca) ? c->cpl : DESC_DPL(ca);

@@ -191,6 +191,41 @@ int prot_push_on(struct cpu *c, const seg_cache_t *ss, uint32_t *esp, const uint
     return 0;
 }
 
+/* A task switch to the TSS `sel` names: the checks the SDM makes in the
+ * old task, before any state changes (vol. 3 7.3 and table 7-1, the JMP,
+ * CALL, INT n and IRET pages), each with its own fault: a selector that is
+ * local, outside the GDT or not a TSS of the wanted kind (available, or
+ * busy for IRET's task return) raises `bad_vector` (#GP, or #TS for IRET);
+ * a TSS not present #NP; one too short to hold a task's state #TS. Task
+ * switches are not modelled: only one that passes every check stops the
+ * run, as `what`. */
+int prot_task_switch(struct cpu *c, uint16_t sel, int want_busy, int bad_vector, uint32_t ext,
+                     const char *what)
+{
+    uint32_t lo, hi, err = SEL_ERR(sel) | ext;
+    if ((sel & 4) || desc_read(c, sel, &lo, &hi))
+        return raise_exc(c, bad_vector, 1, err);
+    uint8_t a = (uint8_t)(hi >> 8);
+    int type = DESC_TYPE(a);
+    if (DESC_S(a) || (type & 7) != (want_busy ? SYS_TSS16_BUSY : SYS_TSS16))
+        return raise_exc(c, bad_vector, 1, err);
+    if (!DESC_P(a))
+        return RAISE_NP(c, err);
+    if (cache_limit(lo, hi) < ((type & 8) ? 0x67u : 0x2bu))
+        return RAISE_TS(c, err);
+    c->stop_reason = what;
+    return ISA_STOP;
+}
+
+/* A task gate, in the GDT or the IDT (privilege already checked): present,
+ * then the TSS it names, as prot_task_switch() checks it. */
+static int prot_task_gate(struct cpu *c, uint16_t gate_sel, uint32_t lo, uint32_t hi, uint32_t ext, const char *what)
+{
+    if (!DESC_P((uint8_t)(hi >> 8)))
+        return RAISE_NP(c, SEL_ERR(gate_sel) | ext);
+    return prot_task_switch(c, (uint16_t)(lo >> 16), 0, EXC_GP, ext, what);
+}
+
 /* Where a far JMP or CALL goes (SDM JMP/CALL, "protected mode"): a code
  * segment named directly, or the target of a call gate. Every check is made
  * here, before anything changes; the two differ only in the privilege a
@@ -225,15 +260,19 @@ static int resolve_far_target(struct cpu *c, uint16_t sel, uint32_t off, int ops
     if (DESC_S(a))
         return RAISE_GP(c, SEL_ERR(sel));
     int type = DESC_TYPE(a);
-    if (type == SYS_TASKGATE || type == SYS_TSS16 || type == SYS_TSS32) {
-        c->stop_reason = is_call ? "task switch (far CALL to a TSS or task gate) is not modelled"
-                                 : "task switch (far JMP to a TSS or task gate) is not modelled";
-        return ISA_STOP;
-    }
-    if (type != SYS_CALLGATE32 && type != SYS_CALLGATE16)
+    int task = type == SYS_TASKGATE || type == SYS_TSS16 || type == SYS_TSS32;
+    if (!task && type != SYS_CALLGATE32 && type != SYS_CALLGATE16)
         return RAISE_GP(c, SEL_ERR(sel));
+    /* a gate or TSS is reached at max(CPL, RPL) <= its DPL */
     if (DESC_DPL(a) < c->cpl || DESC_DPL(a) < (sel & 3))
         return RAISE_GP(c, SEL_ERR(sel));
+    if (task) {
+        const char *what = is_call ? "task switch (far CALL to a TSS or task gate) is not modelled"
+                                   : "task switch (far JMP to a TSS or task gate) is not modelled";
+        if (type == SYS_TASKGATE)
+            return prot_task_gate(c, sel, lo, hi, 0, what);
+        return prot_task_switch(c, sel, 0, EXC_GP, 0, what);
+    }
     if (!DESC_P(a))
         return RAISE_NP(c, SEL_ERR(sel));
     int gsize = type == SYS_CALLGATE32 ? 4 : 2;
@@ -399,14 +438,20 @@ int prot_far_ret(struct cpu *c, int opsize, uint16_t pop_bytes)
 int prot_iret(struct cpu *c, int opsize)
 {
     if (c->eflags & FL_NT) {
-        c->stop_reason = "IRET with NT set (task return) is not modelled";
-        return ISA_STOP;
+        /* the task return: to the busy TSS the current TSS's link names, at
+         * any CPL (SDM IRET, TASK-RETURN) */
+        uint16_t link = (uint16_t)phys_read(c, c->tr.base, 2);
+        return prot_task_switch(c, link, 1, EXC_TS, 0, "IRET with NT set (task return) is not modelled");
     }
     uint32_t eip, sel, fl;
     TRY(stack_peek(c, 0, opsize, &eip));
     TRY(stack_peek(c, (uint32_t)opsize, 2, &sel));
     TRY(stack_peek(c, (uint32_t)(2 * opsize), opsize, &fl));
     if (opsize == 4 && (fl & FL_VM) && c->cpl == 0) {
+        /* the stop comes only after the pops of the whole 9-dword frame
+         * would succeed (#SS(0) first, as on hardware) */
+        uint32_t last;
+        TRY(stack_peek(c, 32, 4, &last));
         c->stop_reason = "IRET to virtual-8086 mode is not modelled";
         return ISA_STOP;
     }

@@ -117,6 +117,17 @@ int machine_fetch_decode(machine_t *m, isa_insn_t *scratch, const isa_insn_t **o
     return 0;
 }
 
+void machine_account(machine_t *m, int ring, isa_result_t r)
+{
+    m->now++;
+    if (r == ISA_PAUSE) {
+        m->unretired++;   /* retires nothing: the budget still counts it */
+        return;
+    }
+    m->cpu.icount++;
+    m->insns_by_ring[ring]++;
+}
+
 static void step_body(machine_t *m);
 static void finish_insn(machine_t *m, const isa_insn_t *insn, uint32_t eip, int ring, isa_result_t r);
 
@@ -189,9 +200,9 @@ static void step_body(machine_t *m)
     if (audited && (r == ISA_OK || r == ISA_SOFTINT || r == ISA_HALT))
         m->sensitive_hook(m->sensitive_ctx, m, insn, eip, 1);
     finish_insn(m, insn, eip, ring, r);
-    if (single_step && r == ISA_OK && m->stop == STOP_NONE) {
+    if (single_step && isa_single_step_after(c, insn, r) && m->stop == STOP_NONE) {
         /* the single-step trap: #DB after the instruction (SDM vol. 3 17.3.1.4) */
-        c->dr[6] |= 0x4000;   /* BS */
+        c->dr[6] |= DR6_BS;
         if (m->raw) {
             c->exc_vector = EXC_DB;
             c->exc_has_error = 0;
@@ -232,17 +243,11 @@ static NOIPA void finish_insn(machine_t *m, const isa_insn_t *insn, uint32_t eip
         budget_check(m);
         return;
     }
-    if (c->rep_partial) {   /* a REP string instruction paused between chunks */
-        c->rep_partial = 0;
-        m->now++;
-        m->unretired++;
+    machine_account(m, ring, r);
+    if (r == ISA_PAUSE) {   /* a REP string instruction paused between chunks */
         budget_check(m);
         return;
     }
-    /* retired */
-    c->icount++;
-    m->now++;
-    m->insns_by_ring[ring]++;
     if (c->cpl != ring && r == ISA_OK && trace_on(&m->trace, TL_TRAP))
         emit_return(m, insn, eip, ring);
     if (r == ISA_SOFTINT) {
@@ -353,11 +358,14 @@ static int run_fast(machine_t *m, const dcache_entry_t *e, uint64_t left)
  * a burst is finished exactly as machine_step() would, so the burst changes
  * speed, never results (--no-cache turns it off with the cache it runs
  * from). */
-static void run_burst(machine_t *m)
+static void run_burst(machine_t *m, uint64_t until)
 {
     struct cpu *c = &m->cpu;
     const seg_cache_t *cs = &c->seg[SEG_CS];
     while (m->now < m->next_event) {
+        uint64_t steps = c->icount + m->unretired;
+        if (steps >= until)
+            return;   /* the quantum is used: machine_run_for() returns */
         if (c->irq_shadow || ((c->eflags & FL_IF) && m->intr_line) || m->halted || (c->eflags & FL_TF) ||
             (c->vmx.nonroot && vmx_boundary_pending(c, m->intr_line)))
             return;
@@ -367,10 +375,11 @@ static void run_burst(machine_t *m)
             (uint64_t)eip + e->insn.len - 1 > cs->limit)
             return;
         uint64_t left = m->next_event - m->now;
+        if (until - steps < left)
+            left = until - steps;
         if (m->max_insns) {
             /* the instruction that spends the budget ends in finish_insn() */
-            uint64_t used = c->icount + m->unretired;
-            uint64_t room = used + 1 < m->max_insns ? m->max_insns - 1 - used : 0;
+            uint64_t room = steps + 1 < m->max_insns ? m->max_insns - 1 - steps : 0;
             if (room < left)
                 left = room;
         }
@@ -385,9 +394,9 @@ static void run_burst(machine_t *m)
         if (m->sensitive_hook && ring > 0 && insn->row != ROW_INVALID && isa_rows[insn->row].cls != INNOC)
             return;   /* audited: machine_step() */
         isa_result_t r = isa_execute(c, insn);
-        if (r != ISA_OK || c->cpl != ring || m->max_insns || c->rep_partial) {
+        if (r != ISA_OK || c->cpl != ring || m->max_insns) {
             finish_insn(m, insn, eip, ring, r);
-            if (m->stop != STOP_NONE || r != ISA_OK)
+            if (m->stop != STOP_NONE || (r != ISA_OK && r != ISA_PAUSE))
                 return;
             continue;
         }
@@ -402,14 +411,34 @@ static int burst_allowed(const machine_t *m)
     return m->dcache && !m->after_step && !trace_on(&m->trace, TL_INSN);
 }
 
-stop_kind_t machine_run(machine_t *m)
+uint64_t machine_steps(const machine_t *m)
 {
-    while (m->stop == STOP_NONE) {
+    return m->cpu.icount + m->unretired;
+}
+
+/* Steps until `until` steps (machine_steps()) are done or the run stops;
+ * stopping between two steps and going on later is the same as not
+ * stopping (a step leaves nothing half done), so a VM paused at the end of
+ * its quantum resumes exactly where it was. */
+static stop_kind_t run_until(machine_t *m, uint64_t until)
+{
+    while (m->stop == STOP_NONE && machine_steps(m) < until) {
         if (burst_allowed(m))
-            run_burst(m);
-        if (m->stop == STOP_NONE)
+            run_burst(m, until);
+        if (m->stop == STOP_NONE && machine_steps(m) < until)
             machine_step(m);
     }
     fflush(m->console);
     return m->stop;
+}
+
+stop_kind_t machine_run(machine_t *m)
+{
+    return run_until(m, UINT64_MAX);
+}
+
+stop_kind_t machine_run_for(machine_t *m, uint64_t steps)
+{
+    uint64_t now = machine_steps(m);
+    return run_until(m, steps > UINT64_MAX - now ? UINT64_MAX : now + steps);
 }

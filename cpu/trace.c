@@ -113,7 +113,7 @@ static int format_insn(const event_t *ev, char *buf, size_t size)
     return (int)(p - buf + n);
 }
 
-int trace_format(const event_t *ev, char *buf, size_t size)
+static int format_plain(const event_t *ev, char *buf, size_t size)
 {
     char d[160];
     if (ev->kind == EV_INSN) {
@@ -182,6 +182,24 @@ int trace_format(const event_t *ev, char *buf, size_t size)
         break;
     }
     return k;
+}
+
+int trace_vm_prefix(const event_t *ev, char *buf, size_t size)
+{
+    if (!ev->vm || size == 0) {
+        if (size)
+            buf[0] = 0;
+        return 0;
+    }
+    int k = snprintf(buf, size, "[%s] ", ev->vm);
+    return k < 0 ? 0 : (size_t)k >= size ? (int)size - 1 : k;
+}
+
+int trace_format(const event_t *ev, char *buf, size_t size)
+{
+    int k = trace_vm_prefix(ev, buf, size);
+    int n = format_plain(ev, buf + k, size - (size_t)k);
+    return n < 0 ? n : k + n;
 }
 
 void text_sink_emit(void *ctx, const event_t *ev)

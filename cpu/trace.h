@@ -54,6 +54,7 @@ typedef struct event {
     uint32_t vmx_reason;    /* VMX exit: the exit reason (bit 31: a VM-entry failure) */
     const char *actor;      /* VMM/PG: which part of the VMM ("exit", "emulate", ...); VMX: "entry", "exit" */
     const char *text;       /* VMM, PG, STOP: the message; INSN: the disassembly, when known (else made from insn) */
+    const char *vm;         /* the VM's name when a run has several (host/vm.h), else NULL */
 } event_t;
 
 typedef struct trace_sink {
@@ -97,12 +98,15 @@ int trace_parse_levels(const char *list, uint32_t *out);
 void summary_row(FILE *out, const char *label, uint64_t n, const char *detail);
 
 /* The text sink: one event per line, "%010llu rN kind  details" (README,
- * "Reading a trace"). `color` adds ANSI ring colours. */
+ * "Reading a trace"), after "[VM] " when the event names its VM. `color` adds ANSI ring colours. */
 typedef struct text_sink {
     FILE *out;
     int color;
 } text_sink_t;
 void text_sink_emit(void *ctx, const event_t *ev);
+/* "[VM] " when the event names its VM (a run of several), else ""; returns
+ * its length. */
+int trace_vm_prefix(const event_t *ev, char *buf, size_t size);
 /* Formats one event as its text-trace line (no newline); returns its length. */
 int trace_format(const event_t *ev, char *buf, size_t size);
 

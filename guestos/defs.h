@@ -50,6 +50,10 @@ void yield(void);
 void sleep(uint n);
 void wakeup(uint now);
 void proc_exit(void) __attribute__((noreturn));
+#ifdef GUESTOS_SHARES
+void account_tick(void);
+void print_shares(void);
+#endif
 
 // progs.c
 struct program {

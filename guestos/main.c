@@ -35,6 +35,9 @@ void main(uint magic, struct mbinfo *mbi) {
 
   if (opt_num("lidt2", 0))
     cprintf("guestos: second IDT timer handler used: %s\n", ticks2 > 0 ? "yes" : "no");
+#ifdef GUESTOS_SHARES
+  print_shares();
+#endif
   cprintf("guestos: all processes exited; critical-section violations: %u\n",
           crit_violations);
   halt(0);

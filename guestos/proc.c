@@ -146,3 +146,29 @@ void proc_exit(void) {
   for (;;)
     ;   // not reached: nobody picks an EXITED process
 }
+
+#ifdef GUESTOS_SHARES
+// CPU accounting (the guestos-shares image): each timer tick is charged to
+// the process it interrupted, or to the idle loop; at the end, each one's
+// share of the ticks. Interrupts are off in the tick.
+static uint cputicks[NPROC + 1];   // [0]: idle (the scheduler)
+
+void account_tick(void) {
+  cputicks[curproc ? curproc->pid : 0]++;
+}
+
+void print_shares(void) {
+  uint total = 0;
+  for (int i = 0; i <= nproc; i++)
+    total += cputicks[i];
+  cprintf("guestos: CPU time by process (timer ticks, round robin):\n");
+  for (int i = 0; i <= nproc; i++) {
+    uint permille = total ? (cputicks[i] * 1000 + total / 2) / total : 0;
+    if (i == 0)
+      cprintf("guestos:   %-14s %5u ticks %3u.%u%%\n", "idle", cputicks[i], permille / 10, permille % 10);
+    else
+      cprintf("guestos:   pid %d %-8s %5u ticks %3u.%u%%\n", i, procs[i - 1].name, cputicks[i],
+              permille / 10, permille % 10);
+  }
+}
+#endif

@@ -13,6 +13,9 @@ int sleeper_main(int arg);
 int hello_main(int arg);
 int sysloop_main(int loops);
 int faulty_main(int arg);
+#ifdef GUESTOS_SHARES
+int spin_main(int until);
+#endif
 
 const struct program programs[] = {
   // name       main           option   default arg
@@ -23,6 +26,9 @@ const struct program programs[] = {
   { "hello",    hello_main,    0,       0 },      // exactly one write
   { "sysloop",  sysloop_main,  "loops", 1000 },   // getpid in a tight loop
   { "faulty",   faulty_main,   0,       0 },      // CLI in ring 3: killed
+#ifdef GUESTOS_SHARES
+  { "spin",     spin_main,     "until", 100 },    // computes until tick `until`
+#endif
   { 0, 0, 0, 0 },
 };
 

@@ -24,5 +24,8 @@ void timer_tick(struct trapframe *tf) {
   irq_check(tf);
   pic_eoi();
   ticks++;
+#ifdef GUESTOS_SHARES
+  account_tick();
+#endif
   wakeup(ticks);
 }

@@ -28,7 +28,8 @@ enum {
 enum { CR0_PE = 1u << 0, CR0_MP = 1u << 1, CR0_EM = 1u << 2, CR0_TS = 1u << 3,
        CR0_ET = 1u << 4, CR0_NE = 1u << 5, CR0_WP = 1u << 16, CR0_AM = 1u << 18,
        CR0_NW = 1u << 29, CR0_CD = 1u << 30, CR0_PG = 1u << 31 };
-enum { CR4_TSD = 1u << 2, CR4_DE = 1u << 3, CR4_UMIP = 1u << 11 };   /* CR4_VMXE: isa/vmx.h */
+enum { CR4_PVI = 1u << 1, CR4_TSD = 1u << 2, CR4_DE = 1u << 3, CR4_PCE = 1u << 8, CR4_UMIP = 1u << 11 };   /* CR4_VMXE: isa/vmx.h */
+enum { DR6_BS = 1u << 14 };   /* DR6: the #DB was a single-step trap */
 
 /* Exception vectors (SDM vol. 3, 6.3.1). */
 enum { EXC_DE = 0, EXC_DB = 1, EXC_NMI = 2, EXC_BP = 3, EXC_OF = 4, EXC_BR = 5,
@@ -76,7 +77,6 @@ struct cpu {
     uint8_t  cpl;           /* current privilege level: CS.RPL, kept in step */
     uint8_t  irq_shadow;    /* no interrupt before the next instruction: BLOCK_STI after STI,
                              * BLOCK_MOV_SS after MOV SS / POP SS (isa/vmx.h) */
-    uint8_t  rep_partial;   /* a REP string instruction stopped after a chunk: not retired, EIP at it */
 
     uint8_t *ram;           /* physical memory of this VM, at 0 */
     uint32_t ram_size;      /* bytes */
@@ -143,6 +143,10 @@ int prot_far_jmp(struct cpu *c, uint16_t sel, uint32_t off, uint32_t next_eip, i
 int prot_far_call(struct cpu *c, uint16_t sel, uint32_t off, uint32_t next_eip, int opsize);
 int prot_far_ret(struct cpu *c, int opsize, uint16_t pop_bytes);
 int prot_iret(struct cpu *c, int opsize);
+/* The checks before a task switch to TSS `sel`; ISA_STOP with `what` when
+ * all pass (task switches are not modelled), else the fault (protect.c). */
+int prot_task_switch(struct cpu *c, uint16_t sel, int want_busy, int bad_vector, uint32_t ext,
+                     const char *what);
 int prot_lldt(struct cpu *c, uint16_t sel);
 int prot_ltr(struct cpu *c, uint16_t sel);
 /* LAR/LSL/VERR/VERW: sets ZF and, for LAR/LSL, *out; never faults on the selector. */

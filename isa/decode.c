@@ -262,6 +262,13 @@ int isa_decode(const uint8_t *bytes, size_t avail, int code32, isa_insn_t *in)
         }
     }
     in->opcode = b;
+    if (map == 1 && b >= 0xd8 && b <= 0xdf) {
+        /* x87: no FPU is modelled, but CR0.EM and TS still decide between
+         * #NM and #UD (isa_execute); ModRM gives the length */
+        in->x87 = 1;
+        decode_modrm(&r, in);
+        goto undefined;
+    }
     uint16_t e = opmap[map - 1][b];
     if (e != ROW_INVALID && (e & GROUP)) {
         int g = e & ~GROUP;

@@ -56,8 +56,8 @@ static int check_privilege(struct cpu *c, const isa_insn_t *i, const isa_row_inf
 
 isa_result_t isa_execute(struct cpu *c, const isa_insn_t *i)
 {
-    if (i->row == ROW_INVALID)
-        return RAISE_UD(c);
+    if (i->row == ROW_INVALID)   /* an x87 escape is #NM when CR0.EM or TS says so (SDM 2.5, table 2-1) */
+        return i->x87 && (c->cr0 & (CR0_EM | CR0_TS)) ? raise_exc(c, EXC_NM, 0, 0) : RAISE_UD(c);
     const isa_row_info_t *ri = &isa_rows[i->row];
     if (c->cpl > 0 && ri->cls != INNOC && ri->cls != SINT)
         TRY(check_privilege(c, i, ri));
@@ -71,6 +71,16 @@ isa_result_t isa_execute(struct cpu *c, const isa_insn_t *i)
         c->reg[ESP] = esp;
     }
     return (isa_result_t)r;
+}
+
+/* Only an instruction that retired traps: not a fault, not a paused REP
+ * (it has not finished), not INT n/INT3/INTO/INT1 (their delivery clears TF)
+ * nor HLT. A load of SS (MOV, POP, LSS: the shadow they set) holds the trap
+ * back to the end of the next instruction, as it holds interrupts (SDM
+ * vol. 3 6.8.3); STI's shadow holds interrupts only. */
+int isa_single_step_after(const struct cpu *c, const isa_insn_t *i, isa_result_t r)
+{
+    return r == ISA_OK && !(c->irq_shadow && i->row != ROW_STI);
 }
 
 int isa_row_is_sensitive(const isa_row_info_t *row)

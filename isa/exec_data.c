@@ -296,11 +296,11 @@ static int repeat(struct cpu *c, const isa_insn_t *i, str_step_fn step, int comp
         if (n++ == REP_CHUNK) {
             /* Not done: the instruction stays at EIP and is not retired, so
              * interrupts and the budget get a look-in between chunks, as
-             * hardware takes interrupts between iterations. */
+             * hardware takes interrupts between iterations. A result, not
+             * a flag: nothing is left set for the next instruction. */
             uint32_t start = c->eip - i->len;
             c->eip = DESC_DB(c->seg[SEG_CS].flags) ? start : start & 0xffff;
-            c->rep_partial = 1;
-            return ISA_OK;
+            return ISA_PAUSE;
         }
         TRY(step(c, i, size, &stop));
         count_dec(c, i);

@@ -113,6 +113,17 @@ HANDLER(lmsw)
     return prot_write_cr(c, 0, cr0);
 }
 
+/* WAIT/FWAIT: #NM when CR0.MP and CR0.TS are both set, whatever CR0.EM
+ * (SDM vol. 3 table 2-2); otherwise it checks for pending x87 exceptions,
+ * and without an FPU there are none. */
+HANDLER(fwait)
+{
+    (void)i;
+    if ((c->cr0 & (CR0_MP | CR0_TS)) == (CR0_MP | CR0_TS))
+        return raise_exc(c, EXC_NM, 0, 0);
+    return ISA_OK;
+}
+
 /* CLTS: TS := 0; in VMX non-root operation TS stays when the host owns it. */
 HANDLER(clts)
 {

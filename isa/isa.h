@@ -98,6 +98,7 @@ typedef struct isa_insn {
     uint32_t imm;          /* first immediate, sign-extended where the form says */
     uint32_t imm2;         /* ENTER's nesting level; far pointer's selector */
     isa_operand_t op[3];   /* destination, source, third (count or immediate) */
+    uint8_t  x87;          /* an x87 escape (D8-DF), decoded as undefined: no FPU here */
 } isa_insn_t;
 
 /* Decoding outcome. */
@@ -124,6 +125,8 @@ typedef enum isa_result {
     ISA_SOFTINT,    /* INT n / INT3 / INTO / INT1 retired: deliver cpu->exc_vector */
     ISA_HALT,       /* HLT retired */
     ISA_STOP,       /* something not modelled: cpu->stop_reason says what */
+    ISA_PAUSE,      /* a REP string instruction stopped after a chunk: not
+                       retired, EIP still at it (it goes on when run again) */
     ISA_VMENTER,    /* VMLAUNCH/VMRESUME retired and entered VMX non-root operation */
     ISA_VMEXIT      /* a VM exit (or a failed VM entry) loaded the host state: nothing retired */
 } isa_result_t;
@@ -133,6 +136,11 @@ enum { SOFT_INTN, SOFT_INT3, SOFT_INTO, SOFT_INT1 };
 
 /* Executes a decoded instruction at cpu->eip (EIP still points at it). */
 isa_result_t isa_execute(struct cpu *c, const isa_insn_t *insn);
+
+/* Whether the single-step trap (#DB, DR6.BS) follows an instruction that
+ * started with TF set and ended with `r`, wherever it ran (the machine, or
+ * the VMM's emulation): every path that retires an instruction asks this. */
+int isa_single_step_after(const struct cpu *c, const isa_insn_t *insn, isa_result_t r);
 
 /* ---- semantics profiles ---- */
 typedef struct isa_profile {

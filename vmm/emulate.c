@@ -37,7 +37,7 @@ static void describe(const vmm_t *v, const isa_insn_t *insn, int old_vif, int ol
     case ROW_PUSH_CS: case ROW_PUSH_SS: case ROW_PUSH_DS: case ROW_PUSH_ES: case ROW_PUSH_FS:
     case ROW_PUSH_GS: case ROW_PUSHF: {
         const struct cpu *c = &v->m->cpu;
-        ADD("pushed %08x", phys_read((struct cpu *)c, c->seg[SEG_SS].base + c->reg[ESP], insn->opsize));
+        ADD("pushed %08x", vmm_guest_word(v, c->seg[SEG_SS].base + c->reg[ESP], insn->opsize));
         if (insn->row == ROW_PUSHF)
             ADD(" (virtual IF %d, IOPL %d)", v->vif, v->viopl);
         break;
@@ -49,7 +49,7 @@ static void describe(const vmm_t *v, const isa_insn_t *insn, int old_vif, int ol
               : insn->row == ROW_LDS ? SEG_DS : insn->row == ROW_LES ? SEG_ES
               : insn->row == ROW_LFS ? SEG_FS : insn->row == ROW_LGS ? SEG_GS : insn->op[0].reg;
         ADD("%%%s := %04x (from the guest's GDT; runs as %04x)", names[s],
-            v->m->cpu.seg[s].sel & (v->vcpl == 0 && (s == SEG_SS || s == SEG_CS) ? ~3u : ~0u),
+            s == SEG_SS || s == SEG_CS ? (v->m->cpu.seg[s].sel & ~3u) | v->vcpl : v->m->cpu.seg[s].sel,
             v->m->cpu.seg[s].sel);
         break;
     }
@@ -60,7 +60,7 @@ static void describe(const vmm_t *v, const isa_insn_t *insn, int old_vif, int ol
     if (old_viopl != v->viopl)
         ADD("%svirtual IOPL := %d", k ? ", " : "", v->viopl);
     if (old_vcpl != v->vcpl)
-        ADD("%sguest ring %d -> %d (real ring %d)", k ? ", " : "", old_vcpl, v->vcpl, v->vcpl ? v->vcpl : 1);
+        ADD("%sguest ring %d -> %d (real ring %d)", k ? ", " : "", old_vcpl, v->vcpl, vmm_real_ring(v->vcpl));
     if (!k && (insn->row == ROW_CLI || insn->row == ROW_STI))
         ADD("virtual IF stays %d", v->vif);
     else if (!k && insn->row == ROW_HLT)
@@ -83,7 +83,9 @@ void vmm_emulate(vmm_t *v, uint32_t eip, int vector, uint32_t error)
     isa_insn_t scratch;
     const isa_insn_t *cached;
     if (machine_fetch_decode(m, &scratch, &cached) || cached->row == ROW_INVALID ||
-        !isa_row_is_sensitive(&isa_rows[cached->row])) {
+        !(isa_row_is_sensitive(&isa_rows[cached->row]) || cached->row == ROW_RDTSC)) {
+        /* (RDTSC: it faults in ring 1 and 2 when the guest set CR4.TSD,
+         * which the real CR4 carries; the guest's CPL decides) */
         /* not a sensitive instruction: the guest's own fault */
         vmm_trace(v, "reflect", vector, "%s(0x%04x) is the guest's own fault: to its handler",
                   exc_name(vector), error);
@@ -95,6 +97,7 @@ void vmm_emulate(vmm_t *v, uint32_t eip, int vector, uint32_t error)
     if (trace_on(&m->trace, TL_VMM))
         isa_disasm(&insn, eip, text, sizeof text);
     int ring = c->cpl, old_vif = v->vif, old_viopl = v->viopl, old_vcpl = v->vcpl;
+    int single_step = (c->eflags & FL_TF) != 0;   /* the guest's TF as the instruction starts */
     dtr_t old_gdtr = v->vgdtr;
 
     vmm_view_enter(v);
@@ -112,11 +115,16 @@ void vmm_emulate(vmm_t *v, uint32_t eip, int vector, uint32_t error)
                      c->seg[SEG_CS].sel, eip);
         return;
     }
+    machine_account(m, ring, r);
+    if (r == ISA_PAUSE) {
+        /* a long REP string instruction ran one chunk: not retired, EIP
+         * still at it, so the guest runs it (and traps) again */
+        vmm_trace(v, "emulate", -1, "%s: paused after a chunk, count %08x left; the guest runs it again",
+                  text, c->reg[ECX]);
+        return;
+    }
     /* the guest's instruction retired */
     v->emulated[insn.row]++;
-    c->icount++;
-    m->now++;
-    m->insns_by_ring[ring]++;
     if (trace_on(&m->trace, TL_VMM)) {
         char what[200];
         describe(v, &insn, old_vif, old_viopl, old_vcpl, what, sizeof what);
@@ -141,5 +149,11 @@ void vmm_emulate(vmm_t *v, uint32_t eip, int vector, uint32_t error)
         v->sti_shadow = 1;
         m->after_step = sti_shadow_end;
         m->after_step_ctx = v;
+    }
+    if (single_step && isa_single_step_after(c, &insn, r) && m->stop == STOP_NONE) {
+        /* the guest's single-step trap after the emulated instruction, as
+         * the machine raises it after one that ran directly */
+        c->dr[6] |= DR6_BS;
+        vmm_forward(v, EXC_DB, DK_EXCEPTION, 0, 0, c->eip);
     }
 }

@@ -29,11 +29,12 @@ static void report(vmm_t *v, const isa_insn_t *insn, uint32_t eip, const char *f
 }
 
 /* The value the instruction wrote to r/m or a register (SGDT/SIDT write memory). */
-static uint32_t stored_word(struct cpu *c, const isa_insn_t *insn, uint32_t ea)
+static uint32_t stored_word(const vmm_t *v, const isa_insn_t *insn, uint32_t ea)
 {
+    const struct cpu *c = &v->m->cpu;
     if (insn->op[0].kind == OPK_REG)
         return c->reg[insn->op[0].reg] & (insn->opsize == 4 ? 0xffffffffu : 0xffff);
-    return phys_read(c, c->seg[insn->seg].base + ea, 2);
+    return vmm_guest_word(v, c->seg[insn->seg].base + ea, 2);
 }
 
 void pg_audit_hook(void *ctx, machine_t *m, const isa_insn_t *insn, uint32_t eip, int phase)
@@ -46,7 +47,7 @@ void pg_audit_hook(void *ctx, machine_t *m, const isa_insn_t *insn, uint32_t eip
     if (phase == 0) {
         v->pre.eflags = c->eflags;
         v->pre.esp = c->reg[ESP];
-        v->pre.top = phys_read(c, c->seg[SEG_SS].base + c->reg[ESP], 4);
+        v->pre.top = vmm_guest_word(v, c->seg[SEG_SS].base + c->reg[ESP], 4);
         v->pre.cs = c->seg[SEG_CS].sel;
         v->pre.cpl = c->cpl;
         return;
@@ -83,7 +84,7 @@ void pg_audit_hook(void *ctx, machine_t *m, const isa_insn_t *insn, uint32_t eip
     case ROW_SLDT: case ROW_STR: {
         int tr = insn->row == ROW_STR;
         report(v, insn, eip, "the guest meant its own %s %04x, got %04x; %s", tr ? "TR" : "LDTR",
-               tr ? v->vtr.sel : v->vldtr.sel, stored_word(c, insn, ea) & 0xffff, why);
+               tr ? v->vtr.sel : v->vldtr.sel, stored_word(v, insn, ea) & 0xffff, why);
         break;
     }
     case ROW_SMSW:
@@ -94,9 +95,9 @@ void pg_audit_hook(void *ctx, machine_t *m, const isa_insn_t *insn, uint32_t eip
     case ROW_PUSH_FS: case ROW_PUSH_GS: {
         int s = insn->row == ROW_MOV_EwSw ? insn->reg : insn->op[0].reg;
         uint16_t sel = c->seg[s].sel;
-        if ((s == SEG_CS || s == SEG_SS) && v->vcpl == 0)
-            report(v, insn, eip, "the guest meant selector %04x (RPL 0), got %04x: RPL %d reveals that it "
-                   "does not run in ring 0; %s", sel & ~3u, sel, sel & 3, why);
+        if ((s == SEG_CS || s == SEG_SS) && (sel & 3) != v->vcpl)
+            report(v, insn, eip, "the guest meant selector %04x (RPL %d), got %04x: RPL %d reveals that it "
+                   "does not run in ring %d; %s", (sel & ~3u) | v->vcpl, v->vcpl, sel, sel & 3, v->vcpl, why);
         else
             report(v, insn, eip, "read selector %04x as the guest expects; %s", sel, why);
         break;

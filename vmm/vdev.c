@@ -61,7 +61,7 @@ static void emit_io(vmm_t *v, uint16_t port, int size, uint32_t val, int write)
     machine_t *m = v->m;
     if (!trace_on(&m->trace, TL_IO))
         return;
-    event_t ev = { .kind = EV_IO, .ring = v->vcpl == 0 ? 1 : v->vcpl, .eip = m->cpu.eip, .port = port,
+    event_t ev = { .kind = EV_IO, .ring = vmm_real_ring(v->vcpl), .eip = m->cpu.eip, .port = port,
                    .size = (uint8_t)size, .value = val, .is_write = (uint8_t)write };
     machine_emit(m, &ev);
 }

@@ -52,17 +52,41 @@ static void make_desc(uint32_t base, uint32_t limit, uint32_t access, uint32_t f
     *hi = ((base >> 16) & 0xff) | (access << 8) | (limit & 0xf0000) | (flags << 20) | (base & 0xff000000u);
 }
 
-/* Whether a code or data segment (base, expand-down, 32-bit upper bound)
- * can reach the VMM's area even after truncation of its limit. */
-static int reaches_vmm(const vmm_t *v, uint32_t base, int expdown, int big)
+/* The VMM's area ends at 4 GiB: a linear range touches it exactly when its
+ * last byte, counted without the wrap, lies at or above the area's base. */
+_Static_assert(VMM_AREA_BASE + (uint64_t)VMM_AREA_SIZE == 1ull << 32, "the VMM's area ends at 4 GiB");
+
+/* Whether the linear range [start, start + len), len <= 4 GiB, wrapping at
+ * 4 GiB as linear addresses do, touches the VMM's area. */
+static int range_hits_vmm(const vmm_t *v, uint32_t start, uint64_t len)
 {
-    if (base >= v->base)
+    return len && (uint64_t)start + len - 1 >= v->base;
+}
+
+/* Fits a code or data segment (base, byte limit, expand-down, B) below the
+ * VMM's area: 0 when no offset reaches it; 1 when *limit was changed so
+ * that none does (expand-up: lowered; expand-down whose valid offsets wrap
+ * past 4 GiB into low memory: raised, keeping the low part); -1 when what
+ * would be left reaches it anyway (the segment is made unusable). */
+static int fit_below_vmm(const vmm_t *v, uint32_t base, uint32_t *limit, int expdown, int big)
+{
+    if (!expdown) {                    /* offsets 0..limit */
+        if (!range_hits_vmm(v, base, (uint64_t)*limit + 1))
+            return 0;
+        if (base >= v->base)
+            return -1;
+        *limit = v->base - 1 - base;
         return 1;
-    if (expdown) {   /* offsets limit+1 .. 0xffff or 0xffffffff */
-        uint64_t top = (uint64_t)base + (big ? 0xffffffffu : 0xffffu);
-        return top >= v->base;
     }
-    return 0;        /* expand-up below the area: truncation handles the limit */
+    uint32_t upper = big ? 0xffffffffu : 0xffffu;   /* offsets limit+1..upper */
+    if (*limit >= upper || !range_hits_vmm(v, base + *limit + 1, upper - *limit))
+        return 0;
+    uint64_t end = (uint64_t)base + upper;          /* the last valid byte, unwrapped */
+    uint32_t cut = 0xffffffffu - base;              /* the offset at linear ffffffff */
+    if (end < 1ull << 32 || cut <= *limit)
+        return -1;                                  /* no low part to keep */
+    *limit = cut;
+    return range_hits_vmm(v, 0, end - (1ull << 32) + 1) ? -1 : 1;
 }
 
 /* Ring compression and segment truncation of one guest descriptor for the
@@ -72,8 +96,7 @@ static int reaches_vmm(const vmm_t *v, uint32_t base, int expdown, int big)
 static void compress_desc(const vmm_t *v, uint32_t *lo, uint32_t *hi)
 {
     uint32_t access = (*hi >> 8) & 0xff;
-    if ((access & 0x60) == 0)                     /* DPL 0 -> 1 */
-        *hi |= 1u << 13;
+    *hi = (*hi & ~(3u << 13)) | (uint32_t)vmm_real_ring((access >> 5) & 3) << 13;   /* DPL 0 -> 1, 1 -> 2 */
     if (!(access & 0x80))
         return;
     if (!(access & 0x10)) {
@@ -85,67 +108,117 @@ static void compress_desc(const vmm_t *v, uint32_t *lo, uint32_t *hi)
     int expdown = !(access & 8) && (access & 4);
     uint32_t base = (*lo >> 16) | ((*hi & 0xff) << 16) | (*hi & 0xff000000u);
     uint32_t limit = (*lo & 0xffff) | (*hi & 0xf0000);
-    int gran = (*hi >> 23) & 1;
-    uint64_t bytes_limit = gran ? ((uint64_t)limit << 12) | 0xfff : limit;
-    if (reaches_vmm(v, base, expdown, (*hi >> 22) & 1)) {
+    if ((*hi >> 23) & 1)
+        limit = (limit << 12) | 0xfff;
+    int fit = fit_below_vmm(v, base, &limit, expdown, (*hi >> 22) & 1);
+    if (fit < 0) {
         *hi &= ~(1u << 15);                       /* would reach the VMM's area: not present */
         return;
     }
-    if (expdown)
-        return;
-    uint64_t max = (uint64_t)v->base - 1 - base;
-    if (bytes_limit <= max)
+    if (fit == 0)
         return;
     uint32_t field;
-    if (max >= 0xfffff) {                         /* page granular, rounded down */
-        field = (uint32_t)((max + 1) >> 12) - 1;
+    if (limit >= 0xfffff) {                       /* page granular: rounded towards the kept part */
+        field = expdown ? limit >> 12 : ((limit + 1) >> 12) - 1;
         *hi |= 1u << 23;
     } else {
-        field = (uint32_t)max;
+        field = limit;
         *hi &= ~(1u << 23);
     }
     *lo = (*lo & 0xffff0000u) | (field & 0xffff);
     *hi = (*hi & ~0xf0000u) | (field & 0xf0000);
 }
 
-/* The same on a loaded segment cache, and RPL 1 for CS and SS. A segment
- * that would reach the VMM's area becomes unusable: any access faults. */
-static void compress_cache(const vmm_t *v, seg_cache_t *s, int rpl_to_cpl)
+/* The same on a loaded segment cache; CS and SS (cpl >= 0) get the real
+ * CPL as RPL, as the hardware gives them. A segment that would reach the
+ * VMM's area becomes unusable: any access faults. */
+static void compress_cache(const vmm_t *v, seg_cache_t *s, int cpl)
 {
-    if (rpl_to_cpl && (s->sel & 3) == 0)
-        s->sel |= 1;
+    if (cpl >= 0)
+        s->sel = (uint16_t)((s->sel & ~3u) | (unsigned)cpl);
     if (!s->usable || !DESC_S(s->access))
         return;
-    if (DESC_DPL(s->access) == 0)
-        s->access |= 1u << 5;
-    if (reaches_vmm(v, s->base, DESC_EXPDOWN(s->access), DESC_DB(s->flags))) {
+    s->access = (uint8_t)((s->access & ~0x60u) | (unsigned)vmm_real_ring(DESC_DPL(s->access)) << 5);
+    if (fit_below_vmm(v, s->base, &s->limit, DESC_EXPDOWN(s->access), DESC_DB(s->flags)) < 0) {
         s->usable = 0;
         s->base = 0;
         s->limit = 0;
-    } else if (!DESC_EXPDOWN(s->access) && s->limit > v->base - 1 - s->base) {
-        s->limit = v->base - 1 - s->base;
     }
     seg_cache_update(s);
 }
 
+/* ---- guest memory, as the guest sees it ----
+ * RAM, and 0 everywhere else: between RAM and the VMM's area, and the VMM's
+ * area itself, where a bare machine has nothing. Everything the VMM reads
+ * on the guest's behalf outside the virtual view (descriptor tables, gates,
+ * the trace's operands) goes through here, so none of the VMM's own bytes
+ * reach the guest's view. Addresses wrap at 4 GiB, as linear ones do. */
+
+/* The first of `len` bytes at `pa` that lie in one piece: how many, and
+ * where in RAM (NULL: they read 0). */
+static uint32_t guest_span(const struct cpu *c, uint32_t pa, uint32_t len, const uint8_t **src)
+{
+    uint32_t n;
+    if (pa < c->ram_size) {
+        n = c->ram_size - pa;
+        *src = c->ram + pa;
+    } else {
+        n = 0u - pa;   /* up to the wrap at 4 GiB */
+        if (n == 0)
+            n = len;   /* pa 0 and no RAM at all */
+        *src = NULL;
+    }
+    return n < len ? n : len;
+}
+
+void vmm_guest_read(const vmm_t *v, uint32_t pa, void *buf, uint32_t len)
+{
+    uint8_t *d = buf;
+    while (len) {
+        const uint8_t *src;
+        uint32_t n = guest_span(&v->m->cpu, pa, len, &src);
+        if (src)
+            memcpy(d, src, n);
+        else
+            memset(d, 0, n);
+        d += n, pa += n, len -= n;
+    }
+}
+
+uint32_t vmm_guest_word(const vmm_t *v, uint32_t pa, int size)
+{
+    uint8_t b[4] = { 0 };
+    vmm_guest_read(v, pa, b, (uint32_t)size);
+    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+/* Whether the guest's `len` bytes at `pa` equal `buf`: compared in place,
+ * one memcmp per piece, so a table across the end of RAM costs no more
+ * than one inside it. */
+static int guest_equal(const vmm_t *v, uint32_t pa, const uint8_t *buf, uint32_t len)
+{
+    while (len) {
+        const uint8_t *src;
+        uint32_t n = guest_span(&v->m->cpu, pa, len, &src);
+        if (src ? memcmp(buf, src, n) != 0 : buf[0] != 0 || memcmp(buf, buf + 1, n - 1) != 0)
+            return 0;
+        buf += n, pa += n, len -= n;
+    }
+    return 1;
+}
+
 void vmm_shadow_gdt_sync(vmm_t *v, int force)
 {
-    struct cpu *c = &v->m->cpu;
     uint32_t len = (v->vgdtr.base || v->vgdtr.limit) ? (uint32_t)v->vgdtr.limit + 1 : 0;
     uint32_t max = (VMM_GDT_ENTRIES - 8) * 8;   /* the top entries are the VMM's */
     if (len > max)
         len = max;
     if (len == 0)
         return;   /* no guest GDT yet: the boot descriptors stay */
-    int in_ram = v->vgdtr.base < c->ram_size && c->ram_size - v->vgdtr.base >= len;
-    if (!force && in_ram && len == v->gdt_copy_len &&
-        memcmp(c->ram + v->vgdtr.base, v->gdt_copy, len) == 0)
+    if (!force && len == v->gdt_copy_len && guest_equal(v, v->vgdtr.base, v->gdt_copy, len))
         return;   /* the common case: nothing changed since the last exit */
     uint8_t now[sizeof v->gdt_copy];
-    for (uint32_t k = 0; k < len; k++)
-        now[k] = (uint8_t)phys_read(c, v->vgdtr.base + k, 1);
-    if (!force && len == v->gdt_copy_len && memcmp(now, v->gdt_copy, len) == 0)
-        return;
+    vmm_guest_read(v, v->vgdtr.base, now, len);
     uint32_t n = len / 8, old = v->gdt_copy_len / 8;
     for (uint32_t i = 1; i < n; i++) {
         uint32_t lo, hi;
@@ -180,12 +253,28 @@ void shadow_idt_rebuild(vmm_t *v)
     int present = 0;
     uint32_t n = ((uint32_t)v->vidtr.limit + 1) / 8;
     for (uint32_t vec = 0; vec < n && vec < 256; vec++)
-        present += (phys_read(c, v->vidtr.base + vec * 8 + 4, 4) >> 15) & 1;
+        present += (vmm_guest_word(v, v->vidtr.base + vec * 8 + 4, 4) >> 15) & 1;
     vmm_trace(v, "shadow", -1, "shadow IDT rebuilt: 256 gates route every vector to the VMM; "
               "guest IDT at %08x limit %04x has %d present gates", v->vidtr.base, v->vidtr.limit, present);
 }
 
 /* ---- the virtual view ---- */
+/* The real CPU as the guest runs on it: CPL and selectors compressed,
+ * segments cut below the VMM's area, interrupts on for the VMM and no I/O
+ * for the guest, and of the guest's control bits only those that change
+ * what code outside ring 0 does. */
+static void vmm_real_state(vmm_t *v)
+{
+    struct cpu *c = &v->m->cpu;
+    c->cr0 = CR0_PE | CR0_ET | (v->vcr0 & VMM_GUEST_CR0);
+    c->cr2 = c->cr3 = 0;
+    c->cr4 = v->vcr4 & VMM_GUEST_CR4;
+    c->eflags = (c->eflags & ~FL_IOPL) | FL_IF;
+    c->cpl = vmm_real_ring(v->vcpl);
+    for (int s = 0; s < 6; s++)
+        compress_cache(v, &c->seg[s], s == SEG_CS || s == SEG_SS ? c->cpl : -1);
+}
+
 void vmm_view_enter(vmm_t *v)
 {
     machine_t *m = v->m;
@@ -207,10 +296,8 @@ void vmm_view_enter(vmm_t *v)
      * dropped), as on the bare machine. */
     v->real.top_size = c->top_size;
     c->top_size = 0;
-    if (v->vcpl == 0) {
-        c->seg[SEG_CS].sel &= (uint16_t)~3u;
-        c->seg[SEG_SS].sel &= (uint16_t)~3u;
-    }
+    c->seg[SEG_CS].sel = (uint16_t)((c->seg[SEG_CS].sel & ~3u) | v->vcpl);
+    c->seg[SEG_SS].sel = (uint16_t)((c->seg[SEG_SS].sel & ~3u) | v->vcpl);
     c->eflags = (c->eflags & ~(FL_IF | FL_IOPL)) | (v->vif ? FL_IF : 0) | ((uint32_t)v->viopl << 12);
     m->in_vmm = 1;
     m->port_in_override = vdev_in;
@@ -236,22 +323,33 @@ void vmm_view_leave(vmm_t *v)
     c->ldtr = v->real.ldtr;
     c->profile = v->real.profile;
     c->top_size = v->real.top_size;
-    c->cr0 = CR0_PE | CR0_ET;
-    c->cr2 = c->cr3 = c->cr4 = 0;
-    /* the real machine: interrupts on for the VMM, no I/O for the guest */
-    c->eflags = (c->eflags & ~FL_IOPL) | FL_IF;
-    c->cpl = v->vcpl == 0 ? 1 : v->vcpl;
-    compress_cache(v, &c->seg[SEG_CS], c->cpl == 1);
-    compress_cache(v, &c->seg[SEG_SS], c->cpl == 1);
-    for (int s = 0; s < 6; s++)
-        if (s != SEG_CS && s != SEG_SS)
-            compress_cache(v, &c->seg[s], 0);
+    vmm_real_state(v);
     m->in_vmm = 0;
     m->port_in_override = NULL;
     m->port_out_override = NULL;
 }
 
 /* ---- the VM exit ---- */
+/* The guest ring the real CPU is in at a VM exit. Real ring 1 is the
+ * guest's ring 0 and ring 3 its ring 3; real ring 2 is its ring 1 or 2,
+ * which the guest's own descriptor of CS tells: non-conforming code runs at
+ * its DPL, conforming code in the ring it was entered from. */
+static int guest_ring_now(const vmm_t *v)
+{
+    const struct cpu *c = &v->m->cpu;
+    if (c->cpl != 2)
+        return c->cpl == 1 ? 0 : c->cpl;
+    uint16_t sel = c->seg[SEG_CS].sel;
+    uint32_t base = sel & 4 ? v->vldtr.base : v->vgdtr.base;
+    uint32_t limit = sel & 4 ? v->vldtr.limit : v->vgdtr.limit;
+    if ((sel | 7u) <= limit) {
+        uint32_t a = vmm_guest_word(v, base + (sel & ~7u) + 5, 1);
+        if (DESC_CODE(a) && !DESC_CONFORMING(a) && DESC_DPL(a) >= 1 && DESC_DPL(a) <= 2)
+            return DESC_DPL(a);
+    }
+    return v->vcpl == 1 ? 1 : 2;
+}
+
 static void vmm_entry(void *ctx, machine_t *m, int vector, deliver_kind_t kind, int has_error,
                       uint32_t error, uint32_t fault_eip)
 {
@@ -271,18 +369,19 @@ static void vmm_entry(void *ctx, machine_t *m, int vector, deliver_kind_t kind, 
     v->exit_ring = c->cpl;
     v->exits++;
 
-    if (c->cpl == 3 && v->vcpl != 3) {
-        /* An IRET (or far RET) to ring 3 ran in ring 1 without a trap: the
-         * VMM learns only now that the guest is in user mode. A process
-         * cannot change IF at IOPL 0, so its IF is the real one. */
-        v->vcpl = 3;
-        v->vif = (g_eflags & FL_IF) != 0;
-        vmm_trace(v, "exit", -1, "the guest is in ring 3: it returned there without a trap (x86 IRET is not "
-                  "privileged); virtual IF taken as %d", v->vif);
-    } else if (c->cpl == 1 && v->vcpl == 3) {
-        v->vcpl = 0;
-    }
     vmm_shadow_gdt_sync(v, 0);
+    int ring = guest_ring_now(v);
+    if (ring > v->vcpl) {
+        /* An IRET (or far RET) to an outer ring ran without a trap: the VMM
+         * learns only now where the guest went. Code outside ring 0 cannot
+         * change IF at IOPL 0, so its IF is the real one. */
+        if (v->vcpl == 0)
+            v->vif = (g_eflags & FL_IF) != 0;
+        v->vcpl = (uint8_t)ring;
+        vmm_trace(v, "exit", -1, "the guest is in ring %d: it returned there without a trap (x86 IRET is not "
+                  "privileged); virtual IF taken as %d", ring, v->vif);
+    }
+    v->vcpl = (uint8_t)ring;
 
     switch (kind) {
     case DK_HARDWARE: {
@@ -355,6 +454,7 @@ vmm_t *vmm_attach(machine_t *m, int expose_pg)
     v->vtr = c->tr;
     v->vldtr = c->ldtr;
     v->vcr0 = c->cr0;
+    v->vcr4 = c->cr4;
     vdev_reset(v);
 
     /* The shadow GDT: boot descriptors for the guest's entry CS and DS
@@ -362,10 +462,10 @@ vmm_t *vmm_attach(machine_t *m, int expose_pg)
     for (uint32_t i = 0; i < VMM_GDT_ENTRIES; i++)
         gdt_write(v, i, 0, 0);
     uint32_t lo, hi;
-    make_desc(0, 0xfffff, 0xbb, 0xc, &lo, &hi);          /* flat code, DPL 1 */
+    make_desc(0, 0xfffff, 0x9b, 0xc, &lo, &hi);          /* flat code, DPL 0: runs as 1 */
     compress_desc(v, &lo, &hi);
     gdt_write(v, 1, lo, hi);
-    make_desc(0, 0xfffff, 0xb3, 0xc, &lo, &hi);          /* flat data, DPL 1 */
+    make_desc(0, 0xfffff, 0x93, 0xc, &lo, &hi);          /* flat data, DPL 0: runs as 1 */
     compress_desc(v, &lo, &hi);
     gdt_write(v, 2, lo, hi);
     /* VMM code, DPL 0: the VMM is C code, so its segment only has to exist;
@@ -398,13 +498,7 @@ vmm_t *vmm_attach(machine_t *m, int expose_pg)
     machine_pic_write(m, 0x21, 0xfe); machine_pic_write(m, 0xa1, 0xff);
 
     /* Deprivilege the guest: its kernel runs in ring 1 from here on. */
-    c->cpl = 1;
-    compress_cache(v, &c->seg[SEG_CS], 1);
-    compress_cache(v, &c->seg[SEG_SS], 1);
-    for (int s = 0; s < 6; s++)
-        if (s != SEG_CS && s != SEG_SS)
-            compress_cache(v, &c->seg[s], 0);
-    c->eflags = (c->eflags & ~FL_IOPL) | FL_IF;
+    vmm_real_state(v);
 
     m->ring0_entry = vmm_entry;
     m->ring0_ctx = v;
@@ -435,7 +529,7 @@ void vmm_print_idts(const vmm_t *v, FILE *out)
             v->vidtr.base, v->vidtr.limit, sidt);
     fprintf(out, "vec  guest: type       dpl p  cs:offset       |   shadow: dpl  cs:offset\n");
     for (uint32_t vec = 0; vec < n && vec < 256; vec++) {
-        uint32_t lo = phys_read(c, v->vidtr.base + vec * 8, 4), hi = phys_read(c, v->vidtr.base + vec * 8 + 4, 4);
+        uint32_t lo = vmm_guest_word(v, v->vidtr.base + vec * 8, 4), hi = vmm_guest_word(v, v->vidtr.base + vec * 8 + 4, 4);
         uint32_t slo = phys_read(c, sidt + vec * 8, 4), shi = phys_read(c, sidt + vec * 8 + 4, 4);
         if (!((hi >> 15) & 1) && lo == 0 && hi == 0)
             continue;
@@ -500,6 +594,11 @@ void vmm_print_summary(const vmm_t *v, FILE *out)
         list_rows(d, sizeof d, v->pg);
         summary_row(out, "vmm: sensitive, no trap (PG)", count_total(v->pg, ROW_COUNT), d);
     }
+}
+
+uint64_t vmm_exits(const vmm_t *v)
+{
+    return v->exits;
 }
 
 void vmm_write_stats(const vmm_t *v, FILE *f)

@@ -18,4 +18,6 @@ void vmm_print_summary(const vmm_t *v, FILE *out);
  * IDT, one vector per line, for the vectors the guest defines. */
 void vmm_print_idts(const vmm_t *v, FILE *out);
 void vmm_write_stats(const vmm_t *v, FILE *f);
+/* VM exits so far (every entry into the VMM). */
+uint64_t vmm_exits(const vmm_t *v);
 #endif

@@ -21,13 +21,29 @@
 #define VMM_DS  0xfff0
 #define VMM_TSS 0xffe8
 
+/* Ring compression: the real ring a guest ring runs in, and the DPL a guest
+ * descriptor gets in the shadow GDT. The guest's ring 0 runs in ring 1 and
+ * ring 3 stays; rings 1 and 2 share ring 2, so that neither ever has the
+ * guest kernel's rights (README, "Ring compression"). */
+static inline uint8_t vmm_real_ring(int guest_ring)
+{
+    return (uint8_t)(guest_ring == 0 ? 1 : guest_ring == 1 ? 2 : guest_ring);
+}
+
+/* The guest's control bits that change what code outside ring 0 does: the
+ * real CR0 and CR4 carry them while the guest runs (the VMM, C code, needs
+ * none of them clear). RDTSC at real ring 1 or 2 then faults under TSD,
+ * and the VMM runs it on the virtual CPU. */
+#define VMM_GUEST_CR0 (CR0_MP | CR0_EM | CR0_TS | CR0_NE | CR0_WP | CR0_AM)
+#define VMM_GUEST_CR4 (CR4_PVI | CR4_TSD | CR4_PCE | CR4_UMIP)
+
 struct vmm {
     machine_t *m;
     uint32_t base;              /* physical address of the VMM area: VMM_AREA_BASE */
     uint8_t *area;              /* its VMM_AREA_SIZE bytes (the machine's top_mem) */
 
     /* The guest's virtual CPU: what the guest believes it runs on. */
-    uint8_t  vcpl;              /* 0 (guest kernel, really ring 1) or 3 (a process) */
+    uint8_t  vcpl;              /* the guest's CPL, 0-3 (it runs in ring vmm_real_ring(vcpl)) */
     uint8_t  vif;               /* virtual EFLAGS.IF */
     uint8_t  viopl;             /* virtual EFLAGS.IOPL */
     dtr_t    vgdtr, vidtr;      /* as the guest loaded them */
@@ -79,6 +95,10 @@ void vmm_trace(vmm_t *v, const char *actor, int vector, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void vmm_view_enter(vmm_t *v);
 void vmm_view_leave(vmm_t *v);
+/* The guest's physical memory as the guest sees it (RAM, else 0; never the
+ * VMM's area), for what the VMM reads on the guest's behalf. */
+void vmm_guest_read(const vmm_t *v, uint32_t pa, void *buf, uint32_t len);
+uint32_t vmm_guest_word(const vmm_t *v, uint32_t pa, int size);
 void vmm_shadow_gdt_sync(vmm_t *v, int force);
 void shadow_idt_rebuild(vmm_t *v);
 

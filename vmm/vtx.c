@@ -104,9 +104,7 @@ static int perform(vtx_t *v)
     }
     if (cpuid && leaf == 1)
         c->reg[ECX] = (c->reg[ECX] & ~(1u << 5)) | 1u << 31;   /* no VMX; a hypervisor */
-    c->icount++;
-    m->now++;
-    m->insns_by_ring[ring]++;
+    machine_account(m, ring, r);   /* a paused REP chunk retires nothing */
     if (r == ISA_HALT) {
         m->halted = 1;
         if (!(c->eflags & FL_IF))

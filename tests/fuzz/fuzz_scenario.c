@@ -1,5 +1,5 @@
 /* Fuzz target `scenario`: the scenario file parser, scenario_parse_buf()
- * (app/scenario.h; the format: scenarios/README.md).
+ * (app/scenario_file.h; the format: scenarios/README.md).
  *
  * Input: the text of a scenario file, given in a buffer of exactly its
  * size with no NUL after it (the parser must never read past text[len-1]).
@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "app/scenario.h"
+#include "app/scenario_file.h"
 #include "tests/fuzz/fuzz_common.h"
 
 #define NAME "scenarios/fuzz.scn"

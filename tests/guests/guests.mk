@@ -8,7 +8,7 @@
 #                                    == QEMU == NAME.expected
 #   make test-guests TRAPSIM_FLAGS='--vmm --isa pg'   the same with extra trapsim flags
 #   make guests-expected             rewrite tests/guests/*.expected from QEMU
-TG_NAMES   := basic flags segments
+TG_NAMES   := basic flags segments tf-emul fwait tswitch rep-int
 TG_DIR     := $(GUEST_DIR)/tests
 TG_IMAGES  := $(TG_NAMES:%=$(TG_DIR)/%.elf)
 # Guests that use what QEMU's TCG does not have (VMX): compared with their
@@ -32,12 +32,13 @@ $(TG_DIR)/obj/lib/%.o: tests/guests/lib/%.S
 	@mkdir -p $(@D)
 	$(GUEST_CC) $(TG_CFLAGS) -c $< -o $@
 
-# One image per guest: the objects of whichever of NAME.c and NAME.S exist.
+# One image per guest: the objects of whichever of NAME.c and NAME.S exist
+# in directory $(2), linked with the runtime into $(3)/NAME.elf.
 define TG_IMAGE_RULE
-$(TG_DIR)/$(1).elf: $(patsubst tests/guests/%.c,$(TG_DIR)/obj/%.o,$(patsubst tests/guests/%.S,$(TG_DIR)/obj/%.S.o,$(wildcard tests/guests/$(1).c tests/guests/$(1).S))) $(TG_LIB_OBJS) $(TG_LDS)
+$(3)/$(1).elf: $(patsubst $(2)/%.c,$(3)/obj/%.o,$(patsubst $(2)/%.S,$(3)/obj/%.S.o,$(wildcard $(2)/$(1).c $(2)/$(1).S))) $(TG_LIB_OBJS) $(TG_LDS)
 	$$(LD) $$(TG_LDFLAGS) -o $$@ $$(filter %.o,$$^) $$(GUEST_LIBGCC)
 endef
-$(foreach n,$(TG_NAMES) $(TG_TRAPSIM_ONLY),$(eval $(call TG_IMAGE_RULE,$(n))))
+$(foreach n,$(TG_NAMES) $(TG_TRAPSIM_ONLY),$(eval $(call TG_IMAGE_RULE,$(n),tests/guests,$(TG_DIR))))
 
 # basic also runs once with a command line, which it prints (after the image
 # path that QEMU, like GRUB, puts first).

@@ -140,6 +140,18 @@ t cmdline-miss  2 "--cmdline needs a string" run good.elf --cmdline
 t tracefile-dir 2 "nodir/t.txt: cannot write the trace: No such file or directory" run --trace trap --trace-file nodir/t.txt good.elf
 t stats-dir     2 "nodir/s.txt: cannot write the statistics: No such file or directory" run --quiet --stats nodir/s.txt good.elf
 t expose-novmm  2 "--expose-pg needs --vmm (it names what the VMM could not see)" run --expose-pg good.elf
+# several VMs (--vm NAME [options] IMAGE ...)
+t vm-noname     2 "--vm needs a name of letters, digits, '-' and '_' (at most 31 characters)" run --vm
+t vm-badname    2 "--vm needs a name of letters, digits, '-' and '_' (at most 31 characters)" run --vm 'a b' good.elf
+t vm-noimage    2 "--vm a2: no image given (--vm NAME [options] IMAGE)" run --vm a good.elf --vm a2
+t vm-twice      2 "--vm a: two VMs of that name" run --vm a good.elf --vm a good.elf
+t vm-imagefirst 2 "run: the image 'good.elf' comes before --vm: with --vm, each VM names its own" run good.elf --vm a good.elf
+t vm-twoimages  2 "--vm a: more than one image ('good.elf' and 'good.elf')" run --vm a good.elf good.elf
+t vm-expose     2 "--vm b: --expose-pg needs --vmm (it names what the VMM could not see)" run --vm a --vmm --expose-pg good.elf --vm b --expose-pg good.elf
+t vm-step       2 "--step, --break, --break-on and --gdb take one VM, not --vm" run --step --vm a good.elf
+t vm-weight     2 "--weight needs a number from 1 to 1000" run --vm a --weight 0 good.elf
+t vm-quantum    2 "--quantum needs a number of steps (at least 1)" run --quantum 0 --vm a good.elf
+t vm-badimage   2 "class64.elf: not a 32-bit ELF file (EI_CLASS 2, expected 1 ELFCLASS32)" run --vm a good.elf --vm b class64.elf
 t isa-show      2 "isa show: unknown profile 'bogus' (see 'trapsim isa list')" isa show bogus
 t isa-none      2 "isa: expected 'isa list' or 'isa show NAME'" isa
 

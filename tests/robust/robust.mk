@@ -10,7 +10,7 @@ RB_IMAGES := $(RB_NAMES:%=$(RB_DIR)/%.elf)
 RB_LDS    := tests/guests/lib/guest.ld
 GUESTS    += $(RB_IMAGES)
 
-$(RB_DIR)/%.o: tests/robust/guests/%.S tests/robust/guests/mb.h
+$(RB_DIR)/%.o: tests/robust/guests/%.S tests/robust/guests/mb.h tests/robust/guests/isolation.h
 	@mkdir -p $(@D)
 	$(GUEST_CC) $(GUEST_CFLAGS) -c $< -o $@
 
@@ -25,6 +25,7 @@ test-robust: $(TRAPSIM) $(RB_IMAGES) $(GUESTS)
 	@TRAPSIM=$(TRAPSIM) bash tests/robust/bad_input.sh
 	@TRAPSIM=$(TRAPSIM) GDIR=$(RB_DIR) bash tests/robust/containment.sh
 	@TRAPSIM=$(TRAPSIM) GDIR=$(RB_DIR) bash tests/robust/statuses.sh
+	@TRAPSIM=$(TRAPSIM) GDIR=$(RB_DIR) bash tests/robust/isolation.sh
 TEST_TARGETS += test-robust
 
 # valgrind on the plain build only: under `make sanitize` ASan is in charge

@@ -258,6 +258,14 @@ static const fcase_t fcases[] = {
     { "IRQ, gate to DPL 3 code from CPL 0", 0x31, DK_HARDWARE, 0, 0x8e, FX_CS(3), 0, EXC_GP, (FX_CS(3) & ~3) + EXT },
     { "IRQ, gate to not-present code", 0x31, DK_HARDWARE, 0, 0x8e, FX_SEL(D, 0), 0, EXC_NP, FX_SEL(D, 0) + EXT },
     { "IRQ, target beyond the code limit", 0x31, DK_HARDWARE, 0, 0x8e, FX_SEL(D + 1, 0), 0x2000, EXC_GP, EXT },
+    { "IRQ, task gate to a busy TSS", 0x31, DK_HARDWARE, 0, 0x85, FX_TSS_SEL, 0, EXC_GP, FX_TSS_SEL + EXT },
+    { "IRQ, task gate to a code segment", 0x31, DK_HARDWARE, 0, 0x85, FX_CS(0), 0, EXC_GP, (FX_CS(0) & ~3) + EXT },
+    { "IRQ, task gate to an LDT selector", 0x31, DK_HARDWARE, 0, 0x85, FX_SEL(D, 0) | 4, 0, EXC_GP,
+      (FX_SEL(D, 0) | 4) + EXT },
+    { "IRQ, task gate not present", 0x31, DK_HARDWARE, 0, 0x05, FX_TSS_SEL, 0, EXC_NP, 0x31 * 8 + 2 + EXT },
+    { "IRQ, 16-bit gate to a data segment", 0x31, DK_HARDWARE, 0, 0x86, FX_DS(0), 0, EXC_GP, FX_DS(0) + EXT },
+    { "IRQ, 16-bit gate to not-present code", 0x31, DK_HARDWARE, 0, 0x87, FX_SEL(D, 0), 0, EXC_NP,
+      FX_SEL(D, 0) + EXT },
     { "#UD (an exception), gate not present", EXC_UD, DK_EXCEPTION, 0, 0x0e, FX_CS(0), 0, EXC_NP, EXC_UD * 8 + 2 + EXT },
     { "#MF, beyond the IDT limit", EXC_MF, DK_EXCEPTION, 15 * 8 + 7, 0, 0, 0, EXC_GP, EXC_MF * 8 + 2 + EXT },
 };
@@ -284,13 +292,15 @@ START_TEST(test_gate_faults)
 }
 END_TEST
 
-/* A task gate or a 16-bit gate in the IDT stops the run: not modelled. */
+/* A task gate (to an available TSS) or a 16-bit gate (to valid code) in
+ * the IDT stops the run: not modelled. */
 START_TEST(test_unmodelled_gates)
 {
     static const uint8_t kinds[] = { 0x85, 0x86, 0x87 };
     for (int k = 0; k < 3; k++) {
         setup_ring(0);
-        gate(0x40, kinds[k], FX_CS(0));
+        fx_desc(D + 2, FX_DATA, 0x67, 0x89, 0x0);   /* an available 32-bit TSS */
+        gate(0x40, kinds[k], k == 0 ? FX_SEL(D + 2, 0) : FX_CS(0));
         deliver_event(fx_m, 0x40, DK_HARDWARE, 0, 0, c->eip);
         ck_assert_int_eq(fx_m->stop, STOP_UNMODELLED);
         ck_assert_ptr_nonnull(strstr(fx_m->stop_msg, "not modelled"));
@@ -528,11 +538,95 @@ START_TEST(test_popf_flag_rules)
 }
 END_TEST
 
+/* The single-step trap: #DB with DR6.BS after the instruction that ran
+ * with TF set; MOV SS and POP SS hold it back to the end of the next
+ * instruction (SDM vol. 3 6.8.3), STI does not (it holds interrupts only);
+ * not after a fault, INT n or a paused REP chunk. */
+START_TEST(test_single_step)
+{
+    static const struct { const char *name; const char *code; int len; int steps; uint32_t after; } t[] = {
+        { "nop", "\x90", 1, 1, 1 },
+        { "mov %ax,%ss; nop: after the nop", "\x8e\xd0\x90", 3, 2, 3 },
+        { "pop %ss; nop: after the nop", "\x17\x90", 2, 2, 2 },
+        { "sti: right after it", "\xfb\x90", 2, 1, 1 },
+        { "popf clearing TF: after it", "\x9d\x90", 2, 1, 1 },
+        { "rep stosb of 0x10001 bytes: after the whole of it", "\xf3\xaa\x90", 3, 2, 2 },
+    };
+    for (size_t k = 0; k < sizeof t / sizeof t[0]; k++) {
+        setup_ring(0);
+        gate(EXC_DB, ACC_INTGATE(0), FX_CS(0));
+        c->eflags = FL_1 | FL_TF;
+        c->reg[EAX] = FX_DS(0);
+        c->reg[ECX] = 0x10001;
+        c->reg[EDI] = FX_DATA;
+        fx_push32(FX_DS(0));            /* for POP SS */
+        if (t[k].code[0] == '\x9d')
+            fx_wr32(c->seg[SEG_SS].base + c->reg[ESP], FL_1);   /* POPF pops TF = 0 */
+        fx_put(FX_CODE, t[k].code, (size_t)t[k].len);
+        c->eip = FX_CODE;
+        for (int n = 0; n < t[k].steps; n++) {
+            ck_assert_msg(c->eip != HANDLER(EXC_DB), "%s: #DB too early, after step %d", t[k].name, n);
+            machine_step(fx_m);
+        }
+        expect_at(EXC_DB, 0, t[k].name);
+        ck_assert_msg(frame(0) == FX_CODE + t[k].after, "%s: #DB frame EIP %08x, expected %08x", t[k].name,
+                      frame(0), FX_CODE + t[k].after);
+        ck_assert_msg(c->dr[6] & DR6_BS, "%s: DR6.BS not set", t[k].name);
+        fx_free();
+    }
+    /* a faulting instruction: its fault, no #DB */
+    setup_ring(3);
+    gate(EXC_DB, ACC_INTGATE(0), FX_CS(0));
+    gate(EXC_GP, ACC_INTGATE(0), FX_CS(0));
+    c->eflags = FL_1 | FL_TF;
+    STEP("\xfa");
+    expect_at(EXC_GP, 0, "cli at ring 3, TF set");
+    ck_assert_uint_eq(c->dr[6] & DR6_BS, 0);
+    fx_free();
+}
+END_TEST
+
+/* WAIT/FWAIT: #NM when CR0.MP and TS are both set; an x87 escape (D8-DF):
+ * #NM when CR0.EM or TS is set, else #UD (no FPU); MMX (0F 77): #UD at
+ * any CR0 (no MMX). SDM vol. 3 2.5, tables 2-1 and 2-2. */
+START_TEST(test_fpu_escapes_and_cr0)
+{
+    for (uint32_t k = 0; k < 8; k++) {
+        int mp = (k & 1) != 0, em = (k & 2) != 0, ts = (k & 4) != 0;
+        setup_ring(3);
+        c->cr0 = CR0_PE | CR0_ET | (mp ? CR0_MP : 0) | (em ? CR0_EM : 0) | (ts ? CR0_TS : 0);
+        isa_result_t r = FX_EXEC("\x9b");
+        if (mp && ts) {
+            ck_assert_int_eq(r, ISA_FAULT);
+            ck_assert_int_eq(c->exc_vector, EXC_NM);
+            ck_assert_int_eq(c->exc_has_error, 0);
+            ck_assert_uint_eq(c->eip, FX_CODE);
+        } else {
+            ck_assert_int_eq(r, ISA_OK);
+            ck_assert_uint_eq(c->eip, FX_CODE + 1);
+        }
+        static const char *const x87[] = { "\xd9\xe8", "\xdb\xe3", "\xd9\x3d\x00\x00\x03\x00", "\xdf\xe0",
+                                           "\xd8\xc1", "\xdd\x00" };
+        for (size_t j = 0; j < sizeof x87 / sizeof x87[0]; j++) {
+            r = fx_exec(x87[j], j == 2 ? 6 : 2);
+            ck_assert_int_eq(r, ISA_FAULT);
+            ck_assert_int_eq(c->exc_vector, (em || ts) ? EXC_NM : EXC_UD);
+            ck_assert_uint_eq(c->eip, FX_CODE);
+        }
+        r = FX_EXEC("\x0f\x77");
+        ck_assert_int_eq(r, ISA_FAULT);
+        ck_assert_int_eq(c->exc_vector, EXC_UD);
+        fx_free();
+    }
+}
+END_TEST
+
 START_TEST(test_iret_unmodelled_and_faults)
 {
-    /* NT = 1: a task return */
+    /* NT = 1: a task return, to a busy TSS (test_protect.c has its faults) */
     setup_ring(0);
     c->eflags = FL_1 | FL_NT;
+    fx_wr(FX_TSS, 2, FX_TSS_SEL);
     ck_assert_int_eq(FX_EXEC("\xcf"), ISA_STOP);
     fx_free();
     /* VM = 1 in the image at CPL 0: virtual-8086 mode */
@@ -587,6 +681,8 @@ static Suite *intr_suite(void)
     tcase_add_test(tc, test_tss_stack_faults);
     tcase_add_test(tc, test_double_fault);
     tcase_add_test(tc, test_triple_fault);
+    tcase_add_test(tc, test_single_step);
+    tcase_add_test(tc, test_fpu_escapes_and_cr0);
     suite_add_tcase(s, tc);
     TCase *ti = tcase_create("iret");
     tcase_add_test(ti, test_iret_same_ring);

@@ -44,6 +44,7 @@ typedef struct scase {
 } scase_t;
 
 #define SD(rpl) FX_SEL(D, rpl)
+#define SD2(rpl) FX_SEL(D2, rpl)
 static const scase_t scases[] = {
     { "ds null", 3, SEG_DS, 0x0000, 0, 0, OKAY, 0 },
     { "ds null RPL 3", 3, SEG_DS, 0x0003, 0, 0, OKAY, 0 },
@@ -293,6 +294,113 @@ START_TEST(test_far_jmp)
         expect(r, t->vec, t->err, t->name);
         ck_assert_uint_eq(c->seg[SEG_CS].sel, FX_CS(t->cpl));
     }
+    fx_free();
+}
+END_TEST
+
+/* Far JMP and CALL to a TSS or a task gate, and IRET with NT = 1: the
+ * SDM's checks come first, each with its fault; only a task switch that
+ * would really happen stops as not modelled (SDM JMP, CALL, IRET; vol. 3
+ * 7.3, table 7-1). D is the TSS or gate named, D2 a TSS a gate names. */
+typedef struct tcase_ts {
+    const char *name;
+    int cpl;
+    uint16_t sel;            /* the selector of the JMP/CALL */
+    uint8_t access;          /* descriptor at D */
+    uint32_t limit;          /* D's limit (a TSS's) */
+    uint16_t gate_tss;       /* a task gate at D names this TSS selector */
+    uint8_t tss_access;      /* the TSS at D2 (0: none written) */
+    uint32_t tss_limit;
+    int vec;                 /* STOP or a vector */
+    uint32_t err;
+} tcase_ts_t;
+
+static const tcase_ts_t tscases[] = {
+    { "TSS DPL 0 from CPL 3", 3, SD(3), 0x89, 0x67, 0, 0, 0, EXC_GP, SD(0) },
+    { "TSS DPL 3 with RPL 3 from CPL 0: allowed", 0, SD(3), 0xe9, 0x67, 0, 0, 0, STOP, 0 },
+    { "TSS DPL 2 with RPL 3 from CPL 0", 0, SD(3), 0xc9, 0x67, 0, 0, 0, EXC_GP, SD(0) },
+    { "TSS DPL 0, not present, from CPL 3: the DPL first", 3, SD(3), 0x09, 0x67, 0, 0, 0, EXC_GP, SD(0) },
+    { "TSS not present", 0, SD(0), 0x09, 0x67, 0, 0, 0, EXC_NP, SD(0) },
+    { "TSS DPL 3 not present from CPL 3", 3, SD(3), 0x69, 0x67, 0, 0, 0, EXC_NP, SD(0) },
+    { "32-bit TSS limit 0x66", 0, SD(0), 0x89, 0x66, 0, 0, 0, EXC_TS, SD(0) },
+    { "16-bit TSS limit 0x2b: allowed", 0, SD(0), 0x81, 0x2b, 0, 0, 0, STOP, 0 },
+    { "16-bit TSS limit 0x2a", 0, SD(0), 0x81, 0x2a, 0, 0, 0, EXC_TS, SD(0) },
+    { "busy TSS DPL 3 from CPL 3", 3, SD(3), 0xeb, 0x67, 0, 0, 0, EXC_GP, SD(0) },
+    { "task gate DPL 0 from CPL 3", 3, SD(3), 0x85, 0, SD2(0), 0x89, 0x67, EXC_GP, SD(0) },
+    { "task gate DPL 3, RPL 3 from CPL 0", 0, SD(3), 0xe5, 0, SD2(0), 0x89, 0x67, STOP, 0 },
+    { "task gate not present", 3, SD(3), 0x65, 0, SD2(0), 0x89, 0x67, EXC_NP, SD(0) },
+    { "task gate: the TSS's DPL is not checked", 3, SD(3), 0xe5, 0, SD2(0), 0x89, 0x67, STOP, 0 },
+    { "task gate to an LDT selector", 3, SD(3), 0xe5, 0, SD2(0) | 4, 0x89, 0x67, EXC_GP, SD2(0) | 4 },
+    { "task gate to a selector beyond the GDT", 3, SD(3), 0xe5, 0, 0x0400, 0, 0, EXC_GP, 0x0400 },
+    { "task gate to a busy TSS", 3, SD(3), 0xe5, 0, SD2(0), 0x8b, 0x67, EXC_GP, SD2(0) },
+    { "task gate to a data segment", 3, SD(3), 0xe5, 0, SD2(0), 0x93, 0xfffff, EXC_GP, SD2(0) },
+    { "task gate to a TSS not present", 3, SD(3), 0xe5, 0, SD2(0), 0x09, 0x67, EXC_NP, SD2(0) },
+    { "task gate to a TSS too short", 3, SD(3), 0xe5, 0, SD2(0), 0x89, 0x20, EXC_TS, SD2(0) },
+};
+
+START_TEST(test_task_switch_checks)
+{
+    const tcase_ts_t *t = &tscases[_i / 2];
+    int call = _i & 1;
+    fx_new("x86", t->cpl);
+    struct cpu *c = fx_c;
+    if (t->gate_tss || (t->access & 0x1f) == 0x05)
+        fx_gate_at(FX_GDT, D, t->gate_tss, 0, t->access, 0);
+    else
+        fx_desc(D, FX_DATA, t->limit, t->access, 0);
+    if (t->tss_access)
+        fx_desc(D2, FX_DATA + 0x100, t->tss_limit, t->tss_access, 0);
+    char b[7] = { (char)(call ? 0x9a : 0xea), 0, 0, 0, 0, (char)t->sel, (char)(t->sel >> 8) };
+    uint32_t esp = c->reg[ESP];
+    isa_result_t r = fx_exec(b, 7);
+    if (t->vec == STOP) {
+        ck_assert_msg(r == ISA_STOP, "%s (%s): result %d (vector %d error %#x), expected the stop", t->name,
+                      call ? "call" : "jmp", r, c->exc_vector, c->exc_error);
+        ck_assert_ptr_nonnull(strstr(c->stop_reason, call ? "far CALL" : "far JMP"));
+    } else {
+        expect(r, t->vec, t->err, t->name);
+    }
+    ck_assert_uint_eq(c->seg[SEG_CS].sel, FX_CS(t->cpl));
+    ck_assert_uint_eq(c->reg[ESP], esp);
+    fx_free();
+}
+END_TEST
+
+/* IRET with NT = 1 returns to the TSS the current TSS's link names, at any
+ * CPL: #TS(link) unless it is a busy TSS in the GDT, #NP when not present,
+ * #TS when too short; only then the stop. */
+START_TEST(test_iret_task_return_checks)
+{
+    static const struct { const char *name; uint16_t link; uint8_t access; uint32_t limit; int vec; uint32_t err; }
+    t[] = {
+        { "link null", 0, 0, 0, EXC_TS, 0 },
+        { "link in the LDT", SD2(0) | 4, 0x8b, 0x67, EXC_TS, SD2(0) | 4 },
+        { "link beyond the GDT", 0x0400, 0, 0, EXC_TS, 0x0400 },
+        { "link to an available TSS", SD2(0), 0x89, 0x67, EXC_TS, SD2(0) },
+        { "link to a data segment", SD2(0), 0x93, 0xfffff, EXC_TS, SD2(0) },
+        { "link to a busy TSS not present", SD2(0), 0x0b, 0x67, EXC_NP, SD2(0) },
+        { "link to a busy TSS too short", SD2(0), 0x8b, 0x66, EXC_TS, SD2(0) },
+        { "link RPL 3 to a busy TSS DPL 0: no privilege check", SD2(0) | 3, 0x8b, 0x67, STOP, 0 },
+    };
+    const int n = (int)(sizeof t / sizeof t[0]);
+    int k = _i % n, cpl = _i < n ? 0 : 3;
+    fx_new("x86", cpl);
+    struct cpu *c = fx_c;
+    c->eflags = FL_1 | FL_NT;
+    fx_wr(FX_TSS, 2, t[k].link);
+    if (t[k].access)
+        fx_desc(D2, FX_DATA + 0x100, t[k].limit, t[k].access, 0);
+    uint32_t esp = c->reg[ESP];
+    isa_result_t r = FX_EXEC("\xcf");
+    if (t[k].vec == STOP) {
+        ck_assert_msg(r == ISA_STOP, "%s at CPL %d: result %d (vector %d error %#x)", t[k].name, cpl, r,
+                      c->exc_vector, c->exc_error);
+        ck_assert_ptr_nonnull(strstr(c->stop_reason, "task return"));
+    } else {
+        expect(r, t[k].vec, t[k].err, t[k].name);
+    }
+    ck_assert_uint_eq(c->reg[ESP], esp);
+    ck_assert_uint_eq(c->eflags, FL_1 | FL_NT);
     fx_free();
 }
 END_TEST
@@ -899,6 +1007,8 @@ static Suite *protect_suite(void)
     TCase *tf = tcase_create("far");
     tcase_add_loop_test(tf, test_far_jmp, 0, (int)(sizeof jcases / sizeof jcases[0]));
     tcase_add_test(tf, test_jmp_call_gate);
+    tcase_add_loop_test(tf, test_task_switch_checks, 0, 2 * (int)(sizeof tscases / sizeof tscases[0]));
+    tcase_add_loop_test(tf, test_iret_task_return_checks, 0, 16);
     tcase_add_test(tf, test_far_call_ret_same_ring);
     tcase_add_loop_test(tf, test_far_ret_faults, 0, (int)(sizeof rcases / sizeof rcases[0]));
     tcase_add_test(tf, test_call_gate_inner_ring);

@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app/scenario.h"
+#include "app/linediff.h"
+#include "app/scenario_file.h"
 #include "cpu/trace.h"
 
 static int parse(const char *text, scenario_t *s, char *err, size_t n)
@@ -207,7 +208,7 @@ static char *diff(const char *a, const char *b, size_t *first)
     char *out = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&out, &len);
-    *first = scenario_diff(a, strlen(a), "want", b, strlen(b), "got", f);
+    *first = line_diff(a, strlen(a), "want", b, strlen(b), "got", f);
     fclose(f);
     return out;
 }
@@ -305,6 +306,88 @@ START_TEST(test_diff_large)
 }
 END_TEST
 
+/* Sections: [run TITLE] and [vm NAME], the defaults they inherit. */
+START_TEST(test_sections)
+{
+    const char *text =
+        "description = d\n"
+        "image = top.elf\n"
+        "isa = umip\n"
+        "quantum = 500\n"
+        "[run one]\n"
+        "cmdline = a\n"
+        "[ run  two ]\n"
+        "mode = vmm\n"
+        "quantum = 7\n"
+        "[vm x]\n"
+        "cmdline = b\n"
+        "weight = 3\n"
+        "[vm y]\n"
+        "image = other.elf\n"
+        "expose_pg = yes\n";
+    scenario_t s;
+    char err[256];
+    ck_assert_msg(parse(text, &s, err, sizeof err) == 0, "%s", err);
+    ck_assert_int_eq(s.nruns, 2);
+    ck_assert_str_eq(s.runs[0].title, "one");
+    ck_assert_int_eq(s.runs[0].nvms, 0);
+    ck_assert_str_eq(s.runs[0].dflt.cmdline, "a");
+    ck_assert_str_eq(s.runs[0].dflt.image, "top.elf");
+    ck_assert_uint_eq(s.runs[0].quantum, 500);
+    ck_assert_str_eq(s.runs[1].title, "two");
+    ck_assert_uint_eq(s.runs[1].quantum, 7);
+    ck_assert_int_eq(s.runs[1].first, 0);
+    ck_assert_int_eq(s.runs[1].nvms, 2);
+    ck_assert_int_eq(s.nvms, 2);
+    ck_assert_str_eq(s.vms[0].vm_name, "x");
+    ck_assert_str_eq(s.vms[0].image, "top.elf");
+    ck_assert_str_eq(s.vms[0].isa, "umip");
+    ck_assert_int_eq(s.vms[0].vmm, 1);
+    ck_assert_str_eq(s.vms[0].cmdline, "b");
+    ck_assert_uint_eq(s.vms[0].weight, 3);
+    ck_assert_str_eq(s.vms[1].image, "other.elf");
+    ck_assert_int_eq(s.vms[1].has_cmdline, 0);
+    ck_assert_int_eq(s.vms[1].weight, 0);
+    ck_assert(s.trace_levels & TL_PG);
+    /* a file without sections is as it was: no runs */
+    ck_assert_int_eq(parse("description = d\nimage = x\n", &s, err, sizeof err), 0);
+    ck_assert_int_eq(s.nruns, 0);
+    /* [vm] sections without a [run]: one run of them; the image may be theirs only */
+    ck_assert_msg(parse("description = d\n[vm a]\nimage = x\n[vm b]\nimage = y\n", &s, err, sizeof err) == 0,
+                  "%s", err);
+    ck_assert_int_eq(s.nruns, 1);
+    ck_assert_int_eq(s.runs[0].nvms, 2);
+}
+END_TEST
+
+static const char *const broken_sections[][2] = {
+    { "description = d\nimage = x\n[vm]\n", "scenarios/t.scn:3: [vm NAME]: a name of letters, digits, '-' and '_' (at most 31)" },
+    { "description = d\nimage = x\n[vm a b]\n", "scenarios/t.scn:3: [vm NAME]: a name of letters, digits, '-' and '_' (at most 31)" },
+    { "description = d\nimage = x\n[vm a\n", "scenarios/t.scn:3: a section is '[run TITLE]' or '[vm NAME]' (no closing ']')" },
+    { "description = d\nimage = x\n[host]\n", "scenarios/t.scn:3: unknown section '[host]' (a section is [run TITLE] or [vm NAME])" },
+    { "description = d\nimage = x\n[run]\n", "scenarios/t.scn:3: [run] needs a title: [run TITLE]" },
+    { "description = d\nimage = x\n[vm a]\n[vm a]\n", "scenarios/t.scn:4: two VMs named 'a' in one run" },
+    { "description = d\nimage = x\n[vm a]\ntrace = io\n", "scenarios/t.scn:4: 'trace' belongs before the first section" },
+    { "description = d\nimage = x\n[vm a]\nquantum = 5\n", "scenarios/t.scn:4: 'quantum' belongs before the first section" },
+    { "description = d\nimage = x\nweight = 2\n", "scenarios/t.scn:3: 'weight' belongs in a [vm] section" },
+    { "description = d\nimage = x\n[vm a]\nweight = 0\n", "scenarios/t.scn:4: 'weight' needs a number from 1 to 1000" },
+    { "description = d\nimage = x\n[vm a]\nmode = vmm\nmode = bare\n", "scenarios/t.scn:5: 'mode' given twice (first on line 4)" },
+    { "description = d\n[vm a]\n", "scenarios/t.scn: [vm a] has no 'image': which guest image to run" },
+    { "description = d\n[run r]\n", "scenarios/t.scn: [run r] has no 'image': which guest image to run" },
+    { "description = d\nimage = x\n[vm a]\nexpose_pg = yes\n", "scenarios/t.scn: [vm a]: 'expose_pg = yes' needs 'mode = vmm' (it names what the VMM could not see)" },
+    { "description = d\nimage = x\n[vm a]\n[run r]\n", "scenarios/t.scn:4: [run] after a [vm] outside any run: put each [vm] in a [run], or use no [run]" },
+    { "description = d\nimage = x\nquantum = 0\n", "scenarios/t.scn:3: 'quantum' needs a number of steps (at least 1)" },
+};
+
+START_TEST(test_broken_sections)
+{
+    scenario_t s;
+    char err[256];
+    ck_assert_int_eq(parse(broken_sections[_i][0], &s, err, sizeof err), -1);
+    ck_assert_str_eq(err, broken_sections[_i][1]);
+}
+END_TEST
+
 static Suite *scenario_suite(void)
 {
     Suite *s = suite_create("scenario");
@@ -315,6 +398,8 @@ static Suite *scenario_suite(void)
     tcase_add_loop_test(tc, test_broken, 0, sizeof broken / sizeof broken[0]);
     tcase_add_test(tc, test_nul_and_length);
     tcase_add_test(tc, test_random);
+    tcase_add_test(tc, test_sections);
+    tcase_add_loop_test(tc, test_broken_sections, 0, sizeof broken_sections / sizeof broken_sections[0]);
     suite_add_tcase(s, tc);
     tc = tcase_create("diff");
     tcase_add_test(tc, test_diff_equal);

@@ -186,7 +186,9 @@ static void assert_real_is_vmms(void)
     ck_assert_uint_eq(c->tr.sel, VMM_TSS);
     ck_assert_uint_eq(c->tr.base, v->base + VMM_TSS_OFF);
     ck_assert_uint_eq(c->ldtr.sel, 0);
-    ck_assert_uint_eq(c->cr0, CR0_PE | CR0_ET);
+    /* of the guest's CR0 and CR4, only the bits that change code outside ring 0 */
+    ck_assert_uint_eq(c->cr0, CR0_PE | CR0_ET | (v->vcr0 & VMM_GUEST_CR0));
+    ck_assert_uint_eq(c->cr4, v->vcr4 & VMM_GUEST_CR4);
     ck_assert_uint_eq(c->cr3, 0);
     ck_assert_msg(c->eflags & FL_IF, "real IF is 0: the VMM would lose the timer");
     ck_assert_uint_eq(IOPL_OF(c->eflags), 0);
@@ -884,6 +886,154 @@ START_TEST(test_ring3_fault_reflected)
 }
 END_TEST
 
+/* ================= what follows an emulated instruction ================= */
+static const char *const profiles3[3] = { "x86", "pg", "umip" };
+
+/* A REP OUTSB longer than a chunk (65,536 iterations) traps and is emulated
+ * chunk by chunk; the instruction right after it, whose event is not a VM
+ * exit of the VMM's own (INT n, INT3, INTO), must still have it delivered,
+ * and the REP counts as one retired instruction. _i: profile + 3 * kind. */
+START_TEST(test_long_rep_then_soft_int)
+{
+    static const struct { const char *what; uint8_t code[2]; int len, vec; uint32_t fl; } k[] = {
+        { "int $0x41", { 0xcd, 0x41 }, 2, 0x41, FL_1 },
+        { "int3", { 0xcc }, 1, EXC_BP, FL_1 },
+        { "into", { 0xce }, 1, EXC_OF, FL_1 | FL_OF },
+    };
+    int n = _i / 3;
+    boot(profiles3[_i % 3]);
+    prologue();
+    gate(IDT, 0x41, KCODE, H(0x41), 0x8e);
+    gate(IDT, EXC_BP, KCODE, H(EXC_BP), 0x8e);
+    gate(IDT, EXC_OF, KCODE, H(EXC_OF), 0x8e);
+    push(k[n].fl);
+    b(1, 0x9d);                            /* popf */
+    b(1, 0xb9); d32(0x20001);              /* mov $0x20001,%ecx: three chunks */
+    b(1, 0xbe); d32(DATA);                 /* mov $DATA,%esi */
+    b(4, 0x66, 0xba, 0x80, 0x00);          /* mov $0x80,%dx */
+    uint32_t rep = pc;
+    b(2, 0xf3, 0x6e);                      /* rep outsb */
+    for (int j = 0; j < k[n].len; j++)
+        b(1, k[n].code[j]);
+    uint32_t after = pc;
+    jmp_self();
+    RUN_TO(rep);
+    uint64_t i0 = c->icount;
+    ck_assert_msg(run_to2(H(k[n].vec), after, 1000) == 1, "%s after a long rep outsb under %s: not delivered, "
+                  "EIP %08x, %s", k[n].what, profiles3[_i % 3], c->eip, m->stop_msg);
+    ck_assert_uint_eq(frame(0), after);
+    ck_assert_uint_eq(c->reg[ECX], 0);
+    ck_assert_uint_eq(c->reg[ESI], DATA + 0x20001);
+    ck_assert_uint_eq(c->icount - i0, 2);  /* the REP and the interrupt instruction */
+    ck_assert_uint_eq(v->emulated[ROW_OUTSB], 1);
+    assert_real_is_vmms();
+    teardown();
+}
+END_TEST
+
+/* The single-step trap after an instruction the VMM emulates, as after one
+ * that runs directly: #DB to the guest's handler with EIP after it and
+ * DR6.BS. MOV SS holds it back to the end of the next instruction. _i:
+ * profile + 3 * case. */
+START_TEST(test_single_step_after_emulation)
+{
+    static const struct { const char *what; uint8_t code[7]; int len, extra; } k[] = {
+        { "out %al,$0x80", { 0xe6, 0x80 }, 2, 0 },
+        { "in $0x21,%al", { 0xe4, 0x21 }, 2, 0 },
+        { "cli", { 0xfa }, 1, 0 },
+        { "pushf", { 0x9c }, 1, 0 },
+        { "popf (pops TF = 0)", { 0x9d }, 1, 0 },
+        { "lidt", { 0x0f, 0x01, 0x1d, PD_IDT & 0xff, (PD_IDT >> 8) & 0xff, 0, 0 }, 7, 0 },
+        { "mov %cr0,%eax", { 0x0f, 0x20, 0xc0 }, 3, 0 },
+        { "push %ds", { 0x1e }, 1, 0 },
+        { "mov %ax,%ss; nop", { 0x8e, 0xd0 }, 2, 1 },
+    };
+    int n = _i / 3;
+    boot(profiles3[_i % 3]);
+    prologue();
+    gate(IDT, EXC_DB, KCODE, H(EXC_DB), 0x8e);
+    mov_ax(KDATA);
+    push(FL_1);                            /* what the POPF case pops */
+    push(FL_1 | FL_TF);
+    b(1, 0x9d);                            /* popf: TF from here on */
+    uint32_t at = pc;
+    for (int j = 0; j < k[n].len; j++)
+        b(1, k[n].code[j]);
+    if (k[n].extra)
+        nop();
+    uint32_t after = pc;
+    nop();
+    jmp_self();
+    RUN_TO(at);
+    ck_assert_msg(run_to2(H(EXC_DB), 0, 1000) == 1, "%s under %s: no #DB, EIP %08x, %s", k[n].what,
+                  profiles3[_i % 3], c->eip, m->stop_msg);
+    ck_assert_msg(frame(0) == after, "%s under %s: #DB with EIP %08x, expected %08x", k[n].what,
+                  profiles3[_i % 3], frame(0), after);
+    ck_assert(c->dr[6] & DR6_BS);
+    assert_real_is_vmms();
+    teardown();
+}
+END_TEST
+
+/* The guest's CR0.MP, EM and TS act on its FWAIT and x87 instructions, in
+ * its kernel and in its processes: #NM to the guest's handler, as bare. */
+START_TEST(test_guest_cr0_fpu_bits)
+{
+    boot(profiles3[_i % 3]);
+    int user = _i >= 3;
+    prologue();
+    gate(IDT, EXC_NM, KCODE, H(EXC_NM), 0x8e);
+    b(3, 0x0f, 0x20, 0xc0);                /* mov %cr0,%eax */
+    b(3, 0x83, 0xc8, 0x0a);                /* or $0xa,%eax: MP, TS */
+    b(3, 0x0f, 0x22, 0xc0);                /* mov %eax,%cr0 */
+    uint32_t code = user ? UCODE : pc;
+    if (user)
+        to_user(FL_1 | FL_IF);
+    phys_write(c, code, 1, 0x9b);          /* fwait */
+    phys_write(c, code + 1, 2, 0xfeeb);
+    ck_assert_msg(run_to2(H(EXC_NM), code + 1, 1000) == 1, "fwait with the guest's CR0.MP and TS under %s, "
+                  "ring %d: no #NM, EIP %08x", profiles3[_i % 3], user ? 3 : 0, c->eip);
+    ck_assert_uint_eq(frame(0), code);
+    ck_assert_uint_eq(c->cr0 & (CR0_MP | CR0_TS), CR0_MP | CR0_TS);
+    assert_real_is_vmms();
+    teardown();
+}
+END_TEST
+
+/* Task switches a guest attempts: the SDM's checks against the guest's own
+ * descriptors and TSS, whatever the shadow GDT makes of them (DPL 0 runs as
+ * 1, gates not present), and whatever the real TR is (the VMM's): the fault
+ * the guest gets is the bare machine's. _i: profile + 3 * case. */
+START_TEST(test_task_switch_checks_under_vmm)
+{
+    static const struct { const char *what; int user; uint8_t code[8]; int len, vec; uint32_t err; } k[] = {
+        { "ring 3: ljmp to a DPL 0 TSS", 1, { 0xea, 0, 0, 0, 0, 0x63, 0x00 }, 7, EXC_GP, 0x60 },
+        { "ring 3: lcall to a task gate whose TSS is not present", 1, { 0x9a, 0, 0, 0, 0, 0x6b, 0x00 }, 7,
+          EXC_NP, 0x70 },
+        { "ring 3: iret with NT = 1, link null", 1, { 0x68, 0x02, 0x42, 0, 0, 0x9d, 0xcf }, 7, EXC_TS, 0 },
+        { "kernel: ljmp to a TSS not present", 0, { 0xea, 0, 0, 0, 0, 0x70, 0x00 }, 7, EXC_NP, 0x70 },
+    };
+    int n = _i / 3;
+    boot(profiles3[_i % 3]);
+    desc(GDT, 12, DATA, 0x67, 0x89, 0x0);         /* 0x60: TSS, DPL 0, available */
+    gate(GDT, 13, 0x70, 0, 0xe5);                 /* 0x68: task gate, DPL 3, to 0x70 */
+    desc(GDT, 14, DATA, 0x67, 0x09, 0x0);         /* 0x70: TSS, DPL 0, not present */
+    prologue();
+    uint32_t code = k[n].user ? UCODE : pc;
+    for (int j = 0; j < k[n].len; j++)
+        phys_write(c, code + (uint32_t)j, 1, k[n].code[j]);
+    uint32_t at = code + (uint32_t)k[n].len - (k[n].code[0] == 0x68 ? 1 : 7);
+    if (k[n].user)
+        to_user(FL_1 | FL_IF);
+    ck_assert_msg(run_to2(H(k[n].vec), 0, 1000) == 1, "%s under %s: EIP %08x, stop %d: %s", k[n].what,
+                  profiles3[_i % 3], c->eip, m->stop, m->stop_msg);
+    ck_assert_uint_eq(frame(0), k[n].err);
+    ck_assert_uint_eq(frame(1), at);
+    assert_real_is_vmms();
+    teardown();
+}
+END_TEST
+
 /* The summary's "faults reflected to guest" counts every fault the VMM
  * sends back to the guest, not only #GP. */
 START_TEST(test_reflected_counts_every_vector)
@@ -1154,6 +1304,226 @@ START_TEST(test_above_ram_as_bare)
 }
 END_TEST
 
+/* ================= issue 13: rings 1 and 2, control bits, tables ================= */
+
+/* Entries 12-15 of the guest's GDT: code and data of DPL 2 and of DPL 1. */
+#define R2CODE_SEL 0x62
+#define R2DATA_SEL 0x6a
+#define R1CODE_SEL 0x71
+#define R1DATA_SEL 0x79
+static void outer_ring_descs(void)
+{
+    desc(GDT, 12, 0, 0xfffff, 0xdb, 0xc);
+    desc(GDT, 13, 0, 0xfffff, 0xd3, 0xc);
+    desc(GDT, 14, 0, 0xfffff, 0xbb, 0xc);
+    desc(GDT, 15, 0, 0xfffff, 0xb3, 0xc);
+}
+
+/* The kernel IRETs to UCODE in ring `ring` (1 or 2) with EFLAGS `fl`. */
+static void to_ring(int ring, uint32_t fl)
+{
+    uint16_t cs = ring == 1 ? R1CODE_SEL : R2CODE_SEL, ss = ring == 1 ? R1DATA_SEL : R2DATA_SEL;
+    push(ss); push(USTACK); push(fl); push(cs); push(UCODE);
+    iret();
+    RUN_TO(UCODE);
+}
+
+/* Guest code in ring 1 or 2 runs in real ring 2, never with the guest
+ * kernel's rights: CLI, MOV to CR0, LGDT, IN there are the guest's #GP(0),
+ * on the stack its TSS names for ring 0, with the ring's own CS and SS in
+ * the frame; the VMM's virtual CPL is the guest's ring at the exit. */
+START_TEST(test_outer_ring_is_not_ring0)
+{
+    static const struct { uint8_t code[8]; int len; const char *what; } insns[] = {
+        { { 0xfa }, 1, "cli" },
+        { { 0x0f, 0x22, 0xc0 }, 3, "mov %eax,%cr0" },
+        { { 0x0f, 0x01, 0x15, 0x00, 0x40, 0x00, 0x00 }, 7, "lgdt" },
+        { { 0xe4, 0x21 }, 2, "in $0x21,%al" },
+    };
+    int ring = 1 + _i % 2, k = (_i / 2) % 4;
+    boot(profiles3[_i / 8]);
+    outer_ring_descs();
+    prologue();
+    for (int j = 0; j < insns[k].len; j++)
+        phys_write(c, UCODE + (uint32_t)j, 1, insns[k].code[j]);
+    to_ring(ring, FL_1 | FL_IF);
+    ck_assert_uint_eq(c->cpl, 2);
+    ck_assert_msg(run_to2(H(EXC_GP), 0, 1000) == 1, "ring %d %s: not the guest's #GP: EIP %08x, %s", ring,
+                  insns[k].what, c->eip, m->stop_msg);
+    ck_assert_uint_eq(c->reg[ESP], ESP0 - 24);
+    ck_assert_uint_eq(frame(0), 0);
+    ck_assert_uint_eq(frame(1), UCODE);
+    ck_assert_uint_eq(frame(2), ring == 1 ? R1CODE_SEL : R2CODE_SEL);
+    ck_assert_uint_eq(frame(4), USTACK);
+    ck_assert_uint_eq(frame(5), ring == 1 ? R1DATA_SEL : R2DATA_SEL);
+    ck_assert_uint_eq(v->vcpl, 0);
+    ck_assert_uint_eq(v->vgdtr.base, GDT);
+    ck_assert_uint_eq(v->vcr0, CR0_PE | CR0_ET);
+    ck_assert_uint_eq(v->emulated[ROW_CLI] + v->emulated[ROW_MOV_CdRd], 0);
+    assert_real_is_vmms();
+    teardown();
+}
+END_TEST
+
+/* Ring 1 with IOPL 1 may run CLI (the virtual IF drops); ring 2 with the
+ * same IOPL may not. The VMM tells the two apart at the exit, from the
+ * guest's own descriptor of CS, though both run in real ring 2. */
+START_TEST(test_ring1_and_ring2_apart)
+{
+    int ring = 1 + _i % 2;
+    boot(profiles3[_i / 2]);
+    outer_ring_descs();
+    prologue();
+    phys_write(c, UCODE, 1, 0xfa);   /* cli */
+    phys_write(c, UCODE + 1, 2, 0xfeeb);
+    to_ring(ring, FL_1 | FL_IF | (1u << 12));
+    ck_assert_uint_eq(c->cpl, 2);
+    if (ring == 1) {
+        RUN_TO(UCODE + 1);
+        ck_assert_uint_eq(v->vcpl, 1);
+        ck_assert_uint_eq(v->vif, 0);
+        ck_assert_uint_eq(c->seg[SEG_CS].sel, (R1CODE_SEL & ~3u) | 2);
+        ck_assert_uint_eq(c->seg[SEG_SS].sel, (R1DATA_SEL & ~3u) | 2);
+    } else {
+        RUN_TO(H(EXC_GP));
+        ck_assert_uint_eq(frame(2), R2CODE_SEL);
+    }
+    assert_real_is_vmms();
+    teardown();
+}
+END_TEST
+
+/* CR4.TSD: the real CR4 carries it while the guest runs; the kernel's
+ * RDTSC (which faults in real ring 1) is run on the virtual CPU, a
+ * process's is the guest's #GP(0). */
+START_TEST(test_cr4_tsd)
+{
+    boot(profiles3[_i]);
+    prologue();
+    mov_eax(CR4_TSD);
+    b(3, 0x0f, 0x22, 0xe0);          /* mov %eax,%cr4 */
+    uint32_t set = pc;
+    b(2, 0x0f, 0x31);                /* rdtsc */
+    RUN_TO(set);
+    ck_assert_uint_eq(v->vcr4, CR4_TSD);
+    ck_assert_uint_eq(c->cr4 & CR4_TSD, CR4_TSD);
+    assert_real_is_vmms();
+    RUN_TO(pc);
+    ck_assert_uint_eq(v->emulated[ROW_RDTSC], 1);
+    ck_assert_uint_eq(v->reflected[EXC_GP], 0);
+    phys_write(c, UCODE, 2, 0x310f);  /* rdtsc in ring 3 */
+    to_user(FL_1 | FL_IF);
+    RUN_TO(H(EXC_GP));
+    ck_assert_uint_eq(frame(0), 0);
+    ck_assert_uint_eq(frame(1), UCODE);
+    ck_assert_uint_eq(frame(2), UCODE_SEL);
+    ck_assert_uint_eq(v->emulated[ROW_RDTSC], 1);
+    assert_real_is_vmms();
+    teardown();
+}
+END_TEST
+
+/* An LGDT whose table lies in the VMM's area: the shadow is built from
+ * what the guest sees there (0), never from the VMM's bytes, so every
+ * entry is empty and LSL fails. `_i` picks the base: the area's start (the
+ * shadow GDT itself), its IDT, and a table starting just below it. */
+START_TEST(test_lgdt_in_vmm_area)
+{
+    static const uint32_t bases[3] = { VMM_AREA_BASE, VMM_AREA_BASE + VMM_IDT_OFF, VMM_AREA_BASE - 8 };
+    boot(profiles3[_i / 3]);
+    prologue();
+    pseudo(DATA, 0xffff, bases[_i % 3]);
+    lgdt(DATA);
+    mov_eax(KDATA);
+    b(3, 0x0f, 0x03, 0xd8);          /* lsl %eax,%ebx */
+    uint32_t done = pc;
+    RUN_TO(done);
+    uint32_t sg = v->base + VMM_GDT_OFF;
+    for (uint32_t i = 1; i < VMM_GDT_ENTRIES - 8; i++) {
+        ck_assert_msg((rd32(sg + i * 8 + 4) & 0x8000) == 0 && rd32(sg + i * 8) == 0,
+                      "shadow entry %u: %08x %08x, from the VMM's own bytes", i, rd32(sg + i * 8),
+                      rd32(sg + i * 8 + 4));
+    }
+    for (uint32_t k = 0; k < v->gdt_copy_len; k++)
+        ck_assert_uint_eq(v->gdt_copy[k], 0);
+    ck_assert_msg(!(c->eflags & FL_ZF), "LSL of %04x succeeded: limit %08x", KDATA, c->reg[EBX]);
+    teardown();
+}
+END_TEST
+
+/* A GDT across the end of RAM: the part above RAM reads 0, and a
+ * descriptor rewritten in the part in RAM reaches the shadow at the next
+ * exit; an exit with nothing changed syncs nothing. */
+START_TEST(test_gdt_across_ram_end)
+{
+    boot(_i ? "pg" : "x86");
+    prologue();
+    uint32_t t = RAM - 24;
+    desc(t, 1, 0, 0xfffff, 0x9b, 0xc);
+    desc(t, 2, 0, 0xfffff, 0x93, 0xc);
+    pseudo(DATA, 0xffff, t);
+    lgdt(DATA);
+    b(2, 0xe4, 0x21);                /* in $0x21,%al: an exit */
+    uint32_t in1 = pc;
+    b(2, 0xe4, 0x21);
+    uint32_t in2 = pc;
+    jmp_self();
+    RUN_TO(in1);
+    uint32_t sg = v->base + VMM_GDT_OFF;
+    ck_assert_uint_eq((rd32(sg + 2 * 8 + 4) >> 15) & 1, 1);
+    ck_assert_uint_eq(rd32(sg + 3 * 8 + 4), 0x2000);   /* zeros above RAM: only DPL 0 -> 1 */
+    ck_assert_uint_eq(v->gdt_copy_len, (VMM_GDT_ENTRIES - 8) * 8);
+    uint64_t syncs = v->gdt_syncs;
+    desc(t, 2, 0x1000, 0xfff, 0x93, 0x4);            /* rewritten: base 1000, limit fff */
+    RUN_TO(in2);
+    ck_assert_uint_eq(v->gdt_syncs, syncs + 1);
+    seg_cache_t sc;
+    desc_to_cache(&sc, KDATA, rd32(sg + 16), rd32(sg + 20));
+    ck_assert_uint_eq(sc.base, 0x1000);
+    ck_assert_uint_eq(sc.limit, 0xfff);
+    phys_write(c, in2, 2, 0x21e4);                   /* one more exit, nothing changed */
+    c->eip = in1;
+    RUN_TO(in2);
+    ck_assert_uint_eq(v->gdt_syncs, syncs + 1);
+    teardown();
+}
+END_TEST
+
+/* Expand-down segments whose valid offsets wrap around 4 GiB into low
+ * memory stay usable: one that lies wholly below the wrap (base 400000,
+ * limit ffc00fff), and one that reaches the VMM's area before the wrap
+ * (base 100000, limit fff), whose low part is kept (its limit is raised to
+ * ffefffff). Loaded into ES, they read DATA. */
+START_TEST(test_expand_down_wrap)
+{
+    int straddle = _i % 2;
+    boot(profiles3[_i / 2]);
+    uint32_t base = straddle ? 0x100000 : 0x400000;
+    if (straddle)
+        desc(GDT, 12, base, 0xfff, 0x97, 0x4);
+    else
+        desc(GDT, 12, base, 0xffc00, 0x97, 0xc);
+    wr32(DATA, 0xfeedf00d);
+    prologue();
+    mov_ax(0x60);
+    mov_sreg_ax(SEG_ES);
+    mov_eax_mem(0x26, DATA - base);                  /* mov %es:(DATA - base),%eax */
+    uint32_t done = pc;
+    jmp_self();
+    ck_assert_msg(run_to2(done, H(EXC_GP), 1000) == 1, "no read through the segment: EIP %08x", c->eip);
+    ck_assert_uint_eq(c->reg[EAX], 0xfeedf00d);
+    ck_assert(c->seg[SEG_ES].usable);
+    ck_assert_uint_eq(c->seg[SEG_ES].limit, straddle ? 0xffefffff : 0xffc00fff);
+    /* the shadow descriptor is present, with the same limit */
+    seg_cache_t sc;
+    uint32_t sg = v->base + VMM_GDT_OFF;
+    desc_to_cache(&sc, 0x60, rd32(sg + 12 * 8), rd32(sg + 12 * 8 + 4));
+    ck_assert_uint_eq((rd32(sg + 12 * 8 + 4) >> 15) & 1, 1);
+    ck_assert_uint_eq(sc.limit, straddle ? 0xffefffff : 0xffc00fff);
+    assert_real_is_vmms();
+    teardown();
+}
+END_TEST
 static Suite *vmm_suite(void)
 {
     Suite *s = suite_create("vmm");
@@ -1192,9 +1562,19 @@ static Suite *vmm_suite(void)
     tcase_add_test(t, test_reflected_counts_every_vector);
     suite_add_tcase(s, t);
 
+    t = tcase_create("after_emulation");
+    tcase_add_loop_test(t, test_long_rep_then_soft_int, 0, 3 * 3);
+    tcase_add_loop_test(t, test_single_step_after_emulation, 0, 3 * 9);
+    tcase_add_loop_test(t, test_guest_cr0_fpu_bits, 0, 6);
+    tcase_add_loop_test(t, test_task_switch_checks_under_vmm, 0, 3 * 4);
+    suite_add_tcase(s, t);
+
     t = tcase_create("rings");
     tcase_add_loop_test(t, test_truncation, 0, 2);
     tcase_add_loop_test(t, test_call_gate_from_ring3, 0, 2);
+    tcase_add_loop_test(t, test_outer_ring_is_not_ring0, 0, 24);
+    tcase_add_loop_test(t, test_ring1_and_ring2_apart, 0, 6);
+    tcase_add_loop_test(t, test_cr4_tsd, 0, 3);
     suite_add_tcase(s, t);
 
     t = tcase_create("isolation");
@@ -1205,6 +1585,9 @@ static Suite *vmm_suite(void)
     tcase_add_loop_test(t, test_crafted_lgdt, 0, 2);
     tcase_add_loop_test(t, test_no_access_outside_ram, 0, 6);
     tcase_add_loop_test(t, test_above_ram_as_bare, 0, 8);
+    tcase_add_loop_test(t, test_lgdt_in_vmm_area, 0, 9);
+    tcase_add_loop_test(t, test_gdt_across_ram_end, 0, 2);
+    tcase_add_loop_test(t, test_expand_down_wrap, 0, 6);
     suite_add_tcase(s, t);
     return s;
 }

@@ -16,6 +16,7 @@ volatile uint32_t nfaults;
 volatile uint32_t ticks, tick_limit, ticks_ring3;
 volatile uint32_t tick_eip_lo, tick_eip_hi, tick_bad, tick_isr_bad;
 void (*syscall_hook)(struct trapframe *tf);
+uint32_t outer_cs, outer_ss;
 
 static uint32_t nchecks, nfailed;
 
@@ -163,8 +164,9 @@ void check_fault(const char *what, int ring, int vec, int err, int where,
 {
     uint32_t n = nfaults;
     volatile struct fault *f = &faults[0];
-    uint32_t want_cs = ring == 3 ? SEL_UCODE : SEL_KCODE;
-    uint32_t want_frame = (ring == 3 ? 20 : 12) + (err >= 0 ? 4 : 0);
+    uint32_t want_cs = ring == 3 ? SEL_UCODE : ring ? outer_cs : SEL_KCODE;
+    uint32_t want_ss = ring == 3 ? SEL_UDATA : outer_ss;
+    uint32_t want_frame = (ring ? 20 : 12) + (err >= 0 ? 4 : 0);
     int ok;
 
     nchecks++;
@@ -178,7 +180,7 @@ void check_fault(const char *what, int ring, int vec, int err, int where,
         kprintf(" eip=%08x %s cs=%04x efl=%08x",
                 f->eip, f->eip == f->at ? "at" : f->eip == f->next ? "after" : "elsewhere",
                 f->cs, FRAME_EFLAGS(f->eflags));
-        if ((f->cs & 3) == 3)
+        if ((f->cs & 3) != 0)
             kprintf(" ss=%04x esp=%08x", f->ss, f->esp);
         kprintf(" frame=%u", f->frame);
         if (n > 1)
@@ -187,7 +189,7 @@ void check_fault(const char *what, int ring, int vec, int err, int where,
              f->haserr == (err >= 0) && (err < 0 || f->err == (uint32_t)err) &&
              f->eip == (where == AT ? f->at : f->next) && f->cs == want_cs &&
              FRAME_EFLAGS(f->eflags) == eflags && f->frame == want_frame &&
-             (ring != 3 || (f->ss == SEL_UDATA && f->esp == probe_esp));
+             (ring == 0 || (f->ss == want_ss && f->esp == probe_esp));
     }
     if (ok) {
         puts_(": ok\n");
@@ -203,8 +205,8 @@ void check_fault(const char *what, int ring, int vec, int err, int where,
     put_err(err >= 0, (uint32_t)err);
     kprintf(" %s cs=%04x efl=%08x frame=%u", where == AT ? "at" : "after",
             want_cs, eflags, want_frame);
-    if (ring == 3)
-        kprintf(" ss=%04x esp=%08x", SEL_UDATA, probe_esp);
+    if (ring)
+        kprintf(" ss=%04x esp=%08x", want_ss, probe_esp);
     putch('\n');
 }
 
@@ -344,7 +346,7 @@ void trap(struct trapframe *tf)
     }
     if (probe_recover && nfaults < MAX_FAULTS) {
         volatile struct fault *f = &faults[nfaults++];
-        int user = (tf->cs & 3) == 3;
+        int user = (tf->cs & 3) != 0;   /* from an outer ring: SS:ESP pushed, on TSS.ESP0 */
         uint32_t lowest = (uint32_t)&tf->eip - (vec_has_err(vec) ? 4 : 0);
         f->vec = vec;
         f->haserr = vec_has_err(vec);
@@ -388,7 +390,8 @@ __attribute__((noreturn)) void rt_main(void)
     uart_init();
     kprintf("%s: start\n", guest_name);
     check("multiboot magic (eax)", boot_magic, MB_BOOT_MAGIC);
-    check("eflags.if at entry", boot_eflags & FL_IF, 0);
+    if (!&rt_skip_entry_if || !rt_skip_entry_if)
+        check("eflags.if at entry", boot_eflags & FL_IF, 0);
     tables_init();
     pic_remap_masked();
     guest_main();

@@ -111,10 +111,10 @@ struct trapframe {
 /* One fault (or trap) that hit an armed probe. */
 struct fault {
     uint32_t vec, err, haserr;
-    uint32_t eip, cs, eflags, esp, ss;  /* esp/ss: from ring 3 only */
+    uint32_t eip, cs, eflags, esp, ss;  /* esp/ss: from rings 1-3 only */
     uint32_t at, next;                  /* the probe's instruction and the one after */
     uint32_t frame;                     /* bytes from the stack top (ring 0: the probe's ESP;
-                                           ring 3: TSS.ESP0) down to the lowest pushed dword */
+                                           rings 1-3: TSS.ESP0) down to the lowest pushed dword */
 };
 
 #define MAX_FAULTS 8
@@ -145,6 +145,11 @@ extern struct tss tss;
 extern uint32_t boot_magic, boot_mbi, boot_eflags;
 extern char ustack_top[];                   /* ring 3 starts with ESP here */
 
+/* A guest that also runs under `--vmm --isa x86` or `umip` defines this as
+ * 1: there the entry PUSHF sees the real IF (a Popek-Goldberg leak the
+ * guest is not about), so the runtime leaves that check out. */
+extern const int rt_skip_entry_if __attribute__((weak));
+
 /* The guest. Returns nothing; failed checks are counted by the runtime. */
 void guest_main(void);
 extern const char guest_name[];
@@ -163,12 +168,13 @@ void verdict(int ok);                       /* ends the line being printed */
  * vector `vec` (-1: no fault), error code `err` (NOERR: none pushed), the
  * pushed EIP AT the probed instruction or AFTER it, the pushed CS of that
  * ring, the pushed EFLAGS `eflags` (RF is not compared, see rt.c), the frame
- * size and, from ring 3, the pushed SS and ESP. */
+ * size and, from rings 1-3, the pushed SS and ESP. */
 #define NOERR (-1)
 #define AT    0
 #define AFTER 1
 void check_fault(const char *what, int ring, int vec, int err, int where,
                  uint32_t eflags);
+extern uint32_t outer_cs, outer_ss;         /* the CS and SS check_fault wants from ring 1 or 2 */
 void reset_faults(void);
 __attribute__((noreturn)) void guest_exit(uint32_t code);
 
@@ -182,6 +188,8 @@ extern char vector_stubs[];                 /* 16 bytes per vector */
  * registers `user_ds`, ESP ustack_top, EFLAGS `eflags`) through IRET, and
  * returns EBX of its SYS_EXIT. */
 uint32_t enter_user(uint32_t eip, uint32_t eflags, uint32_t user_ds);
+/* The same into the ring of `cs` (1, 2 or 3), SS `ss`, ESP ustack_top. */
+uint32_t enter_ring(uint32_t eip, uint32_t eflags, uint32_t ds, uint32_t cs, uint32_t ss);
 __attribute__((noreturn)) void user_return(uint32_t value);
 
 /* Shared probes (lib/probes.S): MOV sel to DS or SS in ring 0; the u_

@@ -77,9 +77,19 @@ alltraps:
 
 /* uint32_t enter_user(uint32_t eip, uint32_t eflags, uint32_t user_ds):
  * saves the ring-0 context and IRETs to ring 3. SYS_EXIT comes back
- * through user_return, which returns from here. */
+ * through user_return, which returns from here.
+ * uint32_t enter_ring(eip, eflags, ds, cs, ss): the same into the ring of
+ * `cs` (1, 2 or 3), with SS `ss`. */
 GLOBAL(enter_user)
-    pushl %ebp
+    movl $SEL_UCODE, enter_cs
+    movl $SEL_UDATA, enter_ss
+    jmp 1f
+GLOBAL(enter_ring)
+    movl 16(%esp), %eax
+    movl %eax, enter_cs
+    movl 20(%esp), %eax
+    movl %eax, enter_ss
+1:  pushl %ebp
     pushl %ebx
     pushl %esi
     pushl %edi
@@ -88,10 +98,10 @@ GLOBAL(enter_user)
     movl 24(%esp), %eax             /* eip */
     movl 28(%esp), %ecx             /* eflags */
     movl 32(%esp), %edx             /* user_ds */
-    pushl $SEL_UDATA                /* SS */
+    pushl enter_ss                  /* SS */
     pushl $ustack_top               /* ESP */
     pushl %ecx                      /* EFLAGS */
-    pushl $SEL_UCODE                /* CS */
+    pushl enter_cs                  /* CS */
     pushl %eax                      /* EIP */
     movw %dx, %ds
     movw %dx, %es
@@ -121,4 +131,8 @@ GLOBAL(kstack_top)                  /* TSS.ESP0 */
 GLOBAL(ustack_top)
     .space 16
 kernel_ctx_esp:
+    .long 0
+enter_cs:
+    .long 0
+enter_ss:
     .long 0

@@ -1,0 +1,125 @@
+/* One VM of a run (host/vm.h). */
+#include <stdlib.h>
+#include <string.h>
+#include "cpu/dcache.h"
+#include "cpu/loader.h"
+#include "host/vm.h"
+#include "vmm/vmm.h"
+#include "vmm/vtx.h"
+
+/* A sink of the VM's, seen through a wrapper that names the VM on every
+ * event (only when the VM has a name: a single-VM run's events are as
+ * they always were). */
+typedef struct named_sink {
+    const vm_t *vm;
+    trace_sink_t inner;
+} named_sink_t;
+
+struct vm {
+    char name[VM_NAME_MAX];
+    vm_config_t cfg;
+    machine_t *m;
+    struct vmm *vmm;
+    vtx_t *vtx;                 /* --vmm=vtx: the hypervisor over VMX */
+    named_sink_t named[TRACE_MAX_SINKS];
+    int nnamed;
+};
+
+vm_t *vm_new(const vm_config_t *cfg, char *err, size_t errlen)
+{
+    vm_t *vm = calloc(1, sizeof *vm);
+    machine_t *m = vm ? machine_new((uint32_t)cfg->ram, cfg->isa) : NULL;
+    if (!m) {
+        snprintf(err, errlen, "out of memory for %llu bytes of guest RAM", (unsigned long long)cfg->ram);
+        free(vm);
+        return NULL;
+    }
+    vm->cfg = *cfg;
+    snprintf(vm->name, sizeof vm->name, "%s", cfg->name ? cfg->name : "");
+    vm->m = m;
+    m->guest_ips = cfg->guest_ips;
+    m->max_insns = cfg->max_insns;
+    m->console = cfg->console ? cfg->console : stdout;
+    machine_schedule(m);
+    boot_info_t bi;
+    /* QEMU always passes a command line: the image path, then -append. */
+    if (loader_load_multiboot_as(cfg->image, cfg->image_name ? cfg->image_name : cfg->image, m->cpu.ram,
+                                 m->cpu.ram_size, m->cpu.ram_size, cfg->cmdline ? cfg->cmdline : "", &bi, err,
+                                 errlen)) {
+        vm_free(vm);
+        return NULL;
+    }
+    machine_boot_state(m, bi.entry, bi.mbi);
+    if (!cfg->no_cache)
+        dcache_init(m, 1);
+    return vm;
+}
+
+static void named_emit(void *ctx, const event_t *ev)
+{
+    named_sink_t *n = ctx;
+    event_t e = *ev;
+    e.vm = n->vm->name;
+    n->inner.emit(n->inner.ctx, &e);
+}
+
+static void named_finish(void *ctx)
+{
+    named_sink_t *n = ctx;
+    if (n->inner.finish)
+        n->inner.finish(n->inner.ctx);
+}
+
+void vm_add_sink(vm_t *vm, const trace_sink_t *s)
+{
+    if (!vm->name[0] || vm->nnamed == TRACE_MAX_SINKS) {
+        trace_add_sink(&vm->m->trace, s);
+        return;
+    }
+    named_sink_t *n = &vm->named[vm->nnamed++];
+    n->vm = vm;
+    n->inner = *s;
+    trace_sink_t w = { s->levels, named_emit, named_finish, n };
+    trace_add_sink(&vm->m->trace, &w);
+}
+
+int vm_start(vm_t *vm)
+{
+    if (vm->cfg.vtx && !vm->vtx && !(vm->vtx = vtx_attach(vm->m)))
+        return -1;
+    if (vm->cfg.vmm && !vm->vmm)
+        vm->vmm = vmm_attach(vm->m, vm->cfg.expose_pg);
+    return vm->cfg.vmm && !vm->vmm ? -1 : 0;
+}
+
+uint64_t vm_run_for(vm_t *vm, uint64_t steps)
+{
+    uint64_t before = machine_steps(vm->m);
+    machine_run_for(vm->m, steps);
+    return machine_steps(vm->m) - before;
+}
+
+void vm_finish(vm_t *vm)
+{
+    trace_finish(&vm->m->trace);
+}
+
+void vm_free(vm_t *vm)
+{
+    if (!vm)
+        return;
+    vmm_free(vm->vmm);
+    vtx_free(vm->vtx);
+    machine_free(vm->m);
+    free(vm);
+}
+
+const char *vm_name(const vm_t *vm) { return vm->name; }
+int vm_stopped(const vm_t *vm) { return vm->m->stop != STOP_NONE; }
+int vm_exit_status(const vm_t *vm) { return machine_exit_status(vm->m); }
+const char *vm_stop_msg(const vm_t *vm) { return vm->m->stop_msg; }
+uint64_t vm_steps(const vm_t *vm) { return machine_steps(vm->m); }
+uint64_t vm_instructions(const vm_t *vm) { return vm->m->cpu.icount; }
+machine_t *vm_machine(vm_t *vm) { return vm->m; }
+const machine_t *vm_machine_c(const vm_t *vm) { return vm->m; }
+struct vmm *vm_monitor(const vm_t *vm) { return vm->vmm; }

@@ -1,0 +1,68 @@
+/* host/vm.h: one VM of a run. A VM is everything one guest has of its own:
+ * its RAM, its devices, its CPU state, its monitor (the trap-and-emulate
+ * VMM under --vmm, none bare), its console and its virtual time. Everything
+ * outside host/ reaches a VM through a vm_t; the scheduler (host/host.h)
+ * uses only vm_run_for() and the accessors below, never the machine. */
+/* Today a VM is one machine_t (cpu/cpu.h) with the VMM hooked into it
+ * (vmm_attach), and vm.c is the only file of host/ that knows it. When the
+ * hypervisor interface (cpu/hv.h) and the vCPU as a value arrive (issue
+ * 14, items 1-5), only vm.c changes: vm_new builds the VM's memory, devices
+ * and vCPU, vm_start picks its monitor behind hv.h, vm_run_for runs the
+ * vCPU for a quantum; host.c and app/ stay as they are. */
+#ifndef TRAPSIM_VM_H
+#define TRAPSIM_VM_H
+#include <stdint.h>
+#include <stdio.h>
+#include "cpu/cpu.h"
+#include "cpu/trace.h"
+
+struct vmm;
+
+#define VM_NAME_MAX 32
+
+/* What a VM is made of (trapsim run's per-VM options, a scenario's
+ * [vm NAME] section). */
+typedef struct vm_config {
+    const char *name;           /* [A-Za-z0-9_-]; NULL or "" for the one VM of a single-VM run */
+    const char *image;          /* the Multiboot ELF file */
+    const char *image_name;     /* the kernel's name in the guest's command line (NULL: image) */
+    const char *cmdline;        /* NULL: none */
+    uint64_t ram;               /* bytes */
+    uint64_t max_insns;         /* the VM's own budget (0: none) */
+    uint64_t guest_ips;         /* PIT time scale */
+    const isa_profile_t *isa;
+    int vmm;                    /* under the trap-and-emulate VMM */
+    int vtx;                    /* under the hypervisor over the CPU's VMX (--vmm=vtx) */
+    int expose_pg;
+    int no_cache;
+    FILE *console;              /* where the guest's console goes (NULL: stdout) */
+} vm_config_t;
+
+typedef struct vm vm_t;
+
+/* A VM with its image loaded, at its entry point, no monitor yet (add the
+ * sinks, then vm_start()). NULL with a one-line reason in err. */
+vm_t *vm_new(const vm_config_t *cfg, char *err, size_t errlen);
+/* Events of this VM go to the sink too; when the VM has a name, each
+ * event carries it (event_t.vm). */
+void vm_add_sink(vm_t *vm, const trace_sink_t *s);
+/* Attaches the monitor the configuration asks for; -1 when out of memory. */
+int vm_start(vm_t *vm);
+/* Runs at most `steps` steps (machine_steps()); returns the steps run. */
+uint64_t vm_run_for(vm_t *vm, uint64_t steps);
+void vm_free(vm_t *vm);
+
+const char *vm_name(const vm_t *vm);
+int vm_stopped(const vm_t *vm);
+int vm_exit_status(const vm_t *vm);         /* README, "Exit statuses" */
+const char *vm_stop_msg(const vm_t *vm);
+uint64_t vm_steps(const vm_t *vm);          /* steps run so far */
+uint64_t vm_instructions(const vm_t *vm);   /* retired instructions */
+/* The machine and the monitor (NULL: bare), for the views that read them
+ * (summary, statistics, step mode, the GDB stub). */
+machine_t *vm_machine(vm_t *vm);
+const machine_t *vm_machine_c(const vm_t *vm);
+struct vmm *vm_monitor(const vm_t *vm);
+/* The end of the run: the sinks' finish. */
+void vm_finish(vm_t *vm);
+#endif
