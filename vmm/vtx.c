@@ -81,7 +81,12 @@ static int perform(vtx_t *v)
     vmx_cpu_t vmx = c->vmx;
     uint32_t eip = c->eip;
     int ring = c->cpl, leaf = (int)c->reg[EAX];
-    memset(&c->vmx, 0, sizeof c->vmx);   /* the guest's view: no VMX, its own CRs */
+    uint32_t tf = c->eflags & FL_TF;   /* as the instruction starts: a POPF that clears it still traps */
+    /* the guest's view: no VMX, its own CRs (the bits it owns it may have
+     * changed without an exit: CLTS, LMSW, MOV to CR0 of unmasked bits) */
+    v->cr0 = (c->cr0 & ~CR0_OWNED) | (v->cr0 & CR0_OWNED);
+    v->cr4 = (c->cr4 & ~CR4_OWNED) | (v->cr4 & CR4_OWNED);
+    memset(&c->vmx, 0, sizeof c->vmx);
     c->cr0 = v->cr0;
     c->cr4 = v->cr4;
     isa_result_t r = machine_fetch_decode(m, &scratch, &insn) ? ISA_FAULT : isa_execute(c, insn);
@@ -105,6 +110,12 @@ static int perform(vtx_t *v)
     if (cpuid && leaf == 1)
         c->reg[ECX] = (c->reg[ECX] & ~(1u << 5)) | 1u << 31;   /* no VMX; a hypervisor */
     machine_account(m, ring, r);   /* a paused REP chunk retires nothing */
+    if (tf && isa_single_step_after(c, insn, r)) {
+        /* the single-step trap after an instruction the hypervisor ran, as
+         * bare: #DB with DR6.BS, delivered at the next VM entry */
+        c->dr[6] |= DR6_BS;
+        wr(c, VMCS_ENTRY_INTR_INFO, INTR_INFO(EXC_DB, INTR_HW_EXC));
+    }
     if (r == ISA_HALT) {
         m->halted = 1;
         if (!(c->eflags & FL_IF))
