@@ -23,7 +23,7 @@ static void usage(FILE *f)
 "  run [options] IMAGE       boot a Multiboot ELF image (bare, or under the VMM)\n"
 "  run [options] --vm NAME [vm options] IMAGE --vm NAME ...\n"
 "                            several VMs on one host, scheduled round robin\n"
-"  raw [options] CODE.bin    run a code fragment and print the final state (RAW-MODE.md)\n"
+"  raw [options] CODE.bin    run a code fragment and print the final state (docs/RAW-MODE.md)\n"
 "  scenario NAME [--check|--update] [--no-color] [--dot/--svg/--timeline FILE]\n"
 "                            run a teaching scenario (scenario --list: all of them)\n"
 "  isa list                  the ISA semantics profiles\n"
@@ -32,13 +32,14 @@ static void usage(FILE *f)
 "\n"
 "run options:\n"
 "  --vmm                 run the guest deprivileged under trapsim's ring-0 VMM\n"
+"  --vmm=vtx             run the guest unchanged under trapsim's hypervisor over VMX\n"
 "  --isa NAME            ISA semantics profile: x86 (default), pg, umip\n"
 "  --expose-pg           under --vmm: name every sensitive instruction that ran without a trap\n"
 "  --cmdline STRING      the Multiboot command line (like QEMU's -append)\n"
 "  --mem SIZE            guest RAM (default 64M; K, M, G suffixes)\n"
 "  --max-insns N         stop after N instructions (exit status 4); default: no limit\n"
 "  --guest-ips N         nominal guest speed for the timer, instructions per second (default 10000000)\n"
-"  --trace LIST          trace levels: insn, trap, io, vmm, pg, all (comma-separated)\n"
+"  --trace LIST          trace levels: insn, trap, io, vmm, pg, vmx, all (comma-separated)\n"
 "  --trace-file FILE     write the trace to FILE (default: standard error)\n"
 "  --no-color            no ring colours in the trace (the default when not on a terminal)\n"
 "  --stats FILE          write the end-of-run statistics as key=value lines\n"
@@ -63,7 +64,7 @@ static void usage(FILE *f)
 "  --quantum N           the VM scheduler's quantum in steps (default 100000)\n"
 "\n"
 "raw options: --load ADDR, --ring N, --set REG=VALUE, --mem ADDR=HEX, --dump ADDR:LEN,\n"
-"  --isa NAME, --max-insns N (see RAW-MODE.md)\n"
+"  --isa NAME, --max-insns N, --tables std|flat, --cr0 V, --cr4 V (see docs/RAW-MODE.md)\n"
 "\n"
 "exit statuses: the guest's isa-debug-exit status (odd), 0 ok, 2 bad input, 4 budget,\n"
 "  6 triple fault, 8 halted for ever, 10 not modelled, 12 scenario mismatch, 14 quit\n", f);
@@ -95,7 +96,8 @@ static int parse_vm_opt(int argc, char **argv, int *i, session_opts_t *v)
 {
     const char *a = argv[*i], *val;
     int r;
-    if (strcmp(a, "--vmm") == 0) v->vmm = 1;
+    if (strcmp(a, "--vmm") == 0 || strcmp(a, "--vmm=te") == 0) v->vmm = 1, v->vtx = 0;
+    else if (strcmp(a, "--vmm=vtx") == 0) v->vtx = 1, v->vmm = 0;
     else if (strcmp(a, "--expose-pg") == 0) v->expose_pg = 1;
     else if ((r = opt_value(argc, argv, i, "--isa", &val))) {
         if (r < 0) {

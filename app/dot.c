@@ -384,7 +384,7 @@ void dot_emit(void *ctx, const event_t *ev)
             d->tl_state = 2;
         break;
     }
-    case EV_CONSOLE:
+    case EV_CONSOLE: case EV_VMX:   /* root and non-root are not drawn yet */
         break;
     }
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include "app/args.h"
 #include "app/raw.h"
+#include "app/raw_tables.h"
 #include "cpu/cpu.h"
 #include "cpu/dcache.h"
 #include "isa/access.h"
@@ -16,6 +17,8 @@
 
 typedef struct raw_opts {
     uint32_t load, ring;
+    int std_tables;           /* --tables std */
+    uint32_t cr0, cr4;
     uint32_t reg[8], eflags;
     const char *mem[MAX_ITEMS];
     int nmem;
@@ -157,11 +160,40 @@ static int parse_dump(raw_opts_t *o, const char *arg)
     return 0;
 }
 
+/* CR0 bits MOV CR0 keeps (the others are reserved); CR4 bits MOV CR4
+ * accepts (isa/protect.c). */
+#define CR0_KNOWN (CR0_PE | CR0_MP | CR0_EM | CR0_TS | CR0_ET | CR0_NE | CR0_WP | \
+                   CR0_AM | CR0_NW | CR0_CD | CR0_PG)
+#define CR4_KNOWN 0x00000fffu
+
+static int parse_cr0(const char *v, uint32_t *cr0)
+{
+    if (parse_u32(v, cr0)) {
+        errorf("--cr0 needs a 32-bit number");
+        return -1;
+    }
+    if (!(*cr0 & CR0_PE) || (*cr0 & CR0_PG)) {
+        errorf("--cr0 %s: raw mode needs PE = 1 and PG = 0 (protected mode, no paging)", v);
+        return -1;
+    }
+    if (*cr0 & ~CR0_KNOWN) {
+        errorf("--cr0 %s: reserved bits set (0x%08x)", v, *cr0 & ~CR0_KNOWN);
+        return -1;
+    }
+    if ((*cr0 & CR0_NW) && !(*cr0 & CR0_CD)) {
+        errorf("--cr0 %s: NW = 1 needs CD = 1", v);
+        return -1;
+    }
+    *cr0 |= CR0_ET;   /* hardwired to 1, as MOV CR0 keeps it */
+    return 0;
+}
+
 static int parse_raw(int argc, char **argv, raw_opts_t *o)
 {
     memset(o, 0, sizeof *o);
     o->load = 0x00100000;
     o->ring = 3;
+    o->cr0 = RAW_CR0_DEFAULT;
     o->reg[ESP] = 0x00800000;
     o->eflags = 0x00000202;
     o->isa = isa_profile_find("x86");
@@ -173,6 +205,22 @@ static int parse_raw(int argc, char **argv, raw_opts_t *o)
             if (r < 0 || parse_u32(v, &o->load)) { errorf("--load needs a 32-bit address"); return -1; }
         } else if ((r = opt_value(argc, argv, &i, "--ring", &v))) {
             if (r < 0 || parse_u32(v, &o->ring) || o->ring > 3) { errorf("--ring needs 0, 1, 2 or 3"); return -1; }
+        } else if ((r = opt_value(argc, argv, &i, "--tables", &v))) {
+            if (r < 0 || (strcmp(v, "std") && strcmp(v, "flat"))) {
+                errorf("--tables needs 'std' (the standard tables) or 'flat' (the default)");
+                return -1;
+            }
+            o->std_tables = !strcmp(v, "std");
+        } else if ((r = opt_value(argc, argv, &i, "--cr0", &v))) {
+            if (r < 0) { errorf("--cr0 needs a 32-bit number"); return -1; }
+            if (parse_cr0(v, &o->cr0)) return -1;
+        } else if ((r = opt_value(argc, argv, &i, "--cr4", &v))) {
+            if (r < 0 || parse_u32(v, &o->cr4)) { errorf("--cr4 needs a 32-bit number"); return -1; }
+            if (o->cr4 & ~CR4_KNOWN) {
+                errorf("--cr4 %s: bits 0x%08x are not CR4 bits trapsim models (0x%08x)", v,
+                       o->cr4 & ~CR4_KNOWN, CR4_KNOWN);
+                return -1;
+            }
         } else if ((r = opt_value(argc, argv, &i, "--set", &v))) {
             if (r < 0) { errorf("--set needs REG=VALUE"); return -1; }
             if (set_register(o, v)) return -1;
@@ -210,19 +258,45 @@ static int parse_raw(int argc, char **argv, raw_opts_t *o)
     return 0;
 }
 
-/* trapsim's raw-mode GDT: flat 4 GiB code and data for each ring. */
-static void write_gdt(struct cpu *c)
+static void write_table(struct cpu *c, uint32_t base, const uint64_t *d, int n)
 {
-    for (int ring = 0; ring < 4; ring++) {
-        for (int code = 1; code >= 0; code--) {
-            uint32_t idx = 1 + 2 * (uint32_t)ring + (code ? 0 : 1);
-            uint32_t access = 0x80u | ((uint32_t)ring << 5) | 0x10 | (code ? 0xa : 0x2);
-            phys_write(c, RAW_GDT + idx * 8, 4, 0x0000ffff);
-            phys_write(c, RAW_GDT + idx * 8 + 4, 4, 0x00cf0000u | (access << 8));
-        }
+    for (int k = 0; k < n; k++) {
+        phys_write(c, base + 8 * (uint32_t)k, 4, (uint32_t)d[k]);
+        phys_write(c, base + 8 * (uint32_t)k + 4, 4, (uint32_t)(d[k] >> 32));
     }
+}
+
+/* trapsim's raw-mode GDT: flat 4 GiB code and data for each ring (the
+ * accessed bits clear, unlike the standard table: old outputs stay). */
+static void write_flat_gdt(struct cpu *c)
+{
+    uint64_t gdt[9] = { 0 };
+    for (uint32_t ring = 0; ring < 4; ring++) {
+        gdt[1 + 2 * ring] = RAW_DESC(0, 0xfffff, 0x9a | ring << 5, 0xc);
+        gdt[2 + 2 * ring] = RAW_DESC(0, 0xfffff, 0x92 | ring << 5, 0xc);
+    }
+    write_table(c, RAW_GDT, gdt, 9);
     c->gdtr.base = RAW_GDT;
     c->gdtr.limit = 9 * 8 - 1;
+}
+
+static const uint32_t raw_std_tss[] = { RAW_STD_TSS_BASE, RAW_STD_TSS_AVAIL_BASE,
+                                        RAW_STD_TSS_BUSY_BASE };
+
+/* --tables std (app/raw_tables.h): GDT, LDT contents, TSSes without an I/O
+ * bitmap, IDTR (no IDT: the first event ends the run anyway), TR; LDTR 0. */
+static void write_std_tables(struct cpu *c)
+{
+    write_table(c, RAW_STD_GDT_BASE, raw_std_gdt, RAW_STD_GDT_ENTRIES);
+    write_table(c, RAW_STD_LDT_BASE, raw_std_ldt, RAW_STD_LDT_ENTRIES);
+    for (size_t k = 0; k < sizeof raw_std_tss / sizeof raw_std_tss[0]; k++)
+        phys_write(c, raw_std_tss[k] + RAW_STD_TSS_IOMAP_OFF, 2, RAW_STD_TSS_IOMAP);
+    c->gdtr.base = RAW_STD_GDT_BASE;
+    c->gdtr.limit = RAW_STD_GDT_ENTRIES * 8 - 1;
+    c->idtr.base = RAW_STD_IDT_BASE;
+    c->idtr.limit = RAW_STD_IDT_LIMIT;
+    uint64_t tss = raw_std_gdt[RAW_SEL_TSS >> 3];
+    desc_to_cache(&c->tr, RAW_SEL_TSS, (uint32_t)tss, (uint32_t)(tss >> 32));
 }
 
 static int load_code(machine_t *m, const raw_opts_t *o)
@@ -297,7 +371,10 @@ int raw_main(int argc, char **argv)
     /* no device may interrupt a fragment */
     machine_pic_write(m, 0x21, 0xff);
     machine_pic_write(m, 0xa1, 0xff);
-    write_gdt(c);
+    if (o.std_tables)
+        write_std_tables(c);
+    else
+        write_flat_gdt(c);
     if (load_code(m, &o)) {
         machine_free(m);
         return EXIT_USAGE;
@@ -305,14 +382,16 @@ int raw_main(int argc, char **argv)
     dcache_init(m, 1);
     memcpy(c->reg, o.reg, sizeof c->reg);
     c->eflags = (o.eflags | FL_1) & ~FL_RF;
-    c->cr0 = CR0_PE | CR0_ET;
+    c->cr0 = o.cr0;
+    c->cr4 = o.cr4;
     c->eip = o.load;
     int ring = (int)o.ring;
-    seg_load_flat(&c->seg[SEG_CS], (uint16_t)((1 + 2 * ring) * 8 + ring), 1, ring);
+    seg_load_flat(&c->seg[SEG_CS], RAW_SEL_CODE(ring), 1, ring);
     for (int s = 0; s < 6; s++)
         if (s != SEG_CS)
-            seg_load_flat(&c->seg[s], (uint16_t)((2 + 2 * ring) * 8 + ring), 0, ring);
-    c->seg[SEG_CS].access = (uint8_t)(0x80 | (ring << 5) | 0x1a);   /* execute/read, as in the GDT */
+            seg_load_flat(&c->seg[s], RAW_SEL_DATA(ring), 0, ring);
+    /* execute/read, accessed or not, as in the GDT */
+    c->seg[SEG_CS].access = (uint8_t)(0x80 | (ring << 5) | (o.std_tables ? 0x1b : 0x1a));
     seg_cache_update(&c->seg[SEG_CS]);
     c->cpl = (uint8_t)ring;
     if (o.max_insns == 0)

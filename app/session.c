@@ -106,7 +106,7 @@ static int create_vms(run_t *r)
         vm_config_t c = {
             .name = r->named ? v->vm_name : NULL, .image = v->image, .image_name = v->image_name,
             .cmdline = v->cmdline, .ram = v->ram, .max_insns = v->max_insns, .guest_ips = v->guest_ips,
-            .isa = v->isa, .vmm = v->vmm, .expose_pg = v->expose_pg, .no_cache = o->no_cache,
+            .isa = v->isa, .vmm = v->vmm, .vtx = v->vtx, .expose_pg = v->expose_pg, .no_cache = o->no_cache,
             .console = r->named ? r->null : o->console,
         };
         char err[512];
@@ -152,7 +152,7 @@ static int connect(run_t *r)
             vm_add_sink(v->vm, &s);
         }
         if ((v->stats = stats_new())) {
-            trace_sink_t s = { TL_TRAP, stats_emit, NULL, v->stats };
+            trace_sink_t s = { TL_TRAP | TL_VMX, stats_emit, NULL, v->stats };
             vm_add_sink(v->vm, &s);
         }
         if (r->dot) {
@@ -167,7 +167,7 @@ static int connect(run_t *r)
             vm_add_sink(v->vm, &s);
         }
         if (vm_start(v->vm)) {
-            errorf("out of memory for the VMM");
+            errorf(r->vo[k].vtx ? "the VMX hypervisor could not launch the guest" : "out of memory for the VMM");
             return -1;
         }
     }
@@ -178,7 +178,7 @@ static int connect(run_t *r)
 static void describe_vm(const session_opts_t *v, char *buf, size_t n)
 {
     const char *base = strrchr(v->image, '/');
-    snprintf(buf, n, "%s, %s, isa %s%s%s", base ? base + 1 : v->image, v->vmm ? "under the VMM" : "bare",
+    snprintf(buf, n, "%s, %s, isa %s%s%s", base ? base + 1 : v->image, v->vmm ? "under the VMM" : v->vtx ? "under VT-x" : "bare",
              v->isa->name, v->cmdline ? ", " : "", v->cmdline ? v->cmdline : "");
 }
 

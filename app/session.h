@@ -22,7 +22,8 @@ typedef struct session_opts {
     FILE *trace_out;            /* overrides trace_file when set (scenarios) */
     FILE *console;              /* where the guest's console goes (NULL: stdout) */
     int color;                  /* ring colours in the text trace */
-    int vmm;                    /* --vmm */
+    int vmm;                    /* --vmm (--vmm=te) */
+    int vtx;                    /* --vmm=vtx: the hypervisor over the CPU's VMX */
     int expose_pg;              /* --expose-pg */
     int no_cache;               /* --no-cache */
     int quiet;                  /* --quiet: no end-of-run summary */

@@ -396,6 +396,12 @@ if ! want native; then
   NATIVE_NA="n/a (not selected)"
 elif [ -z "$NATIVE" ] || [ ! -x "$NATIVE" ]; then
   NATIVE_NA="n/a (did not build: $DIR/native-build.log; needs gcc-multilib)"
+elif ! native_err=$("$NATIVE" 2 1 2>&1 </dev/null >/dev/null); then
+  # some x86-64 kernels run no 32-bit code at all (no IA32 emulation): the
+  # physical limit cannot be measured there, the other rows still stand
+  native_err=${native_err##*: }
+  NATIVE_NA="n/a (this host cannot run 32-bit programs: ${native_err:-it did not start})"
+  say "isprime native: $NATIVE_NA"
 else
   say "isprime native (n=$ISP_S; $EMU_K x n=$ISP_B)"
   if run_case native "$ISP_S" check_native "$NATIVE" "$ISP_S" 1 &&

@@ -4,6 +4,7 @@
 #ifndef TRAPSIM_CPU_H
 #define TRAPSIM_CPU_H
 #include <stdint.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include "isa/isa.h"
 #include "isa/arch.h"
@@ -52,6 +53,7 @@ typedef enum deliver_kind {
 #define PIT_HZ 1193182ull
 
 typedef struct machine machine_t;
+struct vmx_exit;
 
 
 struct machine {
@@ -70,6 +72,14 @@ struct machine {
     FILE *console;            /* where COM1 and port 0xE9 output goes */
 
     hv_t hv;                  /* the monitor in charge, if any (cpu/hv.h) */
+    /* A hypervisor written in C over the CPU's VMX (--vmm=vtx): a VM exit
+     * hands it the exit (struct vmx_exit, cpu/vmx.h) instead of loading the
+     * VMCS's x86 host state; the guest's registers stay in the CPU. It
+     * resumes the guest (vmx_vmentry) or stops the run. Kept a machine
+     * field rather than an hv_ops_t hook: it is the CPU's VMX that calls
+     * it (cpu/vmx.c), not the run loop, and vtx attaches no other hook. */
+    void (*vmx_host)(void *ctx, machine_t *m, const struct vmx_exit *e);
+    void *vmx_host_ctx;
 
     stop_kind_t stop;
     int exit_status;          /* for STOP_DEBUG_EXIT: the status the guest asked for */
@@ -154,8 +164,17 @@ void     machine_port_out(machine_t *m, uint16_t port, int size, uint32_t v);
 /* Virtual time conversions. */
 uint64_t machine_pit_ticks(const machine_t *m, uint64_t now);
 
+/* A monitor's own memory at the top of the address space (cpu.bus.top_*):
+ * `size` zeroed bytes mapped at `base`, or NULL when memory is short; and
+ * unmapped (when still mapped) and freed again. */
+uint8_t *machine_map_top(machine_t *m, uint32_t base, uint32_t size);
+void machine_unmap_top(machine_t *m, uint8_t *area);
+
 /* Emits an event stamped with the current time and ring. */
 void machine_emit(machine_t *m, event_t *ev);
+/* Emits an event whose text is formatted (at most 255 characters): the
+ * VMM's and VMX's lines. */
+void machine_emitv(machine_t *m, event_t *ev, const char *fmt, va_list ap);
 
 /* Recomputes when the next device event is due (after PIT writes). */
 void machine_schedule(machine_t *m);

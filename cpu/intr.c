@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include "cpu/cpu.h"
 #include "cpu/names.h"
+#include "cpu/vmx.h"
 #include "isa/access.h"
 
 enum { GATE_TASK = 5, GATE_INT16 = 6, GATE_TRAP16 = 7, GATE_INT32 = 14, GATE_TRAP32 = 15 };
@@ -152,7 +153,10 @@ static void deliver_on(machine_t *m, struct cpu *c, int vector, deliver_kind_t k
      * and INTO, 1 for everything else: hardware interrupts, exceptions,
      * INT1 (SDM vol. 2 INT n, "error_code(num, idt, ext)") */
     uint32_t ext = kind == DK_SOFTWARE && c->soft_kind != SOFT_INT1 ? 0 : 1;
+    uint32_t idt_info = 0, idt_error = 0;   /* VMX: the event whose delivery raised this one */
     for (;;) {
+        if (c->vmx.nonroot && vmx_event_exits(m, vector, kind, has_error, error, fault_eip, idt_info, idt_error))
+            return;
         int from = c->cpl;
         seg_cache_t pre_cs = c->seg[SEG_CS], pre_ss = c->seg[SEG_SS];
         int r = deliver_once(c, vector, kind, has_error, error, ext);
@@ -177,6 +181,14 @@ static void deliver_on(machine_t *m, struct cpu *c, int vector, deliver_kind_t k
          * the fault's frame points at the INT instruction itself. */
         if (kind == DK_SOFTWARE)
             c->eip = fault_eip;
+        if (c->vmx.nonroot) {
+            idt_info = vmx_intr_info(c, vector, kind, has_error);
+            idt_error = error;
+        }
+        if (vector == EXC_DF && kind == DK_EXCEPTION && depth >= 2 && c->vmx.nonroot) {
+            vmx_triple_fault_exit(m);
+            return;
+        }
         if (vector == EXC_DF && kind == DK_EXCEPTION && depth >= 2) {
             machine_stop(m, STOP_TRIPLE,
                          "triple fault: %s (%d), then %s (%d) while delivering it, then %s (%d) "

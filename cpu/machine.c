@@ -5,6 +5,7 @@
 #include <string.h>
 #include "cpu/cpu.h"
 #include "cpu/dcache.h"
+#include "cpu/vmx.h"
 #include "isa/access.h"
 
 machine_t *machine_new(uint32_t ram_size, const isa_profile_t *profile)
@@ -88,10 +89,39 @@ void machine_pic_write(machine_t *m, uint16_t port, uint8_t v)
     machine_pic_changed(m);
 }
 
+uint8_t *machine_map_top(machine_t *m, uint32_t base, uint32_t size)
+{
+    uint8_t *area = calloc(1, size);
+    if (area) {
+        m->cpu.bus.top_mem = area;
+        m->cpu.bus.top_base = base;
+        m->cpu.bus.top_size = size;
+    }
+    return area;
+}
+
+void machine_unmap_top(machine_t *m, uint8_t *area)
+{
+    struct cpu *c = &m->cpu;
+    if (c->bus.top_mem == area) {
+        c->bus.top_mem = NULL;
+        c->bus.top_base = c->bus.top_size = 0;
+    }
+    free(area);
+}
+
 void machine_emit(machine_t *m, event_t *ev)
 {
     ev->icount = m->cpu.icount;
     trace_emit(&m->trace, ev);
+}
+
+void machine_emitv(machine_t *m, event_t *ev, const char *fmt, va_list ap)
+{
+    char text[256];
+    vsnprintf(text, sizeof text, fmt, ap);
+    ev->text = text;
+    machine_emit(m, ev);
 }
 
 void machine_stop(machine_t *m, stop_kind_t kind, const char *fmt, ...)
@@ -241,4 +271,5 @@ static void bus_code_write(void *ctx, uint32_t phys)
         m->hv.ops->code_write(m->hv.ctx, m, phys);
 }
 
-const cpu_bus_ops_t machine_bus_ops = { bus_in, bus_out, bus_time, bus_code_write };
+const cpu_bus_ops_t machine_bus_ops = { bus_in, bus_out, bus_time, bus_code_write,
+                                         vmx_bus_entry, vmx_bus_exit };

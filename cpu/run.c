@@ -9,6 +9,7 @@
 #include <string.h>
 #include "cpu/cpu.h"
 #include "cpu/dcache.h"
+#include "cpu/vmx.h"
 #include "isa/access.h"
 
 /* Virtual time reached a device event: PIT edges pulse IRQ0. */
@@ -38,7 +39,7 @@ static void take_interrupt(machine_t *m)
 /* HLT: wait for the next interrupt, skipping virtual time to it. */
 static void halt_wait(machine_t *m)
 {
-    if (!(m->cpu.eflags & FL_IF)) {
+    if (!(m->cpu.eflags & FL_IF) && !vmx_extint_exits(&m->cpu.vmx)) {
         machine_stop(m, STOP_HALTED, "halted for ever: HLT with interrupts disabled (IF = 0) at %04x:%08x",
                      m->cpu.seg[SEG_CS].sel, m->cpu.eip - 1);
         return;
@@ -154,6 +155,8 @@ static void step_body(machine_t *m)
         devices_tick(m);
     int shadow = c->irq_shadow;
     c->irq_shadow = 0;
+    if (c->vmx.nonroot && vmx_boundary_exits(m, shadow))
+        return;
     if (!shadow && interrupt_ready(m)) {
         take_interrupt(m);
         return;
@@ -180,7 +183,9 @@ static void step_body(machine_t *m)
     if (audited && m->hv.ops->before_insn && m->hv.ops->before_insn(m->hv.ctx, m, insn, eip))
         return;   /* the monitor ran it */
     int how = (audited ? RETIRE_AUDITED : 0) | (c->eflags & FL_TF ? RETIRE_TF : 0);   /* TF as it starts */
+    c->vmx.blocking = (uint8_t)shadow;   /* what a VM exit or VMLAUNCH sees */
     isa_result_t r = isa_execute(c, insn);
+    c->vmx.blocking = 0;
     retire(m, insn, eip, ring, r, how);
 }
 
@@ -209,6 +214,11 @@ static NOIPA void retire(machine_t *m, const isa_insn_t *insn, uint32_t eip, int
     if (r == ISA_STOP) {
         c->eip = eip;
         machine_stop(m, STOP_UNMODELLED, "%s, at %04x:%08x", c->stop_reason, c->seg[SEG_CS].sel, eip);
+        return;
+    }
+    if (r == ISA_VMEXIT) {   /* the instruction did not retire: the host runs */
+        m->unretired++;
+        budget_check(m);
         return;
     }
     int single_step = machine_retire(m, insn, ring, r, how & RETIRE_TF);
@@ -332,7 +342,8 @@ static void run_burst(machine_t *m, uint64_t until)
         uint64_t steps = c->icount + m->unretired;
         if (steps >= until)
             return;   /* the quantum is used: machine_run_for() returns */
-        if (c->irq_shadow || ((c->eflags & FL_IF) && m->intr_line) || m->halted || (c->eflags & FL_TF))
+        if (c->irq_shadow || ((c->eflags & FL_IF) && m->intr_line) || m->halted || (c->eflags & FL_TF) ||
+            (c->vmx.nonroot && vmx_boundary_pending(c, m->intr_line)))
             return;
         uint32_t eip = c->eip;
         const dcache_entry_t *e;

@@ -14,6 +14,7 @@ uint32_t trace_level_of(ev_kind_t kind)
     case EV_IO: return TL_IO;
     case EV_VMM: return TL_VMM;
     case EV_PG: return TL_PG;
+    case EV_VMX: return TL_VMX;
     case EV_CONSOLE: return 1u << 31;   /* no text level; sinks may ask for it */
     }
     return 0;
@@ -73,7 +74,7 @@ int trace_parse_levels(const char *list, uint32_t *out)
 {
     static const struct { const char *name; uint32_t bits; } names[] = {
         { "insn", TL_INSN }, { "trap", TL_TRAP }, { "io", TL_IO }, { "vmm", TL_VMM },
-        { "pg", TL_PG }, { "all", TL_ALL }, { "none", 0 },
+        { "pg", TL_PG }, { "vmx", TL_VMX }, { "all", TL_ALL }, { "none", 0 },
     };
     uint32_t bits = 0;
     const char *p = list;
@@ -167,9 +168,12 @@ static int format_plain(const event_t *ev, char *buf, size_t size)
             k += snprintf(b, n, "trap  %s at %08x%s", name, ev->eip, d);
         break;
     }
-    case EV_IRQ:
+    case EV_IRQ:   /* an interrupt a VMX VM entry injects has no IRQ line */
         format_delivery(ev, d, sizeof d);
-        k += snprintf(b, n, "trap  IRQ%d at %08x%s", ev->irq, ev->eip, d);
+        if (ev->irq < 0)
+            k += snprintf(b, n, "trap  interrupt 0x%02x at %08x%s", ev->vector, ev->eip, d);
+        else
+            k += snprintf(b, n, "trap  IRQ%d at %08x%s", ev->irq, ev->eip, d);
         break;
     case EV_SOFTINT:
         format_delivery(ev, d, sizeof d);
@@ -193,6 +197,9 @@ static int format_plain(const event_t *ev, char *buf, size_t size)
         break;
     case EV_PG:
         k += snprintf(b, n, "pg    %s", ev->text);
+        break;
+    case EV_VMX:
+        k += snprintf(b, n, "vmx   %s: %s", ev->vmx_kind == VX_EXIT ? "exit" : ev->vmx_kind == VX_VMFAIL ? "vmfail" : "entry", ev->text);
         break;
     case EV_STOP:
         k += snprintf(b, n, "stop  %s", ev->text);

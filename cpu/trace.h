@@ -15,7 +15,8 @@ enum {
     TL_IO   = 1u << 2,  /* port I/O */
     TL_VMM  = 1u << 3,  /* VMM decisions: exits, emulation, injection, shadowing */
     TL_PG   = 1u << 4,  /* Popek-Goldberg violations (--expose-pg) */
-    TL_ALL  = 0x1f
+    TL_VMX  = 1u << 5,  /* VMX: VM entries and VM exits of the CPU's non-root operation */
+    TL_ALL  = 0x3f
 };
 
 typedef enum ev_kind {
@@ -28,7 +29,8 @@ typedef enum ev_kind {
     EV_VMM,       /* the VMM did something (text says what) */
     EV_PG,        /* a sensitive instruction ran without trapping (text says what) */
     EV_CONSOLE,   /* the guest printed a byte (not in the text trace) */
-    EV_STOP       /* the run ended (text says why) */
+    EV_STOP,      /* the run ended (text says why) */
+    EV_VMX        /* a VM entry or VM exit (vmx_kind, vmx_reason; text the details) */
 } ev_kind_t;
 
 /* What a monitor did (EV_VMM): its actions, in the order of how much one
@@ -63,6 +65,14 @@ typedef enum exit_reason {
 const char *exit_reason_name(int reason);
 int exit_reason_sdm(int reason);   /* -1: none */
 
+/* What the CPU's VMX did (EV_VMX): its names are the trace's "entry",
+ * "exit", "vmfail". */
+typedef enum vmx_ev_kind {
+    VX_ENTRY,         /* a VM entry: the guest runs */
+    VX_EXIT,          /* a VM exit (event_t.vmx_reason) */
+    VX_VMFAIL         /* VMLAUNCH/VMRESUME failed (VMfailValid/VMfailInvalid) */
+} vmx_ev_kind_t;
+
 typedef struct event {
     ev_kind_t kind;
     uint64_t icount;        /* retired instructions so far */
@@ -83,7 +93,9 @@ typedef struct event {
     const isa_insn_t *insn; /* INSN: the decoded instruction */
     uint8_t  action;        /* VMM: what the monitor did (vmm_action_t) */
     uint8_t  exit_reason;   /* VMM, action VA_EXIT: exit_reason_t */
+    uint8_t  vmx_kind;      /* VMX: vmx_ev_kind_t */
     uint32_t exit_qual;     /* VMM, action VA_EXIT: the reason's qualification */
+    uint32_t vmx_reason;    /* VMX exit: the CPU's exit reason, the SDM's number (bit 31: a VM-entry failure) */
     const char *text;       /* VMM, PG, STOP: the message; INSN: the disassembly, when known (else made from insn) */
     const char *vm;         /* the VM's name when a run has several (host/vm.h), else NULL */
 } event_t;
@@ -122,7 +134,7 @@ static inline int trace_on(const trace_t *t, uint32_t level) { (void)t; (void)le
 static inline void trace_emit(trace_t *t, const event_t *ev) { (void)t; (void)ev; }
 #endif
 
-/* Parses "insn,trap,io,vmm,pg,all" into TL_* bits; -1 on an unknown name. */
+/* Parses "insn,trap,io,vmm,pg,vmx,all" into TL_* bits; -1 on an unknown name. */
 int trace_parse_levels(const char *list, uint32_t *out);
 
 /* One aligned row of an end-of-run summary: "  label   N  (detail)". */

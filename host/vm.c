@@ -5,6 +5,7 @@
 #include "cpu/loader.h"
 #include "host/vm.h"
 #include "vmm/vmm.h"
+#include "vmm/vtx.h"
 
 /* A sink of the VM's, seen through a wrapper that names the VM on every
  * event (only when the VM has a name: a single-VM run's events are as
@@ -19,6 +20,7 @@ struct vm {
     vm_config_t cfg;
     machine_t *m;
     struct vmm *vmm;
+    vtx_t *vtx;                 /* --vmm=vtx: the hypervisor over VMX */
     named_sink_t named[TRACE_MAX_SINKS];
     int nnamed;
 };
@@ -83,6 +85,8 @@ void vm_add_sink(vm_t *vm, const trace_sink_t *s)
 
 int vm_start(vm_t *vm)
 {
+    if (vm->cfg.vtx && !vm->vtx && !(vm->vtx = vtx_attach(vm->m)))
+        return -1;
     if (vm->cfg.vmm && !vm->vmm)
         vm->vmm = vmm_attach(vm->m, vm->cfg.expose_pg);
     return vm->cfg.vmm && !vm->vmm ? -1 : 0;
@@ -105,6 +109,7 @@ void vm_free(vm_t *vm)
     if (!vm)
         return;
     vmm_free(vm->vmm);
+    vtx_free(vm->vtx);
     machine_free(vm->m);
     free(vm);
 }

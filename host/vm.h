@@ -32,6 +32,7 @@ typedef struct vm_config {
     uint64_t guest_ips;         /* PIT time scale */
     const isa_profile_t *isa;
     int vmm;                    /* under the trap-and-emulate VMM */
+    int vtx;                    /* under the hypervisor over the CPU's VMX (--vmm=vtx) */
     int expose_pg;
     int no_cache;
     FILE *console;              /* where the guest's console goes (NULL: stdout) */

@@ -8,6 +8,7 @@
 #define TRAPSIM_ARCH_H
 #include <stdint.h>
 #include "isa/isa.h"
+#include "isa/vmx.h"
 
 /* General registers, in ModRM encoding order. */
 enum { EAX, ECX, EDX, EBX, ESP, EBP, ESI, EDI };
@@ -29,7 +30,7 @@ enum {
 enum { CR0_PE = 1u << 0, CR0_MP = 1u << 1, CR0_EM = 1u << 2, CR0_TS = 1u << 3,
        CR0_ET = 1u << 4, CR0_NE = 1u << 5, CR0_WP = 1u << 16, CR0_AM = 1u << 18,
        CR0_NW = 1u << 29, CR0_CD = 1u << 30, CR0_PG = 1u << 31 };
-enum { CR4_PVI = 1u << 1, CR4_TSD = 1u << 2, CR4_DE = 1u << 3, CR4_PCE = 1u << 8, CR4_UMIP = 1u << 11 };
+enum { CR4_PVI = 1u << 1, CR4_TSD = 1u << 2, CR4_DE = 1u << 3, CR4_PCE = 1u << 8, CR4_UMIP = 1u << 11 };   /* CR4_VMXE: isa/vmx.h */
 enum { DR6_BS = 1u << 14 };   /* DR6: the #DB was a single-step trap */
 
 /* Exception vectors (SDM vol. 3, 6.3.1). */
@@ -73,6 +74,15 @@ typedef struct cpu_bus_ops {
     void     (*port_out)(void *ctx, uint16_t port, int size, uint32_t val);
     uint64_t (*tsc)(void *ctx);                                         /* RDTSC */
     void     (*code_write)(void *ctx, uint32_t phys);                   /* a byte at phys of a page in code_pages was written */
+    /* VMX (isa/exec_vmx.c): what VM entry and VM exit load and save is the
+     * machine's (cpu/vmx.c); NULL on a CPU that has no VMX to enter (a
+     * monitor's virtual CPU), where VMLAUNCH and VMRESUME stop the run as
+     * unmodelled. vm_entry: the checks of VM entry, then ISA_VMENTER,
+     * ISA_OK (VMfailValid), ISA_VMEXIT (a VM-entry failure) or ISA_STOP.
+     * vm_exit: an instruction's VM exit in non-root operation. */
+    int      (*vm_entry)(void *ctx, int launch);
+    void     (*vm_exit)(void *ctx, uint32_t reason, uint32_t qual, uint32_t insn_len, uint32_t insn_info,
+                        uint32_t linear);
 } cpu_bus_ops_t;
 
 typedef struct cpu_bus {
@@ -97,9 +107,11 @@ struct cpu {
     uint32_t cr0, cr2, cr3, cr4;
     uint32_t dr[8];
     uint8_t  cpl;           /* current privilege level: CS.RPL, kept in step */
-    uint8_t  irq_shadow;    /* STI / MOV SS / POP SS: no interrupt before the next instruction */
+    uint8_t  irq_shadow;    /* no interrupt before the next instruction: BLOCK_STI after STI,
+                             * BLOCK_MOV_SS after MOV SS / POP SS (isa/vmx.h) */
     uint64_t icount;        /* retired instructions: virtual time */
     const isa_profile_t *profile;   /* the semantics this CPU implements */
+    vmx_cpu_t vmx;          /* VMX operation (isa/vmx.h); all 0 until a guest runs VMXON */
 
     /* Physical memory, at 0 (read inline by every access, so kept here). */
     uint8_t *ram;
@@ -133,6 +145,11 @@ static inline int raise_exc(struct cpu *c, int vector, int has_error, uint32_t e
 /* The EFLAGS bits POPF and IRET may change at the current CPL and IOPL
  * (isa/exec_sys.c); the others are kept silently. */
 uint32_t isa_popf_mask(const struct cpu *c, int opsize);
+/* RDMSR and WRMSR of an MSR (isa/exec_sys.c): 0, or -1 when the
+ * instruction would raise #GP(0). VM entry and VM exit load and store MSR
+ * areas through them. */
+int isa_msr_read(struct cpu *c, uint32_t msr, uint64_t *v);
+int isa_msr_write(struct cpu *c, uint32_t msr, uint64_t v);
 
 /* ---- the outside, through the bus ---- */
 static inline uint32_t bus_port_in(struct cpu *c, uint16_t port, int size)
@@ -143,9 +160,12 @@ static inline void bus_port_out(struct cpu *c, uint16_t port, int size, uint32_t
 {
     c->bus.ops->port_out(c->bus.ctx, port, size, val);
 }
+/* The time-stamp counter: the bus's virtual time; in VMX non-root
+ * operation with TSC offsetting, plus the offset (the CPU adds it, so it
+ * holds on any bus). */
 static inline uint64_t bus_tsc(struct cpu *c)
 {
-    return c->bus.ops->tsc(c->bus.ctx);
+    return c->bus.ops->tsc(c->bus.ctx) + (c->vmx.nonroot ? c->vmx.tsc_offset : 0);
 }
 
 /* ---- descriptors (isa/protect.c) ---- */
@@ -181,5 +201,17 @@ int prot_verr(struct cpu *c, uint16_t sel);
 int prot_verw(struct cpu *c, uint16_t sel);
 /* Writes to control registers, with their checks (CR0.PG is refused). */
 int prot_write_cr(struct cpu *c, int crn, uint32_t val);
+
+/* VMX (isa/exec_vmx.c, through the bus's vm_exit and vm_entry). The VM
+ * exit of an instruction in non-root operation: saves the guest
+ * (at the instruction), records reason, qualification, the instruction's
+ * length and information and a guest-linear address (INS/OUTS, LMSW),
+ * loads the host. Returns ISA_VMEXIT. */
+int vmx_exit_insn(struct cpu *c, const isa_insn_t *i, uint32_t reason, uint32_t qual, uint32_t info,
+                  uint32_t linear);
+/* VMLAUNCH/VMRESUME once the instruction's own checks passed: the checks
+ * of VM entry, then non-root operation (ISA_VMENTER), a VMfailValid
+ * (ISA_OK), or a VM-entry failure that loaded the host (ISA_VMEXIT). */
+int vmx_vmentry(struct cpu *c, int launch);
 
 #endif

@@ -14,35 +14,81 @@ const isa_row_info_t isa_rows[ROW_COUNT] = {
 };
 
 /* A map entry is a row, or (GROUP | g) for an opcode whose ModRM.reg picks
- * the row from groups[g][reg]. */
+ * the row from groups[g][reg]. Rows that share a slot and differ by their
+ * mandatory prefix (NP, P66, PF3) are chained through variant[]; a group's
+ * register forms that are instructions of their own (DIGIT 0xc0..0xff) are
+ * in exact[g][rm][reg], where one exists. */
 #define GROUP 0x8000u
-static uint16_t opmap[2][256];
+#define NMAPS 3
+static uint16_t opmap[NMAPS][256];
 static uint16_t groups[32][8];
+static uint16_t exact[4][8][8];
+static int8_t group_exact[32];       /* index into exact[], or -1 */
+static uint16_t variant[ROW_COUNT];
 static int tables_ready;
+
+/* Puts `row` in a slot; a second row there is a prefix variant. */
+static void place(uint16_t *slot, int row)
+{
+    if (*slot != ROW_INVALID)
+        variant[row] = *slot;
+    *slot = (uint16_t)row;
+}
 
 static void build_tables(void)
 {
-    int ngroups = 0;
-    for (int m = 0; m < 2; m++)
-        for (int o = 0; o < 256; o++)
-            opmap[m][o] = ROW_INVALID;
-    for (int g = 0; g < 32; g++)
-        for (int r = 0; r < 8; r++)
-            groups[g][r] = ROW_INVALID;
+    int ngroups = 0, nexact = 0;
+    memset(opmap, 0xff, sizeof opmap);
+    memset(groups, 0xff, sizeof groups);
+    memset(exact, 0xff, sizeof exact);
+    memset(variant, 0xff, sizeof variant);
+    memset(group_exact, -1, sizeof group_exact);
     for (int row = 0; row < ROW_COUNT; row++) {
         const isa_row_info_t *ri = &isa_rows[row];
         for (int k = 0; k < ri->nops; k++) {
             uint16_t *slot = &opmap[ri->map - 1][(uint8_t)(ri->op + k)];
             if (ri->digit < 0) {
-                *slot = (uint16_t)row;
+                place(slot, row);
                 continue;
             }
             if (*slot == ROW_INVALID)
                 *slot = (uint16_t)(GROUP | ngroups++);
-            groups[*slot & ~GROUP][ri->digit] = (uint16_t)row;
+            int g = *slot & ~GROUP;
+            if (ri->digit < 8) {
+                place(&groups[g][ri->digit], row);
+            } else {
+                if (group_exact[g] < 0)
+                    group_exact[g] = (int8_t)nexact++;
+                exact[group_exact[g]][ri->digit & 7][(ri->digit >> 3) & 7] = (uint16_t)row;
+            }
         }
     }
     tables_ready = 1;
+}
+
+/* The row among a slot's prefix variants whose mandatory prefix the
+ * instruction has, or ROW_INVALID. A mandatory 66 is part of the opcode:
+ * the operand size stays the default. */
+static uint16_t pick_variant(isa_insn_t *in, uint16_t e, int code32)
+{
+    for (; e != ROW_INVALID; e = variant[e]) {
+        int f = isa_rows[e].flags;
+        if (f & NP) {
+            if (!in->opsize_prefix && !in->rep)
+                return e;
+        } else if (f & P66) {
+            if (in->opsize_prefix && !in->rep) {
+                in->opsize = code32 ? 4 : 2;
+                return e;
+            }
+        } else if (f & PF3) {
+            if (in->rep == 0xf3 && !in->opsize_prefix)
+                return e;
+        } else {
+            return e;
+        }
+    }
+    return ROW_INVALID;
 }
 
 /* Which forms carry a ModRM byte. */
@@ -55,6 +101,7 @@ static int form_has_modrm(int f)
     case F_EvGvIb: case F_EvGvCL: case F_Eb: case F_Ev: case F_Ew: case F_M:
     case F_Mp: case F_Mq: case F_GvM: case F_GvEb: case F_GvEw: case F_EwSw:
     case F_SwEw: case F_RdCd: case F_CdRd: case F_RdDd: case F_DdRd:
+    case F_EdGd: case F_GdEd: case F_GdM:
         return 1;
     default:
         return 0;
@@ -63,7 +110,7 @@ static int form_has_modrm(int f)
 
 static int form_memory_only(int f)
 {
-    return f == F_M || f == F_Mp || f == F_Mq || f == F_GvM;
+    return f == F_M || f == F_Mp || f == F_Mq || f == F_GvM || f == F_GdM;
 }
 
 typedef struct reader {
@@ -209,6 +256,10 @@ int isa_decode(const uint8_t *bytes, size_t avail, int code32, isa_insn_t *in)
     if (b == 0x0f) {
         map = 2;
         b = (uint8_t)take(&r, 1);
+        if (b == 0x38) {
+            map = 3;
+            b = (uint8_t)take(&r, 1);
+        }
     }
     in->opcode = b;
     if (map == 1 && b >= 0xd8 && b <= 0xdf) {
@@ -220,9 +271,13 @@ int isa_decode(const uint8_t *bytes, size_t avail, int code32, isa_insn_t *in)
     }
     uint16_t e = opmap[map - 1][b];
     if (e != ROW_INVALID && (e & GROUP)) {
+        int g = e & ~GROUP;
         decode_modrm(&r, in);
-        e = groups[e & ~GROUP][in->reg];
+        e = groups[g][in->reg];
+        if (in->mod == 3 && group_exact[g] >= 0 && exact[group_exact[g]][in->rm][in->reg] != ROW_INVALID)
+            e = exact[group_exact[g]][in->rm][in->reg];
     }
+    e = pick_variant(in, e, code32);
     if (e == ROW_INVALID)
         goto undefined;
     in->row = e;
@@ -241,7 +296,7 @@ int isa_decode(const uint8_t *bytes, size_t avail, int code32, isa_insn_t *in)
     if (in->has_modrm && in->mod == 3 && form_memory_only(f))
         goto undefined;
 
-    int v = opsize;
+    int v = in->opsize;   /* a mandatory 66 left it at the default */
     isa_operand_t *o = in->op;
     switch (f) {
     case F_NONE: break;
@@ -322,6 +377,9 @@ int isa_decode(const uint8_t *bytes, size_t avail, int code32, isa_insn_t *in)
     case F_RdDd: case F_DdRd:
         in->has_mem = 0; in->mod = 3;
         set_op(&o[0], OPK_REG, 4, in->rm); break;
+    case F_EdGd: set_e(in, &o[0], 4); set_op(&o[1], OPK_REG, 4, in->reg); break;
+    case F_GdEd: set_op(&o[0], OPK_REG, 4, in->reg); set_e(in, &o[1], 4); break;
+    case F_GdM:  set_op(&o[0], OPK_REG, 4, in->reg); set_e(in, &o[1], 4); break;
     }
     if (r.short_read)
         goto undefined;   /* the bytes ran out: not an instruction */

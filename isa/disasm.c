@@ -657,10 +657,26 @@ int isa_disasm(const isa_insn_t *in, uint32_t eip, char *buf, size_t bufsize)
         sb_printf(next_op(d), "%%db%d", in->reg);
         break;
 
+    case F_EdGd:                      /* vmread %reg,r/m */
+        mnem(d, m);
+        o_reg(d, 4, in->reg);
+        o_e(d, 4);
+        break;
+    case F_GdEd: case F_GdM:          /* vmwrite r/m,%reg; invept mem,%reg */
+        mnem(d, m);
+        o_e(d, 4);
+        o_reg(d, 4, in->reg);
+        break;
+
     default:
         mnem(d, m);
         break;
     }
+    /* a mandatory prefix is part of the opcode (vmclear, vmxon, invept) */
+    if (ri->flags & P66)
+        d->used_66 = 1;
+    if (ri->flags & PF3)
+        d->used_rep = 1;
 
     /* Jcc/loop/jecxz branch hints: 2E not taken, 3E taken */
     const char *hint = "";

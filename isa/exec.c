@@ -4,7 +4,9 @@
  *   2. the profile's rule (CPL > 0)  -> #GP(0)   (pg: every sensitive instruction)
  *   3. privileged instruction        -> #GP(0)   (CPL > 0)
  *   4. IOPL-sensitive instruction    -> #GP(0)   (CPL > IOPL, no I/O bitmap permission)
- *   5. execute                        (faults leave EIP and ESP as they were) */
+ *   5. VMX non-root operation        -> a VM exit, when the instruction causes one
+ *                                       (after 1-4: SDM vol. 3C 25.1.1)
+ *   6. execute                        (faults leave EIP and ESP as they were) */
 #include "isa/exec.h"
 
 const isa_handler_fn isa_handlers[ROW_COUNT] = {
@@ -14,7 +16,7 @@ const isa_handler_fn isa_handlers[ROW_COUNT] = {
 };
 
 /* The port and size an I/O instruction touches. */
-static void io_operands(const struct cpu *c, const isa_insn_t *i, uint16_t *port, int *size)
+void isa_io_operands(const struct cpu *c, const isa_insn_t *i, uint16_t *port, int *size)
 {
     const isa_row_info_t *ri = &isa_rows[i->row];
     *size = (ri->flags & B) ? 1 : i->opsize;
@@ -45,7 +47,7 @@ static int check_privilege(struct cpu *c, const isa_insn_t *i, const isa_row_inf
     if (ri->cls == IOPL && c->cpl > IOPL_OF(c->eflags) && i->row != ROW_CLI && i->row != ROW_STI) {
         uint16_t port;
         int size;
-        io_operands(c, i, &port, &size);
+        isa_io_operands(c, i, &port, &size);
         if (!prot_io_allowed(c, port, size))
             return RAISE_GP(c, 0);
     }
@@ -59,6 +61,8 @@ isa_result_t isa_execute(struct cpu *c, const isa_insn_t *i)
     const isa_row_info_t *ri = &isa_rows[i->row];
     if (c->cpl > 0 && ri->cls != INNOC && ri->cls != SINT)
         TRY(check_privilege(c, i, ri));
+    if (__builtin_expect(c->vmx.nonroot, 0))
+        TRY(isa_vmx_intercept(c, i));
     uint32_t eip = c->eip, esp = c->reg[ESP];
     c->eip = DESC_DB(c->seg[SEG_CS].flags) ? eip + i->len : (eip + i->len) & 0xffff;
     int r = isa_handlers[i->row](c, i);

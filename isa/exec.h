@@ -158,5 +158,14 @@ static inline int jump_near(struct cpu *c, const isa_insn_t *i, uint32_t target)
 
 /* I/O permission (isa/protect.c): CPL <= IOPL, or the TSS I/O bitmap allows it. */
 int prot_io_allowed(struct cpu *c, uint16_t port, int size);
+/* The port and size an I/O instruction touches (isa/exec.c). */
+void isa_io_operands(const struct cpu *c, const isa_insn_t *i, uint16_t *port, int *size);
+/* In VMX non-root operation, after the privilege checks: the VM exit the
+ * instruction causes, done (ISA_VMEXIT), or 0 (isa/exec_vmx.c). */
+int isa_vmx_intercept(struct cpu *c, const isa_insn_t *i);
+/* CR0-CR4 as MOV from CR reads them: in VMX non-root operation the bits
+ * the host owns come from the read shadows (isa/exec_vmx.c). */
+uint32_t isa_cr_read(const struct cpu *c, int n);
+
 
 #endif

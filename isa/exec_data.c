@@ -175,6 +175,7 @@ HANDLER(cpuid)
         cc = 0x32332d41;  /* "A-32" */
     } else if (leaf == 1) {
         a = 0x00000610;   /* family 6, model 1, stepping 0 */
+        cc = 1u << 5;     /* VMX */
         d = (1u << 4) | (1u << 8) | (1u << 15);   /* TSC, CX8, CMOV */
     }
     c->reg[EAX] = a; c->reg[EBX] = b; c->reg[ECX] = cc; c->reg[EDX] = d;
@@ -209,7 +210,7 @@ HANDLER(mov_to_sreg)
     TRY(opnd_read(c, i, &i->op[1], &sel));
     TRY(prot_load_seg(c, i->reg, (uint16_t)sel));
     if (i->reg == SEG_SS)
-        c->irq_shadow = 1;
+        c->irq_shadow = BLOCK_MOV_SS;
     return ISA_OK;
 }
 
@@ -228,7 +229,7 @@ HANDLER(pop_sreg)
     /* The increment uses the stack size in force before the load. */
     c->reg[ESP] = was32 ? sp : (c->reg[ESP] & 0xffff0000u) | (sp & 0xffff);
     if (sreg == SEG_SS)
-        c->irq_shadow = 1;
+        c->irq_shadow = BLOCK_MOV_SS;
     return ISA_OK;
 }
 
@@ -244,7 +245,7 @@ HANDLER(load_far_ptr)
     TRY(prot_load_seg(c, sreg, (uint16_t)sel));
     reg_set(c, i->op[0].reg, size, off);
     if (sreg == SEG_SS)
-        c->irq_shadow = 1;
+        c->irq_shadow = BLOCK_MOV_SS;
     return ISA_OK;
 }
 

@@ -394,8 +394,8 @@ isa_fast_fn isa_fast_handler(const isa_insn_t *i)
 {
     if (i->row == ROW_INVALID || isa_rows[i->row].cls != INNOC)
         return isa_fast_none;   /* checks first, or the VMM may need to see it */
-    if (i->row == ROW_RDTSC || i->row == ROW_INT1)
-        return isa_fast_none;   /* reads virtual time; ends in a delivery */
+    if (i->row == ROW_RDTSC || i->row == ROW_INT1 || i->row == ROW_CPUID)
+        return isa_fast_none;   /* reads virtual time; ends in a delivery; exits in VMX non-root */
     if ((isa_rows[i->row].flags & SO) && i->rep)
         return isa_fast_none;   /* may stop after a chunk, unretired */
     isa_fast_fn f = specialised(i);

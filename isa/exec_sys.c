@@ -13,7 +13,7 @@ HANDLER(sti)
 {
     (void)i;
     if (!(c->eflags & FL_IF))
-        c->irq_shadow = 1;
+        c->irq_shadow = BLOCK_STI;
     c->eflags |= FL_IF;
     return ISA_OK;
 }
@@ -96,11 +96,12 @@ HANDLER(str)  { return store_word(c, i, c->tr.sel); }
 /* SMSW: the low word of CR0 (all of CR0 into a 32-bit register). */
 HANDLER(smsw)
 {
+    uint32_t cr0 = isa_cr_read(c, 0);
     if (i->op[0].kind == OPK_REG && i->opsize == 4) {
-        c->reg[i->op[0].reg] = c->cr0;
+        c->reg[i->op[0].reg] = cr0;
         return ISA_OK;
     }
-    return opnd_write(c, i, &i->op[0], c->cr0 & 0xffff);
+    return opnd_write(c, i, &i->op[0], cr0 & 0xffff);
 }
 
 /* LMSW: PE, MP, EM, TS from the source; it can set PE but never clear it. */
@@ -123,7 +124,16 @@ HANDLER(fwait)
     return ISA_OK;
 }
 
-HANDLER(clts) { (void)i; c->cr0 &= ~CR0_TS; return ISA_OK; }
+/* CLTS: TS := 0; in VMX non-root operation TS stays when the host owns it. */
+HANDLER(clts)
+{
+    (void)i;
+    uint32_t v = c->cr0 & ~CR0_TS;
+    if (c->vmx.on)
+        TRY(vmx_cr_write(c, 0, &v));
+    c->cr0 = v;
+    return ISA_OK;
+}
 HANDLER(invd) { (void)c; (void)i; return ISA_OK; }   /* no caches modelled */
 HANDLER(invlpg) { (void)c; (void)i; return ISA_OK; } /* no TLB: paging is not modelled */
 
@@ -179,8 +189,7 @@ HANDLER(verw)
 /* ---- control and debug registers ---- */
 HANDLER(mov_from_cr)
 {
-    uint32_t v = i->reg == 0 ? c->cr0 : i->reg == 2 ? c->cr2 : i->reg == 3 ? c->cr3 : c->cr4;
-    c->reg[i->op[0].reg] = v;
+    c->reg[i->op[0].reg] = isa_cr_read(c, i->reg);
     return ISA_OK;
 }
 
@@ -218,20 +227,39 @@ HANDLER(mov_to_dr)
     return ISA_OK;
 }
 
-/* MSRs: only the time-stamp counter (0x10) is modelled; any other #GP(0). */
+/* MSRs: the time-stamp counter (0x10) and the VMX ones (isa/exec_vmx.c);
+ * any other #GP(0). */
+int isa_msr_read(struct cpu *c, uint32_t msr, uint64_t *v)
+{
+    if (msr == 0x10) {
+        *v = bus_tsc(c);
+        return 0;
+    }
+    return vmx_rdmsr(c, msr, v) ? 0 : -1;
+}
+
+int isa_msr_write(struct cpu *c, uint32_t msr, uint64_t v)
+{
+    int fault = 1;
+    vmx_wrmsr(c, msr, v, &fault);
+    return fault ? -1 : 0;
+}
+
 HANDLER(rdmsr)
 {
     (void)i;
-    if (c->reg[ECX] != 0x10)
+    uint64_t v;
+    if (isa_msr_read(c, c->reg[ECX], &v))
         return RAISE_GP(c, 0);
-    uint64_t t = bus_tsc(c);
-    c->reg[EAX] = (uint32_t)t;
-    c->reg[EDX] = (uint32_t)(t >> 32);
+    c->reg[EAX] = (uint32_t)v;
+    c->reg[EDX] = (uint32_t)(v >> 32);
     return ISA_OK;
 }
 
 HANDLER(wrmsr)
 {
     (void)i;
-    return RAISE_GP(c, 0);
+    if (isa_msr_write(c, c->reg[ECX], (uint64_t)c->reg[EDX] << 32 | c->reg[EAX]))
+        return RAISE_GP(c, 0);
+    return ISA_OK;
 }

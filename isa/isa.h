@@ -35,6 +35,7 @@ typedef enum isa_form {
     F_EbCL, F_EvCL, F_EvGvIb, F_EvGvCL, F_Eb, F_Ev, F_Ew, F_M, F_Mp, F_Mq,
     F_GvM, F_GvEb, F_GvEw, F_EwSw, F_SwEw, F_ALOb, F_AXOv, F_ObAL, F_OvAX,
     F_RdCd, F_CdRd, F_RdDd, F_DdRd,
+    F_EdGd, F_GdEd, F_GdM,   /* VMREAD, VMWRITE, INVEPT/INVVPID: 32-bit whatever the operand size */
     F_COUNT
 } isa_form_t;
 
@@ -45,16 +46,21 @@ typedef enum isa_class {
     IOPL,   /* privileged relative to IOPL: #GP(0) when CPL > IOPL */
     SCTRL,  /* sensitive but unprivileged: control-sensitive */
     SBEHV,  /* sensitive but unprivileged: behaviour-sensitive */
-    SINT    /* software interrupt: enters the supervisor through the IDT */
+    SINT,   /* software interrupt: enters the supervisor through the IDT */
+    VMXI    /* a VMX instruction: its handler checks #UD (outside VMX operation),
+             * the VM exit (non-root operation) and #GP(0) (CPL > 0), in the SDM's order */
 } isa_class_t;
 
-enum { LK = 1, B = 2, SO = 4 };   /* row flags, see insn.def */
+/* Row flags, see insn.def. NP, P66 and PF3 are the SDM's mandatory-prefix
+ * notation: the row is picked only without 66/F2/F3, only with 66, only
+ * with F3 (and the prefix is then part of the opcode, not a modifier). */
+enum { LK = 1, B = 2, SO = 4, NP = 8, P66 = 16, PF3 = 32 };
 
 typedef struct isa_row_info {
     const char *id;       /* row name, e.g. "POPF" */
     const char *mnem;     /* mnemonic, e.g. "popf" */
     uint8_t map, op, nops;
-    int8_t  digit;
+    int16_t digit;        /* ModRM.reg 0..7, -1, or a whole ModRM byte 0xc0..0xff */
     uint8_t form;         /* isa_form_t */
     uint8_t cls;          /* isa_class_t */
     uint8_t flags;        /* LK, B, SO */
@@ -119,8 +125,10 @@ typedef enum isa_result {
     ISA_SOFTINT,    /* INT n / INT3 / INTO / INT1 retired: deliver cpu->exc_vector */
     ISA_HALT,       /* HLT retired */
     ISA_STOP,       /* something not modelled: cpu->stop_reason says what */
-    ISA_PAUSE       /* a REP string instruction stopped after a chunk: not
+    ISA_PAUSE,      /* a REP string instruction stopped after a chunk: not
                        retired, EIP still at it (it goes on when run again) */
+    ISA_VMENTER,    /* VMLAUNCH/VMRESUME retired and entered VMX non-root operation */
+    ISA_VMEXIT      /* a VM exit (or a failed VM entry) loaded the host state: nothing retired */
 } isa_result_t;
 
 /* Kinds of software interrupt (cpu->soft_kind). */

@@ -589,6 +589,8 @@ int prot_verw(struct cpu *c, uint16_t sel)
 
 int prot_write_cr(struct cpu *c, int crn, uint32_t v)
 {
+    if (c->vmx.on)
+        TRY(vmx_cr_write(c, crn, &v));
     switch (crn) {
     case 0:
         if ((v & CR0_PG) && !(v & CR0_PE))
@@ -608,7 +610,7 @@ int prot_write_cr(struct cpu *c, int crn, uint32_t v)
     case 2: c->cr2 = v; return 0;
     case 3: c->cr3 = v; return 0;
     default:
-        if (v & ~0xfffu)   /* VME PVI TSD DE PSE PAE MCE PGE PCE OSFXSR OSXMMEXCPT UMIP */
+        if (v & ~(0xfffu | CR4_VMXE))   /* VME PVI TSD DE PSE PAE MCE PGE PCE OSFXSR OSXMMEXCPT UMIP, VMXE */
             return RAISE_GP(c, 0);
         c->cr4 = v;
         return 0;

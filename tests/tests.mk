@@ -8,8 +8,11 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIBTRAPSIM)
 	$(CC) $(CFLAGS) $(CHECK_CFLAGS) -o $@ $< $(LIBTRAPSIM) $(CHECK_LIBS) $(LDFLAGS)
 
 .PHONY: test-unit
+# check's own limit per test (4 s) guards against hangs, not speed: the
+# sanitizer build runs several times slower, more so on a loaded machine
+UNIT_TIMEOUT ?= $(if $(SAN),60,20)
 test-unit: $(UNIT_BINS) $(TRAPSIM) guests
-	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; TRAPSIM=$(TRAPSIM) CK_FORK=yes $$t; done
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; TRAPSIM=$(TRAPSIM) CK_FORK=yes CK_DEFAULT_TIMEOUT=$(UNIT_TIMEOUT) $$t; done
 TEST_TARGETS += test-unit
 
 -include $(UNIT_BINS:=.d)

@@ -99,4 +99,4 @@ static void vdev_code_write(void *ctx, uint32_t phys)
     machine_bus_ops.code_write(((vmm_t *)ctx)->m, phys);
 }
 
-const cpu_bus_ops_t vdev_bus_ops = { vdev_in, vdev_out, vdev_time, vdev_code_write };
+const cpu_bus_ops_t vdev_bus_ops = { vdev_in, vdev_out, vdev_time, vdev_code_write, NULL, NULL };

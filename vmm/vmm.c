@@ -30,16 +30,14 @@
 static void vmm_emit(vmm_t *v, vmm_action_t action, const vm_exit_t *x, int vector, const char *fmt, va_list ap)
 {
     machine_t *m = v->m;
-    char text[256];
-    vsnprintf(text, sizeof text, fmt, ap);
     event_t ev = { .kind = EV_VMM, .ring = v->exit_ring, .to_ring = m->cpu.cpl,
                    .vector = (uint8_t)(vector < 0 ? 0 : vector), .irq = vector,
-                   .eip = m->cpu.eip, .action = (uint8_t)action, .text = text };
+                   .eip = m->cpu.eip, .action = (uint8_t)action };
     if (x) {
         ev.exit_reason = (uint8_t)x->reason;
         ev.exit_qual = x->qual;
     }
-    machine_emit(m, &ev);
+    machine_emitv(m, &ev, fmt, ap);
 }
 
 void vmm_trace(vmm_t *v, vmm_action_t action, int vector, const char *fmt, ...)
@@ -462,18 +460,14 @@ vmm_t *vmm_attach(machine_t *m, int expose_pg)
 {
     struct cpu *c = &m->cpu;
     vmm_t *v = calloc(1, sizeof *v);
-    uint8_t *area = calloc(1, VMM_AREA_SIZE);
-    if (!v || !area) {
+    uint8_t *area = v ? machine_map_top(m, VMM_AREA_BASE, VMM_AREA_SIZE) : NULL;
+    if (!area) {
         free(v);
-        free(area);
         return NULL;
     }
     v->m = m;
     v->base = VMM_AREA_BASE;
     v->area = area;
-    c->bus.top_mem = area;
-    c->bus.top_base = VMM_AREA_BASE;
-    c->bus.top_size = VMM_AREA_SIZE;
     v->expose_pg = expose_pg;
     v->exit_ring = 1;
 
@@ -549,14 +543,9 @@ void vmm_free(vmm_t *v)
 {
     if (!v)
         return;
-    struct cpu *c = &v->m->cpu;
     if (v->m->hv.ctx == v)
         hv_detach(v->m);
-    if (c->bus.top_mem == v->area) {
-        c->bus.top_mem = NULL;
-        c->bus.top_base = c->bus.top_size = 0;
-    }
-    free(v->area);
+    machine_unmap_top(v->m, v->area);
     free(v);
 }
 

@@ -19,16 +19,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define CODE_BASE  0x00100000u
-#define CODE_MAX   0x1000u          /* bytes of code a case may have */
-#define CODE_MAP   0x10000u
-#define DATA_BASE  0x00200000u
-#define DATA_SIZE  0x1000u
-#define STACK_TOP  0x00800000u
-#define STACK_SIZE 0x2000u
-#define STACK_LO   (STACK_TOP - STACK_SIZE)
-#define LOW_BASE   0x00008000u
-#define LOW_SIZE   0x1000u
+#include "tests/diff/refkernel/batch.h"   /* the memory map, shared with the QEMU reference */
 
 /* EFLAGS bits */
 #define F_CF   0x00000001u
@@ -123,6 +114,9 @@ typedef struct gen_opts {
     int allow_div_fault;    /* DIV/IDIV/AAM may raise #DE */
     int allow_priv;         /* end some cases with a privileged instruction */
     uint32_t skip[4];       /* instruction classes not to generate (bit per class) */
+    int any_ring;           /* 0: cpl 3, CR0 0x11, CR4 0, flat tables (what the
+                               native reference runs); 1: every machine (CPL
+                               0-3, IOPL, IF, CR0/CR4 bits, standard tables) */
 } gen_opts_t;
 void gen_default_opts(gen_opts_t *o);
 void gen_case(const gen_opts_t *o, uint64_t seed, uint64_t index, dcase_t *c);
@@ -135,6 +129,7 @@ uint32_t gen_undef_at_stop(const dcase_t *c, const dresult_t *r);
 /* Names of the instruction classes, for the coverage summary. */
 int gen_nclasses(void);
 const char *gen_class_name(int cls);
+int gen_class_any_ring_only(int cls);
 /* Class number by name (case-insensitive), or -1. */
 int gen_class_by_name(const char *name);
 
@@ -144,6 +139,29 @@ native_t *native_open(const char *child_path, char *err, size_t errlen);
 int native_low_ok(const native_t *n);
 void native_run(native_t *n, const dcase_t *c, dresult_t *r);
 void native_close(native_t *n);
+
+/* The instructions of c around code offset off: the one ending there
+ * (*before) and the one starting there (*at), NULL if none; a case without
+ * an instruction table (--code) gets guesses from the bytes, kept in tmp. */
+void case_insns_around(const dcase_t *c, uint32_t off, dinsn_t tmp[2],
+                       const dinsn_t **before, const dinsn_t **at);
+/* `int N` (CD ib): N, or -1. */
+int case_int_n(const dcase_t *c, const dinsn_t *in);
+
+/* qemu.c: the QEMU reference, a batch of cases per boot of the reference
+ * kernel (refkernel/).  qemu_begin, qemu_add each case, qemu_run, then
+ * qemu_result for each case again, in the same order. */
+typedef struct qemu qemu_t;
+qemu_t *qemu_open(const char *qemu, const char *kernel, const char *dir,
+                  char *err, size_t errlen);
+void qemu_begin(qemu_t *q);
+void qemu_add(qemu_t *q, const dcase_t *c);
+void qemu_run(qemu_t *q);
+void qemu_result(qemu_t *q, uint32_t pos, const dcase_t *c, dresult_t *r);
+int qemu_boots(const qemu_t *q);
+/* An x86 prefix byte (operand/address size, LOCK, REP, segment). */
+int x86_is_prefix(uint8_t b);
+void qemu_close(qemu_t *q);
 
 /* simrun.c: one `trapsim raw` run. */
 void sim_run(const char *trapsim, const dcase_t *c, const char *tmpdir,

@@ -1,4 +1,8 @@
-/* Random ring-3 instruction sequences for the differential test.
+/* Random instruction sequences for the differential test: at ring 3 on
+ * the default machine (what the native reference runs), or, with
+ * gen_opts_t.any_ring, at every CPL with random IOPL, IF, CR0/CR4 bits and
+ * mostly the standard descriptor tables (app/raw_tables.h), plus the
+ * classes only such machines have (IOPL, SYS, SEGLOAD, IRET).
  *
  * A case is a straight-line sequence of random instructions from every class
  * of the i686 integer ISA, with forward branches over small blocks, bounded
@@ -27,6 +31,7 @@
  * masks those at the instruction where the run stopped. */
 #include <string.h>
 #include <strings.h>
+#include "app/raw_tables.h"
 #include "tests/diff/diff.h"
 
 /* ------------------------------------------------------------------ */
@@ -39,7 +44,7 @@
     X(PUSHA) X(ENTER) X(CALL) X(LOOP) X(STRING) X(FLAGOP) X(XLAT) X(BCD)  \
     X(BOUND) X(INTO) X(NOP) X(PUSHF) X(ARPL) X(PRIV) X(INTN) X(UD)        \
     X(A16) X(LOCK) X(SEG) X(PREFIX) X(TOOLONG) X(TF) X(SELTEST) X(SREG)    \
-    X(SREGFAULT) X(CPUID)
+    X(SREGFAULT) X(CPUID) X(IOPL) X(SYS) X(SEGLOAD) X(IRET)
 
 enum {
 #define X(n) C_##n,
@@ -53,6 +58,12 @@ static const char *const class_names[] = {
 #undef X
 };
 int gen_nclasses(void) { return C_COUNT; }
+/* Classes generated only at every ring (gen_opts_t.any_ring): a ring-3
+ * run cannot cover them, so its coverage line leaves them out. */
+int gen_class_any_ring_only(int cls)
+{
+    return cls == C_IOPL || cls == C_SYS || cls == C_SEGLOAD || cls == C_IRET;
+}
 const char *gen_class_name(int cls) { return cls >= 0 && cls < C_COUNT ? class_names[cls] : "?"; }
 int gen_class_by_name(const char *name)
 {
@@ -92,6 +103,8 @@ typedef struct g {
     int in_call;            /* inside a called body: no stack-area operands */
     uint32_t ebp;
     int full;
+    int io_ok;              /* CLI/STI/IN/OUT allowed: CPL 0, or CPL <= IOPL
+                               (outside ring 0 nothing changes IOPL) */
 } g_t;
 
 /* xoshiro256** */
@@ -1922,10 +1935,41 @@ static int c_arpl(g_t *g)
     return 1;
 }
 
+/* A selector for the standard tables (app/raw_tables.h): every kind of
+ * descriptor they hold, the LDT's, null; the table's RPL or another.  Never
+ * an index at or above RAW_STD_GDT_ENTRIES: the reference kernel keeps its
+ * own descriptors there, and raw mode has none. */
+static uint32_t std_selector(g_t *g)
+{
+    static const uint16_t sels[] = {
+        0x08, 0x10, 0x19, 0x21, 0x2a, 0x32, 0x3b, 0x43, RAW_SEL_TSS, RAW_SEL_LDT,
+        RAW_SEL_NP_DATA0, RAW_SEL_NP_DATA3, RAW_SEL_XO_CODE3, RAW_SEL_CONF_CODE0,
+        RAW_SEL_CONF_CODE3, RAW_SEL_RO_DATA3, RAW_SEL_EXPDN_DATA3, RAW_SEL_SMALL_DATA3,
+        RAW_SEL_DATA16_3, RAW_SEL_TSS_AVAIL, RAW_SEL_TSS_BUSY, RAW_SEL_CALL_GATE,
+        RAW_SEL_TASK_GATE, RAW_SEL_INT_GATE, RAW_SEL_RESERVED,
+        RAW_LSEL_DATA3, RAW_LSEL_CODE3, RAW_LSEL_DATA0, RAW_LSEL_NP_DATA3,
+    };
+    switch (rn(g, 10)) {
+    case 0: return rn(g, 4);                                        /* null */
+    case 1: return rn(g, RAW_STD_GDT_ENTRIES) << 3 | rn(g, 8);      /* any index, GDT or LDT */
+    case 2: return RAW_SEL_DATA(g->c->cpl);
+    default: {
+        uint32_t sel = sels[rn(g, sizeof sels / sizeof sels[0])];
+        return chance(g, 30) ? (sel & ~3u) | rn(g, 4) : sel;
+    }
+    }
+}
+
 /* a selector that neither world has in its GDT or LDT: null, TI=1 (no
- * LDT in either), or an index past both GDTs */
+ * LDT in either), or an index past both GDTs.  With the standard tables,
+ * any of theirs; outside ring 3 without them only null or TI=1 (the
+ * reference kernel's own GDT entries would be visible at ring 0). */
 static uint32_t bad_selector(g_t *g)
 {
+    if (g->c->std_tables)
+        return std_selector(g);
+    if (g->c->cpl < 3)
+        return chance(g, 50) ? rn(g, 4) : (r32(g) & 0xffff) | 4;
     switch (rn(g, 3)) {
     case 0: return rn(g, 4);
     case 1: return (r32(g) & 0xffff) | 4;
@@ -1933,26 +1977,38 @@ static uint32_t bad_selector(g_t *g)
     }
 }
 
-/* LAR, LSL, VERR, VERW on selectors both worlds reject: ZF=0, no change */
+static void store_abs(g_t *g, uint32_t ea, int size, uint32_t v, const char *what);
+
+/* LAR, LSL, VERR, VERW on selectors both worlds reject: ZF=0, no change;
+ * with the standard tables, on any of theirs, from a register or memory */
 static int c_seltest(g_t *g)
 {
-    int src = pick_from(g, setup_mask(g));
-    if (src < 0) return 0;
-    setreg(g, src, (r32(g) & 0xffff0000u) | bad_selector(g));
+    opnd_t o;
+    uint32_t sel = bad_selector(g);
+    if (g->c->std_tables && chance(g, 30)) {
+        mem_operand(g, 2, ACC_R, 0, &o);
+        store_abs(g, o.ea, 2, sel, "setup");
+    } else {
+        int src = pick_from(g, setup_mask(g));
+        if (src < 0) return 0;
+        setreg(g, src, (r32(g) & 0xffff0000u) | sel);
+        reg_operand(&o, src);
+    }
     int k = (int)rn(g, 4);
     dinsn_t *in;
     if (k < 2) {
         int size = pick_size16_32(g), r = pick_wreg(g, size);
         if (r < 0) { unpin(g); return 0; }
         in = ib(g, k ? "lsl" : "lar");
-        pre(g, size, 0, 0);
-        e8(g, 0x0f); e8(g, k ? 0x03 : 0x02); e8(g, 0xc0 | r << 3 | src);
+        pre(g, size, &o, 0);
+        e8(g, 0x0f); e8(g, k ? 0x03 : 0x02); emit_modrm(g, r, &o);
     } else {
         in = ib(g, k == 2 ? "verr" : "verw");
-        pre(g, 4, 0, 0);
-        e8(g, 0x0f); e8(g, 0x00); e8(g, 0xc0 | (k == 2 ? 4 : 5) << 3 | src);
+        pre(g, 4, &o, 0);
+        e8(g, 0x0f); e8(g, 0x00); emit_modrm(g, k == 2 ? 4 : 5, &o);
     }
     ie(g, in, F_ZF, 0, 0);
+    unpin(g);
     cls(g, C_SELTEST);
     return 1;
 }
@@ -2011,12 +2067,431 @@ static int c_cpuid(g_t *g)
 }
 
 /* ------------------------------------------------------------------ */
+/* classes of every ring (gen_opts_t.any_ring): the machine matters    */
+
+/* Ports that both worlds leave unconnected (reads all ones, writes
+ * ignored): 0x80 (QEMU's ioport80; 0x81 is its DMA page register, so
+ * bytes only), 0x84-0x85 and 0x240-0x247 (nothing there in QEMU's pc
+ * machine with -nodefaults; trapsim has devices only at the PIC, PIT,
+ * 0xe9, 0xf4 and COM1).  Word and dword accesses aligned: QEMU reads 0
+ * from an unaligned unassigned port. */
+#define IO_PORT_DX 0x240u
+static uint32_t io_port_dx(g_t *g, int size)
+{
+    return (r32(g) & 0xffff0000u) | ((IO_PORT_DX + rn(g, 8)) & ~(uint32_t)(size - 1));
+}
+
+/* the CR0 bits every-ring cases vary: MP EM TS NE WP AM (AM is safe:
+ * nothing sets EFLAGS.AC) */
+static const uint32_t cr0b[6] = { 0x2, 0x4, 0x8, 0x20, 0x10000, 0x40000 };
+
+/* A memory operand of `size` bytes for a system instruction, and its
+ * linear address (for setups that fill it or results overwritten after). */
+static uint32_t sys_mem(g_t *g, int size, int acc, opnd_t *o)
+{
+    mem_operand(g, size, acc, 0, o);
+    return o->ea;
+}
+
+/* mov dword/word [abs], imm: fills or overwrites memory (no flags) */
+static void store_abs(g_t *g, uint32_t ea, int size, uint32_t v, const char *what)
+{
+    dinsn_t *in = ib(g, what);
+    if (size == 2) e8(g, 0x66);
+    e8(g, 0xc7); e8(g, 0x05); e32(g, ea);
+    eimm(g, size, v);
+    ie(g, in, 0, 0, 0);
+}
+
+/* CLI, STI, IN, OUT, INS, OUTS where IOPL lets them run (where it does not,
+ * c_terminal ends cases with them: #GP(0)). */
+static int c_iopl(g_t *g)
+{
+    if (!g->o->any_ring || !g->io_ok) return 0;
+    dinsn_t *in;
+    int out = chance(g, 50), size = pick_size(g);
+    switch (rn(g, 6)) {
+    case 0: in = ib(g, "cli"); e8(g, 0xfa); break;
+    case 1: in = ib(g, "sti"); e8(g, 0xfb); break;
+    case 2: case 3:                            /* in/out al/ax, imm8 */
+        if (size == 4) size = 2;
+        if (!out && !writable(g, EAX)) return 0;
+        in = ib(g, out ? "out imm8" : "in imm8"); pre(g, size, 0, 0);
+        e8(g, (out ? 0xe6 : 0xe4) | (size != 1));
+        e8(g, size == 1 && chance(g, 60) ? 0x80 : 0x84);
+        break;
+    case 4:                                    /* in/out dx */
+        if ((!out && !writable(g, EAX)) || !setupable(g, EDX)) return 0;
+        setreg(g, EDX, io_port_dx(g, size));
+        in = ib(g, out ? "out dx" : "in dx"); pre(g, size, 0, 0);
+        e8(g, (out ? 0xee : 0xec) | (size != 1));
+        break;
+    default: {                                 /* ins/outs, maybe rep */
+        int si = out ? ESI : EDI, rep = chance(g, 50);
+        if (!setupable(g, EDX) || !setupable(g, si) || (rep && !setupable(g, ECX))) return 0;
+        uint32_t n = rep ? rn(g, 9) : 1, span = n * (uint32_t)size;
+        if (g->df < 0) {
+            g->df = (int)rn(g, 2);
+            in = ib(g, g->df ? "std" : "cld"); e8(g, g->df ? 0xfd : 0xfc); ie(g, in, 0, 0, 0);
+            g->df_mods++;
+        }
+        uint32_t p = DATA_BASE + (g->df ? span : 0) + rn(g, DATA_SIZE - span - (uint32_t)size + 1);
+        setreg(g, EDX, io_port_dx(g, size));
+        setreg(g, si, p);
+        if (rep) setreg(g, ECX, n);
+        pfx_t pf = { .n = 0 };
+        if (size == 2) pf.b[pf.n++] = 0x66;
+        if (rep) pf.b[pf.n++] = 0xf3;
+        if (out && chance(g, 15)) pf.b[pf.n++] = (uint8_t)(0x26 + 8 * rn(g, 4));
+        in = ib(g, out ? "outs" : "ins");
+        pfx_emit(g, &pf);
+        e8(g, 0x6c | (out ? 2 : 0) | (size != 1));
+        break;
+    }
+    }
+    ie(g, in, 0, 0, 0);
+    unpin(g);
+    cls(g, C_IOPL);
+    return 1;
+}
+
+/* LTR/LLDT operand: a register or a word in memory holding sel */
+static void sel_operand(g_t *g, uint32_t sel, opnd_t *o)
+{
+    int r = pick_from(g, setup_mask(g));
+    if (r >= 0 && chance(g, 70)) {
+        setreg(g, r, (r32(g) & 0xffff0000u) | sel);
+        reg_operand(o, r);
+        return;
+    }
+    store_abs(g, sys_mem(g, 2, ACC_R, o), 2, sel, "setup");
+}
+
+/* System instructions: at CPL 0 the privileged ones, with operands that
+ * keep the machine usable (CR0 keeps PE, the GDTR and IDTR their bases and
+ * at least the reference kernel's limits); at every CPL the unprivileged
+ * stores (SMSW, and with the standard tables SGDT, SIDT, SLDT, STR: the
+ * worlds' tables agree there, except the GDTR limit word, overwritten). */
+static int c_sys(g_t *g)
+{
+    if (!g->o->any_ring) return 0;
+    int cpl0 = g->c->cpl == 0, std = g->c->std_tables;
+    int k = (int)rn(g, 12);
+    if (!cpl0 && k < 8) k = 8 + (int)rn(g, 4);
+    if (!std && (k == 5 || k == 6 || k == 7 || k == 9 || k == 10)) k = cpl0 && chance(g, 50) ? (int)rn(g, 5) : 8;
+    dinsn_t *in;
+    opnd_t o;
+    switch (k) {
+    case 0: case 1: {                          /* mov r,crN; xor r,bits; mov crN,r */
+        int r = pick_from(g, setup_mask(g));
+        if (r < 0) return 0;
+        uint32_t bits = 0;
+        if (k == 0) {
+            while (!bits)
+                for (int b = 0; b < 6; b++)
+                    if (chance(g, 30))
+                        bits |= cr0b[b];
+        } else {
+            bits = chance(g, 50) ? 0x4 : chance(g, 50) ? 0x8 : 0xc;    /* TSD DE */
+        }
+        int crn = k == 0 ? 0 : 4;
+        in = ib(g, "mov r,cr"); e8(g, 0x0f); e8(g, 0x20); e8(g, 0xc0 | crn << 3 | r); ie(g, in, 0, ALL6, 0);
+        in = ib(g, "xor r,imm"); e8(g, 0x81); e8(g, 0xf0 | r); e32(g, bits); ie(g, in, ALL6 & ~F_AF, F_AF, 0);
+        in = ib(g, "mov cr,r"); e8(g, 0x0f); e8(g, 0x22); e8(g, 0xc0 | crn << 3 | r);
+        break;
+    }
+    case 2: {                                  /* mov cr2/cr3, r; mov r', cr2/cr3 */
+        int r = pick_from(g, setup_mask(g)), crn = chance(g, 50) ? 2 : 3;
+        if (r < 0) return 0;
+        uint32_t v = rval(g);
+        setreg(g, r, crn == 3 ? v & 0xfffff018u : v);   /* CR3: base, PWT, PCD */
+        in = ib(g, "mov cr,r"); e8(g, 0x0f); e8(g, 0x22); e8(g, 0xc0 | crn << 3 | r); ie(g, in, 0, ALL6, 0);
+        int w = pick_wreg(g, 4);
+        if (w < 0) { unpin(g); cls(g, C_SYS); return 1; }
+        in = ib(g, "mov r,cr"); e8(g, 0x0f); e8(g, 0x20); e8(g, 0xc0 | crn << 3 | w);
+        break;
+    }
+    case 3: {                                  /* clts invd wbinvd invlpg */
+        int j = (int)rn(g, 4);
+        if (j == 3) {
+            rand_addr(g, &o, 1);
+            in = ib(g, "invlpg"); pre(g, 4, &o, 0); e8(g, 0x0f); e8(g, 0x01); emit_modrm(g, 7, &o);
+        } else {
+            static const uint8_t op[3] = { 0x06, 0x08, 0x09 };
+            in = ib(g, j == 0 ? "clts" : j == 1 ? "invd" : "wbinvd"); e8(g, 0x0f); e8(g, op[j]);
+        }
+        ie(g, in, 0, 0, 0);
+        cls(g, C_SYS);
+        return 1;
+    }
+    case 4:                                    /* lmsw: sets PE MP EM TS, never clears PE */
+        sel_operand(g, rval(g) & 0xffff, &o);
+        in = ib(g, "lmsw"); pre(g, 4, &o, 0); e8(g, 0x0f); e8(g, 0x01); emit_modrm(g, 6, &o);
+        break;
+    case 5: case 6: {                          /* sgdt/sidt m; lgdt/lidt m */
+        int idt = k == 6;
+        uint32_t ea = sys_mem(g, 6, ACC_RW, &o);
+        if (chance(g, 50)) {                   /* each world its own table back */
+            in = ib(g, idt ? "sidt" : "sgdt"); pre(g, 4, &o, 0); e8(g, 0x0f); e8(g, 0x01);
+            emit_modrm(g, idt ? 1 : 0, &o); ie(g, in, 0, 0, 0);
+        } else {                               /* the base, and a limit both worlds can live with */
+            uint32_t base = idt ? RAW_STD_IDT_BASE : RAW_STD_GDT_BASE;
+            uint32_t limit = idt && chance(g, 50) ? RAW_STD_IDT_LIMIT : 0xffff;
+            store_abs(g, ea, 4, limit | base << 16, "setup");
+            store_abs(g, ea + 4, 2, base >> 16, "setup");
+        }
+        in = ib(g, idt ? "lidt" : "lgdt"); pre(g, pick_size16_32(g), &o, 0);   /* the bases fit in 24 bits */
+        e8(g, 0x0f); e8(g, 0x01); emit_modrm(g, idt ? 3 : 2, &o); ie(g, in, 0, 0, 0);
+        if (!idt)                              /* the limits differ: the reference kernel has more */
+            store_abs(g, ea, 2, rval(g) & 0xffff, "overwrite");
+        unpin(g);
+        cls(g, C_SYS);
+        return 1;
+    }
+    case 7: {                                  /* ltr / lldt */
+        int ltr = chance(g, 50);
+        uint32_t sel = chance(g, 50) ? (ltr ? RAW_SEL_TSS_AVAIL : chance(g, 70) ? RAW_SEL_LDT : rn(g, 4))
+                                     : std_selector(g);
+        if (ltr && !(sel & ~3u))               /* QEMU takes it without #GP(0) and loses TR */
+            sel = RAW_SEL_TSS_BUSY;
+        sel_operand(g, sel, &o);
+        in = ib(g, ltr ? "ltr" : "lldt"); pre(g, 4, &o, 0); e8(g, 0x0f); e8(g, 0x00);
+        emit_modrm(g, ltr ? 3 : 2, &o);
+        break;
+    }
+    case 9: {                                  /* sgdt/sidt m at any CPL */
+        int idt = chance(g, 50);
+        uint32_t ea = sys_mem(g, 6, ACC_W, &o);
+        in = ib(g, idt ? "sidt" : "sgdt"); pre(g, pick_size16_32(g), &o, 0); e8(g, 0x0f); e8(g, 0x01);
+        emit_modrm(g, idt ? 1 : 0, &o); ie(g, in, 0, 0, 0);
+        if (!idt)
+            store_abs(g, ea, 2, rval(g) & 0xffff, "overwrite");
+        unpin(g);
+        cls(g, C_SYS);
+        return 1;
+    }
+    case 10: {                                 /* sldt/str r/m */
+        int str = chance(g, 50), size = pick_size16_32(g);
+        rm_operand(g, size, ACC_W, 40, &o);
+        in = ib(g, str ? "str" : "sldt"); pre(g, size, &o, 0); e8(g, 0x0f); e8(g, 0x00);
+        emit_modrm(g, str ? 1 : 0, &o);
+        break;
+    }
+    default: {                                 /* smsw r/m */
+        int size = pick_size16_32(g);
+        rm_operand(g, size, ACC_W, 40, &o);
+        in = ib(g, "smsw"); pre(g, size, &o, 0); e8(g, 0x0f); e8(g, 0x01); emit_modrm(g, 4, &o);
+        break;
+    }
+    }
+    ie(g, in, 0, (k == 0 || k == 1 || k == 2) ? ALL6 : 0, 0);   /* MOV CR: flags undefined */
+    unpin(g);
+    cls(g, C_SYS);
+    return 1;
+}
+
+/* Segment register loads (MOV, POP) with selectors of every kind: valid,
+ * null, not present, wrong DPL or RPL, wrong type.  A load that works is
+ * shown (MOV r,sreg; LAR sees the accessed bit it set) and undone at once
+ * with the ring's flat selector: the generator's memory operands assume
+ * flat segments, and no access goes through the loaded one (QEMU does not
+ * check segment limits). */
+/* far JMP or CALL to sel:next instruction (a CALL's frame dropped at once:
+ * the CS slot's high half is the implementation's choice) */
+static void far_to_next(g_t *g, uint32_t sel, int call)
+{
+    dinsn_t *in = ib(g, call ? "call far" : "jmp far");
+    e8(g, call ? 0x9a : 0xea);
+    uint32_t at = g->pos;
+    e32(g, 0); e16(g, sel);
+    ie(g, in, 0, 0, 0);
+    if (!g->full)
+        patch32(g, at, CODE_BASE + g->pos);
+    if (call) {
+        in = ib(g, "mov [esp+4],imm"); e8(g, 0xc7); e8(g, 0x44); e8(g, 0x24); e8(g, 0x04); e32(g, rval(g));
+        ie(g, in, 0, 0, 0);
+        in = ib(g, "lea esp,[esp+8]"); e8(g, 0x8d); e8(g, 0x64); e8(g, 0x24); e8(g, 0x08);
+        ie(g, in, 0, 0, 0);
+    }
+}
+
+/* CS loads: far JMP/CALL to code segments of every kind (conforming,
+ * execute-only, other rings, the LDT's) and to selectors that are not code
+ * (#GP/#NP), then straight back to the ring's flat code.  Never to a TSS or
+ * a gate: task switches and gate calls are beyond raw mode's tables. */
+static int c_csload(g_t *g)
+{
+    static const uint16_t sels[] = {
+        0x08, 0x19, 0x2a, 0x3b, 0x10, 0x43, RAW_SEL_NP_DATA3, RAW_SEL_XO_CODE3, RAW_SEL_CONF_CODE0,
+        RAW_SEL_CONF_CODE3, RAW_SEL_RO_DATA3, RAW_SEL_LDT, RAW_SEL_RESERVED, RAW_LSEL_CODE3, 0,
+    };
+    if (!can_push(g, 16)) return 0;
+    uint32_t sel = sels[rn(g, sizeof sels / sizeof sels[0])];
+    if (chance(g, 40)) sel = (sel & ~3u) | rn(g, 4);
+    far_to_next(g, sel, chance(g, 40));
+    int w = pick_wreg(g, 4);
+    if (w >= 0) {
+        dinsn_t *in = ib(g, "mov r,cs"); e8(g, 0x8c); e8(g, 0xc8 | w); ie(g, in, 0, 0, 0);
+    }
+    far_to_next(g, RAW_SEL_CODE(g->c->cpl), chance(g, 40));
+    cls(g, C_SEGLOAD);
+    return 1;
+}
+
+static int c_segload(g_t *g)
+{
+    if (!g->o->any_ring) return 0;
+    if (g->c->std_tables && chance(g, 15))
+        return c_csload(g);
+    static const int sregs[5] = { 0, 2, 3, 4, 5 };     /* ES SS DS FS GS */
+    int sr = sregs[rn(g, 5)];
+    int keep = pick_from(g, setup_mask(g));
+    if (keep < 0) return 0;
+    uint32_t flat = RAW_SEL_DATA(g->c->cpl);
+    setreg(g, keep, (r32(g) & 0xffff0000u) | flat);
+    g->pinned |= (uint8_t)(1u << keep);
+    uint32_t sel;
+    if (g->c->std_tables)
+        sel = std_selector(g);
+    else if (chance(g, 60))                    /* the flat table: indexes 1-8, any RPL */
+        sel = (1 + rn(g, 8)) << 3 | rn(g, 4);
+    else
+        sel = bad_selector(g);
+    int r = pick_from(g, setup_mask(g));
+    if (r < 0) { unpin(g); return 0; }
+    dinsn_t *in;
+    int w;
+    if (chance(g, 20) && (w = pick_from(g, writable_mask(g) & ~(1u << keep))) >= 0) {
+        /* LES LSS LDS LFS LGS r, m16:32 (or m16:16): the register too */
+        static const uint8_t lxs[6] = { 0xc4, 0, 0xb2, 0xc5, 0xb4, 0xb5 };
+        int size = pick_size16_32(g);
+        opnd_t o;
+        mem_operand(g, size + 2, ACC_R, 0, &o);
+        store_abs(g, o.ea, size, rval(g), "setup");
+        store_abs(g, o.ea + (uint32_t)size, 2, sel, "setup");
+        in = ib(g, "lxs"); pre(g, size, &o, 0);
+        if (sr == 2 || sr >= 4) e8(g, 0x0f);
+        e8(g, lxs[sr]); emit_modrm(g, w, &o); ie(g, in, 0, 0, 0);
+        setreg(g, r, (r32(g) & 0xffff0000u) | sel);   /* for the LAR below */
+    } else if (chance(g, 30) && can_push(g, 8)) {
+        static const uint8_t pop1[6] = { 0x07, 0, 0x17, 0x1f, 0xa1, 0xa9 };
+        in = ib(g, "push imm"); e8(g, 0x68); e32(g, (r32(g) & 0xffff0000u) | sel); ie(g, in, 0, 0, 0);
+        in = ib(g, "pop sreg"); if (sr >= 4) e8(g, 0x0f); e8(g, pop1[sr]); ie(g, in, 0, 0, 0);
+        setreg(g, r, (r32(g) & 0xffff0000u) | sel);
+    } else {
+        setreg(g, r, (r32(g) & 0xffff0000u) | sel);
+        in = ib(g, "mov sreg,r"); if (chance(g, 20)) e8(g, 0x66); e8(g, 0x8e); e8(g, 0xc0 | sr << 3 | r);
+        ie(g, in, 0, 0, 0);
+    }
+    unsigned wm = writable_mask(g) & ~(1u << keep);   /* keep holds the way back */
+    if (g->c->std_tables && chance(g, 40)) {   /* the accessed bit the load set */
+        int d = pick_from(g, wm);
+        if (d >= 0) {
+            in = ib(g, "lar"); e8(g, 0x0f); e8(g, 0x02); e8(g, 0xc0 | d << 3 | r); ie(g, in, F_ZF, 0, 0);
+        }
+    }
+    w = pick_from(g, wm);
+    if (w >= 0 && chance(g, 60)) {
+        in = ib(g, "mov r,sreg"); if (chance(g, 20)) e8(g, 0x66); e8(g, 0x8c); e8(g, 0xc0 | sr << 3 | w);
+        ie(g, in, 0, 0, 0);
+    }
+    in = ib(g, "mov sreg,flat"); e8(g, 0x8e); e8(g, 0xc0 | sr << 3 | keep); ie(g, in, 0, 0, 0);
+    unpin(g);
+    cls(g, C_SEGLOAD);
+    return 1;
+}
+
+/* IRET to the same privilege level (NT cleared first: else a task
+ * return): EFLAGS from the frame, IF and IOPL only where CPL and IOPL let
+ * them change, as POPF. */
+static int c_iret(g_t *g)
+{
+    if (!g->o->any_ring || !can_push(g, 16)) return 0;
+    dinsn_t *in;
+    uint32_t v = popf_value(g) & ~F_NT;
+    in = ib(g, "push imm"); e8(g, 0x68); e32(g, v); ie(g, in, 0, 0, 0);
+    in = ib(g, "popf"); e8(g, 0x9d); ie(g, in, ALL6, 0, 0);
+    g->df = (v & F_DF) ? 1 : 0;
+    if (chance(g, 30)) {                       /* the current EFLAGS */
+        in = ib(g, "pushf"); e8(g, 0x9c); ie(g, in, 0, 0, ALL6);
+    } else {                                   /* no VM (virtual-8086 mode at CPL 0), no RF */
+        v = popf_value(g) & ~(F_VM | F_RF);
+        in = ib(g, "push imm"); e8(g, 0x68); e32(g, v); ie(g, in, 0, 0, 0);
+        g->df = (v & F_DF) ? 1 : 0;
+    }
+    g->df_mods++;
+    /* CS as an immediate: PUSH CS may write only 16 bits of the slot */
+    in = ib(g, "push imm"); e8(g, 0x68); e32(g, (r32(g) & 0xffff0000u) | RAW_SEL_CODE(g->c->cpl));
+    ie(g, in, 0, 0, 0);
+    in = ib(g, "push imm"); e8(g, 0x68); e32(g, 0);
+    ie(g, in, 0, 0, 0);
+    uint32_t at = g->pos - 4;
+    in = ib(g, "iret"); e8(g, 0xcf); ie(g, in, ALL6, 0, 0);
+    if (!g->full)
+        patch32(g, at, CODE_BASE + g->pos);    /* back to the next instruction */
+    cls(g, C_IRET);
+    return 1;
+}
+
+/* Every-ring endings: HLT (stop=hlt at CPL 0, #GP(0) elsewhere), and
+ * IRET or RETF to an outer ring, where the data segment registers the new
+ * CPL may not use become null (shown before the int3 that ends the case). */
+static dinsn_t *c_terminal_ring(g_t *g)
+{
+    dinsn_t *in;
+    int cpl = g->c->cpl;
+    if (cpl == 3 || chance(g, 40) || !can_push(g, 32)) {
+        in = ib(g, "hlt"); e8(g, 0xf4);
+        cls(g, C_SYS);
+        return in;
+    }
+    int iret = chance(g, 60), ncpl = cpl + 1 + (int)rn(g, (uint32_t)(3 - cpl));
+    if (iret) {                                /* NT = 0 first: else a task return */
+        in = ib(g, "push imm"); e8(g, 0x68); e32(g, popf_value(g) & ~F_NT); ie(g, in, 0, 0, 0);
+        in = ib(g, "popf"); e8(g, 0x9d); ie(g, in, ALL6, 0, 0);
+    }
+    uint32_t nesp = (g->esp - 64 - 4 * rn(g, 32)) | (chance(g, 10) ? 2 : 0);
+    uint32_t frame[5] = { 0, (r32(g) & 0xffff0000u) | RAW_SEL_CODE(ncpl),
+                          popf_value(g) & ~(F_VM | F_RF), nesp,
+                          (r32(g) & 0xffff0000u) | RAW_SEL_DATA(ncpl) };
+    if (g->c->std_tables && chance(g, 35))     /* the return's checks: CS or SS of any kind */
+        frame[chance(g, 50) ? 1 : 4] = (r32(g) & 0xffff0000u) | std_selector(g);
+    if (!iret)                                 /* RETF: no EFLAGS */
+        frame[2] = frame[3], frame[3] = frame[4];
+    for (int k = iret ? 4 : 3; k >= 1; k--) {
+        in = ib(g, "push imm"); e8(g, 0x68); e32(g, frame[k]); ie(g, in, 0, 0, 0);
+    }
+    in = ib(g, "push imm"); e8(g, 0x68); e32(g, 0); ie(g, in, 0, 0, 0);
+    uint32_t at = g->pos - 4;
+    in = ib(g, iret ? "iret outward" : "retf outward"); e8(g, iret ? 0xcf : 0xcb);
+    ie(g, in, iret ? ALL6 : 0, 0, 0);
+    if (!g->full)
+        patch32(g, at, CODE_BASE + g->pos);
+    static const int sregs[5] = { 0, 1, 3, 4, 5 };   /* ES CS DS FS GS */
+    for (int k = 0; k < 5; k++) {
+        int w = pick_wreg(g, 4);
+        if (w < 0 || chance(g, 30)) continue;
+        in = ib(g, "mov r,sreg"); e8(g, 0x8c); e8(g, 0xc0 | sregs[k] << 3 | w); ie(g, in, 0, 0, 0);
+    }
+    cls(g, C_IRET);
+    in = ib(g, "int3"); e8(g, 0xcc);
+    return in;
+}
+
+/* ------------------------------------------------------------------ */
 /* terminal instructions: privileged at ring 3, int n, #UD             */
 
 static void c_terminal(g_t *g)
 {
     dinsn_t *in;
     opnd_t o;
+    if (g->o->any_ring && chance(g, 30)) {
+        in = c_terminal_ring(g);
+        ie(g, in, 0, 0, 0);
+        in->terminal = 1;
+        unpin(g);
+        return;
+    }
     int k = (int)rn(g, 24);
     static const int kcls[24] = {
         C_PRIV, C_PRIV, C_PRIV, C_PRIV, C_PRIV, C_PRIV, C_PRIV, C_PRIV, C_PRIV,
@@ -2024,6 +2499,10 @@ static void c_terminal(g_t *g)
         C_TOOLONG, C_TF, C_SREGFAULT, C_SREGFAULT };
     if (kcls[k] >= 0 && skipped(g, kcls[k]))
         k = 19;                                /* plain int3 */
+    /* Where they would run (ring 0, or I/O that IOPL allows), random
+     * operands are not safe: c_sys and c_iopl generate those cases. */
+    if ((g->c->cpl == 0 && k >= 5 && k <= 8) || (g->io_ok && (k == 3 || k == 4)))
+        k = 19;
     switch (k) {
     case 20:                                   /* 16 bytes: #GP(0) */
     {
@@ -2036,13 +2515,29 @@ static void c_terminal(g_t *g)
         break;
     }
     case 21:                                   /* EFLAGS.TF: #DB after one instruction */
-        if (can_push(g, 8)) {
+        if (can_push(g, 12)) {
+            /* every ring: after MOV SS or POP SS the #DB waits one more
+             * instruction (SDM vol. 3 6.8.3) */
+            int ssr = g->o->any_ring && chance(g, 40) ? pick_from(g, setup_mask(g)) : -1;
+            int popss = ssr >= 0 && chance(g, 50);
+            uint32_t flat = (r32(g) & 0xffff0000u) | RAW_SEL_DATA(g->c->cpl);
+            if (popss) {
+                dinsn_t *p = ib(g, "push imm"); e8(g, 0x68); e32(g, flat); ie(g, p, 0, 0, 0);
+            } else if (ssr >= 0) {
+                setreg(g, ssr, flat);
+            }
             dinsn_t *p = ib(g, "push imm");
             e8(g, 0x68); e32(g, popf_value(g) | F_TF);
             ie(g, p, 0, 0, 0);
             p = ib(g, "popf (TF)");
             e8(g, 0x9d);
             ie(g, p, ALL6, 0, 0);
+            if (ssr >= 0) {
+                p = ib(g, popss ? "pop ss (TF)" : "mov ss,r (TF)");
+                if (popss) e8(g, 0x17);
+                else { e8(g, 0x8e); e8(g, 0xd0 | ssr); }
+                ie(g, p, 0, 0, 0);
+            }
             int r = pick_wreg(g, 4);
             in = ib(g, "traced");
             switch (r < 0 ? 3 : (int)rn(g, 4)) {
@@ -2216,7 +2711,8 @@ static const cdef_t classes[] = {
     { c_pusha, 1, C_PUSHA }, { c_enter, 1, C_ENTER }, { c_call, 2, C_CALL }, { c_loop, 2, C_LOOP }, { c_string, 5, C_STRING },
     { c_flagop, 3, C_FLAGOP }, { c_xlat, 1, C_XLAT }, { c_bcd, 4, C_BCD }, { c_bound, 1, C_BOUND }, { c_into, 1, C_INTO },
     { c_nop, 2, C_NOP }, { c_pushf, 3, C_PUSHF }, { c_arpl, 1, C_ARPL }, { c_seltest, 1, C_SELTEST }, { c_sreg, 1, C_SREG },
-    { c_cpuid, 1, C_CPUID },
+    { c_cpuid, 1, C_CPUID }, { c_iopl, 2, C_IOPL }, { c_sys, 4, C_SYS }, { c_segload, 3, C_SEGLOAD },
+    { c_iret, 1, C_IRET },
 };
 #define NCLASSES (int)(sizeof classes / sizeof classes[0])
 
@@ -2255,6 +2751,22 @@ void gen_default_opts(gen_opts_t *o)
     o->allow_priv = 1;
 }
 
+/* The machine around an every-ring case: CPL, IOPL, IF, the standard
+ * tables mostly, some CR0 bits (never CD/NW/PG; AM is safe: nothing sets
+ * AC) and CR4.TSD/DE. */
+static void gen_machine(g_t *g)
+{
+    dcase_t *c = g->c;
+    c->cpl = (uint8_t)rn(g, 4);
+    c->eflags = (c->eflags & ~(F_IF | F_IOPL)) | (chance(g, 50) ? F_IF : 0) | rn(g, 4) << 12;
+    c->std_tables = (uint8_t)chance(g, 85);
+    for (int b = 0; b < 6; b++)
+        if (chance(g, 15))
+            c->cr0 |= cr0b[b];
+    if (chance(g, 20)) c->cr4 |= 0x4;          /* TSD */
+    if (chance(g, 20)) c->cr4 |= 0x8;          /* DE */
+}
+
 void gen_case(const gen_opts_t *o, uint64_t seed, uint64_t index, dcase_t *c)
 {
     memset(c, 0, sizeof *c);
@@ -2278,6 +2790,9 @@ void gen_case(const gen_opts_t *o, uint64_t seed, uint64_t index, dcase_t *c)
     g->df = (int)rn(g, 2);
     c->eflags = 0x202 | (r32(g) & F_ARITH) | (g->df ? F_DF : 0);
     g->U = 0;
+    if (o->any_ring)
+        gen_machine(g);
+    g->io_ok = c->cpl == 0 || c->cpl <= (c->eflags & F_IOPL) >> 12;
 
     for (uint32_t i = 0; i < DATA_SIZE; i += 4) {
         uint32_t v = chance(g, 70) ? r32(g) : rval(g);

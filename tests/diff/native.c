@@ -95,7 +95,7 @@ static int spawn(native_t *n, char *err, size_t errlen)
     }
     if (pid == 0) {
         execl(n->path, n->path, (char *)0);
-        _exit(127);
+        _exit(errno == ENOEXEC ? 126 : 127);
     }
     n->pid = pid;
     int st;
@@ -103,7 +103,11 @@ static int spawn(native_t *n, char *err, size_t errlen)
     for (int stops = 0; stops < 2; stops++) {
         if (wait_child(pid, &st, 5000) != 0 || !WIFSTOPPED(st) ||
             WSTOPSIG(st) != SIGTRAP) {
-            if (WIFEXITED(st))
+            if (WIFEXITED(st) && WEXITSTATUS(st) >= 126)
+                snprintf(err, errlen, "%s: %s", n->path, WEXITSTATUS(st) == 126 ?
+                         "Exec format error: this host runs no 32-bit code" :
+                         "cannot be executed (make build/diff/child32)");
+            else if (WIFEXITED(st))
                 snprintf(err, errlen, "%s: exited with status %d during set-up",
                          n->path, WEXITSTATUS(st));
             else
@@ -241,8 +245,27 @@ static const dinsn_t *insn_at(const dcase_t *c, uint32_t off)
     return 0;
 }
 
-/* `int N` (CD ib), possibly after prefixes: returns N, or -1. */
-static int int_n(const dcase_t *c, const dinsn_t *in)
+void case_insns_around(const dcase_t *c, uint32_t off, dinsn_t tmp[2],
+                       const dinsn_t **before, const dinsn_t **at)
+{
+    if (c->ninsns) {
+        *before = insn_ending_at(c, off);
+        *at = insn_at(c, off);
+        return;
+    }
+    *before = *at = 0;
+    if (off < 1 || off > c->code_len)
+        return;
+    /* a hand-written case: no instruction table, look at the bytes */
+    memset(tmp, 0, 2 * sizeof *tmp);
+    tmp[0].off = (uint16_t)(off - 1); tmp[0].len = 1;
+    if (off >= 2 && c->code[off - 2] == 0xcd) { tmp[0].off = (uint16_t)(off - 2); tmp[0].len = 2; }
+    tmp[1].off = (uint16_t)off; tmp[1].len = (c->code[off] == 0xcd) ? 2 : 1;
+    *before = &tmp[0];
+    *at = &tmp[1];
+}
+
+int case_int_n(const dcase_t *c, const dinsn_t *in)
 {
     if (!in || in->len != 2 || c->code[in->off] != 0xcd)
         return -1;
@@ -324,13 +347,8 @@ void native_run(native_t *n, const dcase_t *c, dresult_t *r)
     n->eflags_now = r->eflags;
     uint32_t off = r->eip - CODE_BASE;
     dinsn_t tmp[2];
-    if (!c->ninsns && off >= 1 && off <= c->code_len) {
-        /* a hand-written case: no instruction table, look at the bytes */
-        memset(tmp, 0, sizeof tmp);
-        tmp[0].off = (uint16_t)(off - 1); tmp[0].len = 1;
-        if (off >= 2 && c->code[off - 2] == 0xcd) { tmp[0].off = (uint16_t)(off - 2); tmp[0].len = 2; }
-        tmp[1].off = (uint16_t)off; tmp[1].len = (c->code[off] == 0xcd) ? 2 : 1;
-    }
+    const dinsn_t *before, *at;
+    case_insns_around(c, off, tmp, &before, &at);
     siginfo_t si;
     memset(&si, 0, sizeof si);
     if (sig == SIGTRAP)
@@ -339,8 +357,8 @@ void native_run(native_t *n, const dcase_t *c, dresult_t *r)
         r->stop = STOP_EXC;         /* single step (EFLAGS.TF): #DB, a trap */
         r->vector = 1;
     } else if (sig == SIGTRAP) {
-        const dinsn_t *in = c->ninsns ? insn_ending_at(c, off) : &tmp[0];
-        int v = int_n(c, in);
+        const dinsn_t *in = before;
+        int v = case_int_n(c, in);
         if (v >= 0) {
             r->stop = STOP_INT;
             r->vector = v;
@@ -369,14 +387,12 @@ void native_run(native_t *n, const dcase_t *c, dresult_t *r)
         n->eflags_now = (uint32_t)u2.eflags;
         r->stop = STOP_EXC;
         r->vector = (int)fi.trapno;
-        const dinsn_t *at = c->ninsns ? insn_at(c, off) : &tmp[1];
-        const dinsn_t *before = c->ninsns ? insn_ending_at(c, off) : &tmp[0];
         int v;
-        if (fi.trapno == 13 && (v = int_n(c, at)) >= 0 && fi.err == (uint32_t)v * 8 + 2) {
+        if (fi.trapno == 13 && (v = case_int_n(c, at)) >= 0 && fi.err == (uint32_t)v * 8 + 2) {
             r->stop = STOP_INT;         /* int N through a DPL-0 gate */
             r->vector = v;
             r->eip += at->len;
-        } else if (fi.trapno == 4 && int_n(c, before) == 4) {
+        } else if (fi.trapno == 4 && case_int_n(c, before) == 4) {
             r->stop = STOP_INT;         /* int 4: Linux's gate 4 has DPL 3 */
             r->vector = 4;
         } else if (fi.trapno == 8 || (fi.trapno >= 10 && fi.trapno <= 14) ||

@@ -50,8 +50,24 @@ static int build_argv(const char *trapsim, const dcase_t *c, const char *codefil
 #define ADD(s) (argv[n++] = strdup(s))
     ADD(trapsim);
     ADD("raw");
+    /* the machine around the case; defaults left out, as old replay lines */
     ADD("--ring");
-    ADD("3");
+    snprintf(buf, sizeof buf, "%u", c->cpl);
+    ADD(buf);
+    if (c->std_tables) {
+        ADD("--tables");
+        ADD("std");
+    }
+    if (c->cr0 != 0x00000011) {
+        ADD("--cr0");
+        snprintf(buf, sizeof buf, "0x%08x", c->cr0);
+        ADD(buf);
+    }
+    if (c->cr4) {
+        ADD("--cr4");
+        snprintf(buf, sizeof buf, "0x%08x", c->cr4);
+        ADD(buf);
+    }
     for (int r = 0; r < NREGS; r++) {
         ADD("--set");
         snprintf(buf, sizeof buf, "%s=0x%08x", reg_names[r], c->regs[r]);

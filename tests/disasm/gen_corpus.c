@@ -207,6 +207,7 @@ static int form_has_modrm(int f)
     case F_EvGvIb: case F_EvGvCL: case F_Eb: case F_Ev: case F_Ew: case F_M:
     case F_Mp: case F_Mq: case F_GvM: case F_GvEb: case F_GvEw: case F_EwSw:
     case F_SwEw: case F_RdCd: case F_CdRd: case F_RdDd: case F_DdRd:
+    case F_EdGd: case F_GdEd: case F_GdM:
         return 1;
     }
     return 0;
@@ -214,7 +215,7 @@ static int form_has_modrm(int f)
 
 static int form_memory_only(int f)
 {
-    return f == F_M || f == F_Mp || f == F_Mq || f == F_GvM;
+    return f == F_M || f == F_Mp || f == F_Mq || f == F_GvM || f == F_GdM;
 }
 
 /* Which ModRM.reg values are legal operands (for rows with digit < 0). */
@@ -257,10 +258,18 @@ static void one(const pfx_t *p, int plus, int reg, const amode_t *a, int rm_reg,
     if (objdump_reads_otherwise(p))
         return;
     put_prefixes(&e, p);
-    if (R->map == 2)
+    if (R->flags & P66)            /* a mandatory prefix, after the others */
+        put(&e, 0x66, 1);
+    if (R->flags & PF3)
+        put(&e, 0xf3, 1);
+    if (R->map >= 2)
         put(&e, 0x0f, 1);
+    if (R->map == 3)
+        put(&e, 0x38, 1);
     put(&e, (uint8_t)(R->op + plus), 1);
-    if (form_has_modrm(R->form)) {
+    if (R->digit >= 0xc0) {        /* a whole ModRM byte: vmcall, vmlaunch... */
+        put(&e, (uint32_t)R->digit, 1);
+    } else if (form_has_modrm(R->form)) {
         if (R->digit >= 0)
             reg = R->digit;
         if (a)
@@ -430,6 +439,37 @@ static void gen_plain_row(int plus)
     }
 }
 
+/* The VMX rows: a mandatory prefix (66 0F C7 /6 is vmclear) or none
+ * (NP), the 0F 38 map, a whole ModRM byte (0F 01 C1 is vmcall). Register
+ * and memory forms as the form allows, every 32- and 16-bit addressing
+ * mode and segment override; no 66 or F2/F3 beyond the mandatory one,
+ * which would make another instruction or #UD. */
+static int vmx_row(void)
+{
+    return R->map == 3 || R->digit >= 0xc0 || (R->flags & (NP | P66 | PF3));
+}
+
+static void gen_vmx_row(void)
+{
+    pfx_t none = { 0, 0, 0 }, p67 = { P_67, 0, 0 };
+    int f = R->form, k = 0;
+    if (!form_has_modrm(f)) {
+        one(&none, 0, 0, NULL, 0, k++);
+        return;
+    }
+    if (!form_memory_only(f))
+        for (int rm = 0; rm < 8; rm++)
+            one(&none, 0, pick_reg(f, 7 - rm), NULL, rm, k++);
+    for (int m = 0; m < N_MEM32; m++)
+        one(&none, 0, pick_reg(f, m), &mem32[m], 0, k++);
+    for (int m = 0; m < N_MEM16; m++)
+        one(&p67, 0, pick_reg(f, m + 5), &mem16[m], 0, k++);
+    for (int s = 0; s < 6; s++) {
+        pfx_t ps = { P_SEG, segs[s], 0 };
+        one(&ps, 0, pick_reg(f, s), &mem32[(s * 5) % N_MEM32], 0, k++);
+    }
+}
+
 /* ---- the random corpus ---- */
 
 static uint32_t rng_state;
@@ -459,7 +499,7 @@ static void gen_random(long n, uint32_t seed)
             int o = (int)(rng() % sizeof order);
             if (used[cls[o]])
                 continue;
-            if (R->map == 2 && (order[o] == 0xf2 || order[o] == 0xf3))
+            if (R->map >= 2 && (order[o] == 0xf2 || order[o] == 0xf3))
                 continue;
             used[cls[o]] = 1;
             pick[o] = 1;
@@ -473,8 +513,10 @@ static void gen_random(long n, uint32_t seed)
         for (size_t o = 0; o < sizeof order; o++)
             if (pick[o])
                 put(&e, order[o], 1);
-        if (R->map == 2)
+        if (R->map >= 2)
             put(&e, 0x0f, 1);
+        if (R->map == 3)
+            put(&e, 0x38, 1);
         put(&e, (uint8_t)(R->op + rng() % R->nops), 1);
         for (int t = 0; t < 16; t++)
             put(&e, rng() & 0xff, 1);
@@ -512,7 +554,9 @@ int main(int argc, char **argv)
             R = &isa_rows[row];
             cur_row = R->id;
             for (int plus = 0; plus < R->nops; plus++) {
-                if (form_has_modrm(R->form))
+                if (vmx_row())
+                    gen_vmx_row();
+                else if (form_has_modrm(R->form))
                     gen_modrm_row(plus);
                 else
                     gen_plain_row(plus);

@@ -197,6 +197,7 @@ cat "$tmp/mini.elf" >> "$out/loader/gen-mini"
 # ---- rawargs ----
 ra() { local name=$1; shift; printf '%s\n' "$@" | head -c -1 > "$out/rawargs/gen-$name"; }
 ra ring0 --ring 0 --set eax=0x12345678 --set eflags=0x3202
+ra tables --tables std --ring 1 --cr0 0x3b --cr4=0xc --set eflags=0x1202
 ra load --load=0x200000 --isa pg --dump 0x200000:16
 ra mem --mem 0x1000=deadbeef --mem=0x2000=00 --dump=0x1000:4 --max-insns 10
 ra sets --set esp=0 --set ebp=4096 --set esi=0xffffffff --set edi=010 --set ecx=1 --set edx=2 --set ebx=3

@@ -1,5 +1,5 @@
 /* Unit tests for interrupt and exception delivery (cpu/intr.c) and IRET
- * (cpu/protect.c): gate checks and their error codes (EXT and IDT bits),
+ * (isa/protect.c): gate checks and their error codes (EXT and IDT bits),
  * the exact frame at the same ring and on the TSS stack of an inner ring,
  * which flags each gate clears, the DPL check of INT n/INT3/INTO (and not of
  * INT1 or hardware interrupts), double and triple fault, and IRET's

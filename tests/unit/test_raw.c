@@ -1,4 +1,4 @@
-/* `trapsim raw` against its contract (RAW-MODE.md): drives the built binary
+/* `trapsim raw` against its contract (docs/RAW-MODE.md): drives the built binary
  * (environment TRAPSIM, default ./trapsim) and checks the output line by
  * line: key order, 8-digit lower-case hex, the icount rules, every stop
  * kind, each option, and the exit status and one-line message of bad
@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "app/raw_tables.h"
 
 static char dir[64];
 static const char *trapsim;
@@ -244,6 +245,16 @@ static const scase_t scases[] = {
       "ebx=0x200000" }, "int3", NOV, NOV, "00100004", "2" },
     { "int 0x80 under pg still stops as int", "\xcd\x80", 2, { "--isa", "pg" }, "int", "00000080", NOV,
       "00100002", "1" },
+    /* TF: #DB after each instruction, but MOV SS and POP SS hold it (and
+     * interrupts) until after the next one; STI holds only interrupts */
+    { "TF: #DB after the first instruction", "\x90\x90", 2, { "--set", "eflags=0x102" }, "exception",
+      "00000001", NOV, "00100001", "1" },
+    { "TF: mov ss holds the #DB one instruction", "\x8e\xd0\x90\x90", 4, { "--set", "eflags=0x102", "--set",
+      "eax=0x43" }, "exception", "00000001", NOV, "00100003", "2" },
+    { "TF: pop ss holds the #DB one instruction", "\x17\x90\x90", 3, { "--set", "eflags=0x102", "--set",
+      "esp=0x7ffffc", "--mem", "0x7ffffc=43000000" }, "exception", "00000001", NOV, "00100002", "2" },
+    { "TF: sti does not hold it", "\xfb\x90", 2, { "--set", "eflags=0x3102" }, "exception", "00000001", NOV,
+      "00100001", "1" },
     { "zero bytes run as add [eax],al", "\xe9\x00\x00\x20\x00", 5, { "--max-insns", "3" }, "budget",
       NOV, NOV, "00300009", "3" },
 };
@@ -412,33 +423,149 @@ START_TEST(test_rings)
 }
 END_TEST
 
+/* --tables std: the tables of app/raw_tables.h, as the reference kernel has them. */
+START_TEST(test_tables_std)
+{
+    result_t r;
+    /* ring 0: sgdt [0x200000]; sidt [0x200008]; str eax; sldt [0x200010]; hlt */
+    const char *tables = CODE("tables", "\x0f\x01\x05\x00\x00\x20\x00\x0f\x01\x0d\x08\x00\x20\x00\x0f\x00\xc8"
+                                        "\x0f\x00\x05\x10\x00\x20\x00\xf4");
+    run(&r, "--ring", "0", "--tables", "std", "--mem", "0x200010=ffff", "--dump", "0x200000:18", tables, NULL);
+    ck_ok(&r);
+    ck_value(&r, "stop", "hlt");
+    ck_value(&r, "eax", "00000048");                                /* TR = RAW_SEL_TSS */
+    ck_value(&r, "mem.00200000", "cf00" "00003000" "0000" "ff07" "00003100" "0000" "0000");   /* GDTR, IDTR, LDTR 0 */
+    /* without it, the flat table at the top of RAM, as before; no TR */
+    run(&r, "--ring", "0", "--tables", "flat", "--dump", "0x200000:6", tables, NULL);
+    ck_ok(&r);
+    ck_value(&r, "eax", "00000000");
+    ck_value(&r, "mem.00200000", "4700" "00f0ff03");
+    /* ring 3: lar eax,ecx; lsl ebx,edx; verr si; int3 */
+    const char *lar = CODE("lar", "\x0f\x02\xc1\x0f\x03\xda\x0f\x00\xe6\xcc");
+    run(&r, "--tables", "std", "--set", "ecx=0x63", "--set", "edx=0x93", "--set", "esi=0x6b", lar, NULL);
+    ck_value(&r, "eax", "00c07200");      /* not present: LAR does not care */
+    ck_value(&r, "ebx", "000000ff");      /* the small-limit segment */
+    ck_value(&r, "eflags", "00000202");   /* execute-only: not readable */
+    /* ring 0: lldt ax; mov ds,bx (an LDT selector); ltr cx; str edx; lar esi,ecx; int3 */
+    run(&r, "--ring", "0", "--tables", "std", "--set", "eax=0x50", "--set", "ebx=0x14", "--set", "ecx=0xa0",
+        CODE("ltr", "\x0f\x00\xd0\x8e\xdb\x0f\x00\xd9\x0f\x00\xca\x0f\x02\xf1\xcc"), NULL);
+    ck_value(&r, "stop", "int3");
+    ck_value(&r, "edx", "000000a0");
+    ck_value(&r, "esi", "00008b00");      /* LTR marked it busy */
+    /* ltr of the busy TSS: #GP(sel) */
+    run(&r, "--ring", "0", "--tables", "std", "--set", "ecx=0xa8", CODE("ltrbusy", "\x0f\x00\xd9"), NULL);
+    ck_value(&r, "vector", "0000000d");
+    ck_value(&r, "error", "000000a8");
+    /* a not-present data segment: #NP(sel) */
+    run(&r, "--tables", "std", "--set", "eax=0x63", CODE("np", "\x8e\xd8"), NULL);
+    ck_value(&r, "vector", "0000000b");
+    ck_value(&r, "error", "00000060");
+    /* the TSS has no I/O bitmap: IN at CPL > IOPL is #GP(0) */
+    run(&r, "--tables", "std", CODE("in", "\xe4\x80"), NULL);
+    ck_value(&r, "vector", "0000000d");
+    ck_value(&r, "error", "00000000");
+}
+END_TEST
+
+/* --tables std writes app/raw_tables.h's tables byte for byte (the QEMU
+ * reference kernel copies the same arrays). */
+START_TEST(test_tables_std_bytes)
+{
+    char gdt[32], ldt[32], tss[32], want[RAW_STD_GDT_ENTRIES * 16 + 1];
+    snprintf(gdt, sizeof gdt, "0x%x:%d", RAW_STD_GDT_BASE, RAW_STD_GDT_ENTRIES * 8);
+    snprintf(ldt, sizeof ldt, "0x%x:%d", RAW_STD_LDT_BASE, RAW_STD_LDT_ENTRIES * 8);
+    snprintf(tss, sizeof tss, "0x%x:2", RAW_STD_TSS_BASE + RAW_STD_TSS_IOMAP_OFF);
+    result_t r;
+    run(&r, "--tables", "std", "--dump", gdt, "--dump", ldt, "--dump", tss, CODE("bytes", "\xcc"), NULL);
+    ck_ok(&r);
+    const uint64_t *tables[2] = { raw_std_gdt, raw_std_ldt };
+    const int n[2] = { RAW_STD_GDT_ENTRIES, RAW_STD_LDT_ENTRIES };
+    const uint32_t base[2] = { RAW_STD_GDT_BASE, RAW_STD_LDT_BASE };
+    for (int t = 0; t < 2; t++) {
+        for (int k = 0; k < n[t]; k++)
+            for (int b = 0; b < 8; b++)
+                snprintf(want + 16 * k + 2 * b, 3, "%02x", (unsigned)(tables[t][k] >> (8 * b)) & 0xff);
+        char key[32];
+        snprintf(key, sizeof key, "mem.%08x", base[t]);
+        ck_value(&r, key, want);
+    }
+    char key[32];
+    snprintf(key, sizeof key, "mem.%08x", RAW_STD_TSS_BASE + RAW_STD_TSS_IOMAP_OFF);
+    snprintf(want, sizeof want, "%02x%02x", RAW_STD_TSS_IOMAP & 0xff, RAW_STD_TSS_IOMAP >> 8);
+    ck_value(&r, key, want);                   /* the I/O map base, past the limit */
+    ck_assert_uint_gt(RAW_STD_TSS_IOMAP, RAW_STD_TSS_LIMIT);
+}
+END_TEST
+
+/* --cr0 and --cr4: the initial control registers. */
+START_TEST(test_control_registers)
+{
+    result_t r;
+    /* ring 0: clts; mov eax,cr0; smsw ebx; mov ecx,cr4; int3 */
+    const char *cr = CODE("cr", "\x0f\x06\x0f\x20\xc0\x0f\x01\xe3\x0f\x20\xe1\xcc");
+    run(&r, "--ring", "0", CODE("cr0", "\x0f\x20\xc0\x0f\x20\xe1\xcc"), NULL);
+    ck_value(&r, "eax", "00000011");      /* PE | ET by default */
+    ck_value(&r, "ecx", "00000000");
+    run(&r, "--ring", "0", "--cr0", "0x0b", "--cr4", "0x0c", cr, NULL);
+    ck_ok(&r);
+    ck_value(&r, "eax", "00000013");      /* ET forced to 1, TS cleared by CLTS */
+    ck_value(&r, "ebx", "00000013");
+    ck_value(&r, "ecx", "0000000c");
+    /* CR4.TSD: RDTSC faults outside ring 0 */
+    const char *rdtsc = CODE("rdtsc", "\x0f\x31\xcc");
+    run(&r, "--cr4", "4", rdtsc, NULL);
+    ck_value(&r, "vector", "0000000d");
+    ck_value(&r, "error", "00000000");
+    run(&r, "--cr4", "4", "--ring", "0", rdtsc, NULL);
+    ck_value(&r, "stop", "int3");
+    /* CR4.DE: DR4 is #UD */
+    run(&r, "--ring", "0", "--cr4", "8", CODE("dr4", "\x0f\x21\xe0\xcc"), NULL);
+    ck_value(&r, "vector", "00000006");
+}
+END_TEST
+
 /* ---- bad arguments -------------------------------------------------------------- */
 typedef struct bcase {
     const char *name;
     const char *args[6];
     int with_file;       /* append a valid code file */
+    const char *msg;     /* the exact message, where a test pins it */
 } bcase_t;
 
 static const bcase_t bcases[] = {
-    { "unknown option", { "--bogus" }, 1 },
-    { "bad register", { "--set", "xyz=1" }, 1 },
-    { "register without a value", { "--set", "eax" }, 1 },
-    { "bad register value", { "--set", "eax=zz" }, 1 },
-    { "register value over 32 bits", { "--set", "eax=0x100000000" }, 1 },
-    { "VM = 1 in eflags", { "--set", "eflags=0x20202" }, 1 },
-    { "odd number of hex digits", { "--mem", "0x200000=abc" }, 1 },
-    { "not a hex digit", { "--mem", "0x200000=zz" }, 1 },
-    { "--mem without =", { "--mem", "0x200000" }, 1 },
-    { "--dump without a length", { "--dump", "0x200000" }, 1 },
-    { "ring 4", { "--ring", "4" }, 1 },
-    { "unknown profile", { "--isa", "nope" }, 1 },
-    { "bad budget", { "--max-insns", "lots" }, 1 },
-    { "negative budget", { "--max-insns", "-1" }, 1 },
-    { "option without its value", { "--load" }, 0 },
-    { "bad load address", { "--load", "0x1g" }, 1 },
-    { "missing file", { "/nonexistent/code.bin" }, 0 },
-    { "no file", { "--ring", "0" }, 0 },
-    { "two files", { "TWO" }, 1 },
+    { "unknown option", { "--bogus" }, 1, NULL },
+    { "bad register", { "--set", "xyz=1" }, 1, NULL },
+    { "register without a value", { "--set", "eax" }, 1, NULL },
+    { "bad register value", { "--set", "eax=zz" }, 1, NULL },
+    { "register value over 32 bits", { "--set", "eax=0x100000000" }, 1, NULL },
+    { "VM = 1 in eflags", { "--set", "eflags=0x20202" }, 1, NULL },
+    { "odd number of hex digits", { "--mem", "0x200000=abc" }, 1, NULL },
+    { "not a hex digit", { "--mem", "0x200000=zz" }, 1, NULL },
+    { "--mem without =", { "--mem", "0x200000" }, 1, NULL },
+    { "--dump without a length", { "--dump", "0x200000" }, 1, NULL },
+    { "ring 4", { "--ring", "4" }, 1, NULL },
+    { "unknown profile", { "--isa", "nope" }, 1, NULL },
+    { "bad budget", { "--max-insns", "lots" }, 1, NULL },
+    { "negative budget", { "--max-insns", "-1" }, 1, NULL },
+    { "option without its value", { "--load" }, 0, NULL },
+    { "bad load address", { "--load", "0x1g" }, 1, NULL },
+    { "missing file", { "/nonexistent/code.bin" }, 0, NULL },
+    { "no file", { "--ring", "0" }, 0, NULL },
+    { "two files", { "TWO" }, 1, NULL },
+    { "unknown table set", { "--tables", "gdt" }, 1,
+      "trapsim: --tables needs 'std' (the standard tables) or 'flat' (the default)\n" },
+    { "--tables without its value", { "--tables" }, 0,
+      "trapsim: --tables needs 'std' (the standard tables) or 'flat' (the default)\n" },
+    { "CR0 not a number", { "--cr0", "pe" }, 1, "trapsim: --cr0 needs a 32-bit number\n" },
+    { "CR0 without PE", { "--cr0", "0x10" }, 1,
+      "trapsim: --cr0 0x10: raw mode needs PE = 1 and PG = 0 (protected mode, no paging)\n" },
+    { "CR0 with PG", { "--cr0", "0x80000011" }, 1,
+      "trapsim: --cr0 0x80000011: raw mode needs PE = 1 and PG = 0 (protected mode, no paging)\n" },
+    { "CR0 reserved bit", { "--cr0", "0x1011" }, 1, "trapsim: --cr0 0x1011: reserved bits set (0x00001000)\n" },
+    { "CR0 NW without CD", { "--cr0", "0x20000011" }, 1, "trapsim: --cr0 0x20000011: NW = 1 needs CD = 1\n" },
+    { "CR4 not a number", { "--cr4", "-1" }, 1, "trapsim: --cr4 needs a 32-bit number\n" },
+    { "CR4 unmodelled bit", { "--cr4", "0x2000" }, 1,
+      "trapsim: --cr4 0x2000: bits 0x00002000 are not CR4 bits trapsim models (0x00000fff)\n" },
 };
 
 START_TEST(test_bad_arguments)
@@ -457,6 +584,8 @@ START_TEST(test_bad_arguments)
     size_t len = strlen(r.err);
     ck_assert_msg(len > 1 && r.err[len - 1] == '\n' && strchr(r.err, '\n') == r.err + len - 1,
                   "%s: stderr is not one line: '%s'", t->name, r.err);
+    if (t->msg)
+        ck_assert_str_eq(r.err, t->msg);
 }
 END_TEST
 
@@ -474,6 +603,9 @@ static Suite *raw_suite(void)
     tcase_add_test(tc, test_set_registers);
     tcase_add_test(tc, test_mem_dump_load);
     tcase_add_test(tc, test_rings);
+    tcase_add_test(tc, test_tables_std);
+    tcase_add_test(tc, test_tables_std_bytes);
+    tcase_add_test(tc, test_control_registers);
     tcase_add_loop_test(tc, test_bad_arguments, 0, (int)(sizeof bcases / sizeof bcases[0]));
     suite_add_tcase(s, tc);
     return s;

@@ -141,12 +141,12 @@ static void k_pop_ss(void)
 {
     ck_assert_uint_eq(c->seg[SEG_SS].sel, FX_DS(cpl));
     ck_assert_uint_eq(c->reg[ESP], FX_STACK);
-    ck_assert_int_eq(c->irq_shadow, 1);
+    ck_assert_int_eq(c->irq_shadow, BLOCK_MOV_SS);
 }
 static void k_push_cs(void) { ck_assert_uint_eq(fx_rd32(FX_STACK - 4) & 0xffff, FX_CS(cpl)); }
 static void k_push_ds(void) { ck_assert_uint_eq(fx_rd32(FX_STACK - 4) & 0xffff, FX_DS(cpl)); }
 static void k_mov_ds(void) { ck_assert_uint_eq(c->seg[SEG_DS].sel, FX_DS(cpl)); }
-static void k_mov_ss(void) { ck_assert_uint_eq(c->seg[SEG_SS].sel, FX_DS(cpl)); ck_assert_int_eq(c->irq_shadow, 1); }
+static void k_mov_ss(void) { ck_assert_uint_eq(c->seg[SEG_SS].sel, FX_DS(cpl)); ck_assert_int_eq(c->irq_shadow, BLOCK_MOV_SS); }
 static void k_mov_from_cs(void) { ck_assert_uint_eq(c->reg[EAX], FX_CS(cpl)); }   /* the real RPL */
 static void k_lds(void) { ck_assert_uint_eq(c->reg[ESI], 0x1234); ck_assert_uint_eq(c->seg[SEG_DS].sel, FX_DS(cpl)); }
 static void k_les(void) { ck_assert_uint_eq(c->reg[ESI], 0x1234); ck_assert_uint_eq(c->seg[SEG_ES].sel, FX_DS(cpl)); }
