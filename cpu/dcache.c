@@ -7,9 +7,11 @@ void dcache_code_write(machine_t *m, uint32_t pa)
 {
     struct cpu *c = &m->cpu;
     struct decode_cache *d = m->dcache;
+    if (!d)
+        return;   /* the map is there for a monitor's tracked pages only */
     for (uint32_t p = pa >> 12; p <= (pa + 3) >> 12 && p < (c->ram_size + 4095) >> 12; p++) {
         d->page_gen[p] += 2;
-        c->bus.code_pages[p] = 0;
+        c->bus.code_pages[p] &= (uint8_t)~PAGE_CODE;
     }
 }
 
@@ -21,7 +23,8 @@ int dcache_init(machine_t *m, int enabled)
     size_t size = (sizeof *m->dcache + 63) & ~(size_t)63;
     if ((m->dcache = aligned_alloc(64, size)) != NULL)
         memset(m->dcache, 0, size);
-    m->code_page_map = calloc(pages ? pages : 1, 1);
+    if (!m->code_page_map)   /* a monitor may have made it for its tracked pages */
+        m->code_page_map = calloc(pages ? pages : 1, 1);
     if (m->dcache)
         m->dcache->page_gen = calloc(pages ? pages : 1, sizeof(uint32_t));
     if (!m->dcache || !m->code_page_map || !m->dcache->page_gen) {
@@ -64,7 +67,7 @@ void dcache_insert(machine_t *m, uint32_t lin, const isa_insn_t *insn)
         d->last_byte = lin + insn->len - 1;
     if (d->text)
         d->text[k].ok = 0;
-    m->code_page_map[lin >> 12] = 1;
+    m->code_page_map[lin >> 12] |= PAGE_CODE;
 }
 
 const char *dcache_disasm(machine_t *m, uint32_t lin, const isa_insn_t *insn, uint32_t eip)

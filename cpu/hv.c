@@ -2,6 +2,7 @@
  * are called where the machine reaches each point: cpu/intr.c (deliver,
  * ring0_entry), cpu/run.c (before/after_insn, halt, step_end) and
  * cpu/machine.c (ports, code writes). */
+#include <stdlib.h>
 #include "cpu/cpu.h"
 
 void hv_attach(machine_t *m, const hv_ops_t *ops, void *ctx, uint32_t insn_classes, int insn_min_cpl)
@@ -18,6 +19,21 @@ void hv_detach(machine_t *m)
 void hv_request_step_end(machine_t *m)
 {
     m->hv.step_end_pending = 1;
+}
+
+int hv_track_page(machine_t *m, uint32_t page, int on)
+{
+    uint32_t pages = (m->cpu.ram_size + 4095) >> 12;
+    if (page >= pages)
+        return -1;
+    if (!m->code_page_map && !(m->code_page_map = calloc(pages, 1)))
+        return -1;
+    m->cpu.bus.code_pages = m->code_page_map;
+    if (on)
+        m->code_page_map[page] |= PAGE_TRACKED;
+    else
+        m->code_page_map[page] &= (uint8_t)~PAGE_TRACKED;
+    return 0;
 }
 
 void hv_monitor_enter(machine_t *m, const struct cpu *vcpu)

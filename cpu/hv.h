@@ -16,6 +16,8 @@
  *   halt         HLT retired: the monitor may take the wait
  *   port_in/out  the CPU's IN/OUT reached the machine's port bus
  *   code_write   a write hit a page that holds decoded code
+ *   tracked_write  a write hit a page the monitor tracks (hv_track_page():
+ *                dirty pages for migration, guest code a translator copied)
  *   step_end     the end of a step the monitor asked for with
  *                hv_request_step_end() (trap-and-emulate's STI shadow; a
  *                DBT's block boundary)
@@ -56,6 +58,8 @@ typedef struct hv_ops {
     int  (*port_out)(void *ctx, struct machine *m, uint16_t port, int size, uint32_t val);
     void (*code_write)(void *ctx, struct machine *m, uint32_t phys);
     void (*step_end)(void *ctx, struct machine *m);
+    /* phys: the first byte of the write (which may reach into the next page) */
+    void (*tracked_write)(void *ctx, struct machine *m, uint32_t phys);
 } hv_ops_t;
 
 /* The monitor's place in a machine (machine_t.hv). */
@@ -76,6 +80,11 @@ void hv_detach(struct machine *m);
 /* step_end runs once, at the end of the next step (asked for during a
  * step: the one after it). */
 void hv_request_step_end(struct machine *m);
+/* Tracks (on) or stops tracking writes to RAM page `page` (physical address
+ * >> 12): tracked_write sees every write there, by the CPU or by a monitor
+ * emulating on the machine's memory, with or without the decode cache.
+ * 0, or -1 when the page is not RAM or there is no memory for the map. */
+int hv_track_page(struct machine *m, uint32_t page, int on);
 /* Brackets the monitor's own work on its virtual CPU `vcpu` (a struct cpu
  * the monitor owns, NULL: the machine's own): the machine's events (I/O,
  * console, stop) made meanwhile carry that CPU's ring and address. */

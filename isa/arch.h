@@ -69,11 +69,16 @@ typedef struct dtr { uint32_t base; uint16_t limit; } dtr_t;
  * mapped at the top of the physical address space (a monitor's own). The
  * owner of a CPU fills it in: the machine for its CPU (cpu/machine.c), a
  * monitor for the guest's virtual CPU. isa/ calls nothing else outside. */
+/* What a page of RAM is marked with in cpu_bus_t.code_pages: a write to a
+ * marked page goes to the bus's code_write. */
+enum { PAGE_CODE = 1,      /* holds decoded, cached instructions (cpu/dcache.c) */
+       PAGE_TRACKED = 2 }; /* a monitor tracks writes to it (hv_track_page, cpu/hv.h) */
+
 typedef struct cpu_bus_ops {
     uint32_t (*port_in)(void *ctx, uint16_t port, int size);           /* size 1, 2 or 4 */
     void     (*port_out)(void *ctx, uint16_t port, int size, uint32_t val);
     uint64_t (*tsc)(void *ctx);                                         /* RDTSC */
-    void     (*code_write)(void *ctx, uint32_t phys);                   /* a byte at phys of a page in code_pages was written */
+    void     (*code_write)(void *ctx, uint32_t phys);                   /* a write at phys hit a page marked in code_pages */
     /* VMX (isa/exec_vmx.c): what VM entry and VM exit load and save is the
      * machine's (cpu/vmx.c); NULL on a CPU that has no VMX to enter (a
      * monitor's virtual CPU), where VMLAUNCH and VMRESUME stop the run as
@@ -93,7 +98,7 @@ typedef struct cpu_bus {
      * top_size is 0. Between RAM and it, reads give 0 and writes vanish. */
     uint8_t *top_mem;
     uint32_t top_base, top_size;
-    uint8_t *code_pages;      /* 1 byte per 4 KiB page of RAM: 1 = holds cached code (NULL: none) */
+    uint8_t *code_pages;      /* 1 byte per 4 KiB page of RAM, PAGE_* bits (NULL: none) */
 } cpu_bus_t;
 
 /* The architectural state of one CPU. */

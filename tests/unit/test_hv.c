@@ -5,7 +5,8 @@
 #include "cpu/dcache.h"
 
 typedef struct mon {
-    int delivers, ring0, before, after, halts, ins, outs, step_ends, code_writes;
+    int delivers, ring0, before, after, halts, ins, outs, step_ends, code_writes, tracked;
+    uint32_t tracked_at[8];   /* phys of the first tracked writes */
     int take_events;          /* deliver: take every event */
     int take_insns;           /* before_insn: run the instruction itself (skip it, retire it) */
     int last_vector;
@@ -90,8 +91,17 @@ static void m_code_write(void *ctx, machine_t *m, uint32_t phys)
     ((mon_t *)ctx)->code_writes++;
 }
 
+static void m_tracked(void *ctx, machine_t *m, uint32_t phys)
+{
+    (void)m;
+    mon_t *t = ctx;
+    if (t->tracked < 8)
+        t->tracked_at[t->tracked] = phys;
+    t->tracked++;
+}
+
 static const hv_ops_t ops = { m_deliver, m_ring0, m_before, m_after, m_halt, m_in, m_out, m_code_write,
-                              m_step_end };
+                              m_step_end, m_tracked };
 
 static void setup(int ring, uint32_t classes, int min_cpl, const char *code, size_t n)
 {
@@ -183,6 +193,50 @@ START_TEST(test_step_end_and_code_write)
 }
 END_TEST
 
+/* Writes to a tracked page reach tracked_write, with the decode cache and
+ * without: a dword, a byte at the page's last address, a dword that only
+ * reaches into it from the page below; a write to another page and a
+ * write after the page is untracked do not. A tracked page that also holds
+ * code still invalidates it (code_write). */
+START_TEST(test_tracked_write)
+{
+    static const char code[] =
+        "\xc7\x05\x00\x00\x03\x00\x01\x00\x00\x00"   /* movl $1, 0x30000 (tracked) */
+        "\xc7\x05\x00\x00\x04\x00\x02\x00\x00\x00"   /* movl $2, 0x40000 */
+        "\xc6\x05\xff\x0f\x03\x00\x03"                /* movb $3, 0x30fff (tracked) */
+        "\xc7\x05\xfe\xff\x02\x00\x04\x00\x00\x00"   /* movl $4, 0x2fffe: into 0x30000 */
+        "\xf4";
+    for (int cached = 0; cached < 2; cached++) {
+        setup(0, 0, 0, code, sizeof code - 1);
+        if (cached)
+            ck_assert_int_eq(dcache_init(fx_m, 1), 0);
+        ck_assert_int_eq(hv_track_page(fx_m, 0x30, 1), 0);
+        ck_assert_int_eq(hv_track_page(fx_m, FX_RAM >> 12, 1), -1);   /* not RAM */
+        machine_run(fx_m);
+        ck_assert_int_eq(mon.halts, 1);
+        ck_assert_int_eq(mon.tracked, 3);
+        ck_assert_uint_eq(mon.tracked_at[0], 0x30000);
+        ck_assert_uint_eq(mon.tracked_at[1], 0x30fff);
+        ck_assert_uint_eq(mon.tracked_at[2], 0x2fffe);   /* where the write starts */
+        ck_assert_int_eq(mon.code_writes, 0);
+        ck_assert_uint_eq(fx_c->ram[0x40000], 2);
+        fx_free();
+    }
+    /* untracked: nothing; a tracked page of code: both hooks */
+    setup(0, 0, 0, "\xc6\x05\x00\x00\x02\x00\x90\x90\xf4", 9);   /* movb $0x90, FX_CODE; nop; hlt */
+    ck_assert_int_eq(dcache_init(fx_m, 1), 0);
+    ck_assert_int_eq(hv_track_page(fx_m, 0x30, 1), 0);
+    ck_assert_int_eq(hv_track_page(fx_m, 0x30, 0), 0);
+    ck_assert_int_eq(hv_track_page(fx_m, FX_CODE >> 12, 1), 0);
+    machine_run(fx_m);
+    ck_assert_int_eq(mon.tracked, 1);
+    ck_assert_uint_eq(mon.tracked_at[0], FX_CODE);
+    ck_assert_int_eq(mon.code_writes, 1);
+    ck_assert_int_eq(mon.halts, 1);
+    fx_free();
+}
+END_TEST
+
 static Suite *hv_suite(void)
 {
     Suite *s = suite_create("hv");
@@ -191,6 +245,7 @@ static Suite *hv_suite(void)
     tcase_add_test(tc, test_before_insn_takes);
     tcase_add_test(tc, test_deliver_taken);
     tcase_add_test(tc, test_step_end_and_code_write);
+    tcase_add_test(tc, test_tracked_write);
     suite_add_tcase(s, tc);
     return s;
 }
