@@ -130,7 +130,7 @@ void vmm_emulate(vmm_t *v, uint32_t eip, int vector, uint32_t error)
         describe(v, &insn, old_vif, old_viopl, old_vcpl, what, sizeof what);
         vmm_trace(v, VA_EMULATE, -1, "%s: %s", text, what);
     }
-    if (memcmp(&old_gdtr, &v->vcpu.gdtr, sizeof old_gdtr) != 0)
+    if (old_gdtr.base != v->vcpu.gdtr.base || old_gdtr.limit != v->vcpu.gdtr.limit)   /* not memcmp: padding */
         vmm_shadow_gdt_sync(v, 1);
     if (insn.row == ROW_LIDT)
         shadow_idt_rebuild(v);
