@@ -304,6 +304,18 @@ static void vmm_real_state(vmm_t *v)
         compress_cache(v, &c->seg[s], s == SEG_CS || s == SEG_SS ? c->cpl : -1);
 }
 
+/* What one instruction leaves beside the registers (its shadow, its
+ * outcome), the same both ways between the real CPU and the vCPU. */
+static void copy_step_state(struct cpu *to, const struct cpu *from)
+{
+    to->irq_shadow = from->irq_shadow;
+    to->exc_vector = from->exc_vector;
+    to->exc_has_error = from->exc_has_error;
+    to->exc_error = from->exc_error;
+    to->soft_kind = from->soft_kind;
+    to->stop_reason = from->stop_reason;
+}
+
 /* The registers the guest runs with, from the real CPU onto the virtual
  * one (its system state stays its own): the guest's RPL in CS and SS.
  * Descriptors the virtual CPU loads come from the guest's own tables,
@@ -320,13 +332,8 @@ void vmm_vcpu_load(vmm_t *v)
     g->seg[SEG_CS].sel = (uint16_t)((g->seg[SEG_CS].sel & ~3u) | g->cpl);
     g->seg[SEG_SS].sel = (uint16_t)((g->seg[SEG_SS].sel & ~3u) | g->cpl);
     memcpy(g->dr, c->dr, sizeof g->dr);
-    g->irq_shadow = c->irq_shadow;
     g->icount = c->icount;
-    g->exc_vector = c->exc_vector;
-    g->exc_has_error = c->exc_has_error;
-    g->exc_error = c->exc_error;
-    g->soft_kind = c->soft_kind;
-    g->stop_reason = c->stop_reason;
+    copy_step_state(g, c);
     g->bus.code_pages = c->bus.code_pages;
     hv_monitor_enter(v->m, g);
 }
@@ -341,12 +348,7 @@ void vmm_vcpu_store(vmm_t *v)
     c->eflags = g->eflags;
     memcpy(c->seg, g->seg, sizeof c->seg);
     memcpy(c->dr, g->dr, sizeof c->dr);
-    c->irq_shadow = g->irq_shadow;
-    c->exc_vector = g->exc_vector;
-    c->exc_has_error = g->exc_has_error;
-    c->exc_error = g->exc_error;
-    c->soft_kind = g->soft_kind;
-    c->stop_reason = g->stop_reason;
+    copy_step_state(c, g);
     vmm_real_state(v);
     hv_monitor_leave(v->m);
 }
