@@ -58,8 +58,8 @@ typedef struct hv_ops {
     int  (*port_out)(void *ctx, struct machine *m, uint16_t port, int size, uint32_t val);
     void (*code_write)(void *ctx, struct machine *m, uint32_t phys);
     void (*step_end)(void *ctx, struct machine *m);
-    /* phys: the first byte of the write (which may reach into the next page) */
-    void (*tracked_write)(void *ctx, struct machine *m, uint32_t phys);
+    /* a write of `size` bytes at phys, of which at least one is on a tracked page */
+    void (*tracked_write)(void *ctx, struct machine *m, uint32_t phys, int size);
 } hv_ops_t;
 
 /* The monitor's place in a machine (machine_t.hv). */

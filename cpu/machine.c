@@ -263,21 +263,20 @@ static uint64_t bus_time(void *ctx)
     return ((machine_t *)ctx)->now;
 }
 
-/* A write hit a marked page (PAGE_CODE, PAGE_TRACKED): the pages of a
- * write of up to 4 bytes at phys. */
-static void bus_code_write(void *ctx, uint32_t phys)
+/* A write of `size` bytes at phys, inside RAM, hit a marked page
+ * (PAGE_CODE, PAGE_TRACKED): what the pages it covers are marked with. */
+static void bus_code_write(void *ctx, uint32_t phys, int size)
 {
     machine_t *m = ctx;
     const uint8_t *map = m->cpu.bus.code_pages;
-    uint32_t pages = (m->cpu.ram_size + 4095) >> 12, last = (phys + 3) >> 12;
-    uint8_t marks = (uint8_t)(map[phys >> 12] | (last < pages ? map[last] : 0));
+    uint8_t marks = (uint8_t)(map[phys >> 12] | map[(phys + (uint32_t)size - 1) >> 12]);
     if (marks & PAGE_CODE) {
         dcache_code_write(m, phys);
         if (m->hv.ops && m->hv.ops->code_write)
             m->hv.ops->code_write(m->hv.ctx, m, phys);
     }
     if ((marks & PAGE_TRACKED) && m->hv.ops && m->hv.ops->tracked_write)
-        m->hv.ops->tracked_write(m->hv.ctx, m, phys);
+        m->hv.ops->tracked_write(m->hv.ctx, m, phys, size);
 }
 
 const cpu_bus_ops_t machine_bus_ops = { bus_in, bus_out, bus_time, bus_code_write,

@@ -73,7 +73,7 @@ static inline void phys_write(struct cpu *c, uint32_t pa, int size, uint32_t v)
     if (pa < c->ram_size && c->ram_size - pa >= (uint32_t)size) {
         store_sized(c->ram + pa, size, v);
         if (c->bus.code_pages && (c->bus.code_pages[pa >> 12] | c->bus.code_pages[(pa + (uint32_t)size - 1) >> 12]))
-            c->bus.ops->code_write(c->bus.ctx, pa);
+            c->bus.ops->code_write(c->bus.ctx, pa, size);
         return;
     }
     uint8_t *top = top_span(c, pa, size);

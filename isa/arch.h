@@ -78,7 +78,7 @@ typedef struct cpu_bus_ops {
     uint32_t (*port_in)(void *ctx, uint16_t port, int size);           /* size 1, 2 or 4 */
     void     (*port_out)(void *ctx, uint16_t port, int size, uint32_t val);
     uint64_t (*tsc)(void *ctx);                                         /* RDTSC */
-    void     (*code_write)(void *ctx, uint32_t phys);                   /* a write at phys hit a page marked in code_pages */
+    void     (*code_write)(void *ctx, uint32_t phys, int size);         /* a write of size bytes at phys, in RAM, hit a page marked in code_pages */
     /* VMX (isa/exec_vmx.c): what VM entry and VM exit load and save is the
      * machine's (cpu/vmx.c); NULL on a CPU that has no VMX to enter (a
      * monitor's virtual CPU), where VMLAUNCH and VMRESUME stop the run as

@@ -35,7 +35,7 @@ void phys_write_slow(struct cpu *c, uint32_t pa, int size, uint32_t v)
         *p = (uint8_t)(v >> (8 * k));
         /* only RAM holds cached code */
         if (a < c->ram_size && c->bus.code_pages && c->bus.code_pages[a >> 12])
-            c->bus.ops->code_write(c->bus.ctx, a);
+            c->bus.ops->code_write(c->bus.ctx, a, 1);
     }
 }
 

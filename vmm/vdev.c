@@ -94,9 +94,9 @@ static uint64_t vdev_time(void *ctx)
     return machine_bus_ops.tsc(((vmm_t *)ctx)->m);
 }
 
-static void vdev_code_write(void *ctx, uint32_t phys)
+static void vdev_code_write(void *ctx, uint32_t phys, int size)
 {
-    machine_bus_ops.code_write(((vmm_t *)ctx)->m, phys);
+    machine_bus_ops.code_write(((vmm_t *)ctx)->m, phys, size);
 }
 
 const cpu_bus_ops_t vdev_bus_ops = { vdev_in, vdev_out, vdev_time, vdev_code_write, NULL, NULL };

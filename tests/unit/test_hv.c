@@ -7,6 +7,7 @@
 typedef struct mon {
     int delivers, ring0, before, after, halts, ins, outs, step_ends, code_writes, tracked;
     uint32_t tracked_at[8];   /* phys of the first tracked writes */
+    int tracked_size[8];
     int take_events;          /* deliver: take every event */
     int take_insns;           /* before_insn: run the instruction itself (skip it, retire it) */
     int last_vector;
@@ -91,12 +92,14 @@ static void m_code_write(void *ctx, machine_t *m, uint32_t phys)
     ((mon_t *)ctx)->code_writes++;
 }
 
-static void m_tracked(void *ctx, machine_t *m, uint32_t phys)
+static void m_tracked(void *ctx, machine_t *m, uint32_t phys, int size)
 {
     (void)m;
     mon_t *t = ctx;
-    if (t->tracked < 8)
+    if (t->tracked < 8) {
         t->tracked_at[t->tracked] = phys;
+        t->tracked_size[t->tracked] = size;
+    }
     t->tracked++;
 }
 
@@ -218,6 +221,9 @@ START_TEST(test_tracked_write)
         ck_assert_uint_eq(mon.tracked_at[0], 0x30000);
         ck_assert_uint_eq(mon.tracked_at[1], 0x30fff);
         ck_assert_uint_eq(mon.tracked_at[2], 0x2fffe);   /* where the write starts */
+        ck_assert_int_eq(mon.tracked_size[0], 4);
+        ck_assert_int_eq(mon.tracked_size[1], 1);
+        ck_assert_int_eq(mon.tracked_size[2], 4);
         ck_assert_int_eq(mon.code_writes, 0);
         ck_assert_uint_eq(fx_c->ram[0x40000], 2);
         fx_free();
