@@ -31,7 +31,7 @@ static void usage(FILE *f)
 "  --help, --version\n"
 "\n"
 "run options:\n"
-"  --vmm                 run the guest deprivileged under trapsim's ring-0 VMM\n"
+"  --vmm, --vmm=te       run the guest deprivileged under trapsim's ring-0 VMM (trap and emulate)\n"
 "  --vmm=vtx             run the guest unchanged under trapsim's hypervisor over VMX\n"
 "  --isa NAME            ISA semantics profile: x86 (default), pg, umip\n"
 "  --expose-pg           under --vmm: name every sensitive instruction that ran without a trap\n"
@@ -96,8 +96,15 @@ static int parse_vm_opt(int argc, char **argv, int *i, session_opts_t *v)
 {
     const char *a = argv[*i], *val;
     int r;
-    if (strcmp(a, "--vmm") == 0 || strcmp(a, "--vmm=te") == 0) v->vmm = 1, v->vtx = 0;
-    else if (strcmp(a, "--vmm=vtx") == 0) v->vtx = 1, v->vmm = 0;
+    if (strcmp(a, "--vmm") == 0) v->monitor = MON_TE;
+    else if (strncmp(a, "--vmm=", 6) == 0) {
+        int mon = vm_monitor_find(a + 6);
+        if (mon <= MON_BARE) {
+            errorf("--vmm=%s: unknown monitor (%s)", a + 6, vm_monitor_names());
+            return -1;
+        }
+        v->monitor = (vm_monitor_t)mon;
+    }
     else if (strcmp(a, "--expose-pg") == 0) v->expose_pg = 1;
     else if ((r = opt_value(argc, argv, i, "--isa", &val))) {
         if (r < 0) {
@@ -156,7 +163,7 @@ static int check_vm(const session_opts_t *v)
             errorf("run: no image given (trapsim run [options] IMAGE)");
         return -1;
     }
-    if (v->expose_pg && !v->vmm) {
+    if (v->expose_pg && v->monitor != MON_TE) {
         if (v->vm_name)
             errorf("--vm %s: --expose-pg needs --vmm (it names what the VMM could not see)", who);
         else

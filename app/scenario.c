@@ -267,8 +267,10 @@ static void put_levels(FILE *out, uint32_t levels)
  * command has it when `levels` is given. */
 static void put_vm_args(FILE *out, const scn_vm_t *v, const uint32_t *levels)
 {
-    if (v->vmm)
+    if (v->monitor == MON_TE)
         fputs(" --vmm", out);
+    else if (v->monitor != MON_BARE)
+        fprintf(out, " --vmm=%s", vm_monitor_name(v->monitor));
     fprintf(out, " --isa %s", v->isa);
     if (v->expose_pg)
         fputs(" --expose-pg", out);
@@ -403,7 +405,7 @@ static int vm_opts(const places_t *pl, const files_t *f, const scn_vm_t *v, sess
     if (v->guest_ips)
         o->guest_ips = v->guest_ips;
     o->isa = isa_profile_find(v->isa);
-    o->vmm = v->vmm;
+    o->monitor = v->monitor;
     o->expose_pg = v->expose_pg;
     o->vm_name = v->vm_name;
     o->weight = v->weight;
@@ -490,11 +492,11 @@ static int run_scenario(const places_t *pl, const files_t *f, const scenario_t *
 /* Whether any VM of the scenario runs under the VMM (the graph's names). */
 static int any_vmm(const scenario_t *s)
 {
-    int vmm = s->nruns ? 0 : s->vmm;
+    int vmm = s->nruns ? 0 : vm_monitor_deprivileges(s->monitor);
     for (int r = 0; r < s->nruns; r++)
-        vmm |= s->runs[r].nvms ? 0 : s->runs[r].dflt.vmm;
+        vmm |= s->runs[r].nvms ? 0 : vm_monitor_deprivileges(s->runs[r].dflt.monitor);
     for (int k = 0; k < s->nvms; k++)
-        vmm |= s->vms[k].vmm;
+        vmm |= vm_monitor_deprivileges(s->vms[k].monitor);
     return vmm;
 }
 
@@ -542,7 +544,7 @@ static int list_scenarios(const places_t *pl)
             status = EXIT_USAGE;
         } else {
             size_t first = strcspn(s.description, "\n");
-            printf("%-18s %-4s %-5s %.*s\n", s.name, s.nruns ? "host" : s.vmm ? "vmm" : "bare", s.isa, (int)first,
+            printf("%-18s %-4s %-5s %.*s\n", s.name, s.nruns ? "host" : s.monitor == MON_TE ? "vmm" : vm_monitor_name(s.monitor), s.isa, (int)first,
                    s.description);
         }
         free(names[k]);

@@ -161,10 +161,13 @@ static int parse_value(parse_t *p, scenario_t *s, scn_vm_t *vm, uint64_t *quantu
         vm->has_cmdline = 1;
         return set_str(p, vm->cmdline, sizeof vm->cmdline, "cmdline", v);
     case K_MODE:
-        if (strcmp(v, "bare") && strcmp(v, "vmm"))
-            return fail(p, "'mode' is bare or vmm (got '%s')", v);
-        vm->vmm = strcmp(v, "vmm") == 0;
+    {
+        int mon = vm_monitor_find(v);
+        if (mon < 0)
+            return fail(p, "'mode' is bare, vmm or one of %s (got '%s')", vm_monitor_names(), v);
+        vm->monitor = (vm_monitor_t)mon;
         return 0;
+    }
     case K_ISA:
         if (!isa_profile_find(v)) {
             char names[128] = "";
@@ -323,7 +326,7 @@ static int check_vm(parse_t *p, const scn_vm_t *v, const char *what)
 {
     if (!v->image[0])
         return fail(p, "%s has no 'image': which guest image to run", what);
-    if (v->expose_pg && !v->vmm)
+    if (v->expose_pg && v->monitor != MON_TE)
         return fail(p, "%s: 'expose_pg = yes' needs 'mode = vmm' (it names what the VMM could not see)", what);
     return 0;
 }
@@ -425,7 +428,7 @@ int scenario_parse_buf(const char *name, const char *text, size_t len, scenario_
                 out->trace_levels |= TL_PG;
         }
     }
-    if (out->expose_pg && !out->vmm) {
+    if (out->expose_pg && out->monitor != MON_TE) {
         p.line = seen[K_EXPOSE_PG];
         return fail(&p, "'expose_pg = yes' needs 'mode = vmm' (it names what the VMM could not see)");
     }

@@ -4,6 +4,7 @@
 #define TRAPSIM_SCENARIO_FILE_H
 #include <stddef.h>
 #include <stdint.h>
+#include "host/monitor.h"
 
 /* A scenario that runs away still ends: the default instruction budget. */
 #define SCN_DEFAULT_BUDGET 200000000ull
@@ -18,7 +19,7 @@
     char image[256];            /* relative to the repository root, or absolute */ \
     char cmdline[256];                                                             \
     int has_cmdline;                                                               \
-    int vmm;                    /* mode = vmm */                                   \
+    vm_monitor_t monitor;       /* mode = bare, vmm (te), vtx, ... */              \
     char isa[16];               /* x86, pg, umip, ... */                           \
     int expose_pg;                                                                 \
     uint64_t max_insns;         /* 0: none */                                      \

@@ -106,7 +106,7 @@ static int create_vms(run_t *r)
         vm_config_t c = {
             .name = r->named ? v->vm_name : NULL, .image = v->image, .image_name = v->image_name,
             .cmdline = v->cmdline, .ram = v->ram, .max_insns = v->max_insns, .guest_ips = v->guest_ips,
-            .isa = v->isa, .vmm = v->vmm, .vtx = v->vtx, .expose_pg = v->expose_pg, .no_cache = o->no_cache,
+            .isa = v->isa, .monitor = v->monitor, .expose_pg = v->expose_pg, .no_cache = o->no_cache,
             .console = r->named ? r->null : o->console,
         };
         char err[512];
@@ -142,7 +142,7 @@ static int connect(run_t *r)
     if (o->dot_file || o->svg_file || o->timeline_file) {
         int any_vmm = 0;
         for (int k = 0; k < r->n; k++)
-            any_vmm |= r->vo[k].vmm;
+            any_vmm |= vm_monitor_deprivileges(r->vo[k].monitor);
         r->dot = dot_new(any_vmm, o->timeline_from);
     }
     for (int k = 0; k < r->n; k++) {
@@ -167,7 +167,7 @@ static int connect(run_t *r)
             vm_add_sink(v->vm, &s);
         }
         if (vm_start(v->vm)) {
-            errorf(r->vo[k].vtx ? "the VMX hypervisor could not launch the guest" : "out of memory for the VMM");
+            errorf(r->vo[k].monitor == MON_VTX ? "the VMX hypervisor could not launch the guest" : "out of memory for the VMM");
             return -1;
         }
     }
@@ -178,7 +178,7 @@ static int connect(run_t *r)
 static void describe_vm(const session_opts_t *v, char *buf, size_t n)
 {
     const char *base = strrchr(v->image, '/');
-    snprintf(buf, n, "%s, %s, isa %s%s%s", base ? base + 1 : v->image, v->vmm ? "under the VMM" : v->vtx ? "under VT-x" : "bare",
+    snprintf(buf, n, "%s, %s, isa %s%s%s", base ? base + 1 : v->image, vm_monitor_label(v->monitor),
              v->isa->name, v->cmdline ? ", " : "", v->cmdline ? v->cmdline : "");
 }
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include "isa/isa.h"
 #include "cpu/trace.h"
+#include "host/monitor.h"
 
 typedef struct session_opts {
     const char *image;          /* Multiboot ELF file */
@@ -22,8 +23,7 @@ typedef struct session_opts {
     FILE *trace_out;            /* overrides trace_file when set (scenarios) */
     FILE *console;              /* where the guest's console goes (NULL: stdout) */
     int color;                  /* ring colours in the text trace */
-    int vmm;                    /* --vmm (--vmm=te) */
-    int vtx;                    /* --vmm=vtx: the hypervisor over the CPU's VMX */
+    vm_monitor_t monitor;       /* --vmm[=NAME] (host/monitor.h) */
     int expose_pg;              /* --expose-pg */
     int no_cache;               /* --no-cache */
     int quiet;                  /* --quiet: no end-of-run summary */
@@ -38,7 +38,7 @@ typedef struct session_opts {
     const struct step_opts *step;     /* --step, --break, --break-on (NULL: none): app/step.h */
     const struct gdb_opts *gdb;       /* --gdb (NULL: none): app/gdb.h */
     /* Several VMs in one run (host/host.h): each element of `vms` is one
-     * VM's options (image, cmdline, ram, max_insns, guest_ips, isa, vmm,
+     * VM's options (image, cmdline, ram, max_insns, guest_ips, isa, monitor,
      * expose_pg, vm_name, weight); everything else is the run's, here. */
     const struct session_opts *vms;
     int nvms;                         /* 0: one VM, the fields above */

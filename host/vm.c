@@ -83,13 +83,55 @@ void vm_add_sink(vm_t *vm, const trace_sink_t *s)
     trace_add_sink(&vm->m->trace, &w);
 }
 
+static const struct {
+    const char *name, *label;
+    int deprivileges;
+} monitors[MON_COUNT] = {
+    [MON_BARE] = { "bare", "bare", 0 },
+    [MON_TE] = { "te", "under the VMM", 1 },
+    [MON_VTX] = { "vtx", "under VT-x", 0 },
+};
+
+const char *vm_monitor_name(vm_monitor_t mon) { return monitors[mon].name; }
+const char *vm_monitor_label(vm_monitor_t mon) { return monitors[mon].label; }
+int vm_monitor_deprivileges(vm_monitor_t mon) { return monitors[mon].deprivileges; }
+
+int vm_monitor_find(const char *name)
+{
+    if (strcmp(name, "vmm") == 0)
+        return MON_TE;
+    for (int k = 0; k < MON_COUNT; k++)
+        if (strcmp(name, monitors[k].name) == 0)
+            return k;
+    return -1;
+}
+
+const char *vm_monitor_names(void)
+{
+    static char names[128];
+    if (!names[0])
+        for (int k = MON_BARE + 1; k < MON_COUNT; k++)
+            snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", names[0] ? ", " : "",
+                     monitors[k].name);
+    return names;
+}
+
 int vm_start(vm_t *vm)
 {
-    if (vm->cfg.vtx && !vm->vtx && !(vm->vtx = vtx_attach(vm->m)))
-        return -1;
-    if (vm->cfg.vmm && !vm->vmm)
-        vm->vmm = vmm_attach(vm->m, vm->cfg.expose_pg);
-    return vm->cfg.vmm && !vm->vmm ? -1 : 0;
+    switch (vm->cfg.monitor) {
+    case MON_BARE:
+    case MON_COUNT:
+        return 0;
+    case MON_TE:
+        if (!vm->vmm)
+            vm->vmm = vmm_attach(vm->m, vm->cfg.expose_pg);
+        return vm->vmm ? 0 : -1;
+    case MON_VTX:
+        if (!vm->vtx)
+            vm->vtx = vtx_attach(vm->m);
+        return vm->vtx ? 0 : -1;
+    }
+    return -1;
 }
 
 uint64_t vm_run_for(vm_t *vm, uint64_t steps)

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include "cpu/cpu.h"
 #include "cpu/trace.h"
+#include "host/monitor.h"
 
 struct vmm;
 
@@ -31,8 +32,7 @@ typedef struct vm_config {
     uint64_t max_insns;         /* the VM's own budget (0: none) */
     uint64_t guest_ips;         /* PIT time scale */
     const isa_profile_t *isa;
-    int vmm;                    /* under the trap-and-emulate VMM */
-    int vtx;                    /* under the hypervisor over the CPU's VMX (--vmm=vtx) */
+    vm_monitor_t monitor;       /* what the guest runs under (host/monitor.h) */
     int expose_pg;
     int no_cache;
     FILE *console;              /* where the guest's console goes (NULL: stdout) */

@@ -26,7 +26,7 @@ static vm_t *new_vm(const char *name, const char *image, const char *cmdline, in
 {
     vm_config_t c = {
         .name = name, .image = image, .cmdline = cmdline, .ram = 4u << 20, .max_insns = budget,
-        .guest_ips = DEFAULT_GUEST_IPS, .isa = isa_profile_find(vmm ? "pg" : "x86"), .vmm = vmm,
+        .guest_ips = DEFAULT_GUEST_IPS, .isa = isa_profile_find(vmm ? "pg" : "x86"), .monitor = vmm ? MON_TE : MON_BARE,
     };
     c.console = null_file();
     char err[512];
@@ -142,7 +142,7 @@ static vm_t *traced_vm(const char *name, capture_t *c)
 {
     vm_config_t cfg = {
         .name = name, .image = GUESTOS, .cmdline = "procs=isprime,counter,sleeper", .ram = 4u << 20,
-        .guest_ips = DEFAULT_GUEST_IPS, .isa = isa_profile_find("pg"), .vmm = 1,
+        .guest_ips = DEFAULT_GUEST_IPS, .isa = isa_profile_find("pg"), .monitor = MON_TE,
     };
     cfg.console = null_file();
     char err[512];

@@ -49,7 +49,7 @@ START_TEST(test_full)
     ck_assert_str_eq(s.image, "build/guests/guestos.elf");
     ck_assert_str_eq(s.cmdline, "procs=hello n=3");
     ck_assert_int_eq(s.has_cmdline, 1);
-    ck_assert_int_eq(s.vmm, 1);
+    ck_assert_int_eq(s.monitor, MON_TE);
     ck_assert_str_eq(s.isa, "pg");
     ck_assert_int_eq(s.expose_pg, 1);
     ck_assert_uint_eq(s.trace_levels, TL_TRAP | TL_VMM | TL_PG | TL_INSN | TL_IO);
@@ -77,7 +77,7 @@ START_TEST(test_defaults)
     scenario_t s;
     char err[256];
     ck_assert_int_eq(parse("description = d\nimage = x.elf", &s, err, sizeof err), 0);
-    ck_assert_int_eq(s.vmm, 0);
+    ck_assert_int_eq(s.monitor, MON_BARE);
     ck_assert_str_eq(s.isa, "x86");
     ck_assert_uint_eq(s.trace_levels, TL_TRAP);
     ck_assert_uint_eq(s.max_insns, 200000000ull);
@@ -96,7 +96,7 @@ START_TEST(test_windows_text)
     ck_assert_int_eq(parse("\xef\xbb\xbf" "description = d\r\nimage = x.elf\r\nmode = vmm\r\n", &s, err, sizeof err), 0);
     ck_assert_str_eq(s.description, "d\n");
     ck_assert_str_eq(s.image, "x.elf");
-    ck_assert_int_eq(s.vmm, 1);
+    ck_assert_int_eq(s.monitor, MON_TE);
     ck_assert_int_eq(parse("description = d\n\xef\xbb\xbf" "image = x.elf\n", &s, err, sizeof err), -1);
     ck_assert_ptr_nonnull(strstr(err, "scenarios/t.scn:2: "));
 }
@@ -108,7 +108,7 @@ static const struct { const char *text, *err; } broken[] = {
     { "description = d\nimage\n", "scenarios/t.scn:2: expected 'key = value' (or a '#' comment)" },
     { "description = d\n = x\n", "scenarios/t.scn:2: expected 'key = value': the key is missing" },
     { "description = d\nimage = a\nimage = b\n", "scenarios/t.scn:3: 'image' given twice (first on line 2)" },
-    { "description = d\nimage = a\nmode = kvm\n", "scenarios/t.scn:3: 'mode' is bare or vmm (got 'kvm')" },
+    { "description = d\nimage = a\nmode = kvm\n", "scenarios/t.scn:3: 'mode' is bare, vmm or one of te, vtx (got 'kvm')" },
     { "description = d\nimage = a\nisa = arm\n", "scenarios/t.scn:3: unknown isa 'arm' (x86, pg, umip)" },
     { "description = d\nimage = a\nexpose_pg = maybe\n", "scenarios/t.scn:3: 'expose_pg' is yes or no (got 'maybe')" },
     { "description = d\nimage = a\nexpose_pg = yes\n",
@@ -342,7 +342,7 @@ START_TEST(test_sections)
     ck_assert_str_eq(s.vms[0].vm_name, "x");
     ck_assert_str_eq(s.vms[0].image, "top.elf");
     ck_assert_str_eq(s.vms[0].isa, "umip");
-    ck_assert_int_eq(s.vms[0].vmm, 1);
+    ck_assert_int_eq(s.vms[0].monitor, MON_TE);
     ck_assert_str_eq(s.vms[0].cmdline, "b");
     ck_assert_uint_eq(s.vms[0].weight, 3);
     ck_assert_str_eq(s.vms[1].image, "other.elf");
