@@ -29,6 +29,7 @@ typedef struct vm_info {
     uint64_t hidden[EV_VMX + 1];    /* beyond HTML_MAX_MARKS */
     uint64_t exits[XR_COUNT];
     uint64_t last_t;
+    size_t shown;                   /* its marks */
     char stop[256];
 } vm_info_t;
 
@@ -96,7 +97,7 @@ void html_emit(void *ctx, const event_t *ev)
         if (h->npg < HTML_MAX_PG && (h->pg[h->npg] = strdup(line)))
             h->npg++;
     }
-    if (h->n >= HTML_MAX_MARKS) {
+    if (vi->shown >= HTML_MAX_MARKS) {
         vi->hidden[ev->kind]++;
         return;
     }
@@ -115,6 +116,7 @@ void html_emit(void *ctx, const event_t *ev)
         vi->hidden[ev->kind]++;
         return;
     }
+    vi->shown++;
     h->marks[h->n++] = (mark_t){ ev->icount, (uint8_t)v, (uint8_t)ev->kind, ev->ring & 3, ev->to_ring & 3,
                                  ev->action, copy };
 }

@@ -6,8 +6,8 @@
  * their trace line and an explanation; the trap-flow graph (app/dot.h) and
  * a summary with the PG violations.
  *
- * Long runs: the first HTML_MAX_MARKS events are marks, the rest only
- * counted (the page says how many of each kind it left out). Instructions
+ * Long runs: the first HTML_MAX_MARKS events of each VM are marks, the rest
+ * only counted (the page says how many of each kind it left out). Instructions
  * are not marks (the sink does not ask for them). */
 #ifndef TRAPSIM_HTML_H
 #define TRAPSIM_HTML_H

@@ -103,7 +103,7 @@
     rows.forEach(function (r, k) {
       if (g.groups && r.vm !== lastVm) {
         var t = sv('text', { x: 6, y: y + 12, 'class': 'vm-label' }, svg);
-        t.textContent = 'VM ' + (D.vms[r.vm].name || r.vm);
+        t.textContent = D.vms[r.vm].name ? 'VM ' + D.vms[r.vm].name : 'one VM, unnamed';
         y += 16;
         lastVm = r.vm;
       }
@@ -306,7 +306,7 @@
     if (D.pgTotal > D.pg.length) el('p', { 'class': 'note' }, (D.pgTotal - D.pg.length) + ' more not listed', sideBody);
     var hidden = 0;
     D.vms.forEach(function (vm) { for (var k in vm.hidden) hidden += vm.hidden[k]; });
-    if (hidden) el('p', { 'class': 'note' }, 'This page shows the first ' + D.maxMarks + ' events as marks; the ' +
+    if (hidden) el('p', { 'class': 'note' }, 'This page shows the first ' + D.maxMarks + ' events of each VM as marks; the ' +
                    hidden + ' after them are only counted.', sideBody);
   }
   var probes = {};
