@@ -3,6 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "app/args.h"
+#include "app/compare.h"
 #include "app/gdb.h"
 #include "app/raw.h"
 #include "app/scenario.h"
@@ -25,7 +26,10 @@ static void usage(FILE *f)
 "                            several VMs on one host, scheduled round robin\n"
 "  raw [options] CODE.bin    run a code fragment and print the final state (docs/RAW-MODE.md)\n"
 "  scenario NAME [--check|--update] [--no-color] [--dot/--svg/--timeline/--html FILE]\n"
-"                            run a teaching scenario (scenario --list: all of them)\n"
+"                            run a teaching scenario (scenario --list: all of them;\n"
+"                            scenario compare: the table below without host times)\n"
+"  compare [--csv] [--no-times] [--html FILE]\n"
+"                            Adams & Agesen's microbenchmarks under every technique: one table\n"
 "  isa list                  the ISA semantics profiles\n"
 "  isa show NAME             the sensitive instructions and what they do in a profile\n"
 "  --help, --version\n"
@@ -326,6 +330,8 @@ int main(int argc, char **argv)
         return cmd_isa(argc - 2, argv + 2);
     if (strcmp(cmd, "scenario") == 0)
         return scenario_main(argc - 2, argv + 2);
+    if (strcmp(cmd, "compare") == 0)
+        return compare_main(argc - 2, argv + 2);
     if (strcmp(cmd, "run") == 0) {
         session_opts_t o;
         session_defaults(&o);

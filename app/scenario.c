@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "app/args.h"
+#include "app/compare.h"
 #include "app/dot.h"
 #include "app/html.h"
 #include "app/linediff.h"
@@ -614,6 +615,46 @@ static int write_pictures(const dot_t *dot, const html_t *html, const char *titl
     return rc;
 }
 
+void scenario_root(char *buf, size_t n)
+{
+    places_t pl;
+    find_places(&pl);
+    snprintf(buf, n, "%s", pl.root);
+}
+
+/* scenario compare: the table of `trapsim compare` without host times, its
+ * expected log scenarios/compare.expected. */
+static int compare_scenario(const places_t *pl, int check, int update)
+{
+    files_t f = { .name = "compare" };
+    snprintf(f.log, sizeof f.log, "%.4000s/compare.expected", pl->dir);
+    snprintf(f.log_shown, sizeof f.log_shown, "%.4000s/compare.expected", pl->shown);
+    if (!check && !update)
+        return compare_write_counts(stdout, pl->root);
+    char *table = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&table, &len);
+    if (!m) {
+        errorf("out of memory");
+        return EXIT_USAGE;
+    }
+    int status = compare_write_counts(m, pl->root);
+    fclose(m);
+    if (status == EXIT_OK && update) {
+        if (write_file(f.log, f.log_shown, table, len))
+            status = EXIT_USAGE;
+        else
+            printf("scenario compare: wrote %s (%zu lines)\n", f.log_shown, count_lines(table, len));
+    } else if (status == EXIT_OK) {
+        int r = compare_with(&f, "table", f.log, f.log_shown, table, len);
+        status = r < 0 ? EXIT_USAGE : r ? EXIT_MISMATCH : EXIT_OK;
+        if (!r)
+            printf("scenario compare: ok (%zu lines as in %s)\n", count_lines(table, len), f.log_shown);
+    }
+    free(table);
+    return status;
+}
+
 int scenario_main(int argc, char **argv)
 {
     const char *name = NULL, *dot_file = NULL, *svg_file = NULL, *timeline_file = NULL, *html_file = NULL;
@@ -663,6 +704,13 @@ int scenario_main(int argc, char **argv)
     if (check && update) {
         errorf("scenario: --check or --update, not both");
         return EXIT_USAGE;
+    }
+    if (strcmp(name, "compare") == 0) {
+        if (dot_file || svg_file || timeline_file || html_file) {
+            errorf("scenario compare draws no pictures ('trapsim compare --html FILE' draws its table)");
+            return EXIT_USAGE;
+        }
+        return compare_scenario(&pl, check, update);
     }
     files_t f;
     scenario_t s;
