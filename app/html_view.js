@@ -332,6 +332,8 @@
   showDetail();
   tabButtons[0].onclick();
   render();   /* without the colour probes */
+  var at = /^#event=(\d+)$/.exec(location.hash);   /* a link to one event: #event=N (1 is the first) */
+  if (at) select(+at[1] - 1);
 
   /* ---- the self-test (make test): one line of what the page shows ---- */
   if (location.hash === '#selftest') {
