@@ -48,6 +48,8 @@ include tests/tests.mk
 -include tests/vmm/vmm.mk
 -include tests/diff/diff.mk
 -include scenarios/scenarios.mk
+-include tests/html/html.mk
+-include tests/compare/compare.mk
 -include tests/disasm/disasm.mk
 -include tests/fuzz/fuzz.mk
 -include tests/robust/robust.mk

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "app/args.h"
+#include "app/compare.h"
 #include "app/gdb.h"
 #include "app/raw.h"
 #include "app/scenario.h"
@@ -24,8 +25,11 @@ static void usage(FILE *f)
 "  run [options] --vm NAME [vm options] IMAGE --vm NAME ...\n"
 "                            several VMs on one host, scheduled round robin\n"
 "  raw [options] CODE.bin    run a code fragment and print the final state (docs/RAW-MODE.md)\n"
-"  scenario NAME [--check|--update] [--no-color] [--dot/--svg/--timeline FILE]\n"
-"                            run a teaching scenario (scenario --list: all of them)\n"
+"  scenario NAME [--check|--update] [--no-color] [--dot/--svg/--timeline/--html FILE]\n"
+"                            run a teaching scenario (scenario --list: all of them;\n"
+"                            scenario compare: the table below without host times)\n"
+"  compare [--csv] [--no-times] [--html FILE]\n"
+"                            Adams & Agesen's microbenchmarks under every technique: one table\n"
 "  isa list                  the ISA semantics profiles\n"
 "  isa show NAME             the sensitive instructions and what they do in a profile\n"
 "  --help, --version\n"
@@ -47,6 +51,7 @@ static void usage(FILE *f)
 "  --no-cache            decode every instruction afresh (the decoded-instruction cache off)\n"
 "  --dot FILE            write the trap-flow graph of the run (Graphviz dot)\n"
 "  --svg FILE            the same graph rendered as SVG (needs Graphviz's dot)\n"
+"  --html FILE           the classroom view: lanes, events to step through, graph, summary (one HTML file)\n"
 "  --timeline FILE       one round trip as a sequence diagram (dot; SVG when FILE ends in .svg)\n"
 "  --timeline-from WHAT  the event that starts it, e.g. '#GP lidt', 'IRQ0' (default 'int 0x80')\n"
 "  --step                pause after each traced event (default level: trap); commands on stdin:\n"
@@ -236,6 +241,9 @@ static int parse_run(int argc, char **argv, session_opts_t *o)
         } else if ((r = opt_value(argc, argv, &i, "--dot", &v))) {
             if (r < 0) { errorf("--dot needs a file name"); return EXIT_USAGE; }
             o->dot_file = v;
+        } else if ((r = opt_value(argc, argv, &i, "--html", &v))) {
+            if (r < 0) { errorf("--html needs a file name"); return EXIT_USAGE; }
+            o->html_file = v;
         } else if ((r = opt_value(argc, argv, &i, "--svg", &v))) {
             if (r < 0) { errorf("--svg needs a file name"); return EXIT_USAGE; }
             o->svg_file = v;
@@ -322,6 +330,8 @@ int main(int argc, char **argv)
         return cmd_isa(argc - 2, argv + 2);
     if (strcmp(cmd, "scenario") == 0)
         return scenario_main(argc - 2, argv + 2);
+    if (strcmp(cmd, "compare") == 0)
+        return compare_main(argc - 2, argv + 2);
     if (strcmp(cmd, "run") == 0) {
         session_opts_t o;
         session_defaults(&o);

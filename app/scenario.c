@@ -3,7 +3,7 @@
  *
  *   trapsim scenario --list
  *   trapsim scenario NAME [--check | --update] [--no-color]
- *                         [--dot FILE] [--svg FILE] [--timeline FILE]
+ *                         [--dot FILE] [--svg FILE] [--timeline FILE] [--html FILE]
  *
  * A scenario's log, on standard output, is: a header (the description and
  * the equivalent `trapsim run` command), the trace as the scenario filters
@@ -19,7 +19,9 @@
 #include <string.h>
 #include <unistd.h>
 #include "app/args.h"
+#include "app/compare.h"
 #include "app/dot.h"
+#include "app/html.h"
 #include "app/linediff.h"
 #include "app/scenario.h"
 #include "app/scenario_file.h"
@@ -416,7 +418,7 @@ static int vm_opts(const places_t *pl, const files_t *f, const scn_vm_t *v, sess
  * sections), its log to `out`; the trap-flow picture into `dot` when
  * given. Returns the run's exit status (EXIT_USAGE when it could not run). */
 static int run_one(const places_t *pl, const files_t *f, const scenario_t *s, const scn_run_t *run, FILE *out,
-                   int color, dot_t *dot)
+                   int color, dot_t *dot, html_t *html)
 {
     const scn_vm_t *vms = !run ? &s->vm : run->nvms ? &s->vms[run->first] : &run->dflt;
     int n = run && run->nvms ? run->nvms : 1;
@@ -436,9 +438,10 @@ static int run_one(const places_t *pl, const files_t *f, const scenario_t *s, co
         errorf("out of memory");
         return EXIT_USAGE;
     }
-    trace_sink_t sinks[2] = {
+    trace_sink_t sinks[3] = {
         scenario_view_sink(v),
         { DOT_LEVELS, dot_emit, NULL, dot },
+        { HTML_LEVELS, html_emit, NULL, html },
     };
 
     session_opts_t o = vo[0];
@@ -452,7 +455,7 @@ static int run_one(const places_t *pl, const files_t *f, const scenario_t *s, co
     o.console = null;                 /* the view prints the console lines */
     o.summary_out = out;
     o.extra_sinks = sinks;
-    o.nextra_sinks = dot ? 2 : 1;
+    o.nextra_sinks = !dot ? 1 : html ? 3 : 2;
 
     if (!run) {
         put_title(out, s, color);
@@ -477,15 +480,15 @@ static int run_one(const places_t *pl, const files_t *f, const scenario_t *s, co
 /* Runs a scenario: its one VM, or each [run] in turn. Returns the last
  * run's exit status, EXIT_USAGE when one could not run. */
 static int run_scenario(const places_t *pl, const files_t *f, const scenario_t *s, FILE *out, int color,
-                        dot_t *dot)
+                        dot_t *dot, html_t *html)
 {
     if (!s->nruns)
-        return run_one(pl, f, s, NULL, out, color, dot);
+        return run_one(pl, f, s, NULL, out, color, dot, html);
     put_title(out, s, color);
     put_filters(out, s);
     int st = EXIT_OK;
     for (int r = 0; r < s->nruns && st != EXIT_USAGE; r++)
-        st = run_one(pl, f, s, &s->runs[r], out, color, dot);
+        st = run_one(pl, f, s, &s->runs[r], out, color, dot, html);
     return st;
 }
 
@@ -602,9 +605,59 @@ static int compare_with(const files_t *f, const char *what, const char *path, co
     return r;
 }
 
+/* The pictures asked for on the command line; 0, or -1 after an error line. */
+static int write_pictures(const dot_t *dot, const html_t *html, const char *title, const char *dot_file,
+                          const char *svg_file, const char *timeline_file, const char *html_file)
+{
+    int rc = dot_write_files(dot, title, dot_file, svg_file, timeline_file);
+    if (html && html_write_file(html, html_file, title, dot))
+        rc = -1;
+    return rc;
+}
+
+void scenario_root(char *buf, size_t n)
+{
+    places_t pl;
+    find_places(&pl);
+    snprintf(buf, n, "%s", pl.root);
+}
+
+/* scenario compare: the table of `trapsim compare` without host times, its
+ * expected log scenarios/compare.expected. */
+static int compare_scenario(const places_t *pl, int check, int update)
+{
+    files_t f = { .name = "compare" };
+    snprintf(f.log, sizeof f.log, "%.4000s/compare.expected", pl->dir);
+    snprintf(f.log_shown, sizeof f.log_shown, "%.4000s/compare.expected", pl->shown);
+    if (!check && !update)
+        return compare_write_counts(stdout, pl->root);
+    char *table = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&table, &len);
+    if (!m) {
+        errorf("out of memory");
+        return EXIT_USAGE;
+    }
+    int status = compare_write_counts(m, pl->root);
+    fclose(m);
+    if (status == EXIT_OK && update) {
+        if (write_file(f.log, f.log_shown, table, len))
+            status = EXIT_USAGE;
+        else
+            printf("scenario compare: wrote %s (%zu lines)\n", f.log_shown, count_lines(table, len));
+    } else if (status == EXIT_OK) {
+        int r = compare_with(&f, "table", f.log, f.log_shown, table, len);
+        status = r < 0 ? EXIT_USAGE : r ? EXIT_MISMATCH : EXIT_OK;
+        if (!r)
+            printf("scenario compare: ok (%zu lines as in %s)\n", count_lines(table, len), f.log_shown);
+    }
+    free(table);
+    return status;
+}
+
 int scenario_main(int argc, char **argv)
 {
-    const char *name = NULL, *dot_file = NULL, *svg_file = NULL, *timeline_file = NULL;
+    const char *name = NULL, *dot_file = NULL, *svg_file = NULL, *timeline_file = NULL, *html_file = NULL;
     int check = 0, update = 0, list = 0, color = isatty(STDOUT_FILENO);
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i], *v;
@@ -622,6 +675,9 @@ int scenario_main(int argc, char **argv)
         } else if ((r = opt_value(argc, argv, &i, "--timeline", &v))) {
             if (r < 0) { errorf("--timeline needs a file name"); return EXIT_USAGE; }
             timeline_file = v;
+        } else if ((r = opt_value(argc, argv, &i, "--html", &v))) {
+            if (r < 0) { errorf("--html needs a file name"); return EXIT_USAGE; }
+            html_file = v;
         } else if (a[0] == '-' && a[1]) {
             errorf("scenario: unknown option '%s' (see 'trapsim --help')", a);
             return EXIT_USAGE;
@@ -649,6 +705,13 @@ int scenario_main(int argc, char **argv)
         errorf("scenario: --check or --update, not both");
         return EXIT_USAGE;
     }
+    if (strcmp(name, "compare") == 0) {
+        if (dot_file || svg_file || timeline_file || html_file) {
+            errorf("scenario compare draws no pictures ('trapsim compare --html FILE' draws its table)");
+            return EXIT_USAGE;
+        }
+        return compare_scenario(&pl, check, update);
+    }
     files_t f;
     scenario_t s;
     if (find_files(&pl, name, &f) || load(&f, &s))
@@ -657,7 +720,10 @@ int scenario_main(int argc, char **argv)
     snprintf(s.name, sizeof s.name, "%s", f.name);
 
     dot_t *dot = dot_new(any_vmm(&s), s.timeline[0] ? s.timeline : NULL);
-    if (!dot) {
+    html_t *html = html_file ? html_new() : NULL;
+    if (!dot || (html_file && !html)) {
+        dot_free(dot);
+        html_free(html);
         errorf("out of memory");
         return EXIT_USAGE;
     }
@@ -670,10 +736,11 @@ int scenario_main(int argc, char **argv)
         /* The run's own end (the guest's exit status, a halt, ...) is part
          * of the scenario and its log's last line: having shown it, the
          * command succeeded. */
-        status = run_scenario(&pl, &f, &s, stdout, color, dot) == EXIT_USAGE ? EXIT_USAGE : EXIT_OK;
-        if (status != EXIT_USAGE && dot_write_files(dot, title, dot_file, svg_file, timeline_file))
+        status = run_scenario(&pl, &f, &s, stdout, color, dot, html) == EXIT_USAGE ? EXIT_USAGE : EXIT_OK;
+        if (status != EXIT_USAGE && write_pictures(dot, html, title, dot_file, svg_file, timeline_file, html_file))
             status = EXIT_USAGE;
         dot_free(dot);
+        html_free(html);
         return status;
     }
 
@@ -682,20 +749,23 @@ int scenario_main(int argc, char **argv)
     FILE *mlog = open_memstream(&log, &loglen);
     if (!mlog) {
         dot_free(dot);
+        html_free(html);
         errorf("out of memory");
         return EXIT_USAGE;
     }
-    int st = run_scenario(&pl, &f, &s, mlog, 0, dot);
+    int st = run_scenario(&pl, &f, &s, mlog, 0, dot, html);
     fclose(mlog);
     if (st == EXIT_USAGE) {
         free(log);
         dot_free(dot);
+        html_free(html);
         return EXIT_USAGE;
     }
     FILE *mg = open_memstream(&graph, &graphlen);
     if (!mg) {
         free(log);
         dot_free(dot);
+        html_free(html);
         errorf("out of memory");
         return EXIT_USAGE;
     }
@@ -719,10 +789,11 @@ int scenario_main(int argc, char **argv)
             printf("scenario %s: ok (%zu lines as in %s; the graph as in %s)\n", s.name,
                    count_lines(log, loglen), f.log_shown, f.dot_shown);
     }
-    if (status != EXIT_USAGE && dot_write_files(dot, title, dot_file, svg_file, timeline_file))
+    if (status != EXIT_USAGE && write_pictures(dot, html, title, dot_file, svg_file, timeline_file, html_file))
         status = EXIT_USAGE;
     free(log);
     free(graph);
     dot_free(dot);
+    html_free(html);
     return status;
 }

@@ -6,5 +6,9 @@
 #ifndef TRAPSIM_SCENARIO_H
 #define TRAPSIM_SCENARIO_H
 
+#include <stddef.h>
+
 int scenario_main(int argc, char **argv);
+/* The repository root the scenarios and their images are found under. */
+void scenario_root(char *buf, size_t n);
 #endif

@@ -4,6 +4,7 @@
 #include "app/args.h"
 #include "app/dot.h"
 #include "app/gdb.h"
+#include "app/html.h"
 #include "app/session.h"
 #include "app/stats.h"
 #include "app/step.h"
@@ -75,6 +76,7 @@ typedef struct run {
     int close_trace;
     text_sink_t text;
     dot_t *dot;
+    html_t *html;
 } run_t;
 
 static void run_free(run_t *r)
@@ -83,6 +85,7 @@ static void run_free(run_t *r)
         stats_free(r->vm[k].stats);
     host_free(r->host);
     dot_free(r->dot);
+    html_free(r->html);
     if (r->close_trace)
         fclose(r->trace_out);
     if (r->null)
@@ -139,7 +142,11 @@ static int connect(run_t *r)
         }
     }
     r->text = (text_sink_t){ r->trace_out, o->color };
-    if (o->dot_file || o->svg_file || o->timeline_file) {
+    if (o->html_file && !(r->html = html_new())) {
+        errorf("out of memory");
+        return -1;
+    }
+    if (o->dot_file || o->svg_file || o->timeline_file || o->html_file) {
         int any_vmm = 0;
         for (int k = 0; k < r->n; k++)
             any_vmm |= vm_monitor_deprivileges(r->vo[k].monitor);
@@ -157,6 +164,10 @@ static int connect(run_t *r)
         }
         if (r->dot) {
             trace_sink_t s = { DOT_LEVELS, dot_emit, NULL, r->dot };
+            vm_add_sink(v->vm, &s);
+        }
+        if (r->html) {
+            trace_sink_t s = { HTML_LEVELS, html_emit, NULL, r->html };
             vm_add_sink(v->vm, &s);
         }
         for (int e = 0; e < o->nextra_sinks; e++)
@@ -268,6 +279,8 @@ static int report(run_t *r, int no_run)
                 k += (size_t)snprintf(title + k, sizeof title - k, "%s", d);
         }
         if (dot_write_files(r->dot, title, o->dot_file, o->svg_file, o->timeline_file))
+            status = EXIT_USAGE;
+        if (r->html && html_write_file(r->html, o->html_file, title, r->dot))
             status = EXIT_USAGE;
     }
     return status;

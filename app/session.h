@@ -33,6 +33,7 @@ typedef struct session_opts {
     const char *svg_file;       /* --svg */
     const char *timeline_file;  /* --timeline */
     const char *timeline_from;  /* --timeline-from: the event that starts the timeline (app/dot.h) */
+    const char *html_file;      /* --html: the classroom view (app/html.h) */
     const trace_sink_t *extra_sinks;  /* more sinks on the run (scenarios: their text view, dot) */
     int nextra_sinks;
     const struct step_opts *step;     /* --step, --break, --break-on (NULL: none): app/step.h */

@@ -99,3 +99,8 @@ test-vtx: $(TRAPSIM) $(TG_IMAGES) $(GUESTOS_ELF)
 TEST_TARGETS += test-vtx
 
 -include $(wildcard $(TG_DIR)/obj/*.d $(TG_DIR)/obj/lib/*.d)
+
+# microbench: Adams & Agesen's microbenchmarks for `trapsim compare`
+# (app/compare.h); not a QEMU-compared guest (its markers are trapsim's).
+$(eval $(call TG_IMAGE_RULE,microbench,tests/guests,$(TG_DIR)))
+GUESTS += $(TG_DIR)/microbench.elf

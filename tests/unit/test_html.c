@@ -1,0 +1,135 @@
+/* Unit tests for the classroom view's sink (app/html.c): which lane each
+ * event is put on, bare and under a monitor; the bound on marks per VM;
+ * text that cannot end the page's script. The page's behaviour in a browser
+ * is tests/html/test.sh's. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "app/html.h"
+
+/* Writes the page and returns its text (malloc'ed). */
+static char *page(const html_t *h)
+{
+    char path[] = "/tmp/trapsim-test-html-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    ck_assert_int_eq(html_write_file(h, path, "a test", NULL), 0);
+    FILE *f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    char *text = NULL;
+    size_t cap = 0;
+    ssize_t n = getdelim(&text, &cap, '\0', f);
+    ck_assert_int_gt(n, 0);
+    fclose(f);
+    unlink(path);
+    return text;
+}
+
+static size_t count(const char *s, const char *what)
+{
+    size_t n = 0;
+    for (const char *p = s; (p = strstr(p, what)); p += strlen(what))
+        n++;
+    return n;
+}
+
+static void emit(html_t *h, event_t ev)
+{
+    html_emit(h, &ev);
+}
+
+START_TEST(bare_lanes)
+{
+    html_t *h = html_new();
+    emit(h, (event_t){ .kind = EV_SOFTINT, .icount = 10, .ring = 3, .to_ring = 0, .vector = 0x80 });
+    emit(h, (event_t){ .kind = EV_IRQ, .icount = 20, .ring = 3, .to_ring = 0, .vector = 0x20, .irq = 0 });
+    emit(h, (event_t){ .kind = EV_IO, .icount = 21, .ring = 0, .port = 0x20, .is_write = 1, .size = 1 });
+    emit(h, (event_t){ .kind = EV_RETURN, .icount = 22, .ring = 0, .to_ring = 3 });
+    emit(h, (event_t){ .kind = EV_INSN, .icount = 23, .ring = 3 });   /* not a mark */
+    char *t = page(h);
+    /* [time, vm, lane, to-lane, kind: process 0, kernel 1, monitor 2, devices 3 */
+    ck_assert_ptr_nonnull(strstr(t, "[10,0,0,1,\"softint\""));
+    ck_assert_ptr_nonnull(strstr(t, "[20,0,3,1,\"irq\""));
+    ck_assert_ptr_nonnull(strstr(t, "[21,0,3,-1,\"io\""));
+    ck_assert_ptr_nonnull(strstr(t, "[22,0,1,0,\"return\""));
+    ck_assert_uint_eq(count(t, "\n["), 4);
+    ck_assert_ptr_nonnull(strstr(t, "\"vmm\":0,\"vmx\":0"));
+    ck_assert_ptr_nonnull(strstr(t, "no trap-flow graph"));
+    free(t);
+    html_free(h);
+}
+END_TEST
+
+START_TEST(monitor_lanes)
+{
+    html_t *h = html_new();
+    emit(h, (event_t){ .kind = EV_VMM, .icount = 0, .ring = 1, .action = VA_SETUP, .text = "setup" });
+    emit(h, (event_t){ .kind = EV_EXC, .icount = 5, .ring = 1, .to_ring = 0, .vector = 13, .has_error = 1 });
+    emit(h, (event_t){ .kind = EV_VMM, .icount = 5, .ring = 1, .action = VA_EXIT, .exit_reason = XR_EXCEPTION,
+                       .text = "exit" });
+    emit(h, (event_t){ .kind = EV_PG, .icount = 9, .ring = 1, .text = "popf: IF kept" });
+    char *t = page(h);
+    /* ring 0 is the VMM once a monitor spoke; its own events are its lane */
+    ck_assert_ptr_nonnull(strstr(t, "[0,0,2,-1,\"vmm\",\"setup\""));
+    ck_assert_ptr_nonnull(strstr(t, "[5,0,1,2,\"exc\""));
+    ck_assert_ptr_nonnull(strstr(t, "[5,0,2,-1,\"vmm\",\"exit\""));
+    ck_assert_ptr_nonnull(strstr(t, "[9,0,1,-1,\"pg\""));
+    ck_assert_ptr_nonnull(strstr(t, "\"exits\":{\"exception\":1}"));
+    ck_assert_ptr_nonnull(strstr(t, "\"pgTotal\":1"));
+    free(t);
+    html_free(h);
+}
+END_TEST
+
+START_TEST(bound_per_vm)
+{
+    html_t *h = html_new();
+    for (int k = 0; k < HTML_MAX_MARKS + 10; k++)
+        emit(h, (event_t){ .kind = EV_IO, .icount = (uint64_t)k, .port = 0x3f8, .vm = "a" });
+    for (int k = 0; k < 3; k++)
+        emit(h, (event_t){ .kind = EV_IO, .icount = (uint64_t)k, .port = 0x3f8, .vm = "b" });
+    char *t = page(h);
+    ck_assert_uint_eq(count(t, "\n["), HTML_MAX_MARKS + 3);
+    ck_assert_ptr_nonnull(strstr(t, "\"count\":{\"io\":5010},\"hidden\":{\"io\":10}"));
+    ck_assert_ptr_nonnull(strstr(t, "\"count\":{\"io\":3},\"hidden\":{}"));
+    free(t);
+    html_free(h);
+}
+END_TEST
+
+START_TEST(text_cannot_end_the_script)
+{
+    html_t *h = html_new();
+    emit(h, (event_t){ .kind = EV_STOP, .icount = 1, .text = "</script><b>\"quoted\"\n" });
+    char *t = page(h);
+    ck_assert_uint_eq(count(t, "</script>"), 2);   /* the page's own two scripts */
+    ck_assert_ptr_nonnull(strstr(t, "\\u003c/script\\u003e\\u003cb\\u003e\\\"quoted\\\"\\n"));
+    free(t);
+    html_free(h);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("html");
+    TCase *tc = tcase_create("sink");
+    tcase_add_test(tc, bare_lanes);
+    tcase_add_test(tc, monitor_lanes);
+    tcase_add_test(tc, bound_per_vm);
+    tcase_add_test(tc, text_cannot_end_the_script);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
