@@ -1038,6 +1038,46 @@ START_TEST(test_names)
 }
 END_TEST
 
+/* Step mode's view (vmx_print_vmcs): the operation, the controls by name,
+ * the last exit decoded. */
+static char *print_vmcs(void)
+{
+    static char buf[4096];
+    FILE *f = fmemopen(buf, sizeof buf, "w");
+    ck_assert_ptr_nonnull(f);
+    vmx_print_vmcs(c, f);
+    fclose(f);
+    return buf;
+}
+
+START_TEST(test_print_vmcs)
+{
+    fx_new("x86", 0);
+    c = fx_c;
+    ck_assert_ptr_nonnull(strstr(print_vmcs(), "not in VMX operation"));
+    fx_free();
+    ready();
+    m64(VMXON_PA);
+    ck_assert_int_eq(outcome(FX_EXEC(I_VMXON)), 0);
+    ck_assert_ptr_nonnull(strstr(print_vmcs(), "no current VMCS"));
+    fx_free();
+    guest(PIN_EXTINT_EXITING, PROC_HLT | PROC_UNCOND_IO, 0);
+    const char *t = print_vmcs();
+    ck_assert_msg(strstr(t, "VMX non-root operation") && strstr(t, "launched (VMRESUME enters it)") &&
+                  strstr(t, "00000017 [external-interrupt exiting]") &&
+                  strstr(t, "[HLT exiting, CR3-load exiting, CR3-store exiting, unconditional I/O exiting]") && strstr(t, "last VM exit: none yet") &&
+                  strstr(t, "nothing to inject"), "%s", t);
+    ck_assert_int_eq(FX_EXEC("\xe6\x80"), ISA_VMEXIT);   /* out %al,$0x80 */
+    set(VMCS_ENTRY_INTR_INFO, INTR_INFO(0x20, INTR_EXT));
+    t = print_vmcs();
+    ck_assert_msg(strstr(t, "VMX root operation") &&
+                  strstr(t, "last VM exit: reason 30 I/O instruction, qualification 0x800040 "
+                            "(out port 0x0080, 1 byte, port immediate)") &&
+                  strstr(t, "cs:eip=0008:00020000") && strstr(t, "inject external interrupt, vector 0x20"), "%s", t);
+    fx_free();
+}
+END_TEST
+
 static Suite *vmx_suite(void)
 {
     Suite *s = suite_create("vmx");
@@ -1051,6 +1091,7 @@ static Suite *vmx_suite(void)
     tcase_add_test(ti, test_invvpid_invept);
     tcase_add_test(ti, test_capability_msrs);
     tcase_add_test(ti, test_names);
+    tcase_add_test(ti, test_print_vmcs);
     suite_add_tcase(s, ti);
     TCase *te = tcase_create("entry");
     tcase_add_loop_test(te, test_entry_check, 0, N_ECHECKS);
