@@ -490,14 +490,15 @@ static int run_scenario(const places_t *pl, const files_t *f, const scenario_t *
 }
 
 /* Whether any VM of the scenario runs under the VMM (the graph's names). */
-static int any_vmm(const scenario_t *s)
+/* The pictures' mode (app/dot.h) for the monitors of every VM. */
+static int dot_mode(const scenario_t *s)
 {
-    int vmm = s->nruns ? 0 : vm_monitor_deprivileges(s->monitor);
+    int mode = s->nruns ? DOT_BARE : dot_mode_add(DOT_BARE, s->monitor);
     for (int r = 0; r < s->nruns; r++)
-        vmm |= s->runs[r].nvms ? 0 : vm_monitor_deprivileges(s->runs[r].dflt.monitor);
+        mode = s->runs[r].nvms ? mode : dot_mode_add(mode, s->runs[r].dflt.monitor);
     for (int k = 0; k < s->nvms; k++)
-        vmm |= vm_monitor_deprivileges(s->vms[k].monitor);
-    return vmm;
+        mode = dot_mode_add(mode, s->vms[k].monitor);
+    return mode;
 }
 
 /* ------------------------------------------------------------------ */
@@ -656,7 +657,7 @@ int scenario_main(int argc, char **argv)
     /* the file's own name wins over what the argument looked like */
     snprintf(s.name, sizeof s.name, "%s", f.name);
 
-    dot_t *dot = dot_new(any_vmm(&s), s.timeline[0] ? s.timeline : NULL);
+    dot_t *dot = dot_new(dot_mode(&s), s.timeline[0] ? s.timeline : NULL);
     if (!dot) {
         errorf("out of memory");
         return EXIT_USAGE;

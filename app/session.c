@@ -140,10 +140,10 @@ static int connect(run_t *r)
     }
     r->text = (text_sink_t){ r->trace_out, o->color };
     if (o->dot_file || o->svg_file || o->timeline_file) {
-        int any_vmm = 0;
+        int mode = DOT_BARE;
         for (int k = 0; k < r->n; k++)
-            any_vmm |= vm_monitor_deprivileges(r->vo[k].monitor);
-        r->dot = dot_new(any_vmm, o->timeline_from);
+            mode = dot_mode_add(mode, r->vo[k].monitor);
+        r->dot = dot_new(mode, o->timeline_from);
     }
     for (int k = 0; k < r->n; k++) {
         run_vm_t *v = &r->vm[k];

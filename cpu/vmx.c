@@ -752,7 +752,7 @@ int vmx_bus_entry(void *ctx, int launch)
     char d[64] = "";
     if (info >> 31)
         describe_intr(d, sizeof d, info, get(c, VMCS_ENTRY_EXC_ERROR));
-    vmx_trace(m, VX_ENTRY, from, 0, "%s -> guest %04x:%08x, ring %d%s%s%s", name, c->seg[SEG_CS].sel, c->eip,
+    vmx_trace(m, VX_ENTRY, from, info, "%s -> guest %04x:%08x, ring %d%s%s%s", name, c->seg[SEG_CS].sel, c->eip,
               c->cpl, d[0] ? ", injecting " : "", d, m->halted ? ", halted" : "");
     if (info >> 31)
         inject(m, info);
