@@ -254,7 +254,12 @@ static void put_levels(FILE *out, uint32_t levels)
 {
     static const struct { uint32_t bit; const char *name; } names[] = {
         { TL_INSN, "insn" }, { TL_TRAP, "trap" }, { TL_IO, "io" }, { TL_VMM, "vmm" }, { TL_PG, "pg" },
+        { TL_VMX, "vmx" },
     };
+    if (levels == TL_ALL) {   /* the scenario's own word: stays right when a level is added */
+        fputs("all", out);
+        return;
+    }
     int any = 0;
     for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
         if (levels & names[k].bit)
