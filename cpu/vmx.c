@@ -337,6 +337,8 @@ static void load_host(machine_t *m)
         vmx_abort(m, 4);
 }
 
+static void trace_exit(machine_t *m, const vmx_exit_t *e, int from, uint16_t gcs, uint32_t geip);
+
 static void vm_exit(machine_t *m, const vmx_exit_t *e)
 {
     struct cpu *c = &m->cpu;
@@ -359,6 +361,16 @@ static void vm_exit(machine_t *m, const vmx_exit_t *e)
     c->vmx.injecting = 0;
     if (!m->vmx_host)
         load_host(m);
+    if (trace_on(&m->trace, TL_VMX))
+        trace_exit(m, e, from, gcs, geip);
+    if (m->vmx_host)   /* a hypervisor in C: the guest's registers are still in the CPU */
+        m->vmx_host(m->vmx_host_ctx, m, e);
+}
+
+/* The exit's trace line: reason, name, qualification decoded, from where to where. */
+static void trace_exit(machine_t *m, const vmx_exit_t *e, int from, uint16_t gcs, uint32_t geip)
+{
+    struct cpu *c = &m->cpu;
     char d[200], guest[40] = "", host[24] = "hypervisor";
     describe_exit(d, sizeof d, e);
     int basic = (int)(e->reason & 0xffff), failed = (e->reason & VMX_EXIT_ENTRY_FAILURE) != 0;
@@ -369,8 +381,6 @@ static void vm_exit(machine_t *m, const vmx_exit_t *e)
     vmx_trace(m, VX_EXIT, from, e->reason, "%d%s %s, qualification 0x%x%s%s%s, %s%s", basic,
               failed ? " (bit 31 set)" : "", vmx_exit_name(basic), e->qual, d[0] ? " (" : "", d,
               d[0] ? ")" : "", guest, host);
-    if (m->vmx_host)   /* a hypervisor in C: the guest's registers are still in the CPU */
-        m->vmx_host(m->vmx_host_ctx, m, e);
 }
 
 /* The machine's bus (machine_bus_ops): the VM exit of an instruction in
@@ -750,7 +760,7 @@ int vmx_bus_entry(void *ctx, int launch)
     c->vmx.nonroot = 1;
     uint32_t info = get(c, VMCS_ENTRY_INTR_INFO);
     char d[64] = "";
-    if (info >> 31)
+    if ((info >> 31) && trace_on(&m->trace, TL_VMX))
         describe_intr(d, sizeof d, info, get(c, VMCS_ENTRY_EXC_ERROR));
     vmx_trace(m, VX_ENTRY, from, info, "%s -> guest %04x:%08x, ring %d%s%s%s", name, c->seg[SEG_CS].sel, c->eip,
               c->cpl, d[0] ? ", injecting " : "", d, m->halted ? ", halted" : "");
