@@ -152,7 +152,7 @@ static int connect(run_t *r)
             vm_add_sink(v->vm, &s);
         }
         if ((v->stats = stats_new())) {
-            trace_sink_t s = { TL_TRAP | TL_VMX, stats_emit, NULL, v->stats };
+            trace_sink_t s = { TL_TRAP, stats_emit, NULL, v->stats };
             vm_add_sink(v->vm, &s);
         }
         if (r->dot) {

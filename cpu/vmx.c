@@ -347,6 +347,8 @@ static void vm_exit(machine_t *m, const vmx_exit_t *e)
     uint32_t geip = c->eip;
     if (!(e->reason & VMX_EXIT_ENTRY_FAILURE))
         vmx_save_guest(m);
+    if ((e->reason & 0xffff) < VMX_EXIT_REASON_COUNT)
+        m->vmx_exits[e->reason & 0xffff]++;
     put(c, VMCS_EXIT_REASON, e->reason);
     put(c, VMCS_EXIT_QUALIFICATION, e->qual);
     put(c, VMCS_GUEST_LINEAR_ADDR, e->linear);
@@ -758,6 +760,7 @@ int vmx_bus_entry(void *ctx, int launch)
     if (launch)
         phys_write(c, (uint32_t)c->vmx.vmcs_ptr + VMCS_OFF_LAUNCHED, 4, 1);
     c->vmx.nonroot = 1;
+    m->vmx_entries++;
     uint32_t info = get(c, VMCS_ENTRY_INTR_INFO);
     char d[64] = "";
     if ((info >> 31) && trace_on(&m->trace, TL_VMX))
