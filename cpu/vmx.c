@@ -138,7 +138,7 @@ static void describe_exit(char *b, size_t n, const vmx_exit_t *e)
         if (e->intr_info)
             describe_intr(b, n, e->intr_info, 0);
         else
-            snprintf(b, n, "not acknowledged");
+            snprintf(b, n, "not acknowledged: still pending at the PIC");
         break;
     case VMX_EXIT_INVLPG:
         snprintf(b, n, "linear address 0x%08x", q);
