@@ -55,7 +55,7 @@ static void usage(FILE *f)
 "  --timeline FILE       one round trip as a sequence diagram (dot; SVG when FILE ends in .svg)\n"
 "  --timeline-from WHAT  the event that starts it, e.g. '#GP lidt', 'IRQ0' (default 'int 0x80')\n"
 "  --step                pause after each traced event (default level: trap); commands on stdin:\n"
-"                        Enter next, c next trap, g next break, r registers, i IDT, q quit\n"
+"                        Enter next, c next trap, g next break, r registers, i IDT, v VMCS, q quit\n"
 "  --break ADDR          pause when EIP reaches ADDR (repeatable)\n"
 "  --break-on WHAT       pause at: trap (any trap event), vector N, mnemonic M (before it runs)\n"
 "  --gdb PORT            wait for gdb on 127.0.0.1:PORT (0: any free port, printed on stderr)\n"

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "cpu/names.h"
+#include "cpu/vmx.h"
 #include "app/args.h"
 #include "app/dot.h"
 
@@ -58,7 +59,11 @@ typedef struct step {
 #define MAX_ACTORS 12
 
 struct dot {
-    int vmm;
+    int vmm;                  /* DOT_TE: ring 0 is the VMM */
+    int vtx;                  /* DOT_VTX: the hypervisor is in root operation */
+    int entering;             /* vtx: a VM entry that injects, its delivery not seen yet */
+    int entry_ring;           /* ... the guest's ring it enters */
+    char entry_label[48];     /* ... what it injects, as its interruption information says */
     char anchor[48];
 
     edge_t *edges;
@@ -87,12 +92,20 @@ struct dot {
     size_t npre;
 };
 
-dot_t *dot_new(int vmm, const char *anchor)
+int dot_mode_add(int mode, vm_monitor_t mon)
+{
+    if (mode == DOT_TE || vm_monitor_deprivileges(mon))
+        return DOT_TE;
+    return mon == MON_VTX ? DOT_VTX : mode;
+}
+
+dot_t *dot_new(int mode, const char *anchor)
 {
     dot_t *d = calloc(1, sizeof *d);
     if (!d)
         return NULL;
-    d->vmm = vmm;
+    d->vmm = mode == DOT_TE;
+    d->vtx = mode == DOT_VTX;
     d->vmm_action = -1;
     snprintf(d->anchor, sizeof d->anchor, "%s", anchor && *anchor ? anchor : DOT_DEFAULT_ANCHOR);
     d->tl_end = strcmp(d->anchor, "end") == 0;
@@ -226,11 +239,17 @@ static void delivery_label(const dot_t *d, const event_t *ev, char *buf, size_t 
     }
 }
 
+static void vtx_entered(dot_t *d, int ring, const char *injected);
+
 static void on_delivery(dot_t *d, const event_t *ev)
 {
     char label[48];
     delivery_label(d, ev, label, sizeof label);
-    if (d->in_vmm) {
+    if (d->entering) {   /* the event the VM entry injects */
+        vtx_entered(d, ev->to_ring, label);
+        return;
+    }
+    if (d->in_vmm && !d->vtx) {
         if ((ev->ring & 3) == 0 && ev->kind != EV_IRQ) {
             /* the VMM delivers into the guest through the CPU */
             if ((ev->to_ring & 3) != 0)
@@ -262,7 +281,7 @@ static void on_delivery(dot_t *d, const event_t *ev)
 static void on_return(dot_t *d, const event_t *ev)
 {
     const char *what = ev->text ? ev->text : "return";
-    if (d->in_vmm) {
+    if (d->in_vmm && !d->vtx) {
         if ((ev->ring & 3) == 0) {      /* the VMM's own exit to the guest */
             vmm_leave(d, ev->to_ring, NULL);
             return;
@@ -344,12 +363,69 @@ static void on_pg(dot_t *d, const event_t *ev)
     step_add(d, lane_of_node(from), lane_of_node(from), S_PG, tl, label);
 }
 
+/* ---- VT-x: VM exits into the hypervisor, VM entries back ---- */
+
+/* The hypervisor's VM entry into the guest's `ring` is done; `injected`:
+ * the event it delivered, or NULL. */
+static void vtx_entered(dot_t *d, int ring, const char *injected)
+{
+    char label[64];
+    snprintf(label, sizeof label, "VM entry%s%s", injected ? ", inject " : "", injected ? injected : "");
+    int to = node_of_ring(d, ring);
+    edge_add(d, N_VMM, to, E_RETURN, label);
+    step_add(d, L_VMM, lane_of_node(to), S_RETURN, label, NULL);
+    d->in_vmm = 0;
+    d->entering = 0;
+}
+
+static void on_vmx(dot_t *d, const event_t *ev)
+{
+    if (!d->vtx)
+        return;   /* a guest hypervisor's VMX (the minivisor) is not drawn */
+    if (d->entering)   /* the injection did not reach the guest's IDT */
+        vtx_entered(d, d->entry_ring, d->entry_label);
+    if (ev->vmx_kind == VX_ENTRY) {
+        uint32_t info = ev->vmx_reason;
+        if (!(info >> 31)) {
+            vtx_entered(d, ev->to_ring, NULL);
+            return;
+        }
+        int vector = info & 0xff, type = (info >> 8) & 7;
+        if (type == INTR_EXT)
+            snprintf(d->entry_label, sizeof d->entry_label, "vector 0x%02x", vector);
+        else if (type == INTR_SW_INT)
+            snprintf(d->entry_label, sizeof d->entry_label, "int 0x%02x", vector);
+        else
+            snprintf(d->entry_label, sizeof d->entry_label, "%s", exc_name(vector));
+        d->entering = 1;
+        d->entry_ring = ev->to_ring & 3;
+        return;
+    }
+    if (ev->vmx_kind != VX_EXIT)
+        return;
+    const char *name = vmx_exit_name((int)(ev->vmx_reason & 0xffff));
+    /* a VM-entry failure never left the hypervisor */
+    int from = (ev->vmx_reason & VMX_EXIT_ENTRY_FAILURE) ? N_VMM : node_of_ring(d, ev->ring);
+    edge_add(d, from, N_VMM, E_TRAP, name);
+    if (d->tl_state == 0 && !d->tl_end && strncmp(name, d->anchor, strlen(d->anchor)) == 0) {
+        d->tl_state = 1;
+        d->tl_ring = ev->ring & 3;
+    }
+    char tl[160];
+    snprintf(tl, sizeof tl, "VM exit: %s", name);
+    step_add(d, lane_of_node(from), L_VMM, from == N_VMM ? S_NOTE : S_TRAP, tl, NULL);
+    d->in_vmm = 1;
+}
+
 void dot_emit(void *ctx, const event_t *ev)
 {
     dot_t *d = ctx;
+    if (d->entering && ev->kind != EV_EXC && ev->kind != EV_IRQ && ev->kind != EV_SOFTINT &&
+        ev->kind != EV_VMX && ev->kind != EV_CONSOLE)
+        vtx_entered(d, d->entry_ring, d->entry_label);
     switch (ev->kind) {
     case EV_INSN:
-        if (d->in_vmm && (ev->ring & 3) != 0)
+        if (d->in_vmm && !d->vtx && (ev->ring & 3) != 0)
             vmm_leave(d, ev->ring, NULL);
         d->have_last = 1;
         d->last_icount = ev->icount;
@@ -384,7 +460,10 @@ void dot_emit(void *ctx, const event_t *ev)
             d->tl_state = 2;
         break;
     }
-    case EV_CONSOLE: case EV_VMX:   /* root and non-root are not drawn yet */
+    case EV_VMX:
+        on_vmx(d, ev);
+        break;
+    case EV_CONSOLE:
         break;
     }
 }
@@ -435,11 +514,12 @@ static int put_wrapped(FILE *out, const char *s, int width)
 static const char *node_label(const dot_t *d, int n)
 {
     switch (n) {
-    case N_PROC:    return "processes\nring 3";
+    case N_PROC:    return d->vtx ? "processes\nring 3, non-root" : "processes\nring 3";
     case N_RING2:   return "ring 2";
     case N_RING1:   return "ring 1";
-    case N_KERNEL:  return d->vmm ? "guest OS kernel\nring 1 (deprivileged)" : "OS kernel\nring 0";
-    case N_VMM:     return "VMM\nring 0";
+    case N_KERNEL:  return d->vmm ? "guest OS kernel\nring 1 (deprivileged)"
+                         : d->vtx ? "guest OS kernel\nring 0, non-root" : "OS kernel\nring 0";
+    case N_VMM:     return d->vtx ? "hypervisor\nroot mode (VMX root, ring 0)" : "VMM\nring 0";
     case N_TIMER:   return "timer\nPIT + PIC";
     case N_CONSOLE: return "console\nCOM1, port 0xe9";
     case N_EXIT:    return "debug exit\nport 0xf4";
@@ -485,7 +565,7 @@ void dot_write_graph(const dot_t *d, FILE *out, const char *title)
     int used[N_COUNT];
     memcpy(used, d->used, sizeof used);
     used[N_KERNEL] = 1;
-    if (d->vmm)
+    if (d->vmm || d->vtx)
         used[N_VMM] = 1;
     else
         used[N_VMM] = 0;
@@ -505,6 +585,14 @@ void dot_write_graph(const dot_t *d, FILE *out, const char *title)
             }
         fprintf(out, "\", fillcolor=\"%s\"%s];\n", node_fill(d, n),
                 IS_DEVICE(n) ? ", shape=component, style=filled" : "");
+    }
+    /* under VT-x, the lecture's two modes as boxes around their parties */
+    if (d->vtx) {
+        fputs("  subgraph cluster_nonroot { label=\"VMX non-root operation: the VM\"; style=dashed;", out);
+        for (int n = N_PROC; n <= N_KERNEL; n++)
+            if (used[n])
+                fprintf(out, " %s;", node_id[n]);
+        fputs(" }\n  subgraph cluster_root { label=\"VMX root operation\"; style=dashed; vmm; }\n", out);
     }
     /* the rings from top to bottom, the devices underneath */
     int prev = -1, ndev = 0;
@@ -670,9 +758,14 @@ void dot_write_timeline(const dot_t *d, FILE *out, const char *title)
         "process\nring 3", d->vmm ? "guest OS kernel\nring 1" : "OS kernel\nring 0", "VMM\nring 0",
         "devices\ntimer, PIC, console",
     };
+    if (d->vtx) {
+        head[L_PROC] = "process\nring 3, non-root";
+        head[L_KERNEL] = "guest OS kernel\nring 0, non-root";
+        head[L_VMM] = "hypervisor\nroot mode";
+    }
     const char *fill[L_COUNT] = { ring_fill[3], ring_fill[d->vmm ? 1 : 0], ring_fill[0], DEVICE_FILL };
     for (int l = 0; l < L_COUNT; l++)
-        x[l] = (l == L_VMM && !d->vmm) ? -1 : LANE_DX * col++;
+        x[l] = (l == L_VMM && !d->vmm && !d->vtx) ? -1 : LANE_DX * col++;
 
     graph_header(out, "timeline", title, sub, "layout=neato, splines=line, outputorder=edgesfirst");
     fputs("  node [fontname=\"Helvetica\", fontsize=10];\n", out);

@@ -10,6 +10,11 @@
  *   dashed   a return to an outer ring (IRET), or the VMM resuming the guest
  *   dotted   port I/O
  *   red      a sensitive instruction that ran without a trap (--expose-pg)
+ * Under VT-x (--vmm=vtx) the kernel and the processes are in non-root
+ * operation and the hypervisor, in root operation, takes the VMM's place:
+ * an arrow into it is a VM exit with its SDM name ("I/O instruction x426",
+ * counted as the summary counts), the way back is a VM entry ("VM entry",
+ * "VM entry, inject IRQ0"); the hypervisor's own port I/O is dotted.
  * Under the VMM, the edge from the VMM back into the guest is labelled with
  * what the VMM did in that visit, from the actors of its events:
  * inject, forward, reflect, emulate, defer (in that order of precedence, before
@@ -34,16 +39,30 @@
 #include <stddef.h>
 #include <stdio.h>
 #include "cpu/trace.h"
+#include "host/monitor.h"
 
-#define DOT_LEVELS (TL_INSN | TL_TRAP | TL_IO | TL_VMM | TL_PG)
+#define DOT_LEVELS (TL_INSN | TL_TRAP | TL_IO | TL_VMM | TL_PG | TL_VMX)
 #define DOT_TIMELINE_STEPS 60
 #define DOT_DEFAULT_ANCHOR "int 0x80"
 
 typedef struct dot dot_t;
 
-/* vmm: the run is under the VMM (ring 0 is the VMM, the kernel is in ring 1).
- * anchor: where the timeline starts (NULL: DOT_DEFAULT_ANCHOR). */
-dot_t *dot_new(int vmm, const char *anchor);
+/* What the pictures draw as ring 0 and what as the monitor (dot_new's mode). */
+enum dot_mode {
+    DOT_BARE,   /* ring 0 is the OS kernel */
+    DOT_TE,     /* under the VMM: ring 0 is the VMM, the kernel is in ring 1 */
+    DOT_VTX     /* under VT-x: the kernel in ring 0 and the processes in ring 3 of
+                 * non-root operation; the hypervisor in root operation, entered by
+                 * VM exits (labelled with the SDM's exit reasons), left by VM
+                 * entries (labelled with the event each injects) */
+};
+/* The mode for a run whose VMs have these monitors, folded one VM at a time
+ * from DOT_BARE: te when any VM is under the VMM, else vtx when any is under VT-x. */
+int dot_mode_add(int mode, vm_monitor_t mon);
+
+/* mode: enum dot_mode. anchor: where the timeline starts (NULL:
+ * DOT_DEFAULT_ANCHOR; under VT-x an exit reason's name also starts it). */
+dot_t *dot_new(int mode, const char *anchor);
 void dot_free(dot_t *d);
 void dot_emit(void *ctx, const event_t *ev);     /* the sink */
 

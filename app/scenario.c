@@ -256,7 +256,12 @@ static void put_levels(FILE *out, uint32_t levels)
 {
     static const struct { uint32_t bit; const char *name; } names[] = {
         { TL_INSN, "insn" }, { TL_TRAP, "trap" }, { TL_IO, "io" }, { TL_VMM, "vmm" }, { TL_PG, "pg" },
+        { TL_VMX, "vmx" },
     };
+    if (levels == TL_ALL) {   /* the scenario's own word: stays right when a level is added */
+        fputs("all", out);
+        return;
+    }
     int any = 0;
     for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
         if (levels & names[k].bit)
@@ -493,14 +498,15 @@ static int run_scenario(const places_t *pl, const files_t *f, const scenario_t *
 }
 
 /* Whether any VM of the scenario runs under the VMM (the graph's names). */
-static int any_vmm(const scenario_t *s)
+/* The pictures' mode (app/dot.h) for the monitors of every VM. */
+static int dot_mode(const scenario_t *s)
 {
-    int vmm = s->nruns ? 0 : vm_monitor_deprivileges(s->monitor);
+    int mode = s->nruns ? DOT_BARE : dot_mode_add(DOT_BARE, s->monitor);
     for (int r = 0; r < s->nruns; r++)
-        vmm |= s->runs[r].nvms ? 0 : vm_monitor_deprivileges(s->runs[r].dflt.monitor);
+        mode = s->runs[r].nvms ? mode : dot_mode_add(mode, s->runs[r].dflt.monitor);
     for (int k = 0; k < s->nvms; k++)
-        vmm |= vm_monitor_deprivileges(s->vms[k].monitor);
-    return vmm;
+        mode = dot_mode_add(mode, s->vms[k].monitor);
+    return mode;
 }
 
 /* ------------------------------------------------------------------ */
@@ -719,7 +725,7 @@ int scenario_main(int argc, char **argv)
     /* the file's own name wins over what the argument looked like */
     snprintf(s.name, sizeof s.name, "%s", f.name);
 
-    dot_t *dot = dot_new(any_vmm(&s), s.timeline[0] ? s.timeline : NULL);
+    dot_t *dot = dot_new(dot_mode(&s), s.timeline[0] ? s.timeline : NULL);
     html_t *html = html_file ? html_new() : NULL;
     if (!dot || (html_file && !html)) {
         dot_free(dot);

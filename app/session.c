@@ -147,10 +147,10 @@ static int connect(run_t *r)
         return -1;
     }
     if (o->dot_file || o->svg_file || o->timeline_file || o->html_file) {
-        int any_vmm = 0;
+        int mode = DOT_BARE;
         for (int k = 0; k < r->n; k++)
-            any_vmm |= vm_monitor_deprivileges(r->vo[k].monitor);
-        r->dot = dot_new(any_vmm, o->timeline_from);
+            mode = dot_mode_add(mode, r->vo[k].monitor);
+        r->dot = dot_new(mode, o->timeline_from);
     }
     for (int k = 0; k < r->n; k++) {
         run_vm_t *v = &r->vm[k];
@@ -159,7 +159,7 @@ static int connect(run_t *r)
             vm_add_sink(v->vm, &s);
         }
         if ((v->stats = stats_new())) {
-            trace_sink_t s = { TL_TRAP | TL_VMX, stats_emit, NULL, v->stats };
+            trace_sink_t s = { TL_TRAP, stats_emit, NULL, v->stats };
             vm_add_sink(v->vm, &s);
         }
         if (r->dot) {

@@ -9,8 +9,6 @@ struct stats {
     uint64_t irq[16];
     uint64_t softint[256];
     uint64_t returns;
-    uint64_t vmx_entries;                     /* VM entries of the CPU's VMX */
-    uint64_t vmx_exits[VMX_EXIT_REASON_COUNT]; /* VM exits by basic reason */
 };
 
 stats_t *stats_new(void) { return calloc(1, sizeof(stats_t)); }
@@ -24,12 +22,6 @@ void stats_emit(void *ctx, const event_t *ev)
     case EV_IRQ: if (ev->irq >= 0 && ev->irq < 16) s->irq[ev->irq]++; break;
     case EV_SOFTINT: s->softint[ev->vector]++; break;
     case EV_RETURN: s->returns++; break;
-    case EV_VMX:
-        if (ev->vmx_kind == VX_ENTRY)
-            s->vmx_entries++;
-        else if (ev->vmx_kind == VX_EXIT && (ev->vmx_reason & 0xffff) < VMX_EXIT_REASON_COUNT)
-            s->vmx_exits[ev->vmx_reason & 0xffff]++;
-        break;
     default: break;
     }
 }
@@ -53,13 +45,13 @@ void stats_print(const stats_t *s, const machine_t *m, const vmm_t *vmm, const c
         list_counts(d, sizeof d, 0, s->softint, 256, "int 0x%02x");
         summary_row(out, "software interrupts", count_total(s->softint, 256), d);
         summary_row(out, "returns to an outer ring", s->returns, "");
-        uint64_t exits = count_total(s->vmx_exits, VMX_EXIT_REASON_COUNT);
-        if (s->vmx_entries || exits) {   /* only a guest that used VMX has these rows */
+        uint64_t exits = count_total(m->vmx_exits, VMX_EXIT_REASON_COUNT);
+        if (m->vmx_entries || exits) {   /* only a guest that used VMX has these rows */
             k = 0;
             for (int r = 0; r < VMX_EXIT_REASON_COUNT; r++)
-                if (s->vmx_exits[r])
-                    k = list_append(d, sizeof d, k, s->vmx_exits[r], "%s", vmx_exit_key(r));
-            summary_row(out, "VM entries (VMX)", s->vmx_entries, "");
+                if (m->vmx_exits[r])
+                    k = list_append(d, sizeof d, k, m->vmx_exits[r], "%s", vmx_exit_key(r));
+            summary_row(out, "VM entries (VMX)", m->vmx_entries, "");
             summary_row(out, "VM exits (VMX)", exits, k ? d : "");
         }
     }
@@ -79,11 +71,11 @@ void stats_write(const stats_t *s, const machine_t *m, const vmm_t *vmm, FILE *f
         write_counts(f, "irq.%d", s->irq, 16);
         write_counts(f, "int.0x%02x", s->softint, 256);
         fprintf(f, "returns=%llu\n", (unsigned long long)s->returns);
-        if (s->vmx_entries || count_total(s->vmx_exits, VMX_EXIT_REASON_COUNT)) {
-            fprintf(f, "vtx.entries=%llu\n", (unsigned long long)s->vmx_entries);
+        if (m->vmx_entries || count_total(m->vmx_exits, VMX_EXIT_REASON_COUNT)) {
+            fprintf(f, "vtx.entries=%llu\n", (unsigned long long)m->vmx_entries);
             for (int r = 0; r < VMX_EXIT_REASON_COUNT; r++)
-                if (s->vmx_exits[r])
-                    fprintf(f, "vtx.exits.%s=%llu\n", vmx_exit_key(r), (unsigned long long)s->vmx_exits[r]);
+                if (m->vmx_exits[r])
+                    fprintf(f, "vtx.exits.%s=%llu\n", vmx_exit_key(r), (unsigned long long)m->vmx_exits[r]);
         }
     }
     if (vmm)

@@ -9,6 +9,7 @@
 #include "app/args.h"
 #include "app/step.h"
 #include "cpu/names.h"
+#include "cpu/vmx.h"
 #include "isa/access.h"
 
 /* ---- options ---- */
@@ -218,11 +219,14 @@ void step_print_regs(const machine_t *m, FILE *out)
     if (c->cr4 & CR4_TSD) fputs(" TSD", out);
     if (c->cr4 & CR4_DE) fputs(" DE", out);
     if (c->cr4 & CR4_UMIP) fputs(" UMIP", out);
+    if (c->cr4 & CR4_VMXE) fputs(" VMXE", out);
     fputs(" ]\n", out);
     fprintf(out, "  gdtr base=%08x limit=%04x   idtr base=%08x limit=%04x\n",
             c->gdtr.base, c->gdtr.limit, c->idtr.base, c->idtr.limit);
     print_seg("tr", &c->tr, out);
     print_seg("ldtr", &c->ldtr, out);
+    if (c->vmx.on)
+        fprintf(out, "  vmx  %s operation (v: the VMCS)\n", c->vmx.nonroot ? "non-root" : "root");
 }
 
 void step_print_idt(const machine_t *m, FILE *out)
@@ -294,7 +298,7 @@ static int is_trap_event(ev_kind_t k)
 static void help(FILE *out)
 {
     fputs("step commands: Enter next event | c run to the next trap | g run to the next break\n"
-          "  r registers | i IDT | q quit | h this help\n", out);
+          "  r registers | i IDT | v VMCS | q quit | h this help\n", out);
 }
 
 static void print_idts(stepper_t *s)
@@ -375,6 +379,8 @@ static void step_pause(stepper_t *s, const event_t *ev, const char *why)
             step_print_regs(m, s->ui);
         } else if (!strcmp(cmd, "i") || !strcmp(cmd, "idt")) {
             print_idts(s);
+        } else if (!strcmp(cmd, "v") || !strcmp(cmd, "vmcs")) {
+            vmx_print_vmcs(&m->cpu, s->ui);
         } else if (!strcmp(cmd, "q") || !strcmp(cmd, "quit")) {
             s->quitting = 1;
             machine_stop(m, STOP_QUIT, "quit from step mode at %04x:%08x", m->cpu.seg[SEG_CS].sel,

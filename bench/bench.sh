@@ -11,7 +11,7 @@
 #        [--native N] [--notrace T2]
 # Environment: BENCH_REPS (default 3), BENCH_CLOCK (cpu, the default: user +
 # system time, steady on a machine shared with other jobs; or wall), BENCH_ONLY (words among
-# vmm sysloop trace notrace hosts qemu bochs native; the bare isprime reference
+# vmm sysloop trace notrace hosts vtx qemu bochs native; the bare isprime reference
 # always runs).
 # Output: the table on stdout; progress on stderr; the table again in
 # D/bench.txt and every number as key=value lines in D/bench.stats.
@@ -89,14 +89,15 @@ run_case() {
 # sval KEY SIZE NAME: a value from the --stats file of the last run.
 sval() { sed -n "s/^$3=//p" "$RUN/$1.$2.stats" 2>/dev/null | head -n 1; }
 # exits KEY SIZE: VM exits from the stats file: vmm.exits, vmm.exits.total,
-# vmm.exit.total, or else the sum of every vmm.exit(s).* counter.
+# vmm.exit.total, or else the sum of every vmm.exit(s).* counter, or of
+# every vtx.exits.* counter (--vmm=vtx: by exit reason).
 exits() {
   local f=$RUN/$1.$2.stats v k
   for k in vmm.exits vmm.exits.total vmm.exit.total vmm.exit_count; do
     v=$(sed -n "s/^$k=//p" "$f" 2>/dev/null | head -n 1)
     [ -n "$v" ] && { echo "$v"; return; }
   done
-  awk -F= '$1 ~ /^vmm\.exits?\./ && $2 ~ /^[0-9]+$/ { s += $2; n++ } END { if (n) print s }' "$f" 2>/dev/null
+  awk -F= '$1 ~ /^(vmm\.exits?|vtx\.exits)\./ && $2 ~ /^[0-9]+$/ { s += $2; n++ } END { if (n) print s }' "$f" 2>/dev/null
 }
 
 # Output checks. The guest ends by writing 0 to isa-debug-exit: status 1.
@@ -295,6 +296,56 @@ else
   fi
 fi
 
+# 5c. VT-x next to trap-and-emulate (issue 17): what a VM exit + entry
+#     round trip costs, and how many exits a timer tick, a system call and a
+#     boot take. Ticks: isprime with a tick every TICK_IPS/100 instructions,
+#     bare, --vmm=vtx --isa x86 and --vmm --isa pg; both monitors retire the
+#     bare run's instructions, so the time over bare per exit is the round
+#     trip (exit, the monitor's work, entry). System calls: sysloop under
+#     vtx (te's is row 3). A boot: procs= (boot, then the exit), once.
+VTX_NA= TICK_IPS=100000
+declare -A BOOT_EXITS
+vtx_cases() {
+  local s m key
+  for m in "tkb" "tkx --vmm=vtx --isa x86" "tkt --vmm --isa pg"; do
+    set -- $m
+    key=$1; shift
+    [ "$key" = tkt ] && [ -n "$VMM_NA" ] && continue
+    say "isprime, a tick every $((TICK_IPS / 100)) insns: ${*:-bare}"
+    if trapsim_case "$key" "$ISP_S" check_isprime "$@" --guest-ips "$TICK_IPS" -- "procs=isprime n=$ISP_S" &&
+       trapsim_case "$key" "$ISP_B" check_isprime "$@" --guest-ips "$TICK_IPS" -- "procs=isprime n=$ISP_B"; then
+      for s in "$ISP_S" "$ISP_B"; do
+        I[$key.$s]=$(sval "$key" "$s" insns.total)
+        I[$key.ticks.$s]=$(sval "$key" "$s" irq.0)
+        I[$key.exits.$s]=$(exits "$key" "$s")
+      done
+      slope "$key" $((I[$key.$ISP_B] - I[$key.$ISP_S])) "$ISP_S" "$ISP_B" "${I[$key.$ISP_S]}"
+    fi
+  done
+  say "sysloop --vmm=vtx --isa x86"
+  if trapsim_case xsys "$SYS_S" check_sysloop --vmm=vtx --isa x86 -- "procs=sysloop loops=$SYS_S" &&
+     trapsim_case xsys "$SYS_B" check_sysloop --vmm=vtx --isa x86 -- "procs=sysloop loops=$SYS_B"; then
+    for s in "$SYS_S" "$SYS_B"; do
+      I[xsys.$s]=$(sval xsys "$s" insns.total)
+      I[xsys.exits.$s]=$(exits xsys "$s")
+    done
+    slope xsys $((I[xsys.$SYS_B] - I[xsys.$SYS_S])) "$SYS_S" "$SYS_B" "${I[xsys.$SYS_S]}"
+  fi
+  for m in "vtx --vmm=vtx --isa x86" "te --vmm --isa pg"; do
+    set -- $m
+    key=$1; shift
+    [ "$key" = te ] && [ -n "$VMM_NA" ] && continue
+    "$TRAPSIM" run --quiet "$@" --mem "$MEM" --stats "$RUN/boot-$key.0.stats" --cmdline "procs=" "$IMAGE" \
+      >"$RUN/boot-$key.0.out" 2>&1 </dev/null
+    [ $? = 1 ] && BOOT_EXITS[$key]=$(exits "boot-$key" 0)
+  done
+}
+if ! want vtx; then
+  VTX_NA="n/a (not selected)"
+else
+  vtx_cases
+fi
+
 # 6. QEMU (TCG): the same image. The big run is EMU_K isprime processes, so
 #    that the steady state is long enough to see next to QEMU's start-up.
 QEMU_NA=
@@ -465,6 +516,33 @@ ok ntr && HOOKS=$(calc "%+.1f" "(${M[ntr]} / $REF - 1) * 100")
 HOSTS_PCT=
 ok hosts && HOSTS_PCT=$(calc "%.1f" "${M[hosts]} / $REF * 100")
 
+# VT-x next to trap-and-emulate (5c): the time over bare per exit of the
+# tick runs, exits per tick and per system call (slopes between the sizes).
+declare -A XNS XPT
+vtx_figures() {
+  local key dx dt
+  for key in tkx tkt; do
+    ok tkb && ok "$key" && [ -n "${I[$key.exits.$ISP_B]:-}" ] && [ -n "${I[$key.exits.$ISP_S]:-}" ] || continue
+    dx=$((I[$key.exits.$ISP_B] - I[$key.exits.$ISP_S]))
+    dt=$((${I[$key.ticks.$ISP_B]:-0} - ${I[$key.ticks.$ISP_S]:-0}))
+    [ "$dx" -gt 0 ] || continue
+    XNS[$key]=$(calc "%.0f" "((${T[$key.$ISP_B]} - ${T[$key.$ISP_S]}) - (${T[tkb.$ISP_B]} - ${T[tkb.$ISP_S]})) / $dx")
+    [ "$dt" -gt 0 ] && XPT[$key]=$(calc "%.2f" "$dx / $dt")
+  done
+  if ok xsys && [ -n "${I[xsys.exits.$SYS_B]:-}" ] && [ -n "${I[xsys.exits.$SYS_S]:-}" ]; then
+    XPT[xsys]=$(calc "%.4f" "(${I[xsys.exits.$SYS_B]} - ${I[xsys.exits.$SYS_S]}) / ($SYS_B - $SYS_S)")
+    XNS[xsys]=$(calc "%.0f" "(${T[xsys.$SYS_B]} - ${T[xsys.$SYS_S]}) / ($SYS_B - $SYS_S)")
+  fi
+}
+vtx_figures
+tick_perop() {  # KEY: the round trip and exits per tick
+  local t=${I[$1.ticks.$ISP_B]:-}
+  [ "$1" = tkb ] && { echo "${t:+$t ticks}"; return; }
+  [ -n "${XNS[$1]:-}" ] || return
+  echo "${XNS[$1]} ns per exit+entry over bare (${XPT[$1]:-?} exits/tick)"
+}
+xsys_perop=${XNS[xsys]:+${XNS[xsys]} ns/syscall; ${XPT[xsys]} exits/syscall}
+
 sys_perop=${SYS_NS:+$SYS_NS ns/syscall}
 vsys_perop=
 if [ -n "$VSYS_NS" ]; then
@@ -496,6 +574,11 @@ emu_perop() { ok "$1" && echo "trapsim bare / $2 = $(calc "%.4f" "$REF / ${M[$1]
   row "isprime, insn trace >/dev/null" trc "$TRC_S" "$TRC_B" "$trc_perop" "$(want trace || echo 'n/a (not selected)')"
   row "isprime bare, no trace hooks" ntr "$ISP_S" "$ISP_B" "$ntr_perop" "$NOTRACE_NA"
   row "isprime, $HOSTS_N VMs on one host" hosts "$ISP_S" "$ISP_B" "$hosts_perop" "$HOSTS_NA" "$ISP_S, $ISP_B each"
+  TK="$ISP_S, $ISP_B, tick/$((TICK_IPS / 100))"
+  row "isprime, a timer tick often" tkb "$ISP_S" "$ISP_B" "$(tick_perop tkb)" "$VTX_NA" "$TK"
+  row "  the same --vmm=vtx --isa x86" tkx "$ISP_S" "$ISP_B" "$(tick_perop tkx)" "$VTX_NA" "$TK"
+  row "  the same --vmm --isa pg" tkt "$ISP_S" "$ISP_B" "$(tick_perop tkt)" "${VTX_NA:-$VMM_NA}" "$TK"
+  row "sysloop --vmm=vtx --isa x86" xsys "$SYS_S" "$SYS_B" "$xsys_perop" "$VTX_NA"
   row "isprime on QEMU (TCG) *" qemu "$ISP_S" "$ISP_B" "$(emu_perop qemu QEMU)" "$QEMU_NA" "$ISP_S, ${EMU_K}x$ISP_B"
   row "isprime on Bochs *" bochs "$ISP_S" "$ISP_B" "$(emu_perop bochs Bochs)" "$BOCHS_NA"
   row "isprime native, 32-bit *" native "$ISP_S" "$ISP_B" "$(emu_perop native native)" "$NATIVE_NA" "$ISP_S, ${EMU_K}x$ISP_B"
@@ -588,6 +671,21 @@ emu_perop() { ok "$1" && echo "trapsim bare / $2 = $(calc "%.4f" "$REF / ${M[$1]
   fi
   ok qemu && echo "QEMU: $(qemu-system-i386 --version | head -n 1), -accel tcg."
   [ -n "$TRACE_NOTE" ] && echo "insn trace: $TRACE_NOTE."
+  if [ -z "$VTX_NA" ]; then
+    echo "VT-x next to trap-and-emulate: isprime with --guest-ips $TICK_IPS (a timer tick every $((TICK_IPS / 100)) instructions) bare,"
+    echo "  --vmm=vtx --isa x86 and --vmm --isa pg retire the same instructions; ns per exit+entry = (their time slope -"
+    echo "  bare's) / (exits big - exits small): the round trip alone. Exits from --stats (vtx.exits.*, vmm.exits)."
+    echo "  VM exits per system call: vtx ${XPT[xsys]:-n/a}, te ${EXIT_PER:-n/a} (sysloop slopes); per timer tick: vtx ${XPT[tkx]:-n/a}, te ${XPT[tkt]:-n/a};"
+    echo "  per boot (procs=, boot to exit): vtx ${BOOT_EXITS[vtx]:-n/a}, te ${BOOT_EXITS[te]:-n/a}."
+    kv vtx.exit_entry_ns "${XNS[tkx]:-n/a}"
+    kv te.exit_entry_ns "${XNS[tkt]:-n/a}"
+    kv vtx.exits_per_tick "${XPT[tkx]:-n/a}"
+    kv te.exits_per_tick "${XPT[tkt]:-n/a}"
+    kv vtx.exits_per_syscall "${XPT[xsys]:-n/a}"
+    kv te.exits_per_syscall "${EXIT_PER:-n/a}"
+    kv vtx.exits_per_boot "${BOOT_EXITS[vtx]:-n/a}"
+    kv te.exits_per_boot "${BOOT_EXITS[te]:-n/a}"
+  fi
   if ok vsys; then
     echo "VM exit: (s big - s small) / (exits big - exits small) of sysloop under the VMM: the whole round trip"
     echo "  including the guest's own instructions between exits; '+N ns each over bare' is the extra per exit."

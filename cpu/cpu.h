@@ -90,6 +90,10 @@ struct machine {
 
     int intr_line;            /* the PIC's INTR output, recomputed whenever the PIC changes */
     uint64_t insns_by_ring[4];/* retired instructions per CPL */
+    /* The CPU's VMX, counted where it happens (cpu/vmx.c), as the VMM counts
+     * its exits: the summary reads them, so no event is formatted for it */
+    uint64_t vmx_entries;                      /* VM entries that reached the guest */
+    uint64_t vmx_exits[VMX_EXIT_REASON_COUNT]; /* VM exits by basic reason (entry failures too) */
     uint8_t *code_page_map;   /* decoded-instruction cache bookkeeping (cpu/run.c) */
     struct decode_cache *dcache;
     int halted;               /* HLT retired: waiting for an interrupt */

@@ -95,7 +95,8 @@ typedef struct event {
     uint8_t  exit_reason;   /* VMM, action VA_EXIT: exit_reason_t */
     uint8_t  vmx_kind;      /* VMX: vmx_ev_kind_t */
     uint32_t exit_qual;     /* VMM, action VA_EXIT: the reason's qualification */
-    uint32_t vmx_reason;    /* VMX exit: the CPU's exit reason, the SDM's number (bit 31: a VM-entry failure) */
+    uint32_t vmx_reason;    /* VMX exit: the CPU's exit reason, the SDM's number (bit 31: a VM-entry failure);
+                             * entry: the VM-entry interruption information (bit 31: it injects) */
     const char *text;       /* VMM, PG, STOP: the message; INSN: the disassembly, when known (else made from insn) */
     const char *vm;         /* the VM's name when a run has several (host/vm.h), else NULL */
 } event_t;

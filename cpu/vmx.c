@@ -138,7 +138,7 @@ static void describe_exit(char *b, size_t n, const vmx_exit_t *e)
         if (e->intr_info)
             describe_intr(b, n, e->intr_info, 0);
         else
-            snprintf(b, n, "not acknowledged");
+            snprintf(b, n, "not acknowledged: still pending at the PIC");
         break;
     case VMX_EXIT_INVLPG:
         snprintf(b, n, "linear address 0x%08x", q);
@@ -337,6 +337,8 @@ static void load_host(machine_t *m)
         vmx_abort(m, 4);
 }
 
+static void trace_exit(machine_t *m, const vmx_exit_t *e, int from, uint16_t gcs, uint32_t geip);
+
 static void vm_exit(machine_t *m, const vmx_exit_t *e)
 {
     struct cpu *c = &m->cpu;
@@ -345,6 +347,8 @@ static void vm_exit(machine_t *m, const vmx_exit_t *e)
     uint32_t geip = c->eip;
     if (!(e->reason & VMX_EXIT_ENTRY_FAILURE))
         vmx_save_guest(m);
+    if ((e->reason & 0xffff) < VMX_EXIT_REASON_COUNT)
+        m->vmx_exits[e->reason & 0xffff]++;
     put(c, VMCS_EXIT_REASON, e->reason);
     put(c, VMCS_EXIT_QUALIFICATION, e->qual);
     put(c, VMCS_GUEST_LINEAR_ADDR, e->linear);
@@ -359,6 +363,16 @@ static void vm_exit(machine_t *m, const vmx_exit_t *e)
     c->vmx.injecting = 0;
     if (!m->vmx_host)
         load_host(m);
+    if (trace_on(&m->trace, TL_VMX))
+        trace_exit(m, e, from, gcs, geip);
+    if (m->vmx_host)   /* a hypervisor in C: the guest's registers are still in the CPU */
+        m->vmx_host(m->vmx_host_ctx, m, e);
+}
+
+/* The exit's trace line: reason, name, qualification decoded, from where to where. */
+static void trace_exit(machine_t *m, const vmx_exit_t *e, int from, uint16_t gcs, uint32_t geip)
+{
+    struct cpu *c = &m->cpu;
     char d[200], guest[40] = "", host[24] = "hypervisor";
     describe_exit(d, sizeof d, e);
     int basic = (int)(e->reason & 0xffff), failed = (e->reason & VMX_EXIT_ENTRY_FAILURE) != 0;
@@ -369,8 +383,6 @@ static void vm_exit(machine_t *m, const vmx_exit_t *e)
     vmx_trace(m, VX_EXIT, from, e->reason, "%d%s %s, qualification 0x%x%s%s%s, %s%s", basic,
               failed ? " (bit 31 set)" : "", vmx_exit_name(basic), e->qual, d[0] ? " (" : "", d,
               d[0] ? ")" : "", guest, host);
-    if (m->vmx_host)   /* a hypervisor in C: the guest's registers are still in the CPU */
-        m->vmx_host(m->vmx_host_ctx, m, e);
 }
 
 /* The machine's bus (machine_bus_ops): the VM exit of an instruction in
@@ -748,13 +760,112 @@ int vmx_bus_entry(void *ctx, int launch)
     if (launch)
         phys_write(c, (uint32_t)c->vmx.vmcs_ptr + VMCS_OFF_LAUNCHED, 4, 1);
     c->vmx.nonroot = 1;
+    m->vmx_entries++;
     uint32_t info = get(c, VMCS_ENTRY_INTR_INFO);
     char d[64] = "";
-    if (info >> 31)
+    if ((info >> 31) && trace_on(&m->trace, TL_VMX))
         describe_intr(d, sizeof d, info, get(c, VMCS_ENTRY_EXC_ERROR));
-    vmx_trace(m, VX_ENTRY, from, 0, "%s -> guest %04x:%08x, ring %d%s%s%s", name, c->seg[SEG_CS].sel, c->eip,
+    vmx_trace(m, VX_ENTRY, from, info, "%s -> guest %04x:%08x, ring %d%s%s%s", name, c->seg[SEG_CS].sel, c->eip,
               c->cpl, d[0] ? ", injecting " : "", d, m->halted ? ", halted" : "");
     if (info >> 31)
         inject(m, info);
     return c->vmx.nonroot ? ISA_VMENTER : ISA_VMEXIT;
+}
+
+/* ---- the VMCS for people (step mode's `v`) ---- */
+
+typedef struct bit_name { uint32_t bit; const char *name; } bit_name_t;
+
+/* "00000017 [external-interrupt exiting]": the value and the bits of it
+ * trapsim implements, by the SDM's names (reserved bits go unnamed). */
+static void print_bits(FILE *out, const char *label, uint32_t v, const bit_name_t *names, size_t n)
+{
+    const char *sep = " [";
+    fprintf(out, "    %-17s %08x", label, v);
+    for (size_t k = 0; k < n; k++)
+        if (v & names[k].bit) {
+            fprintf(out, "%s%s", sep, names[k].name);
+            sep = ", ";
+        }
+    fputs(sep[0] == ',' ? "]\n" : "\n", out);
+}
+#define PRINT_BITS(out, label, v, names) print_bits(out, label, v, names, sizeof names / sizeof names[0])
+
+void vmx_print_vmcs(const struct cpu *cc, FILE *out)
+{
+    static const bit_name_t pin[] = { { PIN_EXTINT_EXITING, "external-interrupt exiting" },
+                                      { PIN_NMI_EXITING, "NMI exiting" } };
+    static const bit_name_t proc[] = {
+        { PROC_INTR_WINDOW, "interrupt-window exiting" }, { PROC_TSC_OFFSET, "TSC offsetting" },
+        { PROC_HLT, "HLT exiting" }, { PROC_INVLPG, "INVLPG exiting" }, { PROC_RDTSC, "RDTSC exiting" },
+        { PROC_CR3_LOAD, "CR3-load exiting" }, { PROC_CR3_STORE, "CR3-store exiting" },
+        { PROC_MOV_DR, "MOV-DR exiting" }, { PROC_UNCOND_IO, "unconditional I/O exiting" },
+        { PROC_IO_BITMAPS, "I/O bitmaps" }, { PROC_MSR_BITMAPS, "MSR bitmaps" },
+        { PROC_SECONDARY, "secondary controls" },
+    };
+    static const bit_name_t proc2[] = { { PROC2_DESC_TABLE, "descriptor-table exiting" },
+                                        { PROC2_VPID, "enable VPID" } };
+    static const bit_name_t exitc[] = { { VMX_EXIT_SAVE_DEBUG, "save debug controls" },
+                                        { VMX_EXIT_ACK_INTR, "acknowledge interrupt on exit" } };
+    static const bit_name_t entryc[] = { { ENTRY_LOAD_DEBUG, "load debug controls" } };
+    /* vmcs_get() only reads (phys_read changes nothing) */
+    struct cpu *c = (struct cpu *)cc;
+    const vmx_cpu_t *v = &c->vmx;
+    if (!v->on) {
+        fputs("VMX: not in VMX operation (no VMXON): no VMCS\n", out);
+        return;
+    }
+    fprintf(out, "VMX %s, VMXON region at %08x\n",
+            v->nonroot ? "non-root operation (a guest runs at its own rings)" : "root operation (the hypervisor runs)",
+            v->vmxon_ptr);
+    if (v->vmcs_ptr == VMCS_NONE) {
+        fputs("  no current VMCS (VMPTRLD makes one current)\n", out);
+        return;
+    }
+    uint32_t base = (uint32_t)v->vmcs_ptr;
+    fprintf(out, "  current VMCS at %08x, %s\n", base,
+            phys_read(c, base + VMCS_OFF_LAUNCHED, 4) ? "launched (VMRESUME enters it)" : "clear (VMLAUNCH enters it)");
+    fprintf(out, "  guest-state area (%s):\n",
+            v->nonroot ? "as of the last VM entry; the CPU holds the live state: r" : "as the last VM exit saved it");
+    fprintf(out, "    cs:eip=%04x:%08x  ss:esp=%04x:%08x  eflags=%08x%s\n", get(c, VMCS_GUEST_CS_SEL),
+            get(c, VMCS_GUEST_EIP), get(c, VMCS_GUEST_SS_SEL), get(c, VMCS_GUEST_ESP), get(c, VMCS_GUEST_EFLAGS),
+            (get(c, VMCS_GUEST_EFLAGS) & FL_IF) ? " (IF)" : "");
+    uint32_t intr = get(c, VMCS_GUEST_INTERRUPTIBILITY);
+    fprintf(out, "    cr0=%08x cr3=%08x cr4=%08x  interruptibility=%x%s%s  activity=%s\n",
+            get(c, VMCS_GUEST_CR0), get(c, VMCS_GUEST_CR3), get(c, VMCS_GUEST_CR4), intr,
+            (intr & BLOCK_STI) ? " (blocking by STI)" : "", (intr & BLOCK_MOV_SS) ? " (blocking by MOV SS)" : "",
+            get(c, VMCS_GUEST_ACTIVITY) == ACTIVITY_HLT ? "HLT" : "active");
+    fputs("  controls:\n", out);
+    PRINT_BITS(out, "pin-based", get(c, VMCS_PIN_CTLS), pin);
+    PRINT_BITS(out, "primary", get(c, VMCS_PROC_CTLS), proc);
+    if (get(c, VMCS_PROC_CTLS) & PROC_SECONDARY)
+        PRINT_BITS(out, "secondary", get(c, VMCS_PROC_CTLS2), proc2);
+    fprintf(out, "    %-17s %08x\n", "exception bitmap", get(c, VMCS_EXCEPTION_BITMAP));
+    PRINT_BITS(out, "VM-exit", get(c, VMCS_EXIT_CTLS), exitc);
+    PRINT_BITS(out, "VM-entry", get(c, VMCS_ENTRY_CTLS), entryc);
+    fprintf(out, "    cr0 mask=%08x shadow=%08x   cr4 mask=%08x shadow=%08x\n", get(c, VMCS_CR0_MASK),
+            get(c, VMCS_CR0_SHADOW), get(c, VMCS_CR4_MASK), get(c, VMCS_CR4_SHADOW));
+    char d[200];
+    uint32_t info = get(c, VMCS_ENTRY_INTR_INFO);
+    if (info >> 31) {
+        describe_intr(d, sizeof d, info, get(c, VMCS_ENTRY_EXC_ERROR));
+        fprintf(out, "  VM-entry interruption information %08x: inject %s\n", info, d);
+    } else {
+        fprintf(out, "  VM-entry interruption information %08x: nothing to inject\n", info);
+    }
+    vmx_exit_t e = { .reason = get(c, VMCS_EXIT_REASON), .qual = get(c, VMCS_EXIT_QUALIFICATION),
+                     .insn_info = get(c, VMCS_EXIT_INSN_INFO), .intr_info = get(c, VMCS_EXIT_INTR_INFO),
+                     .intr_error = get(c, VMCS_EXIT_INTR_ERROR), .idt_info = get(c, VMCS_IDT_VECTORING_INFO),
+                     .idt_error = get(c, VMCS_IDT_VECTORING_ERROR),
+                     .why = "the failed check: --trace vmx" };
+    /* reason 0 always comes with valid interruption information */
+    if (e.reason == 0 && !(e.intr_info >> 31)) {
+        fputs("  last VM exit: none yet\n", out);
+        return;
+    }
+    int basic = (int)(e.reason & 0xffff);
+    describe_exit(d, sizeof d, &e);
+    fprintf(out, "  last VM exit: reason %d%s %s, qualification 0x%x%s%s%s\n", basic,
+            (e.reason & VMX_EXIT_ENTRY_FAILURE) ? " (bit 31 set)" : "", vmx_exit_name(basic), e.qual,
+            d[0] ? " (" : "", d, d[0] ? ")" : "");
 }

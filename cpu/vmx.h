@@ -33,6 +33,12 @@ int vmx_bus_entry(void *ctx, int launch);
 void vmx_bus_exit(void *ctx, uint32_t reason, uint32_t qual, uint32_t insn_len, uint32_t insn_info,
                   uint32_t linear);
 
+/* Step mode's view of VMX: root or non-root operation, then the current
+ * VMCS's main fields (guest CS:EIP, ESP, EFLAGS, CRs, interruptibility and
+ * activity; the controls with their bits named; the VM-entry interruption
+ * information; the last exit's reason and decoded qualification). */
+void vmx_print_vmcs(const struct cpu *c, FILE *out);
+
 /* The interruption information (vector, type, error code valid, valid) of
  * an event as the IDT sees it. */
 uint32_t vmx_intr_info(const struct cpu *c, int vector, deliver_kind_t kind, int has_error);

@@ -20,24 +20,32 @@ static const uint16_t field_enc[] = {
 };
 #define NFIELDS ((int)(sizeof field_enc / sizeof field_enc[0]))
 
+/* Each field's place in the layout: its line in vmcs.def. */
+enum vmcs_slot {
+#define X(name, enc) SLOT_##name,
+#include "isa/vmcs.def"
+#undef X
+    SLOT_COUNT
+};
+_Static_assert(SLOT_COUNT < 255, "vmcs_field_index's table holds slot + 1 in a byte");
+
 int vmcs_field_index(uint32_t enc)
 {
     if (enc & ~0x6fffu)   /* bits 31:15 and 12 are reserved */
         return -1;
     if ((enc & 1) && VMCS_WIDTH(enc) != VMCS_W64)
         return -1;        /* only a 64-bit field has a high half */
-    enc &= ~1u;
-    int lo = 0, hi = NFIELDS - 1;   /* vmcs.def is in encoding order */
-    while (lo <= hi) {
-        int mid = (lo + hi) / 2;
-        if (field_enc[mid] == enc)
-            return mid;
-        if (field_enc[mid] < enc)
-            lo = mid + 1;
-        else
-            hi = mid - 1;
-    }
-    return -1;
+    /* a table, not a search: every VM entry and exit reads and writes
+     * dozens of fields. Its key is the encoding without the access type and
+     * the reserved bit 12; its entries are slot + 1 (0: no such field). */
+#define SLOT_KEY(e) ((((e) >> 1) & 0x1ffu) | (((e) >> 10) & 3u) << 9 | (((e) >> 13) & 3u) << 11)
+    static const uint8_t slot_of[1u << 13] = {
+#define X(name, enc) [SLOT_KEY(enc)] = SLOT_##name + 1,
+#include "isa/vmcs.def"
+#undef X
+    };
+    return (int)slot_of[SLOT_KEY(enc)] - 1;
+#undef SLOT_KEY
 }
 
 static uint32_t field_addr(const struct cpu *c, uint32_t enc)

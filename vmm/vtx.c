@@ -1,9 +1,13 @@
 /* vtx: a hypervisor over VMX, in C (vmm/vtx.h). What it asks of the CPU:
  *
- *   - external-interrupt exiting, with the interrupt acknowledged on exit:
- *     every timer tick is one VM exit; the hypervisor injects the vector at
- *     the next VM entry, at once when the guest's IF is 1 and no STI/MOV SS
- *     blocking holds, else when the interrupt-window exit says it opened;
+ *   - external-interrupt exiting, the interrupt left in the PIC (no
+ *     "acknowledge interrupt on exit"): every timer tick is one VM exit.
+ *     When the guest can take it (IF 1, no STI/MOV SS blocking), the
+ *     hypervisor acknowledges the PIC for it and injects the vector at the
+ *     next VM entry; else it waits for the interrupt-window exit, with
+ *     external-interrupt exiting off meanwhile (the request stays pending).
+ *     The PIC is thus acknowledged exactly when a bare CPU would, so the
+ *     guest sees the same interrupts at the same instructions;
  *   - HLT exiting and unconditional I/O exiting: HLT, and every port access
  *     to the devices, which the hypervisor performs for the guest;
  *   - CPUID (always), INVD, MOV to and from CR3 (the processor's default),
@@ -33,7 +37,6 @@ struct vtx {
     machine_t *m;
     uint8_t *area;
     uint32_t cr0, cr4;   /* the guest's own CR0 and CR4, as it wrote them */
-    int pending;         /* an acknowledged interrupt vector not yet injected, or -1 */
 };
 
 static uint32_t rd(struct cpu *c, uint32_t enc) { return (uint32_t)vmcs_get(c, enc); }
@@ -49,22 +52,26 @@ static void set_crs(vtx_t *v)
     wr(c, VMCS_CR4_SHADOW, v->cr4);
 }
 
-/* Injects the pending interrupt when the guest can take it, else asks for
- * the interrupt-window exit; then VMRESUME. */
+/* Injects the PIC's interrupt when there is one and the guest can take it,
+ * else asks for the interrupt-window exit; then VMRESUME. */
 static void resume(vtx_t *v)
 {
     machine_t *m = v->m;
     struct cpu *c = &m->cpu;
     uint32_t proc = rd(c, VMCS_PROC_CTLS) & ~PROC_INTR_WINDOW;
-    if (v->pending >= 0 && !(rd(c, VMCS_ENTRY_INTR_INFO) >> 31)) {
+    uint32_t pin = rd(c, VMCS_PIN_CTLS) | PIN_EXTINT_EXITING;
+    if (m->intr_line && !(rd(c, VMCS_ENTRY_INTR_INFO) >> 31)) {
         if ((rd(c, VMCS_GUEST_EFLAGS) & FL_IF) && !(rd(c, VMCS_GUEST_INTERRUPTIBILITY) & 3)) {
-            wr(c, VMCS_ENTRY_INTR_INFO, INTR_INFO(v->pending, INTR_EXT));
-            v->pending = -1;
+            int vector = pic_acknowledge(&m->pic);   /* the guest's INTA cycle */
+            machine_pic_changed(m);
+            wr(c, VMCS_ENTRY_INTR_INFO, INTR_INFO(vector, INTR_EXT));
         } else {
             proc |= PROC_INTR_WINDOW;
+            pin &= ~PIN_EXTINT_EXITING;   /* IF 0 holds the request back, as bare */
         }
     }
     wr(c, VMCS_PROC_CTLS, proc);
+    wr(c, VMCS_PIN_CTLS, pin);
     if (vmx_vmentry(c, 0) == ISA_STOP)
         machine_stop(m, STOP_UNMODELLED, "%s (VM entry of the guest)", c->stop_reason);
 }
@@ -130,10 +137,7 @@ static void vtx_exit(void *ctx, machine_t *m, const vmx_exit_t *e)
     vtx_t *v = ctx;
     struct cpu *c = &m->cpu;
     switch (e->reason) {
-    case VMX_EXIT_EXTINT:
-        v->pending = e->intr_info & 0xff;
-        break;
-    case VMX_EXIT_INTR_WINDOW:
+    case VMX_EXIT_EXTINT: case VMX_EXIT_INTR_WINDOW:   /* resume() injects it */
         break;
     case VMX_EXIT_TRIPLE:
         machine_stop(m, STOP_TRIPLE, "triple fault in the guest (VM exit 2) at %04x:%08x",
@@ -165,7 +169,6 @@ vtx_t *vtx_attach(machine_t *m)
     v->area = area;
     v->cr0 = c->cr0;
     v->cr4 = c->cr4;
-    v->pending = -1;
     /* what firmware and VMXON do; the VMCS made current and clear */
     phys_write(c, VTX_AREA_BASE, 4, VMCS_REVISION);
     phys_write(c, VTX_AREA_BASE + 0x1000, 4, VMCS_REVISION);
@@ -176,7 +179,7 @@ vtx_t *vtx_attach(machine_t *m)
 
     wr(c, VMCS_PIN_CTLS, vmx_pin_allowed.must1 | PIN_EXTINT_EXITING);
     wr(c, VMCS_PROC_CTLS, vmx_proc_allowed.must1 | PROC_HLT | PROC_UNCOND_IO);
-    wr(c, VMCS_EXIT_CTLS, vmx_exit_allowed.must1 | VMX_EXIT_ACK_INTR);
+    wr(c, VMCS_EXIT_CTLS, vmx_exit_allowed.must1);
     wr(c, VMCS_ENTRY_CTLS, vmx_entry_allowed.must1);
     wr(c, VMCS_CR0_MASK, CR0_OWNED);
     wr(c, VMCS_CR4_MASK, CR4_OWNED);

@@ -107,8 +107,17 @@ if command -v gdb >/dev/null 2>&1; then
     else
         finish vmm; fail vmm "trapsim did not listen"
     fi
+
+    # Under VT-x: the guest kernel in ring 0 (non-root), breakpoints and steps as bare.
+    if start vtx --vmm=vtx; then
+        gdb_batch vtx 'break trap' 'continue' 'info registers cs' 'stepi' 'kill'
+        finish vtx
+        check vtx 14 gdb '+Breakpoint 1, trap (tf=' '+cs             0x8' '+killed]'
+    else
+        finish vtx; fail vtx "trapsim did not listen"
+    fi
 else
-    echo "skip gdb/basic, gdb/end, gdb/vmm (no gdb installed)"
+    echo "skip gdb/basic, gdb/end, gdb/vmm, gdb/vtx (no gdb installed)"
 fi
 
 # The raw protocol: acks, checksums, errors, Ctrl-C, no-ack mode, detach.

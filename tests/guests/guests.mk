@@ -84,7 +84,8 @@ TEST_TARGETS += test-trapsim-only
 
 # --vmm=vtx: every test guest and every guestos case under trapsim's VMX
 # hypervisor, --isa x86, against the stored QEMU transcripts (the same as
-# bare: the guest runs unchanged at its own rings in non-root operation).
+# bare: the guest runs unchanged at its own rings in non-root operation);
+# and tests/vmx/same-as-bare.sh: the same traps at the same instructions.
 VTX_FLAGS := --vmm=vtx --isa x86
 .PHONY: test-vtx
 test-vtx: $(TRAPSIM) $(TG_IMAGES) $(GUESTOS_ELF)
@@ -95,6 +96,7 @@ test-vtx: $(TRAPSIM) $(TG_IMAGES) $(GUESTOS_ELF)
 	$(call tg_each,one); \
 	echo "test-vtx: guests $$((runs - failed)) passed, $$failed failed"; \
 	NO_QEMU=1 TRAPSIM='$(TRAPSIM)' TRAPSIM_VMM_FLAGS='$(VTX_FLAGS)' bash guestos/check.sh $(GUESTOS_ELF) && \
+	bash tests/vmx/same-as-bare.sh '$(TRAPSIM)' $(GUESTOS_ELF) && \
 	[ $$failed = 0 ]
 TEST_TARGETS += test-vtx
 

@@ -99,6 +99,13 @@ check bad5 2 '+--gdb cannot be combined with --step'
 run vmm 'c\nr\ni\nq\n' --vmm --step --trace trap "$ELF"
 check vmm 14 '+registers at icount' '+guest IDT at 00000000 limit 0000 (virtual IDTR)   |   shadow IDT at fff10000 (real IDTR)' '+quit from step mode'
 
+# Under VT-x: the guest kernel in ring 0 of non-root operation; v shows the VMCS.
+run vtx 'r\nv\nq\n' --vmm=vtx --step --trace trap "$ELF"
+check vtx 14 '+cr4=00002000 [ VMXE ]' '+  vmx  non-root operation (v: the VMCS)' \
+    '+VMX non-root operation (a guest runs at its own rings)' '+current VMCS at fffff000, launched' \
+    '+    pin-based         00000017 [external-interrupt exiting]' \
+    '+last VM exit: reason 30 I/O instruction, qualification ' '+quit from step mode'
+
 if [ "$fails" -ne 0 ]; then
     echo "step: $fails of $n cases failed"
     exit 1

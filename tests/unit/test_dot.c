@@ -7,6 +7,7 @@
 
 #include "app/dot.h"
 #include "isa/isa.h"
+#include "isa/vmx.h"
 
 /* A small builder of event streams: instructions are decoded from bytes so
  * that the sink sees real mnemonics. */
@@ -288,6 +289,84 @@ START_TEST(test_escaping)
 }
 END_TEST
 
+/* Under VT-x: VM exits from both rings of non-root operation into the
+ * hypervisor, VM entries back (one injecting IRQ0), the hypervisor's own
+ * I/O, a system call without an exit, a VM-entry failure. */
+static void vmx(stream_t *s, int kind, int ring, int to, uint32_t reason)
+{
+    event_t ev = { .kind = EV_VMX, .icount = s->icount, .ring = (uint8_t)ring, .to_ring = (uint8_t)to,
+                   .vmx_kind = (uint8_t)kind, .vmx_reason = reason, .irq = -1 };
+    dot_emit(s->d, &ev);
+}
+
+static void vtx_stream(stream_t *s)
+{
+    vmx(s, VX_ENTRY, 0, 0, 0);                   /* vmlaunch */
+    insn(s, 0, 0x100, "90");
+    vmx(s, VX_EXIT, 0, 0, VMX_EXIT_IO);          /* out, run by the hypervisor */
+    io(s, 0, 0x3f8, 1);
+    vmx(s, VX_ENTRY, 0, 0, 0);
+    insn(s, 0, 0x101, "cf");                     /* iret to the process */
+    ret(s, 0, 3);
+    insn(s, 3, 0x1000, "cd80");                  /* a system call: no exit */
+    deliver(s, EV_SOFTINT, 3, 0, 0x80, -1, 0x1000);
+    insn(s, 0, 0x102, "cf");
+    ret(s, 0, 3);
+    insn(s, 3, 0x1002, "90");
+    vmx(s, VX_EXIT, 3, 3, VMX_EXIT_EXTINT);      /* the timer */
+    vmx(s, VX_ENTRY, 3, 3, INTR_INFO(0x20, INTR_EXT));
+    deliver(s, EV_IRQ, 3, 0, 0x20, 0, 0x1003);
+    insn(s, 0, 0x200, "f4");
+    vmx(s, VX_EXIT, 0, 0, VMX_EXIT_HLT);
+    vmx(s, VX_ENTRY, 0, 0, INTR_INFO(13, INTR_HW_EXC) | INTR_HAS_ERROR);
+    vmx(s, VX_EXIT, 0, 0, VMX_EXIT_EXCEPTION);   /* its delivery exited at once */
+    vmx(s, VX_EXIT, 0, 0, VMX_EXIT_ENTRY_FAILURE | VMX_EXIT_BAD_GUEST);
+    other(s, EV_STOP, 0, 0x200, "the end");
+}
+
+START_TEST(test_vtx_graph)
+{
+    ck_assert_int_eq(dot_mode_add(DOT_BARE, MON_VTX), DOT_VTX);
+    ck_assert_int_eq(dot_mode_add(DOT_VTX, MON_TE), DOT_TE);
+    ck_assert_int_eq(dot_mode_add(DOT_TE, MON_VTX), DOT_TE);
+    ck_assert_int_eq(dot_mode_add(DOT_BARE, MON_BARE), DOT_BARE);
+    stream_t s = { .d = dot_new(DOT_VTX, NULL) };
+    vtx_stream(&s);
+    char *g = graph(s.d, 0);
+    const char *want[] = {
+        "  proc [label=\"processes\\nring 3, non-root\", fillcolor=\"#d9ead3\"];\n",
+        "  kernel [label=\"guest OS kernel\\nring 0, non-root\", fillcolor=\"#f4cccc\"];\n",
+        "  vmm [label=\"hypervisor\\nroot mode (VMX root, ring 0)\", fillcolor=\"#f4cccc\"];\n",
+        "  subgraph cluster_nonroot { label=\"VMX non-root operation: the VM\"; style=dashed; proc; kernel; }\n",
+        "  subgraph cluster_root { label=\"VMX root operation\"; style=dashed; vmm; }\n",
+        "  kernel -> vmm [label=\"VM entry x2\\nVM entry, inject IRQ0 x1\\nVM entry, inject #GP x1\", "
+        "penwidth=1, style=dashed, color=\"gray35\", dir=back];\n",
+        "  kernel -> vmm [label=\"I/O instruction x1\\nHLT x1\\nexception or NMI x1\", penwidth=1];\n",
+        "  vmm -> console [label=\"out x1\", penwidth=1, style=dotted, color=\"gray45\"];\n",
+        "  proc -> kernel [label=\"iret x2\", penwidth=1, style=dashed, color=\"gray35\", dir=back];\n",
+        "  proc -> kernel [label=\"int 0x80 x1\", penwidth=1];\n",
+        "  proc -> vmm [label=\"external interrupt x1\", penwidth=1];\n",
+        "  vmm -> vmm [label=\"VM-entry failure due to invalid guest state x1\", penwidth=1];\n",
+    };
+    for (size_t k = 0; k < sizeof want / sizeof want[0]; k++)
+        ck_assert_msg(strstr(g, want[k]) != NULL, "missing %s in:\n%s", want[k], g);
+    ck_assert_msg(strstr(g, "timer") == NULL, "%s", g);   /* the interrupt is the exit's, not the guest's */
+    free(g);
+    dot_free(s.d);
+    /* the timeline of the first external interrupt: exit, entry with injection */
+    s = (stream_t){ .d = dot_new(DOT_VTX, "external interrupt") };
+    vtx_stream(&s);
+    char *t = graph(s.d, 1);
+    ck_assert(strstr(t, "label=\"t\\nthe round trip of the first external interrupt\"") != NULL);
+    ck_assert(strstr(t, "h2 [label=\"hypervisor\\nroot mode\"") != NULL);
+    ck_assert(strstr(t, "  t0 [shape=plaintext, fontsize=9, label=\"VM exit: external interrupt\", pos=\"2.60,-0.48!\"];\n") != NULL);
+    ck_assert(strstr(t, "  t1 [shape=plaintext, fontsize=9, label=\"VM entry, inject IRQ0\", pos=\"3.90,-0.90!\"];\n") != NULL);
+    ck_assert_msg(strstr(t, "VM exit: HLT") != NULL, "%s", t);   /* ring 3 not reached again: goes on */
+    free(t);
+    dot_free(s.d);
+}
+END_TEST
+
 static Suite *dot_suite(void)
 {
     Suite *s = suite_create("dot");
@@ -298,6 +377,7 @@ static Suite *dot_suite(void)
     tcase_add_test(tc, test_vmm_timeline);
     tcase_add_test(tc, test_timeline_folds);
     tcase_add_test(tc, test_escaping);
+    tcase_add_test(tc, test_vtx_graph);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -549,6 +549,45 @@ START_TEST(test_entry_checks_in_context)
 }
 END_TEST
 
+/* Activity, interruptibility, pending debug exceptions and the event to
+ * inject, checked against each other (26.3.1.5): each case fails as a
+ * VM-entry failure, then the one field that fixes it lets the guest in. */
+static const struct scheck {
+    const char *what;
+    uint32_t activity, intr, eflags, pending, inject;
+    uint32_t fix_enc, fix_value;
+} schecks[] = {
+    { "HLT with blocking by MOV SS", ACTIVITY_HLT, BLOCK_MOV_SS, FL_1, 0, 0, VMCS_GUEST_INTERRUPTIBILITY, 0 },
+    { "HLT with a #GP to inject", ACTIVITY_HLT, 0, FL_1, 0, INTR_INFO(EXC_GP, INTR_HW_EXC) | INTR_HAS_ERROR,
+      VMCS_GUEST_ACTIVITY, ACTIVITY_ACTIVE },
+    { "an NMI to inject under blocking by MOV SS", ACTIVITY_ACTIVE, BLOCK_MOV_SS, FL_1, 0, INTR_INFO(EXC_NMI, INTR_NMI),
+      VMCS_GUEST_INTERRUPTIBILITY, 0 },
+    { "blocking by MOV SS, TF set, BS clear", ACTIVITY_ACTIVE, BLOCK_MOV_SS, FL_1 | FL_TF, 0, 0,
+      VMCS_GUEST_PENDING_DBG, DR6_BS },
+    { "HLT, BS set, TF clear", ACTIVITY_HLT, 0, FL_1, DR6_BS, 0, VMCS_GUEST_PENDING_DBG, 0 },
+};
+#define N_SCHECKS (int)(sizeof schecks / sizeof schecks[0])
+
+START_TEST(test_entry_check_states)
+{
+    const struct scheck *k = &schecks[_i];
+    root();
+    fx_idt_gate(EXC_GP, FX_CS(0), 0x2100, ACC_TRAPGATE(0));   /* where the injected events go */
+    fx_idt_gate(EXC_NMI, FX_CS(0), 0x2200, ACC_INTGATE(0));
+    set(VMCS_GUEST_ACTIVITY, k->activity);
+    set(VMCS_GUEST_INTERRUPTIBILITY, k->intr);
+    set(VMCS_GUEST_EFLAGS, k->eflags);
+    set(VMCS_GUEST_PENDING_DBG, k->pending);
+    set(VMCS_ENTRY_INTR_INFO, k->inject);
+    ck_assert_msg(FX_EXEC(I_VMLAUNCH) == ISA_VMEXIT, "%s: entered", k->what);
+    ck_exit(VMX_EXIT_ENTRY_FAILURE | VMX_EXIT_BAD_GUEST, 0);
+    set(VMCS_ENTRY_INTR_INFO, k->inject);   /* the failure's exit cleared its valid bit */
+    set(k->fix_enc, k->fix_value);
+    ck_assert_msg(FX_EXEC(I_VMLAUNCH) == ISA_VMENTER && c->vmx.nonroot, "%s: fixed, still refused", k->what);
+    fx_free();
+}
+END_TEST
+
 /* ---- VM entry loads, VM exit saves and loads ---- */
 
 START_TEST(test_entry_exit_state)
@@ -612,6 +651,11 @@ static void prep_cr0_owned(void)
     vmcs_put(c, VMCS_CR0_MASK, CR0_TS);
     vmcs_put(c, VMCS_CR0_SHADOW, CR0_TS);
 }
+static void prep_cr4_owned(void)   /* TSD owned by the host, 0 in the shadow */
+{
+    c->vmx.cr4_mask = CR4_TSD;
+    c->vmx.cr4_shadow = 0;
+}
 static void prep_lmsw(void)
 {
     vmcs_put(c, VMCS_CR0_MASK, CR0_MP);
@@ -673,7 +717,10 @@ static const struct iexit {
     /* control registers: CR number, access type, register */
     { "mov %eax,%cr0 changing an owned bit", B("\x0f\x22\xc0"), 0, 0, prep_cr0_owned, CR0_PE | CR0_NE | CR0_ET, 0, 0,
       1, VMX_EXIT_CR, 0x000, 0 },
-    { "mov %ebx,%cr4 changing an owned bit", B("\x0f\x22\xe3"), 0, 0, prep_none, 0, 0, 0, 0, 0, 0, 0 },
+    { "mov %ebx,%cr4, no bit owned", B("\x0f\x22\xe3"), 0, 0, prep_none, 0, 0, 0, 0, 0, 0, 0 },
+    { "mov %eax,%cr4 changing an owned bit", B("\x0f\x22\xe0"), 0, 0, prep_cr4_owned, CR4_VMXE | CR4_TSD, 0, 0,
+      1, VMX_EXIT_CR, 0x004, 0 },
+    { "mov %eax,%cr4 keeping the owned bit", B("\x0f\x22\xe0"), 0, 0, prep_cr4_owned, CR4_VMXE, 0, 0, 0, 0, 0, 0 },
     { "mov %cr3,%esi with CR3-store exiting", B("\x0f\x20\xde"), PROC_CR3_STORE, 0, prep_none, 0, 0, 0, 1,
       VMX_EXIT_CR, 0x613, 0 },
     { "mov %eax,%cr3 with CR3-load exiting", B("\x0f\x22\xd8"), PROC_CR3_LOAD, 0, prep_cr3_targets, 0x3000, 0, 0,
@@ -1038,6 +1085,46 @@ START_TEST(test_names)
 }
 END_TEST
 
+/* Step mode's view (vmx_print_vmcs): the operation, the controls by name,
+ * the last exit decoded. */
+static char *print_vmcs(void)
+{
+    static char buf[4096];
+    FILE *f = fmemopen(buf, sizeof buf, "w");
+    ck_assert_ptr_nonnull(f);
+    vmx_print_vmcs(c, f);
+    fclose(f);
+    return buf;
+}
+
+START_TEST(test_print_vmcs)
+{
+    fx_new("x86", 0);
+    c = fx_c;
+    ck_assert_ptr_nonnull(strstr(print_vmcs(), "not in VMX operation"));
+    fx_free();
+    ready();
+    m64(VMXON_PA);
+    ck_assert_int_eq(outcome(FX_EXEC(I_VMXON)), 0);
+    ck_assert_ptr_nonnull(strstr(print_vmcs(), "no current VMCS"));
+    fx_free();
+    guest(PIN_EXTINT_EXITING, PROC_HLT | PROC_UNCOND_IO, 0);
+    const char *t = print_vmcs();
+    ck_assert_msg(strstr(t, "VMX non-root operation") && strstr(t, "launched (VMRESUME enters it)") &&
+                  strstr(t, "00000017 [external-interrupt exiting]") &&
+                  strstr(t, "[HLT exiting, CR3-load exiting, CR3-store exiting, unconditional I/O exiting]") && strstr(t, "last VM exit: none yet") &&
+                  strstr(t, "nothing to inject"), "%s", t);
+    ck_assert_int_eq(FX_EXEC("\xe6\x80"), ISA_VMEXIT);   /* out %al,$0x80 */
+    set(VMCS_ENTRY_INTR_INFO, INTR_INFO(0x20, INTR_EXT));
+    t = print_vmcs();
+    ck_assert_msg(strstr(t, "VMX root operation") &&
+                  strstr(t, "last VM exit: reason 30 I/O instruction, qualification 0x800040 "
+                            "(out port 0x0080, 1 byte, port immediate)") &&
+                  strstr(t, "cs:eip=0008:00020000") && strstr(t, "inject external interrupt, vector 0x20"), "%s", t);
+    fx_free();
+}
+END_TEST
+
 static Suite *vmx_suite(void)
 {
     Suite *s = suite_create("vmx");
@@ -1051,10 +1138,12 @@ static Suite *vmx_suite(void)
     tcase_add_test(ti, test_invvpid_invept);
     tcase_add_test(ti, test_capability_msrs);
     tcase_add_test(ti, test_names);
+    tcase_add_test(ti, test_print_vmcs);
     suite_add_tcase(s, ti);
     TCase *te = tcase_create("entry");
     tcase_add_loop_test(te, test_entry_check, 0, N_ECHECKS);
     tcase_add_test(te, test_entry_checks_in_context);
+    tcase_add_loop_test(te, test_entry_check_states, 0, N_SCHECKS);
     tcase_add_test(te, test_entry_exit_state);
     tcase_add_test(te, test_injection);
     tcase_add_test(te, test_exit_msr_areas);

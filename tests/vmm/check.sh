@@ -28,8 +28,8 @@
 #   5. the attack guest (tests/vmm/attack.c) under x86, pg and umip: its
 #      transcript and exit status equal tests/vmm/attack.ISA.expected;
 #   6. the guests named in $VT_SAME (ring2, gdt-end, gdt-vmmarea, tsd,
-#      expdown), bare and under the VMM with each profile: QEMU's transcript
-#      and tests/vmm/NAME.expected.
+#      expdown), bare, under the VMM with each profile and under VT-x
+#      (--vmm=vtx --isa x86): QEMU's transcript and tests/vmm/NAME.expected.
 #
 # Environment: TRAPSIM (default ./trapsim), GUESTOS (default
 # build/guests/guestos.elf), ATTACK (default build/guests/vmm/attack.elf).
@@ -289,12 +289,12 @@ for isa in x86 pg umip; do
 done
 
 # ---- 6. guests that print the same everywhere ----
-# VT_SAME (from tests/vmm/vmm.mk): each guest bare and under --vmm with
-# every profile prints QEMU's transcript and tests/vmm/NAME.expected
+# VT_SAME (from tests/vmm/vmm.mk): each guest bare, under --vmm with
+# every profile and under --vmm=vtx prints QEMU's transcript and tests/vmm/NAME.expected
 # (QEMU's record: bash tests/guests/compare.sh --save-expected
 # tests/vmm/NAME.expected build/guests/vmm/NAME.elf rewrites it).
 for name in ${VT_SAME:-}; do
-    for flags in "" "--vmm --isa x86" "--vmm --isa pg" "--vmm --isa umip"; do
+    for flags in "" "--vmm --isa x86" "--vmm --isa pg" "--vmm --isa umip" "--vmm=vtx --isa x86"; do
         if TRAPSIM=$TRAPSIM TRAPSIM_FLAGS=$flags bash tests/guests/compare.sh \
                --expected "tests/vmm/$name.expected" "build/guests/vmm/$name.elf" > "$tmp/same.log" 2>&1; then
             ok "$name${flags:+ ($flags)}: QEMU's transcript"
