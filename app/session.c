@@ -280,7 +280,8 @@ int session_run(const session_opts_t *o)
         errorf("at most %d VMs in one run", HOST_MAX_VMS);
         return EXIT_USAGE;
     }
-    if (create_vms(&r) || connect(&r)) {
+    if (create_vms(&r) || (o->step && step_check_symbols(o->step, vm_symbols(r.vm[0].vm), o->image)) ||
+        connect(&r)) {
         run_free(&r);
         return EXIT_USAGE;
     }
@@ -291,7 +292,7 @@ int session_run(const session_opts_t *o)
     else if (o->gdb)
         no_run = gdb_serve(o->gdb, m) != 0;
     else if (o->step)
-        step_run(o->step, m, vm_monitor(r.vm[0].vm), o->trace_levels, r.trace_out == stderr, stdin);
+        step_run(o->step, m, vm_monitor_view(r.vm[0].vm), o->trace_levels, r.trace_out == stderr, stdin);
     else
         machine_run(m);
     for (int k = 0; k < r.n; k++)

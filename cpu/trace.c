@@ -57,6 +57,12 @@ void trace_add_sink(trace_t *t, const trace_sink_t *s)
 
 void trace_emit_slow(trace_t *t, const event_t *ev)
 {
+    event_t named;
+    if (t->syms && !ev->syms) {   /* the sinks name addresses with the image's symbols */
+        named = *ev;
+        named.syms = t->syms;
+        ev = &named;
+    }
     uint32_t level = trace_level_of(ev->kind);
     for (int k = 0; k < t->nsinks; k++)
         if (t->sinks[k].levels & level)

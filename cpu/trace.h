@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include "isa/isa.h"
 
+struct symtab;   /* cpu/symbols.h */
+
 /* Trace levels (--trace=LIST). */
 enum {
     TL_INSN = 1u << 0,  /* every retired instruction, disassembled */
@@ -98,6 +100,7 @@ typedef struct event {
     uint32_t vmx_reason;    /* VMX exit: the CPU's exit reason, the SDM's number (bit 31: a VM-entry failure) */
     const char *text;       /* VMM, PG, STOP: the message; INSN: the disassembly, when known (else made from insn) */
     const char *vm;         /* the VM's name when a run has several (host/vm.h), else NULL */
+    const struct symtab *syms; /* the image's symbols (trace_t.syms), to name code addresses; NULL: none */
 } event_t;
 
 typedef struct trace_sink {
@@ -110,6 +113,7 @@ typedef struct trace_sink {
 #define TRACE_MAX_SINKS 8
 typedef struct trace {
     uint32_t levels;        /* union of the sinks' levels: the one branch */
+    const struct symtab *syms; /* the guest image's symbols: every event reaches the sinks with them */
     int nsinks;
     trace_sink_t sinks[TRACE_MAX_SINKS];
 } trace_t;
