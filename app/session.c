@@ -290,7 +290,7 @@ int session_run(const session_opts_t *o)
     if (r.named)
         host_run(r.host);
     else if (o->gdb)
-        no_run = gdb_serve(o->gdb, m) != 0;
+        no_run = gdb_serve(o->gdb, m, vm_monitor_view(r.vm[0].vm)) != 0;
     else if (o->step)
         step_run(o->step, m, vm_monitor_view(r.vm[0].vm), o->trace_levels, r.trace_out == stderr, stdin);
     else

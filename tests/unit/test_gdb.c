@@ -337,6 +337,49 @@ START_TEST(resume)
 }
 END_TEST
 
+
+/* "qRcmd," and the command in hex */
+static int monitor(const char *cmd)
+{
+    char p[600] = "qRcmd,";
+    for (const char *c = cmd; *c; c++)
+        snprintf(p + strlen(p), sizeof p - strlen(p), "%02x", (unsigned char)*c);
+    return pkt(p);
+}
+
+START_TEST(monitor_commands)
+{
+    ck_assert_int_eq(monitor("help"), GDB_ACT_OUTPUT);
+    ck_assert_str_eq(reply, "OK");
+    ck_assert_ptr_nonnull(strstr(g.out, "info registers"));
+    ck_assert_ptr_nonnull(strstr(g.out, "info shadow"));
+    ck_assert_uint_eq(g.out_len, strlen(g.out));
+    m->cpu.cr0 |= CR0_TS;
+    ck_assert_int_eq(monitor("info registers"), GDB_ACT_OUTPUT);
+    ck_assert_ptr_nonnull(strstr(g.out, "  eip=00001000 eflags=00000002 [ ] iopl=0  cpl=0"));
+    ck_assert_ptr_nonnull(strstr(g.out, "  cr0=00000019 [ PE TS ET ] cr2=00000000"));
+    ck_assert_ptr_nonnull(strstr(g.out, "  gdtr base="));
+    ck_assert_int_eq(monitor("info idt"), GDB_ACT_OUTPUT);
+    ck_assert_ptr_nonnull(strstr(g.out, "IDT (the CPU's IDTR): base=00000000 limit=0000"));
+    ck_assert_int_eq(monitor("info gdt"), GDB_ACT_OUTPUT);
+    ck_assert_ptr_nonnull(strstr(g.out, "GDT (the CPU's GDTR)"));
+    ck_assert_int_eq(monitor("info tss"), GDB_ACT_OUTPUT);
+    ck_assert_ptr_nonnull(strstr(g.out, "(no LTR yet"));
+    /* bare: no monitor to show */
+    ck_assert_int_eq(monitor("info vcpu"), GDB_ACT_OUTPUT);
+    ck_assert_ptr_nonnull(strstr(g.out, "no monitor"));
+    ck_assert_int_eq(monitor("info shadow"), GDB_ACT_OUTPUT);
+    ck_assert_ptr_nonnull(strstr(g.out, "no monitor"));
+    ck_assert_int_eq(monitor("frobnicate"), GDB_ACT_OUTPUT);
+    ck_assert_str_eq(g.out, "unknown monitor command 'frobnicate' (monitor help lists them)\n");
+    ck_assert_int_eq(monitor("info"), GDB_ACT_OUTPUT);
+    ck_assert_ptr_nonnull(strstr(g.out, "unknown monitor command 'info'"));
+    expect("qRcmd,6", "E02");          /* odd length */
+    expect("qRcmd,zz", "E02");         /* not hex */
+    expect("qRcmd,6800", "E02");       /* a NUL inside */
+}
+END_TEST
+
 START_TEST(queries)
 {
     int act = pkt("qSupported:multiprocess+;swbreak+;xmlRegisters=i386");
@@ -446,6 +489,7 @@ static Suite *gdb_suite(void)
     tcase_add_test(tc, stop_replies);
     tcase_add_test(tc, single_step);
     tcase_add_test(tc, random_packets);
+    tcase_add_test(tc, monitor_commands);
     suite_add_tcase(s, tc);
     return s;
 }
