@@ -235,14 +235,36 @@ int trace_format(const event_t *ev, char *buf, size_t size)
     return n < 0 ? n : k + n;
 }
 
+int trace_actor(const event_t *ev)
+{
+    switch (ev->kind) {
+    case EV_VMM: return ACTOR_VMM;
+    case EV_PG: return ACTOR_PG;
+    case EV_VMX: return ACTOR_VMX;
+    case EV_CONSOLE: return ACTOR_CONSOLE;
+    default: return ev->ring & 3;
+    }
+}
+
+const char *trace_actor_color(int actor)
+{
+    static const char *const color[ACTOR_COUNT] = {
+        "\033[31m", "\033[33m", "\033[35m", "\033[32m",   /* rings 0-3: red, yellow, magenta, green */
+        [ACTOR_VMM] = "\033[1;36m",                          /* the monitor: bold cyan */
+        [ACTOR_PG] = "\033[1;31m",                           /* a PG violation: bold red */
+        [ACTOR_VMX] = "\033[1;34m",                          /* the CPU's VMX: bold blue */
+        [ACTOR_CONSOLE] = "\033[1m",                         /* the guest's console: bold */
+    };
+    return actor >= 0 && actor < ACTOR_COUNT ? color[actor] : "";
+}
+
 void text_sink_emit(void *ctx, const event_t *ev)
 {
-    static const char *const ring_color[4] = { "\033[31m", "\033[33m", "\033[35m", "\033[32m" };
     text_sink_t *s = ctx;
     char line[512];
     int n = trace_format(ev, line, sizeof line);
     if (s->color) {
-        fprintf(s->out, "%s%s\033[0m\n", ring_color[ev->ring & 3], line);
+        fprintf(s->out, "%s%s\033[0m\n", trace_actor_color(trace_actor(ev)), line);
     } else if (n >= 0 && (size_t)n < sizeof line - 1) {   /* not cut short: room for the newline */
         line[n] = '\n';
         fwrite(line, 1, (size_t)n + 1, s->out);
