@@ -40,37 +40,41 @@ static int read16(const struct cpu *c, uint32_t a, uint32_t *v)
     return 0;
 }
 
+typedef struct bit_name { uint32_t bit; const char *name; } bit_name_t;
+
+/* "[ A B ]": the names of the bits set in v */
+static size_t bit_names(uint32_t v, const bit_name_t *names, size_t count, char *buf, size_t size)
+{
+    size_t n = 0;
+    APPEND("[");
+    for (size_t k = 0; k < count; k++)
+        if (v & names[k].bit)
+            APPEND(" %s", names[k].name);
+    APPEND(" ]");
+    return n;
+}
+
 int show_flags_str(uint32_t fl, char *buf, size_t size)
 {
-    static const struct { uint32_t bit; const char *name; } names[] = {
+    static const bit_name_t names[] = {
         { FL_CF, "CF" }, { FL_PF, "PF" }, { FL_AF, "AF" }, { FL_ZF, "ZF" }, { FL_SF, "SF" },
         { FL_TF, "TF" }, { FL_IF, "IF" }, { FL_DF, "DF" }, { FL_OF, "OF" }, { FL_NT, "NT" },
         { FL_RF, "RF" }, { FL_VM, "VM" }, { FL_AC, "AC" }, { FL_VIF, "VIF" }, { FL_VIP, "VIP" },
         { FL_ID, "ID" },
     };
-    size_t n = 0;
-    APPEND("[");
-    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
-        if (fl & names[k].bit)
-            APPEND(" %s", names[k].name);
-    APPEND(" ] iopl=%u", IOPL_OF(fl));
+    size_t n = bit_names(fl, names, sizeof names / sizeof names[0], buf, size);
+    APPEND(" iopl=%u", IOPL_OF(fl));
     return (int)n;
 }
 
 int show_cr0_str(uint32_t cr0, char *buf, size_t size)
 {
-    static const struct { uint32_t bit; const char *name; } names[] = {
+    static const bit_name_t names[] = {
         { CR0_PE, "PE" }, { CR0_MP, "MP" }, { CR0_EM, "EM" }, { CR0_TS, "TS" }, { CR0_ET, "ET" },
         { CR0_NE, "NE" }, { CR0_WP, "WP" }, { CR0_AM, "AM" }, { CR0_NW, "NW" }, { CR0_CD, "CD" },
         { CR0_PG, "PG" },
     };
-    size_t n = 0;
-    APPEND("[");
-    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
-        if (cr0 & names[k].bit)
-            APPEND(" %s", names[k].name);
-    APPEND(" ]");
-    return (int)n;
+    return (int)bit_names(cr0, names, sizeof names / sizeof names[0], buf, size);
 }
 
 /* "code r-x 32-bit", "data rw- expand-down 16-bit", "tss32 busy", + " not-present" */

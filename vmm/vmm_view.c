@@ -14,17 +14,27 @@ static void row(FILE *out, const char *what, const char *virt, const char *real)
     fprintf(out, "  %-8s %-36s %s\n", what, virt, real);
 }
 
-static void dtr_str(const dtr_t *d, char *buf, size_t n)
+/* A table register of both CPUs: "base=... limit=..." */
+static void row_dtr(FILE *out, const char *what, const dtr_t *g, const dtr_t *r)
 {
-    snprintf(buf, n, "base=%08x limit=%04x", d->base, d->limit);
+    char a[48], b[48];
+    snprintf(a, sizeof a, "base=%08x limit=%04x", g->base, g->limit);
+    snprintf(b, sizeof b, "base=%08x limit=%04x", r->base, r->limit);
+    row(out, what, a, b);
 }
 
-static void sel_str(const seg_cache_t *s, char *buf, size_t n)
+/* A system segment register of both CPUs: "sel base=..." */
+static void row_sel(FILE *out, const char *what, const seg_cache_t *g, const seg_cache_t *r)
 {
-    if (!s->usable || !s->sel)
-        snprintf(buf, n, "%04x (none)", s->sel);
-    else
-        snprintf(buf, n, "%04x base=%08x", s->sel, s->base);
+    char t[2][48];
+    const seg_cache_t *s[2] = { g, r };
+    for (int k = 0; k < 2; k++) {
+        if (!s[k]->usable || !s[k]->sel)
+            snprintf(t[k], sizeof t[k], "%04x (none)", s[k]->sel);
+        else
+            snprintf(t[k], sizeof t[k], "%04x base=%08x", s[k]->sel, s[k]->base);
+    }
+    row(out, what, t[0], t[1]);
 }
 
 static void te_vcpu(const void *mon, FILE *out)
@@ -57,18 +67,10 @@ static void te_vcpu(const void *mon, FILE *out)
     snprintf(a, sizeof a, "%08x", g->cr4);
     snprintf(b, sizeof b, "%08x", r->cr4);
     row(out, "cr4", a, b);
-    dtr_str(&g->gdtr, a, sizeof a);
-    dtr_str(&r->gdtr, b, sizeof b);
-    row(out, "gdtr", a, b);
-    dtr_str(&g->idtr, a, sizeof a);
-    dtr_str(&r->idtr, b, sizeof b);
-    row(out, "idtr", a, b);
-    sel_str(&g->tr, a, sizeof a);
-    sel_str(&r->tr, b, sizeof b);
-    row(out, "tr", a, b);
-    sel_str(&g->ldtr, a, sizeof a);
-    sel_str(&r->ldtr, b, sizeof b);
-    row(out, "ldtr", a, b);
+    row_dtr(out, "gdtr", &g->gdtr, &r->gdtr);
+    row_dtr(out, "idtr", &g->idtr, &r->idtr);
+    row_sel(out, "tr", &g->tr, &r->tr);
+    row_sel(out, "ldtr", &g->ldtr, &r->ldtr);
     uint16_t cs = r->seg[SEG_CS].sel;
     snprintf(a, sizeof a, "%04x", r->cpl ? (uint16_t)((cs & ~3u) | g->cpl) : g->seg[SEG_CS].sel);
     snprintf(b, sizeof b, "%04x", cs);

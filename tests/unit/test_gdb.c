@@ -347,33 +347,31 @@ static int monitor(const char *cmd)
     return pkt(p);
 }
 
+/* A monitor command's output holds `text`. */
+static void expect_monitor(const char *cmd, const char *text)
+{
+    ck_assert_int_eq(monitor(cmd), GDB_ACT_OUTPUT);
+    ck_assert_str_eq(reply, "OK");
+    ck_assert_msg(strstr(g.out, text) != NULL, "monitor %s: no '%s' in:\n%s", cmd, text, g.out);
+    ck_assert_uint_eq(g.out_len, strlen(g.out));
+}
+
 START_TEST(monitor_commands)
 {
-    ck_assert_int_eq(monitor("help"), GDB_ACT_OUTPUT);
-    ck_assert_str_eq(reply, "OK");
-    ck_assert_ptr_nonnull(strstr(g.out, "info registers"));
-    ck_assert_ptr_nonnull(strstr(g.out, "info shadow"));
-    ck_assert_uint_eq(g.out_len, strlen(g.out));
+    expect_monitor("help", "info registers");
+    expect_monitor("help", "info shadow");
     m->cpu.cr0 |= CR0_TS;
-    ck_assert_int_eq(monitor("info registers"), GDB_ACT_OUTPUT);
-    ck_assert_ptr_nonnull(strstr(g.out, "  eip=00001000 eflags=00000002 [ ] iopl=0  cpl=0"));
-    ck_assert_ptr_nonnull(strstr(g.out, "  cr0=00000019 [ PE TS ET ] cr2=00000000"));
-    ck_assert_ptr_nonnull(strstr(g.out, "  gdtr base="));
-    ck_assert_int_eq(monitor("info idt"), GDB_ACT_OUTPUT);
-    ck_assert_ptr_nonnull(strstr(g.out, "IDT (the CPU's IDTR): base=00000000 limit=0000"));
-    ck_assert_int_eq(monitor("info gdt"), GDB_ACT_OUTPUT);
-    ck_assert_ptr_nonnull(strstr(g.out, "GDT (the CPU's GDTR)"));
-    ck_assert_int_eq(monitor("info tss"), GDB_ACT_OUTPUT);
-    ck_assert_ptr_nonnull(strstr(g.out, "(no LTR yet"));
+    expect_monitor("info registers", "  eip=00001000 eflags=00000002 [ ] iopl=0  cpl=0");
+    expect_monitor("info registers", "  cr0=00000019 [ PE TS ET ] cr2=00000000");
+    expect_monitor("info registers", "  gdtr base=");
+    expect_monitor("info idt", "IDT (the CPU's IDTR): base=00000000 limit=0000");
+    expect_monitor("info gdt", "GDT (the CPU's GDTR)");
+    expect_monitor("info tss", "(no LTR yet");
     /* bare: no monitor to show */
-    ck_assert_int_eq(monitor("info vcpu"), GDB_ACT_OUTPUT);
-    ck_assert_ptr_nonnull(strstr(g.out, "no monitor"));
-    ck_assert_int_eq(monitor("info shadow"), GDB_ACT_OUTPUT);
-    ck_assert_ptr_nonnull(strstr(g.out, "no monitor"));
-    ck_assert_int_eq(monitor("frobnicate"), GDB_ACT_OUTPUT);
-    ck_assert_str_eq(g.out, "unknown monitor command 'frobnicate' (monitor help lists them)\n");
-    ck_assert_int_eq(monitor("info"), GDB_ACT_OUTPUT);
-    ck_assert_ptr_nonnull(strstr(g.out, "unknown monitor command 'info'"));
+    expect_monitor("info vcpu", "no monitor");
+    expect_monitor("info shadow", "no monitor");
+    expect_monitor("frobnicate", "unknown monitor command 'frobnicate' (monitor help lists them)\n");
+    expect_monitor("info", "unknown monitor command 'info'");
     expect("qRcmd,6", "E02");          /* odd length */
     expect("qRcmd,zz", "E02");         /* not hex */
     expect("qRcmd,6800", "E02");       /* a NUL inside */

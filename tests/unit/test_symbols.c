@@ -5,6 +5,7 @@
 #include "cpu/symbols.h"
 
 #include <check.h>
+#include "tests/unit/suite_main.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,17 +162,4 @@ START_TEST(test_guestos)
 }
 END_TEST
 
-int main(void)
-{
-    Suite *s = suite_create("symbols");
-    TCase *tc = tcase_create("symbols");
-    tcase_add_test(tc, test_lookup);
-    tcase_add_test(tc, test_broken);
-    tcase_add_test(tc, test_guestos);
-    suite_add_tcase(s, tc);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+SUITE_MAIN("symbols", test_lookup, test_broken, test_guestos)

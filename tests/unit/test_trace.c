@@ -5,6 +5,7 @@
 #include "cpu/trace.h"
 
 #include <check.h>
+#include "tests/unit/suite_main.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,15 +52,4 @@ START_TEST(actors)
 }
 END_TEST
 
-int main(void)
-{
-    Suite *s = suite_create("trace");
-    TCase *tc = tcase_create("trace");
-    tcase_add_test(tc, actors);
-    suite_add_tcase(s, tc);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+SUITE_MAIN("trace", actors)
