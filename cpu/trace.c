@@ -4,6 +4,7 @@
  * fixed-width, no host addresses or times, so traces diff cleanly. */
 #include <string.h>
 #include "cpu/names.h"
+#include "cpu/symbols.h"
 #include "cpu/trace.h"
 
 uint32_t trace_level_of(ev_kind_t kind)
@@ -103,11 +104,14 @@ int trace_parse_levels(const char *list, uint32_t *out)
     return 0;
 }
 
-/* "via idt[0x80] -> 0008:00101a40, ring 3->0, stack 0010:0010f000" */
+/* "via idt[0x80] -> 0008:00101a40 <vector128>, ring 3->0, stack 0010:0010f000"
+ * (the handler named when the image has a symbol there) */
 static int format_delivery(const event_t *ev, char *b, size_t n)
 {
-    int k = snprintf(b, n, " via idt[0x%02x] -> %04x:%08x, ring %d->%d", ev->vector, ev->cs,
-                     ev->target, ev->ring, ev->to_ring);
+    char sym[80];
+    symtab_format(ev->syms, ev->target, sym, sizeof sym);
+    int k = snprintf(b, n, " via idt[0x%02x] -> %04x:%08x%s, ring %d->%d", ev->vector, ev->cs,
+                     ev->target, sym, ev->ring, ev->to_ring);
     if (ev->to_ring != ev->ring && k >= 0 && (size_t)k < n)
         k += snprintf(b + k, n - (size_t)k, ", stack %04x:%08x", ev->ss, ev->esp);
     return k;
@@ -186,8 +190,9 @@ static int format_plain(const event_t *ev, char *buf, size_t size)
         k += snprintf(b, n, "trap  int 0x%02x at %08x%s", ev->vector, ev->eip, d);
         break;
     case EV_RETURN:
-        k += snprintf(b, n, "trap  %s at %08x -> %04x:%08x, ring %d->%d, stack %04x:%08x",
-                      ev->text ? ev->text : "return", ev->eip, ev->cs, ev->target, ev->ring,
+        symtab_format(ev->syms, ev->target, d, sizeof d);
+        k += snprintf(b, n, "trap  %s at %08x -> %04x:%08x%s, ring %d->%d, stack %04x:%08x",
+                      ev->text ? ev->text : "return", ev->eip, ev->cs, ev->target, d, ev->ring,
                       ev->to_ring, ev->ss, ev->esp);
         break;
     case EV_IO: {

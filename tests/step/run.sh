@@ -43,7 +43,7 @@ sched8=$(nm "$ELF" | awk '$3 == "scheduler" { print $1 }')
 # r at the first trap event, Enter to the next event, c to the next trap, q.
 run regs 'r\n\nc\nq\n' --step --trace trap "$ELF"
 check regs 14 \
-    '+0000004081 r0 trap  iret at 0010201c -> 001b:00102440, ring 0->3' \
+    '+0000004081 r0 trap  iret at 0010201c -> 001b:00102440 <ustart>, ring 0->3' \
     '+registers at icount 4081:' \
     '+  eax=00000000 ecx=00000000 edx=00000000 ebx=00000000' \
     '+  eip=00102440 eflags=00000202 [ IF ] iopl=0  cpl=3' \

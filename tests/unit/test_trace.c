@@ -2,6 +2,7 @@
  * monitor's lines coloured as the monitor whatever ring the guest left,
  * pg lines red, VMX lines and console apart, the guest's own events by
  * ring; without colour the bytes are exactly the plain line. */
+#include "cpu/symbols.h"
 #include "cpu/trace.h"
 
 #include <check.h>
@@ -52,4 +53,35 @@ START_TEST(actors)
 }
 END_TEST
 
-SUITE_MAIN("trace", actors)
+/* With the image's symbols, a delivery names its handler and a return its
+ * target; without, the line is as it always was. */
+START_TEST(symbols)
+{
+    symtab_t *t = symtab_load("build/guests/guestos.elf");
+    ck_assert_ptr_nonnull(t);
+    uint32_t handler, main;
+    ck_assert_int_eq(symtab_find(t, "vector_syscall", &handler), 0);
+    ck_assert_int_eq(symtab_find(t, "main", &main), 0);
+    event_t ev = { .kind = EV_SOFTINT, .ring = 3, .to_ring = 0, .vector = 0x80, .cs = 8, .target = handler,
+                   .ss = 0x10, .esp = 0x1000, .eip = 0x400000 };
+    char want[200], line[256];
+    trace_format(&ev, line, sizeof line);
+    snprintf(want, sizeof want, "0000000000 r3 trap  int 0x80 at 00400000 via idt[0x80] -> 0008:%08x, ring 3->0, "
+             "stack 0010:00001000", handler);
+    ck_assert_str_eq(line, want);
+    ev.syms = t;
+    trace_format(&ev, line, sizeof line);
+    snprintf(want, sizeof want, "0000000000 r3 trap  int 0x80 at 00400000 via idt[0x80] -> 0008:%08x <vector_syscall>, "
+             "ring 3->0, stack 0010:00001000", handler);
+    ck_assert_str_eq(line, want);
+    event_t ret = { .kind = EV_RETURN, .ring = 0, .to_ring = 3, .cs = 0x1b, .target = main + 3, .ss = 0x23,
+                    .esp = 0x2000, .eip = 0x100000, .text = "iret", .syms = t };
+    trace_format(&ret, line, sizeof line);
+    snprintf(want, sizeof want, "0000000000 r0 trap  iret at 00100000 -> 001b:%08x <main+0x3>, ring 0->3, "
+             "stack 0023:00002000", main + 3);
+    ck_assert_str_eq(line, want);
+    symtab_free(t);
+}
+END_TEST
+
+SUITE_MAIN("trace", actors, symbols)
