@@ -397,7 +397,7 @@ static int monitor_command(const gdb_t *g, const char *cmd, FILE *f)
         show_tss(c, "the CPU's TR", f);
     } else if (!strcmp(what, "vcpu") || !strcmp(what, "shadow")) {
         if (!v) {
-            fputs("no monitor: the guest runs bare, on the real CPU above\n", f);
+            monitor_view_none(&g->view, f);
         } else if (what[0] == 'v') {
             if (v->vcpu)
                 v->vcpu(mon, f);

@@ -396,7 +396,7 @@ static int show_command(stepper_t *s, int argc, char **argv)
         if (v && v->state)
             v->state(mon, ui);
         else
-            fprintf(ui, "no monitor: the guest runs bare\n");
+            monitor_view_none(&s->view, ui);
     } else if (!strcmp(cmd, "x")) {
         if (argc < 2)
             fprintf(ui, "x needs an address (x ADDR [N])\n");

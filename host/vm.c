@@ -173,15 +173,19 @@ struct vmm *vm_monitor(const vm_t *vm) { return vm->vmm; }
 
 monitor_view_t vm_monitor_view(const vm_t *vm)
 {
-    switch (vm->cfg.monitor) {
+    vm_monitor_t mon = vm->cfg.monitor;
+    monitor_view_t v = { NULL, NULL, mon == MON_BARE || mon >= MON_COUNT ? NULL : vm_monitor_label(mon) };
+    switch (mon) {
     case MON_TE:
-        return (monitor_view_t){ vm->vmm ? &vmm_view_ops : NULL, vm->vmm };
-    case MON_VTX:   /* its views (the VMCS) plug in here: { &vtx_view_ops, vm->vtx } */
+        v.ops = vm->vmm ? &vmm_view_ops : NULL;
+        v.mon = vm->vmm;
+        break;
+    case MON_VTX:   /* its views (the VMCS) plug in here: &vtx_view_ops, vm->vtx */
     case MON_BARE:
     case MON_COUNT:
         break;
     }
-    return (monitor_view_t){ NULL, NULL };
+    return v;
 }
 
 const struct symtab *vm_symbols(const vm_t *vm) { return vm->syms; }

@@ -34,7 +34,19 @@ typedef struct monitor_view_ops {
 typedef struct monitor_view {
     const monitor_view_ops_t *ops;
     const void *mon;
+    const char *label;       /* NULL: bare; else the monitor ("under VT-x", host/monitor.h) */
 } monitor_view_t;
+
+/* The line a view prints where the monitor has no such view: "no
+ * monitor: the guest runs bare", or that this monitor shows none yet. */
+static inline void monitor_view_none(const monitor_view_t *v, FILE *out)
+{
+    if (!v->label)
+        fputs("no monitor: the guest runs bare, on the real CPU\n", out);
+    else
+        fprintf(out, "%s: the monitor shows no view of its own here yet (the real CPU's state is the guest's)\n",
+                v->label);
+}
 
 /* Trap-and-emulate's views (vmm/vmm_view.c). */
 extern const monitor_view_ops_t vmm_view_ops;

@@ -137,6 +137,10 @@ check look 1 "+  $main8  55 " "+main:" "+  $main8: 55                       push
     '+breakpoint 2 deleted' '+no breakpoint 9' "+'nosuch' is not an address" "+'0' is not a count" \
     "+ break 0008:$sched8 <scheduler>: push" '+(breakpoint 1)' "+eip=$sched8" '+guestos: all processes exited'
 
+# Under VT-x: e runs to the CPU's VM exits; the monitor has no view of its own yet.
+run vtx 'e\ne\nvmm\nq\n' --vmm=vtx --step "$ELF"
+check vtx 14 '+r3 vmx   exit: 1 external interrupt' '+under VT-x: the monitor shows no view of its own here yet'
+
 # --break SYMBOL, and a symbol the image does not have.
 run bsym 'q\n' --break main "$ELF"
 check bsym 14 "+ break 0008:$main8 <main>: push   %ebp  (--break main)"
