@@ -18,6 +18,7 @@
 #include "cpu/vmx.h"
 #include "app/args.h"
 #include "app/dot.h"
+#include "cpu/symbols.h"
 
 extern char **environ;
 
@@ -265,11 +266,12 @@ static void on_delivery(dot_t *d, const event_t *ev)
         d->tl_state = 1;
         d->tl_ring = ev->ring & 3;
     }
-    char tl[160];
+    char tl[160], sym[80];
+    symtab_format(ev->syms, ev->target, sym, sizeof sym);   /* the handler, when the image names it */
     if (ev->kind == EV_IRQ)
-        snprintf(tl, sizeof tl, "%s (%s)", label, from == N_TIMER ? "timer" : "UART");
+        snprintf(tl, sizeof tl, "%s (%s)%s", label, from == N_TIMER ? "timer" : "UART", sym);
     else
-        snprintf(tl, sizeof tl, "%s", label);
+        snprintf(tl, sizeof tl, "%s%s", label, sym);
     int lf = lane_of_node(from), lt = lane_of_node(to);
     step_add(d, lf, lt, lf == lt ? S_NOTE : S_TRAP, tl, label);
     if (d->vmm && (ev->to_ring & 3) == 0) {

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include "app/args.h"
 #include "app/gdb.h"
+#include "cpu/show.h"
 #include "isa/access.h"
 
 /* ---- options ---- */
@@ -358,9 +359,94 @@ void gdb_step(machine_t *m)
     }
 }
 
+/* ---- monitor commands (qRcmd) ---- */
+
+static const char monitor_help[] =
+    "trapsim monitor commands (QEMU-style):\n"
+    "  help               this list\n"
+    "  info registers     registers, segment caches, CR0-CR4, GDTR/IDTR, TR, LDTR\n"
+    "  info gdt           the GDT the CPU's GDTR names\n"
+    "  info idt           the IDT the CPU's IDTR names\n"
+    "  info tss           the TSS the CPU's TR names\n"
+    "  info vcpu          the guest's virtual CPU beside the real one (under a monitor)\n"
+    "  info shadow        the monitor's view: the guest's tables beside the shadow ones, its state\n";
+
+/* Runs one monitor command, its text into f; 0, or -1 when unknown. */
+static int monitor_command(const gdb_t *g, const char *cmd, FILE *f)
+{
+    const struct cpu *c = &g->m->cpu;
+    const symtab_t *syms = g->m->trace.syms;
+    const monitor_view_ops_t *v = g->view.ops;
+    const void *mon = g->view.mon;
+    char word[2][32] = { "", "" };
+    int n = sscanf(cmd, "%31s %31s", word[0], word[1]);
+    if (n >= 1 && !strcmp(word[0], "help")) {
+        fputs(monitor_help, f);
+        return 0;
+    }
+    if (n != 2 || strcmp(word[0], "info"))
+        return -1;
+    const char *what = word[1];
+    if (!strcmp(what, "registers") || !strcmp(what, "reg")) {
+        show_regs(c, g->m->halted, syms, f);
+    } else if (!strcmp(what, "gdt")) {
+        show_gdt(c, "the CPU's GDTR", f);
+    } else if (!strcmp(what, "idt")) {
+        show_idt(c, "the CPU's IDTR", -1, syms, f);
+    } else if (!strcmp(what, "tss")) {
+        show_tss(c, "the CPU's TR", f);
+    } else if (!strcmp(what, "vcpu") || !strcmp(what, "shadow")) {
+        if (!v) {
+            monitor_view_none(&g->view, f);
+        } else if (what[0] == 'v') {
+            if (v->vcpu)
+                v->vcpu(mon, f);
+        } else {
+            if (v->gdt) v->gdt(mon, f);
+            if (v->idt) v->idt(mon, -1, f);
+            if (v->tss) v->tss(mon, f);
+            if (v->state) v->state(mon, f);
+        }
+    } else {
+        return -1;
+    }
+    return 0;
+}
+
+/* qRcmd,HEX: the command's text goes to g->out (GDB_ACT_OUTPUT), "OK" last. */
+static int handle_monitor(gdb_t *g, const char *p, size_t len, out_t *o)
+{
+    char cmd[256];
+    size_t k = strlen("qRcmd,"), n = 0;
+    for (; k + 1 < len && n + 1 < sizeof cmd; k += 2) {
+        int hi = hexval(p[k]), lo = hexval(p[k + 1]);
+        if (hi < 0 || lo < 0)
+            return reply_error(g, o, "E02", "qRcmd: the command is not hex");
+        cmd[n++] = (char)(hi << 4 | lo);
+    }
+    if (k != len)
+        return reply_error(g, o, "E02", "qRcmd: the command is not hex or too long");
+    cmd[n] = 0;
+    if (memchr(cmd, 0, n))
+        return reply_error(g, o, "E02", "qRcmd: a NUL in the command");
+    FILE *f = fmemopen(g->out, sizeof g->out, "w");
+    if (!f)
+        return reply_error(g, o, "E02", "qRcmd: no memory for the output");
+    setvbuf(f, NULL, _IONBF, 0);
+    if (monitor_command(g, cmd, f))
+        fprintf(f, "unknown monitor command '%s' (monitor help lists them)\n", cmd);
+    long end = ftell(f);
+    fclose(f);
+    g->out_len = end < 0 ? 0 : (size_t)end < sizeof g->out ? (size_t)end : sizeof g->out - 1;
+    put(o, "OK");
+    return GDB_ACT_OUTPUT;
+}
+
 static int handle_query(gdb_t *g, const char *p, size_t len, out_t *o)
 {
-    if (starts(p, len, "qSupported")) {
+    if (starts(p, len, "qRcmd,")) {
+        return handle_monitor(g, p, len, o);
+    } else if (starts(p, len, "qSupported")) {
         char s[64];
         snprintf(s, sizeof s, "PacketSize=%x;QStartNoAckMode+", GDB_PKT_MAX);
         put(o, s);
@@ -657,6 +743,25 @@ static int send_packet(server_t *s, const char *payload)
     return send_all(s, s->last, n);
 }
 
+/* Text for the debugger's console: O packets of at most 1024 characters. */
+static int send_output(server_t *s, const char *text, size_t len)
+{
+    static char hex[2 * 1024 + 2];
+    for (size_t at = 0; at < len;) {
+        size_t n = len - at > 1024 ? 1024 : len - at, k = 0;
+        hex[k++] = 'O';
+        for (size_t j = 0; j < n; j++) {
+            hex[k++] = hexdig[(uint8_t)text[at + j] >> 4];
+            hex[k++] = hexdig[(uint8_t)text[at + j] & 15];
+        }
+        hex[k] = 0;
+        if (send_packet(s, hex))
+            return -1;
+        at += n;
+    }
+    return 0;
+}
+
 /* Reads more bytes: 1, 0 when none are waiting (nonblocking), -1 when the
  * connection is gone. */
 static int fill(server_t *s, int block)
@@ -710,6 +815,11 @@ static int serve_stopped(server_t *s)
                 if (s->g.error && s->o->verbose) {
                     fprintf(stderr, "trapsim: gdb: bad packet '%.*s': %s\n",
                             (int)(s->rx.len > 60 ? 60 : s->rx.len), s->rx.buf, s->g.error);
+                }
+                if (act == GDB_ACT_OUTPUT) {
+                    if (send_output(s, s->g.out, s->g.out_len) || send_packet(s, reply))
+                        return -1;
+                    continue;
                 }
                 if (act == GDB_ACT_REPLY || act == GDB_ACT_DETACH || (act == GDB_ACT_KILL && reply[0])) {
                     if (send_packet(s, reply) && act == GDB_ACT_REPLY)
@@ -799,7 +909,7 @@ static int listen_local(uint16_t port, uint16_t *bound)
     return fd;
 }
 
-int gdb_serve(const gdb_opts_t *o, machine_t *m)
+int gdb_serve(const gdb_opts_t *o, machine_t *m, monitor_view_t view)
 {
     uint16_t port;
     int lfd = listen_local(o->port, &port);
@@ -826,6 +936,7 @@ int gdb_serve(const gdb_opts_t *o, machine_t *m)
     s.o = o;
     s.fd = fd;
     gdb_init(&s.g, m);
+    s.g.view = view;
     gdb_rx_init(&s.rx);
     int detach = 0;
     for (;;) {

@@ -7,7 +7,10 @@
  * (empty: plain c/s), vKill and k (stop the run: exit status 14), D (detach:
  * the run goes on without the debugger), Ctrl-C while running (the socket
  * is polled every GDB_POLL_STEPS steps), acks and checksums, and
- * QStartNoAckMode. When the guest stops the debugger gets W (isa-debug-exit,
+ * QStartNoAckMode, and qRcmd (gdb's `monitor CMD`, QEMU-style: `help`,
+ * `info registers` with the control and table registers, `info gdt`,
+ * `info idt`, `info tss`, and the monitor's view: `info vcpu`, `info
+ * shadow`; the text comes back as O packets). When the guest stops the debugger gets W (isa-debug-exit,
  * halted for ever, budget: trapsim's exit status) or X (triple fault:
  * SIGSEGV; something not modelled: SIGILL), after an O line saying why.
  *
@@ -31,11 +34,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "cpu/cpu.h"
+#include "vmm/view.h"
 
 #define GDB_PKT_MAX 16384       /* the PacketSize we announce (0x4000) */
 #define GDB_MAX_BREAKS 64
 #define GDB_POLL_STEPS 4096     /* steps between two looks for Ctrl-C */
 #define GDB_NREGS 16            /* registers in the g packet */
+#define GDB_MONITOR_MAX 65536   /* a `monitor` command's output, at most */
 
 typedef struct gdb_opts {
     int given;                  /* --gdb was given */
@@ -80,7 +85,8 @@ typedef enum gdb_action {
     GDB_ACT_CONTINUE,   /* resume (no reply until the machine stops again) */
     GDB_ACT_STEP,       /* one step, gdb_step() (no reply until it is done) */
     GDB_ACT_KILL,       /* stop the run; send `reply` only when non-empty (vKill: OK; k: none) */
-    GDB_ACT_DETACH      /* send `reply` (OK), then run on without the debugger */
+    GDB_ACT_DETACH,     /* send `reply` (OK), then run on without the debugger */
+    GDB_ACT_OUTPUT      /* send the text in gdb_t.out as O packets, then `reply` (a monitor command) */
 } gdb_action_t;
 
 typedef struct gdb {
@@ -90,6 +96,9 @@ typedef struct gdb {
     int nbreaks;
     uint32_t breaks[GDB_MAX_BREAKS];/* Z0 addresses: EIP values */
     const char *error;              /* why the last error reply was given (static text) */
+    monitor_view_t view;            /* the monitor's views (ops NULL: bare): `monitor info vcpu`, `info shadow` */
+    size_t out_len;                 /* GDB_ACT_OUTPUT: the text in out */
+    char out[GDB_MONITOR_MAX];
 } gdb_t;
 
 void gdb_init(gdb_t *g, machine_t *m);
@@ -109,7 +118,8 @@ int gdb_break_at(const gdb_t *g, uint32_t eip);
 void gdb_step(machine_t *m);
 
 /* Listens on 127.0.0.1:port, serves one debugger, and runs the machine
- * under it until the run ends (m->stop set). Returns 0, or -1 when it could
- * not listen or accept (a message was printed). */
-int gdb_serve(const gdb_opts_t *o, machine_t *m);
+ * under it until the run ends (m->stop set); `view` is the monitor's (ops
+ * NULL: bare). Returns 0, or -1 when it could not listen or accept (a
+ * message was printed). */
+int gdb_serve(const gdb_opts_t *o, machine_t *m, monitor_view_t view);
 #endif

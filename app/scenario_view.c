@@ -16,7 +16,7 @@
 /* A line held back: before `from` (context), or for `tail`. */
 typedef struct held {
     uint64_t seq;           /* order of the lines in the log */
-    uint8_t ring;
+    uint8_t actor;          /* trace_actor(): the colour */
     uint8_t console;        /* a console line, not a trace line */
     char text[LINE_MAX_LEN];
 } held_t;
@@ -46,9 +46,7 @@ typedef struct scenario_view {
     int ncons_vm;
 } view_t;
 
-static const char *const ring_color[4] = { "\033[31m", "\033[33m", "\033[35m", "\033[32m" };
-
-static void view_print(view_t *v, int ring, int console, const char *line)
+static void view_print(view_t *v, int actor, int console, const char *line)
 {
     if (!v->color)
         fprintf(v->out, "%s\n", line);
@@ -58,23 +56,23 @@ static void view_print(view_t *v, int ring, int console, const char *line)
         fprintf(v->out, "%.*s\033[1m%s\033[0m\n", (int)plain, line, strlen(line) > plain ? line + plain : "");
     }
     else
-        fprintf(v->out, "%s%s\033[0m\n", ring_color[ring & 3], line);
+        fprintf(v->out, "%s%s\033[0m\n", trace_actor_color(actor), line);
 }
 
-static void hold(held_t *h, uint64_t seq, int ring, int console, const char *line)
+static void hold(held_t *h, uint64_t seq, int actor, int console, const char *line)
 {
     h->seq = seq;
-    h->ring = (uint8_t)ring;
+    h->actor = (uint8_t)actor;
     h->console = (uint8_t)console;
     snprintf(h->text, sizeof h->text, "%s", line);
 }
 
 /* A line for the log: printed now, or held for the end with `tail`. */
-static void view_line(view_t *v, int ring, int console, const char *line)
+static void view_line(view_t *v, int actor, int console, const char *line)
 {
     uint64_t seq = v->seq++;
     if (!v->s->tail) {
-        view_print(v, ring, console, line);
+        view_print(v, actor, console, line);
     } else if (console) {
         if (v->ncons == v->cons_cap) {
             size_t cap = v->cons_cap ? 2 * v->cons_cap : 16;
@@ -86,9 +84,9 @@ static void view_line(view_t *v, int ring, int console, const char *line)
             v->cons = c;
             v->cons_cap = cap;
         }
-        hold(&v->cons[v->ncons++], seq, ring, 1, line);
+        hold(&v->cons[v->ncons++], seq, actor, 1, line);
     } else if (v->tail) {
-        hold(&v->tail[v->tail_next], seq, ring, 0, line);
+        hold(&v->tail[v->tail_next], seq, actor, 0, line);
         v->tail_next = (v->tail_next + 1) % v->s->tail;
         if (v->ntail < v->s->tail)
             v->ntail++;
@@ -103,7 +101,7 @@ static void view_console_flush(view_t *v, struct con *c)
     char line[LINE_MAX_LEN], vm[48];
     snprintf(vm, sizeof vm, "%s%s%s", c->vm ? "[" : "", c->vm ? c->vm : "", c->vm ? "] " : "");
     snprintf(line, sizeof line, "%s%010llu r%d cons  %s", vm, (unsigned long long)c->icount, c->ring, c->text);
-    view_line(v, c->ring, 1, line);
+    view_line(v, ACTOR_CONSOLE, 1, line);
     c->n = 0;
 }
 
@@ -131,7 +129,7 @@ static void view_console(view_t *v, const event_t *ev)
             char line[80];
             snprintf(line, sizeof line, "%s%s%s%010llu r%d cons", c->vm ? "[" : "", c->vm ? c->vm : "",
                      c->vm ? "] " : "", (unsigned long long)c->icount, c->ring);
-            view_line(v, c->ring, 1, line);
+            view_line(v, ACTOR_CONSOLE, 1, line);
         }
         view_console_flush(v, c);
         return;
@@ -185,14 +183,14 @@ static int view_matches(const view_t *v, const char *line)
     return 0;
 }
 
-static void view_show(view_t *v, int ring, const char *line)
+static void view_show(view_t *v, int actor, const char *line)
 {
     if (v->s->limit && v->shown >= v->s->limit) {
         v->hidden++;
         return;
     }
     v->shown++;
-    view_line(v, ring, 0, line);
+    view_line(v, actor, 0, line);
 }
 
 static void view_emit(void *vctx, const event_t *ev)
@@ -211,7 +209,7 @@ static void view_emit(void *vctx, const event_t *ev)
     if (v->state == 0) {
         if (!strstr(line, v->s->from)) {
             if (v->s->context && v->ctx) {
-                hold(&v->ctx[v->ctx_next], 0, ev->ring, 0, line);
+                hold(&v->ctx[v->ctx_next], 0, trace_actor(ev), 0, line);
                 v->ctx_next = (v->ctx_next + 1) % v->s->context;
                 if (v->nctx < v->s->context)
                     v->nctx++;
@@ -221,10 +219,10 @@ static void view_emit(void *vctx, const event_t *ev)
         v->state = 1;
         for (size_t k = 0; k < v->nctx; k++) {
             const held_t *c = &v->ctx[(v->ctx_next + v->s->context - v->nctx + k) % v->s->context];
-            view_show(v, c->ring, c->text);
+            view_show(v, c->actor, c->text);
         }
     }
-    view_show(v, ev->ring, line);
+    view_show(v, trace_actor(ev), line);
     if (v->s->until[0] && strstr(line, v->s->until))
         v->state = 2;
 }
@@ -244,7 +242,7 @@ static void view_finish(void *vctx)
             const held_t *tl = t < v->ntail ? &v->tail[(first + t) % v->s->tail] : NULL;
             const held_t *cl = c < v->ncons ? &v->cons[c] : NULL;
             const held_t *h = !tl || (cl && cl->seq < tl->seq) ? cl : tl;
-            view_print(v, h->ring, h->console, h->text);
+            view_print(v, h->actor, h->console, h->text);
             if (h == cl)
                 c++;
             else

@@ -293,7 +293,8 @@ int session_run(const session_opts_t *o)
         errorf("at most %d VMs in one run", HOST_MAX_VMS);
         return EXIT_USAGE;
     }
-    if (create_vms(&r) || connect(&r)) {
+    if (create_vms(&r) || (o->step && step_check_symbols(o->step, vm_symbols(r.vm[0].vm), o->image)) ||
+        connect(&r)) {
         run_free(&r);
         return EXIT_USAGE;
     }
@@ -302,9 +303,9 @@ int session_run(const session_opts_t *o)
     if (r.named)
         host_run(r.host);
     else if (o->gdb)
-        no_run = gdb_serve(o->gdb, m) != 0;
+        no_run = gdb_serve(o->gdb, m, vm_monitor_view(r.vm[0].vm)) != 0;
     else if (o->step)
-        step_run(o->step, m, vm_monitor(r.vm[0].vm), o->trace_levels, r.trace_out == stderr, stdin);
+        step_run(o->step, m, vm_monitor_view(r.vm[0].vm), o->trace_levels, r.trace_out == stderr, stdin);
     else
         machine_run(m);
     for (int k = 0; k < r.n; k++)

@@ -4,6 +4,7 @@
  * fixed-width, no host addresses or times, so traces diff cleanly. */
 #include <string.h>
 #include "cpu/names.h"
+#include "cpu/symbols.h"
 #include "cpu/trace.h"
 
 uint32_t trace_level_of(ev_kind_t kind)
@@ -57,6 +58,12 @@ void trace_add_sink(trace_t *t, const trace_sink_t *s)
 
 void trace_emit_slow(trace_t *t, const event_t *ev)
 {
+    event_t named;
+    if (t->syms && !ev->syms) {   /* the sinks name addresses with the image's symbols */
+        named = *ev;
+        named.syms = t->syms;
+        ev = &named;
+    }
     uint32_t level = trace_level_of(ev->kind);
     for (int k = 0; k < t->nsinks; k++)
         if (t->sinks[k].levels & level)
@@ -97,11 +104,14 @@ int trace_parse_levels(const char *list, uint32_t *out)
     return 0;
 }
 
-/* "via idt[0x80] -> 0008:00101a40, ring 3->0, stack 0010:0010f000" */
+/* "via idt[0x80] -> 0008:00101a40 <vector128>, ring 3->0, stack 0010:0010f000"
+ * (the handler named when the image has a symbol there) */
 static int format_delivery(const event_t *ev, char *b, size_t n)
 {
-    int k = snprintf(b, n, " via idt[0x%02x] -> %04x:%08x, ring %d->%d", ev->vector, ev->cs,
-                     ev->target, ev->ring, ev->to_ring);
+    char sym[80];
+    symtab_format(ev->syms, ev->target, sym, sizeof sym);
+    int k = snprintf(b, n, " via idt[0x%02x] -> %04x:%08x%s, ring %d->%d", ev->vector, ev->cs,
+                     ev->target, sym, ev->ring, ev->to_ring);
     if (ev->to_ring != ev->ring && k >= 0 && (size_t)k < n)
         k += snprintf(b + k, n - (size_t)k, ", stack %04x:%08x", ev->ss, ev->esp);
     return k;
@@ -180,8 +190,9 @@ static int format_plain(const event_t *ev, char *buf, size_t size)
         k += snprintf(b, n, "trap  int 0x%02x at %08x%s", ev->vector, ev->eip, d);
         break;
     case EV_RETURN:
-        k += snprintf(b, n, "trap  %s at %08x -> %04x:%08x, ring %d->%d, stack %04x:%08x",
-                      ev->text ? ev->text : "return", ev->eip, ev->cs, ev->target, ev->ring,
+        symtab_format(ev->syms, ev->target, d, sizeof d);
+        k += snprintf(b, n, "trap  %s at %08x -> %04x:%08x%s, ring %d->%d, stack %04x:%08x",
+                      ev->text ? ev->text : "return", ev->eip, ev->cs, ev->target, d, ev->ring,
                       ev->to_ring, ev->ss, ev->esp);
         break;
     case EV_IO: {
@@ -229,14 +240,36 @@ int trace_format(const event_t *ev, char *buf, size_t size)
     return n < 0 ? n : k + n;
 }
 
+int trace_actor(const event_t *ev)
+{
+    switch (ev->kind) {
+    case EV_VMM: return ACTOR_VMM;
+    case EV_PG: return ACTOR_PG;
+    case EV_VMX: return ACTOR_VMX;
+    case EV_CONSOLE: return ACTOR_CONSOLE;
+    default: return ev->ring & 3;
+    }
+}
+
+const char *trace_actor_color(int actor)
+{
+    static const char *const color[ACTOR_COUNT] = {
+        "\033[31m", "\033[33m", "\033[35m", "\033[32m",   /* rings 0-3: red, yellow, magenta, green */
+        [ACTOR_VMM] = "\033[1;36m",                          /* the monitor: bold cyan */
+        [ACTOR_PG] = "\033[1;31m",                           /* a PG violation: bold red */
+        [ACTOR_VMX] = "\033[1;34m",                          /* the CPU's VMX: bold blue */
+        [ACTOR_CONSOLE] = "\033[1m",                         /* the guest's console: bold */
+    };
+    return actor >= 0 && actor < ACTOR_COUNT ? color[actor] : "";
+}
+
 void text_sink_emit(void *ctx, const event_t *ev)
 {
-    static const char *const ring_color[4] = { "\033[31m", "\033[33m", "\033[35m", "\033[32m" };
     text_sink_t *s = ctx;
     char line[512];
     int n = trace_format(ev, line, sizeof line);
     if (s->color) {
-        fprintf(s->out, "%s%s\033[0m\n", ring_color[ev->ring & 3], line);
+        fprintf(s->out, "%s%s\033[0m\n", trace_actor_color(trace_actor(ev)), line);
     } else if (n >= 0 && (size_t)n < sizeof line - 1) {   /* not cut short: room for the newline */
         line[n] = '\n';
         fwrite(line, 1, (size_t)n + 1, s->out);

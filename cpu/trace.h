@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include "isa/isa.h"
 
+struct symtab;   /* cpu/symbols.h */
+
 /* Trace levels (--trace=LIST). */
 enum {
     TL_INSN = 1u << 0,  /* every retired instruction, disassembled */
@@ -99,6 +101,7 @@ typedef struct event {
                              * entry: the VM-entry interruption information (bit 31: it injects) */
     const char *text;       /* VMM, PG, STOP: the message; INSN: the disassembly, when known (else made from insn) */
     const char *vm;         /* the VM's name when a run has several (host/vm.h), else NULL */
+    const struct symtab *syms; /* the image's symbols (trace_t.syms), to name code addresses; NULL: none */
 } event_t;
 
 typedef struct trace_sink {
@@ -111,6 +114,7 @@ typedef struct trace_sink {
 #define TRACE_MAX_SINKS 8
 typedef struct trace {
     uint32_t levels;        /* union of the sinks' levels: the one branch */
+    const struct symtab *syms; /* the guest image's symbols: every event reaches the sinks with them */
     int nsinks;
     trace_sink_t sinks[TRACE_MAX_SINKS];
 } trace_t;
@@ -141,8 +145,18 @@ int trace_parse_levels(const char *list, uint32_t *out);
 /* One aligned row of an end-of-run summary: "  label   N  (detail)". */
 void summary_row(FILE *out, const char *label, uint64_t n, const char *detail);
 
+/* Who a trace line belongs to, for its colour on a terminal: the ring the
+ * guest was in (0-3) for the guest's own events, else the actor: the
+ * monitor (vmm lines: it runs in ring 0, whichever ring the guest left),
+ * the PG audit (pg lines, red), the CPU's VMX, the guest's console. */
+enum { ACTOR_VMM = 4, ACTOR_PG, ACTOR_VMX, ACTOR_CONSOLE, ACTOR_COUNT };
+int trace_actor(const event_t *ev);
+/* The ANSI colour of an actor's lines (README, "Reading a trace"). */
+const char *trace_actor_color(int actor);
+
 /* The text sink: one event per line, "%010llu rN kind  details" (README,
- * "Reading a trace"), after "[VM] " when the event names its VM. `color` adds ANSI ring colours. */
+ * "Reading a trace"), after "[VM] " when the event names its VM. `color` adds ANSI colours by actor
+ * (trace_actor()); the text stays the same. */
 typedef struct text_sink {
     FILE *out;
     int color;

@@ -3,6 +3,7 @@
 #include <string.h>
 #include "cpu/dcache.h"
 #include "cpu/loader.h"
+#include "cpu/symbols.h"
 #include "host/vm.h"
 #include "vmm/vmm.h"
 #include "vmm/vtx.h"
@@ -21,6 +22,7 @@ struct vm {
     machine_t *m;
     struct vmm *vmm;
     vtx_t *vtx;                 /* --vmm=vtx: the hypervisor over VMX */
+    symtab_t *syms;             /* the image's symbols (NULL: none), machine_t.trace.syms */
     named_sink_t named[TRACE_MAX_SINKS];
     int nnamed;
 };
@@ -50,6 +52,8 @@ vm_t *vm_new(const vm_config_t *cfg, char *err, size_t errlen)
         return NULL;
     }
     machine_boot_state(m, bi.entry, bi.mbi);
+    vm->syms = symtab_load(cfg->image);
+    m->trace.syms = vm->syms;
     if (!cfg->no_cache)
         dcache_init(m, 1);
     return vm;
@@ -153,6 +157,7 @@ void vm_free(vm_t *vm)
     vmm_free(vm->vmm);
     vtx_free(vm->vtx);
     machine_free(vm->m);
+    symtab_free(vm->syms);
     free(vm);
 }
 
@@ -165,3 +170,25 @@ uint64_t vm_instructions(const vm_t *vm) { return vm->m->cpu.icount; }
 machine_t *vm_machine(vm_t *vm) { return vm->m; }
 const machine_t *vm_machine_c(const vm_t *vm) { return vm->m; }
 struct vmm *vm_monitor(const vm_t *vm) { return vm->vmm; }
+
+monitor_view_t vm_monitor_view(const vm_t *vm)
+{
+    vm_monitor_t mon = vm->cfg.monitor;
+    monitor_view_t v = { NULL, NULL, mon == MON_BARE || mon >= MON_COUNT ? NULL : vm_monitor_label(mon) };
+    switch (mon) {
+    case MON_TE:
+        v.ops = vm->vmm ? &vmm_view_ops : NULL;
+        v.mon = vm->vmm;
+        break;
+    case MON_VTX:
+        v.ops = vm->vtx ? &vtx_view_ops : NULL;
+        v.mon = vm->vtx;
+        break;
+    case MON_BARE:
+    case MON_COUNT:
+        break;
+    }
+    return v;
+}
+
+const struct symtab *vm_symbols(const vm_t *vm) { return vm->syms; }

@@ -16,6 +16,7 @@
 #include "cpu/cpu.h"
 #include "cpu/trace.h"
 #include "host/monitor.h"
+#include "vmm/view.h"
 
 struct vmm;
 
@@ -63,6 +64,12 @@ uint64_t vm_instructions(const vm_t *vm);   /* retired instructions */
 machine_t *vm_machine(vm_t *vm);
 const machine_t *vm_machine_c(const vm_t *vm);
 struct vmm *vm_monitor(const vm_t *vm);
+/* The monitor's views for step mode and the GDB stub (vmm/view.h): ops
+ * NULL when the VM runs bare. */
+monitor_view_t vm_monitor_view(const vm_t *vm);
+/* The image's symbol table (cpu/symbols.h), NULL when it has none; the
+ * machine's events carry it too (event_t.syms). */
+const struct symtab *vm_symbols(const vm_t *vm);
 /* The end of the run: the sinks' finish. */
 void vm_finish(vm_t *vm);
 #endif

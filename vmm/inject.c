@@ -6,6 +6,7 @@
  * is the gate that is used. */
 #include "vmm/vmm_int.h"
 #include "cpu/names.h"
+#include "cpu/symbols.h"
 
 static const char *kind_name(deliver_kind_t kind, int vector, char *buf, size_t n)
 {
@@ -28,10 +29,11 @@ void vmm_forward(vmm_t *v, int vector, deliver_kind_t kind, int has_error, uint3
     vmm_vcpu_store(v);
     if (m->stop != STOP_NONE || !trace_on(&m->trace, TL_VMM))
         return;
-    char what[32];
+    char what[32], sym[80];
     kind_name(kind, vector, what, sizeof what);
-    vmm_trace(v, VA_FORWARD, vector, "%s -> guest's idt[0x%02x]: %04x:%08x, guest ring %d->%d (real ring %d), "
-              "stack %04x:%08x, virtual IF %d", what, vector, c->seg[SEG_CS].sel, c->eip, from_v, v->vcpu.cpl,
+    symtab_format(m->trace.syms, c->seg[SEG_CS].base + c->eip, sym, sizeof sym);
+    vmm_trace(v, VA_FORWARD, vector, "%s -> guest's idt[0x%02x]: %04x:%08x%s, guest ring %d->%d (real ring %d), "
+              "stack %04x:%08x, virtual IF %d", what, vector, c->seg[SEG_CS].sel, c->eip, sym, from_v, v->vcpu.cpl,
               c->cpl, c->seg[SEG_SS].sel, c->reg[ESP], vmm_vif(v));
 }
 

@@ -551,27 +551,6 @@ void vmm_free(vmm_t *v)
     free(v);
 }
 
-void vmm_print_idts(const vmm_t *v, FILE *out)
-{
-    struct cpu *c = &v->m->cpu;
-    uint32_t n = ((uint32_t)v->vcpu.idtr.limit + 1) / 8;
-    uint32_t sidt = v->base + VMM_IDT_OFF;
-    fprintf(out, "guest IDT at %08x limit %04x (virtual IDTR)   |   shadow IDT at %08x (real IDTR)\n",
-            v->vcpu.idtr.base, v->vcpu.idtr.limit, sidt);
-    fprintf(out, "vec  guest: type       dpl p  cs:offset       |   shadow: dpl  cs:offset\n");
-    for (uint32_t vec = 0; vec < n && vec < 256; vec++) {
-        uint32_t lo = vmm_guest_word(v, v->vcpu.idtr.base + vec * 8, 4), hi = vmm_guest_word(v, v->vcpu.idtr.base + vec * 8 + 4, 4);
-        uint32_t slo = phys_read(c, sidt + vec * 8, 4), shi = phys_read(c, sidt + vec * 8 + 4, 4);
-        if (!((hi >> 15) & 1) && lo == 0 && hi == 0)
-            continue;
-        int type = (int)((hi >> 8) & 0xf);
-        const char *tn = type == 0xe ? "interrupt" : type == 0xf ? "trap" : type == 5 ? "task" : "other";
-        fprintf(out, "0x%02x        %-10s %d   %d  %04x:%08x   |           %d    %04x:%08x\n", vec, tn,
-                (int)((hi >> 13) & 3), (int)((hi >> 15) & 1), lo >> 16, (lo & 0xffff) | (hi & 0xffff0000u),
-                (int)((shi >> 13) & 3), slo >> 16, (slo & 0xffff) | (shi & 0xffff0000u));
-    }
-}
-
 /* ---- the summary ---- */
 /* "cli 95, sti 1, push %sreg 188": counts by row label, rows that share a
  * label summed. */

@@ -14,9 +14,6 @@ typedef struct vmm vmm_t;
 vmm_t *vmm_attach(machine_t *m, int expose_pg);
 void vmm_free(vmm_t *v);
 void vmm_print_summary(const vmm_t *v, FILE *out);
-/* The guest's IDT (as its virtual IDTR names it) beside the real, shadow
- * IDT, one vector per line, for the vectors the guest defines. */
-void vmm_print_idts(const vmm_t *v, FILE *out);
 void vmm_write_stats(const vmm_t *v, FILE *f);
 /* VM exits so far (every entry into the VMM). */
 uint64_t vmm_exits(const vmm_t *v);

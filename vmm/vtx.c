@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "vmm/vtx.h"
+#include "vmm/view.h"
 #include "cpu/vmx.h"
 #include "isa/access.h"
 
@@ -216,3 +217,13 @@ void vtx_free(vtx_t *v)
     machine_unmap_top(v->m, v->area);
     free(v);
 }
+
+/* Step mode's and the GDB stub's view (vmm/view.h): the VMCS is all this
+ * monitor keeps; the guest's own registers are the real CPU's. */
+static void vtx_view_state(const void *mon, FILE *out)
+{
+    const vtx_t *v = mon;
+    vmx_print_vmcs(&v->m->cpu, out);
+}
+
+const monitor_view_ops_t vtx_view_ops = { .name = "vtx", .state = vtx_view_state };

@@ -65,8 +65,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (r != GDB_RX_PACKET)
             continue;
         int act = gdb_handle_packet(&g, rx.buf, rx.len, reply, replysize);
-        FUZZ_CHECK(act >= GDB_ACT_REPLY && act <= GDB_ACT_DETACH, "action %d", act);
+        FUZZ_CHECK(act >= GDB_ACT_REPLY && act <= GDB_ACT_OUTPUT, "action %d", act);
         check_reply(reply, replysize, "packet");
+        FUZZ_CHECK(act != GDB_ACT_OUTPUT || g.out_len < sizeof g.out, "monitor output of %zu bytes", g.out_len);
         switch (act) {
         case GDB_ACT_STEP:
             if (m->stop == STOP_NONE)

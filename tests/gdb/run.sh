@@ -116,8 +116,38 @@ if command -v gdb >/dev/null 2>&1; then
     else
         finish vtx; fail vtx "trapsim did not listen"
     fi
+
+    # monitor commands (qRcmd) at the popf lesson's scheduler: the virtual
+    # CPU beside the real one, the guest's tables beside the shadow ones.
+    if start monitor --vmm --isa x86 --cmdline procs=sleeper; then
+        gdb_batch monitor 'break scheduler' 'continue' 'monitor help' 'monitor info registers' \
+            'monitor info vcpu' 'monitor info idt' 'monitor info gdt' 'monitor info tss' \
+            'monitor info shadow' 'monitor info nothing' 'kill'
+        finish monitor
+        check monitor 14 gdb '+Breakpoint 1, scheduler ()' '+trapsim monitor commands (QEMU-style):' \
+            '+  cr0=00000011 [ PE ET ] cr2=00000000 cr3=00000000 cr4=00000000 [ ]' \
+            '+  eip=00101610' '+cpl=1  eip <scheduler>' \
+            "+the guest's virtual CPU (vmm_t.vcpu) beside the real CPU:" \
+            '+  cpl      0                                    1 (ring compression)' \
+            "+IDT (the CPU's IDTR): base=fff10000 limit=07ff, 256 gates" '+  0x0d  int32   fff8:00000000 dpl=3  #GP' \
+            "+GDT (the CPU's GDTR): base=fff00000 limit=ffff" \
+            "+TSS (the CPU's TR): tr=ffe8 base=fff10800" '+  ss0:esp0=fff0:fff20000' \
+            '+guest IDT at 0011dc00 limit 07ff (virtual IDTR)' '+<vector32>' \
+            '+        shadow: base=00000000 limit=ffefffff dpl=1 code r-x 32-bit' \
+            "+TSS (the guest's, its virtual TR): tr=0028" '+trap-and-emulate VMM: area fff00000-ffffffff' \
+            "+unknown monitor command 'info nothing'"
+    else
+        finish monitor; fail monitor "trapsim did not listen"
+    fi
+    if start monitor-bare; then
+        gdb_batch monitor-bare 'monitor info vcpu' 'monitor info gdt' 'kill'
+        finish monitor-bare
+        check monitor-bare 14 gdb '+no monitor: the guest runs bare' "+GDT (the CPU's GDTR): base=00000000 limit=0000"
+    else
+        finish monitor-bare; fail monitor-bare "trapsim did not listen"
+    fi
 else
-    echo "skip gdb/basic, gdb/end, gdb/vmm, gdb/vtx (no gdb installed)"
+    echo "skip gdb/basic, gdb/end, gdb/vmm, gdb/vtx, gdb/monitor (no gdb installed)"
 fi
 
 # The raw protocol: acks, checksums, errors, Ctrl-C, no-ack mode, detach.

@@ -337,6 +337,47 @@ START_TEST(resume)
 }
 END_TEST
 
+
+/* "qRcmd," and the command in hex */
+static int monitor(const char *cmd)
+{
+    char p[600] = "qRcmd,";
+    for (const char *c = cmd; *c; c++)
+        snprintf(p + strlen(p), sizeof p - strlen(p), "%02x", (unsigned char)*c);
+    return pkt(p);
+}
+
+/* A monitor command's output holds `text`. */
+static void expect_monitor(const char *cmd, const char *text)
+{
+    ck_assert_int_eq(monitor(cmd), GDB_ACT_OUTPUT);
+    ck_assert_str_eq(reply, "OK");
+    ck_assert_msg(strstr(g.out, text) != NULL, "monitor %s: no '%s' in:\n%s", cmd, text, g.out);
+    ck_assert_uint_eq(g.out_len, strlen(g.out));
+}
+
+START_TEST(monitor_commands)
+{
+    expect_monitor("help", "info registers");
+    expect_monitor("help", "info shadow");
+    m->cpu.cr0 |= CR0_TS;
+    expect_monitor("info registers", "  eip=00001000 eflags=00000002 [ ] iopl=0  cpl=0");
+    expect_monitor("info registers", "  cr0=00000019 [ PE TS ET ] cr2=00000000");
+    expect_monitor("info registers", "  gdtr base=");
+    expect_monitor("info idt", "IDT (the CPU's IDTR): base=00000000 limit=0000");
+    expect_monitor("info gdt", "GDT (the CPU's GDTR)");
+    expect_monitor("info tss", "(no LTR yet");
+    /* bare: no monitor to show */
+    expect_monitor("info vcpu", "no monitor");
+    expect_monitor("info shadow", "no monitor");
+    expect_monitor("frobnicate", "unknown monitor command 'frobnicate' (monitor help lists them)\n");
+    expect_monitor("info", "unknown monitor command 'info'");
+    expect("qRcmd,6", "E02");          /* odd length */
+    expect("qRcmd,zz", "E02");         /* not hex */
+    expect("qRcmd,6800", "E02");       /* a NUL inside */
+}
+END_TEST
+
 START_TEST(queries)
 {
     int act = pkt("qSupported:multiprocess+;swbreak+;xmlRegisters=i386");
@@ -446,6 +487,7 @@ static Suite *gdb_suite(void)
     tcase_add_test(tc, stop_replies);
     tcase_add_test(tc, single_step);
     tcase_add_test(tc, random_packets);
+    tcase_add_test(tc, monitor_commands);
     suite_add_tcase(s, tc);
     return s;
 }
