@@ -47,7 +47,7 @@ static const char *const argnames[PV_HYPERCALL_COUNT][3] = {
 struct pv {
     uint8_t view[4096];             /* what the virtual CPU sees at PV_VIEW_BASE */
     uint32_t shared;                /* the shared page, guest-physical; valid when has_shared */
-    int has_shared, has_callback, has_stack;
+    int has_shared, has_callback;
     uint32_t timer_reload;          /* 0: no timer */
     int fast_vector;                /* -1: none */
     pv_trap_info_t traps[256];
@@ -55,7 +55,7 @@ struct pv {
     int depth;                      /* inside a multicall */
     char note[160];                 /* what the handler says about the call, for the trace */
     uint64_t calls[PV_HYPERCALL_COUNT], errors[PV_HYPERCALL_COUNT], bad_numbers;
-    uint64_t upcalls, events, masked_events, cpuid;
+    uint64_t upcalls, events, masked_events;
 };
 
 const char *pv_hypercall_name(uint32_t nr) { return nr < PV_HYPERCALL_COUNT ? names[nr] : NULL; }
@@ -140,8 +140,7 @@ static void fast_trap_apply(vmm_t *v, int vector, int on)
 static int fast_trap_ok(const vmm_t *v, int vector)
 {
     const pv_trap_info_t *t = &v->pv->traps[vector];
-    return v->pv->trap_set[vector] && PV_TI_DPL(t->flags) == 3 && !(t->flags & PV_TI_MASK_EVENTS) &&
-           v->pv->has_stack;
+    return v->pv->trap_set[vector] && PV_TI_DPL(t->flags) == 3 && !(t->flags & PV_TI_MASK_EVENTS);
 }
 
 /* ---- the hypercalls ---- */
@@ -222,7 +221,6 @@ static int hc_stack_switch(vmm_t *v, const uint32_t *a)
     /* ... and the real TSS's ring-1 stack, for the fast trap */
     phys_write(&v->m->cpu, v->base + VMM_TSS_OFF + 12, 4, esp);
     phys_write(&v->m->cpu, v->base + VMM_TSS_OFF + 16, 4, ss);
-    v->pv->has_stack = 1;
     return note(v, 0, "kernel stack %04x:%08x (virtual TSS ring 0, real TSS ring 1)", ss, esp);
 }
 
@@ -367,7 +365,7 @@ static int hc_set_fast_trap(vmm_t *v, const uint32_t *a)
     if (vector > 255 || vector == PV_HYPERCALL_VECTOR || vector < 32)
         return note(v, -PV_EINVAL, "vector %u: 32-255 but 0x82", vector);
     if (a[1] && !fast_trap_ok(v, (int)vector))
-        return note(v, -PV_EINVAL, "vector 0x%02x: needs a DPL-3 trap handler and a kernel stack first", vector);
+        return note(v, -PV_EINVAL, "vector 0x%02x: needs a DPL-3 trap handler (not masking events) first", vector);
     if (p->fast_vector >= 0)
         fast_trap_apply(v, p->fast_vector, 0);
     p->fast_vector = a[1] ? (int)vector : -1;
@@ -571,7 +569,7 @@ static int pv_cpuid(void *ctx, machine_t *m, const isa_insn_t *insn, uint32_t ei
         memcpy(&c->reg[ECX], PV_SIGNATURE + 4, 4);
         memcpy(&c->reg[EDX], PV_SIGNATURE + 8, 4);
     }
-    v->pv->cpuid++;
+    v->exit_cpuid++;
     vmm_trace(v, VA_EMULATE, -1, "cpuid leaf %08x: %s", leaf,
               leaf == 1 ? "ECX bit 31, a hypervisor" : leaf == PV_CPUID_LEAF ? "the signature " PV_SIGNATURE : "as the CPU");
     if (machine_retire(m, insn, ring, r, tf) && m->stop == STOP_NONE) {
@@ -634,7 +632,6 @@ void pv_print_summary(const vmm_t *v, FILE *out)
     summary_row(out, "pv: hypercalls refused", errors, "");
     summary_row(out, "pv: event upcalls", p->upcalls, "");
     summary_row(out, "pv: events while masked", p->masked_events, "");
-    summary_row(out, "pv: cpuid answered", p->cpuid, "");
 }
 
 void pv_write_stats(const vmm_t *v, FILE *f)
@@ -645,7 +642,7 @@ void pv_write_stats(const vmm_t *v, FILE *f)
     uint64_t errors = p->bad_numbers;
     for (int nr = 0; nr < PV_HYPERCALL_COUNT; nr++)
         errors += p->errors[nr];
-    fprintf(f, "pv.hypercall_errors=%llu\npv.upcalls=%llu\npv.events=%llu\npv.events_masked=%llu\npv.cpuid=%llu\n",
+    fprintf(f, "pv.hypercall_errors=%llu\npv.upcalls=%llu\npv.events=%llu\npv.events_masked=%llu\n",
             (unsigned long long)errors, (unsigned long long)p->upcalls, (unsigned long long)p->events,
-            (unsigned long long)p->masked_events, (unsigned long long)p->cpuid);
+            (unsigned long long)p->masked_events);
 }

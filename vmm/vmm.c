@@ -623,6 +623,8 @@ void vmm_print_summary(const vmm_t *v, FILE *out)
         k = list_append(d, sizeof d, k, v->exit_soft, "INT n");
     if (v->exit_hypercall)
         k = list_append(d, sizeof d, k, v->exit_hypercall, "hypercall");
+    if (v->exit_cpuid)
+        k = list_append(d, sizeof d, k, v->exit_cpuid, "cpuid");
     summary_row(out, "vmm: VM exits", v->exits, d);
     list_rows(d, sizeof d, v->emulated);
     summary_row(out, "vmm: emulated instructions", count_total(v->emulated, ROW_COUNT), d);
@@ -657,7 +659,8 @@ void vmm_write_stats(const vmm_t *v, FILE *f)
     write_counts(f, "vmm.exit.irq.%d", v->exit_irq, 16);
     fprintf(f, "vmm.exit.int=%llu\n", (unsigned long long)v->exit_soft);
     if (v->pv)
-        fprintf(f, "vmm.exit.hypercall=%llu\n", (unsigned long long)v->exit_hypercall);
+        fprintf(f, "vmm.exit.hypercall=%llu\nvmm.exit.cpuid=%llu\n", (unsigned long long)v->exit_hypercall,
+                (unsigned long long)v->exit_cpuid);
     for (int row = 0; row < ROW_COUNT; row++)
         if (v->emulated[row])
             fprintf(f, "vmm.emulated.%s=%llu\n", isa_rows[row].id, (unsigned long long)v->emulated[row]);

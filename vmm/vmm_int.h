@@ -80,6 +80,7 @@ struct vmm {
     uint64_t exit_irq[16];           /* physical interrupts */
     uint64_t exit_soft;              /* INT n / INT3 / INTO from the guest */
     uint64_t exit_hypercall;         /* --vmm=pv: int $0x82 from the guest kernel */
+    uint64_t exit_cpuid;             /* --vmm=pv: CPUID, answered by the monitor */
     uint64_t emulated[ROW_COUNT];    /* trapped instructions emulated, by row */
     uint64_t reflected[32];          /* guest faults reflected to the guest, by vector */
     uint64_t injected[16], deferred[16];
