@@ -542,9 +542,9 @@ void pv_fault(vmm_t *v, uint32_t eip, int vector, uint32_t error)
     }
     char text[96];
     isa_disasm(insn, eip, text, sizeof text);
-    machine_stop(m, STOP_NOT_PV, "pv: the guest kernel ran '%s' at %04x:%08x (guest ring 0, real ring 1): it is "
-                 "not paravirtualized; a pv kernel asks with %s instead (%s)", text, m->cpu.seg[SEG_CS].sel, eip,
-                 replacement(insn->row), exc_name(vector));
+    machine_stop(m, STOP_NOT_PV, "pv: the guest kernel ran '%s' at %04x:%08x (guest ring 0, real ring 1: %s): "
+                 "not paravirtualized; a pv kernel asks with %s instead", text, m->cpu.seg[SEG_CS].sel, eip,
+                 exc_name(vector), replacement(insn->row));
 }
 
 /* hv.h's before_insn for CPUID (the rest of the innocuous class runs
