@@ -37,11 +37,12 @@
 #define PV_UPCALL    PV_HYPERCALL_VECTOR   /* the callback's slot in the virtual IDT (0x82 is never a guest trap) */
 
 static const char *const names[PV_HYPERCALL_COUNT] = PV_HYPERCALL_NAMES;
-/* the arguments' names, for the trace */
+/* the arguments' names, for the trace; '#' before a name: a number, in
+ * decimal (else an address or selector, in hex) */
 static const char *const argnames[PV_HYPERCALL_COUNT][3] = {
-    { "table", "count" }, { "base", "entries" }, { "ss", "esp" }, { "reload" }, { "cmd" },
-    { "buf", "len" }, { "ops", "count" }, { "calls", "count" }, { "cs", "eip" }, { "page" },
-    { "vector", "on" }, { 0 },
+    { "table", "#count" }, { "base", "#entries" }, { "ss", "esp" }, { "#reload" }, { "#cmd" },
+    { "buf", "#len" }, { "ops", "#count" }, { "calls", "#count" }, { "cs", "eip" }, { "page" },
+    { "vector", "#on" }, { 0 },
 };
 
 struct pv {
@@ -417,7 +418,8 @@ int32_t pv_hypercall(vmm_t *v, uint32_t nr, const uint32_t a[5])
         char args[80] = "";
         size_t k = 0;
         for (int i = 0; i < 3 && argnames[nr][i]; i++)
-            k += (size_t)snprintf(args + k, sizeof args - k, "%s%s=%x", i ? ", " : "", argnames[nr][i], a[i]);
+            k += (size_t)snprintf(args + k, sizeof args - k, argnames[nr][i][0] == '#' ? "%s%s=%u" : "%s%s=%x",
+                                  i ? ", " : "", argnames[nr][i] + (argnames[nr][i][0] == '#'), a[i]);
         if (r < 0)
             vmm_trace(v, VA_HYPERCALL, -1, "%s%s(%s) = -%d (%s: %s)", p->depth && nr != PV_multicall ? "  " : "",
                       names[nr], args, -r, err_name(r), p->note);
