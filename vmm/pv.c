@@ -568,8 +568,8 @@ static int pv_cpuid(void *ctx, machine_t *m, const isa_insn_t *insn, uint32_t ei
     } else if (leaf == PV_CPUID_LEAF) {
         c->reg[EAX] = PV_CPUID_LEAF;
         memcpy(&c->reg[EBX], PV_SIGNATURE, 4);
-        memcpy(&c->reg[ECX], PV_SIGNATURE + 4, 4);
-        memcpy(&c->reg[EDX], PV_SIGNATURE + 8, 4);
+        memcpy(&c->reg[ECX], &PV_SIGNATURE[4], 4);
+        memcpy(&c->reg[EDX], &PV_SIGNATURE[8], 4);
     }
     v->exit_cpuid++;
     vmm_trace(v, VA_EMULATE, -1, "cpuid leaf %08x: %s", leaf,
