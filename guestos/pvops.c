@@ -225,6 +225,11 @@ void pv_load_tr(ushort sel) {
 }
 
 void pv_stack_switch(uint ss, uint esp) {
+  static uint last_ss, last_esp;
+  if (ss == last_ss && esp == last_esp)
+    return;             // the same process again: the VMM has it
+  last_ss = ss;
+  last_esp = esp;
   call(PV_stack_switch, ss, esp, 0);
 }
 

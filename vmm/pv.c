@@ -516,20 +516,20 @@ static const char *replacement(int row)
 {
     switch (row) {
     case ROW_CLI: case ROW_STI: case ROW_POPF: case ROW_PUSHF:
-        return "the mask byte of the shared page (register_shared), and event_check after unmasking";
-    case ROW_HLT: return "sched_op(block)";
-    case ROW_LGDT: return "set_gdt";
-    case ROW_LIDT: return "set_trap_table";
-    case ROW_LTR: return "stack_switch";
-    case ROW_IRET: return "a plain iret to RPL-1 frames after clearing the mask byte (vmm/pv_abi.h)";
+        return "the mask byte of its shared page (and event_check when it unmasks with an event pending)";
+    case ROW_HLT: return "the hypercall sched_op(block)";
+    case ROW_LGDT: return "the hypercall set_gdt";
+    case ROW_LIDT: return "the hypercall set_trap_table";
+    case ROW_LTR: return "the hypercall stack_switch";
+    case ROW_IRET: return "a plain IRET to frames with RPL 1, after setting the mask byte (vmm/pv_abi.h)";
     default: break;
     }
     const char *id = isa_rows[row].id;
     if (isa_rows[row].cls == IOPL)
-        return "port_io (or console_write)";
+        return "the hypercall port_io (or console_write)";
     if (strncmp(id, "MOV", 3) == 0 || strncmp(id, "POP", 3) == 0 || strncmp(id, "L", 1) == 0)
-        return "none: a pv kernel loads its selectors with RPL 1 and leaves the control registers alone";
-    return "none: a pv kernel does not use it";
+        return "selectors with RPL 1 and no control registers (no hypercall)";
+    return "nothing: it does not need it";
 }
 
 void pv_fault(vmm_t *v, uint32_t eip, int vector, uint32_t error)
@@ -545,7 +545,7 @@ void pv_fault(vmm_t *v, uint32_t eip, int vector, uint32_t error)
     char text[96];
     isa_disasm(insn, eip, text, sizeof text);
     machine_stop(m, STOP_NOT_PV, "pv: the guest kernel ran '%s' at %04x:%08x (guest ring 0, real ring 1: %s): "
-                 "not paravirtualized; a pv kernel asks with %s instead", text, m->cpu.seg[SEG_CS].sel, eip,
+                 "not paravirtualized; a pv kernel uses %s instead", text, m->cpu.seg[SEG_CS].sel, eip,
                  exc_name(vector), replacement(insn->row));
 }
 
