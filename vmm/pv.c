@@ -418,7 +418,7 @@ int32_t pv_hypercall(vmm_t *v, uint32_t nr, const uint32_t a[5])
         char args[80] = "";
         size_t k = 0;
         for (int i = 0; i < 3 && argnames[nr][i]; i++)
-            k += (size_t)snprintf(args + k, sizeof args - k, argnames[nr][i][0] == '#' ? "%s%s=%u" : "%s%s=%x",
+            k += (size_t)snprintf(args + k, sizeof args - k, argnames[nr][i][0] == '#' ? "%s%s=%u" : "%s%s=%#x",
                                   i ? ", " : "", argnames[nr][i] + (argnames[nr][i][0] == '#'), a[i]);
         if (r < 0)
             vmm_trace(v, VA_HYPERCALL, -1, "%s%s(%s) = -%d (%s: %s)", p->depth && nr != PV_multicall ? "  " : "",
