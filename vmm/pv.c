@@ -478,8 +478,9 @@ void pv_halt_check(vmm_t *v)
 {
     if (!v->guest_halted || v->m->stop != STOP_NONE)
         return;
-    if (!v->pv->timer_reload)
-        machine_stop(v->m, STOP_HALTED, "halted for ever: the guest blocked with no timer set (set_timer)");
+    if (!v->pv->timer_reload || !v->pv->has_callback)
+        machine_stop(v->m, STOP_HALTED, "halted for ever: the guest blocked with no %s",
+                     v->pv->timer_reload ? "event callback (set_callback)" : "timer (set_timer)");
     else
         v->m->halted = 1;
 }
