@@ -237,7 +237,7 @@ fi
 PV_MODES="te pv"
 pv_flags() { if [ "$1" = te ]; then echo "--vmm --isa pg"; else echo "--vmm=pv"; fi; }
 check_any_exit() { [ "$3" = 1 ] && grep -q "all processes exited" "$RUN/$1.$2.out"; }
-check_tick() { check_any_exit "$@" && grep -qE "isprime: [0-9]+ primes below $ISP_S\$" "$RUN/$1.$2.out"; }
+check_tick() { check_any_exit "$@" && grep -qE "isprime: [0-9]+ primes below $ISP_B\$" "$RUN/$1.$2.out"; }
 pv_sysloop() {  # MODE: ns and exits per system call
   local k=${1}sys
   trapsim_case "$k" "$SYS_S" check_sysloop $(pv_flags "$1") -- "procs=sysloop loops=$SYS_S" &&
@@ -246,7 +246,7 @@ pv_sysloop() {  # MODE: ns and exits per system call
   PV_EX[$k]=$(calc "%.2f" "($(exits "$k" "$SYS_B") - $(exits "$k" "$SYS_S")) / ($SYS_B - $SYS_S)")
 }
 pv_tick() {  # MODE: ns and exits per timer tick
-  local k=${1}tick n=$ISP_S
+  local k=${1}tick n=$ISP_B
   trapsim_case "$k" 10000000 check_tick $(pv_flags "$1") --guest-ips 10000000 -- "procs=isprime n=$n" &&
     trapsim_case "$k" 1000000 check_tick $(pv_flags "$1") --guest-ips 1000000 -- "procs=isprime n=$n" || return 1
   local t1 t2
