@@ -47,6 +47,9 @@ static const char *const argnames[PV_HYPERCALL_COUNT][3] = {
 
 struct pv {
     uint8_t view[4096];             /* what the virtual CPU sees at PV_VIEW_BASE */
+    uint8_t made[4096];             /* the view as the hypercalls made it: a delivery whose
+                                     * frame landed in the view (a guest stack segment
+                                     * based up there) is undone before the next one */
     uint32_t shared;                /* the shared page, guest-physical; valid when has_shared */
     int has_shared, has_callback;
     uint32_t timer_reload;          /* 0: no timer */
@@ -414,6 +417,8 @@ int32_t pv_hypercall(vmm_t *v, uint32_t nr, const uint32_t a[5])
     int r = handlers[nr](v, a);
     if (r < 0)
         p->errors[nr]++;
+    else if (nr == PV_set_trap_table || nr == PV_stack_switch || nr == PV_set_callback)
+        memcpy(p->made, p->view, sizeof p->made);
     if (trace_on(&v->m->trace, TL_VMM)) {
         char args[80] = "";
         size_t k = 0;
@@ -488,6 +493,7 @@ void pv_halt_check(vmm_t *v)
 void pv_vif_to_vcpu(vmm_t *v)
 {
     pv_shared_t *sh = shared(v);
+    memcpy(v->pv->view, v->pv->made, sizeof v->pv->view);
     if (sh)
         v->vcpu.eflags = sh->upcall_mask ? v->vcpu.eflags & ~FL_IF : v->vcpu.eflags | FL_IF;
 }
@@ -602,7 +608,8 @@ vmm_t *vmm_attach_pv(machine_t *m)
     uint32_t tss = PV_VIEW_BASE + PV_VIEW_TSS, lo = (103 & 0xffff) | (tss << 16);
     uint32_t hi = ((tss >> 16) & 0xff) | (0x8bu << 8) | (tss & 0xff000000u);
     desc_to_cache(&v->vcpu.tr, 0, lo, hi);
-    wr32(p->view + PV_VIEW_TSS + 102, 104u << 16);   /* no I/O bitmap */
+    wr32(p->view + PV_VIEW_TSS + 100, 104u << 16);   /* no I/O bitmap */
+    memcpy(p->made, p->view, sizeof p->made);
     /* no PIC for the guest: the physical timer stays off until set_timer */
     machine_pic_write(m, 0x21, 0xff);
     static const hv_ops_t pv_ops = { .ring0_entry = vmm_entry, .before_insn = pv_cpuid };

@@ -80,9 +80,9 @@ if command -v gdb >/dev/null 2>&1; then
         gdb_batch basic 'info registers' "break *$main" 'continue' 'stepi' 'x/4xw $esp' 'kill'
         finish basic
         check basic 14 gdb '+eax            0x2badb002' '+ebx            0x9500' \
-            '+eip            0x101fd0' '+eflags         0x2                 [ ]' \
+            '+eip            0x103245' '+eflags         0x2                 [ ]' \
             '+cs             0x8' '+ss             0x10' '+gs             0x10' \
-            "+Breakpoint 1, main (" "+$next" '+0x1223f0:	0x00000000	0x00101fdd	0x2badb002	0x00009500' \
+            "+Breakpoint 1, main (" "+$next" '+0x125350:	0x00000000	0x00103252	0x2badb002	0x00009500' \
             '+killed]'
         check basic 14 trapsim-err '+killed from the debugger at 0008:'"${next#0x}"
     else
