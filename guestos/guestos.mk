@@ -45,6 +45,6 @@ $(filter %.S.o,$(GUESTOS_SHARES_OBJS)): $(GUESTOS_SHARES_OBJ)/%.S.o: guestos/%.S
 
 # The transcripts on QEMU: stable across runs and CPU speeds, as expected.
 .PHONY: test-guestos
-test-guestos: $(GUESTOS_ELF)
+test-guestos: $(GUESTOS_ELF) $(TRAPSIM)
 	bash guestos/check.sh $(GUESTOS_ELF)
 TEST_TARGETS += test-guestos
