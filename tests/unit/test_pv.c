@@ -3,7 +3,8 @@
  *
  *   abi         the shared structures' layout, names, the unknown number
  *   validation  every hypercall refuses bad arguments with its error and
- *               changes nothing; good arguments do what the ABI says
+ *               changes nothing; good arguments do what the ABI says; the
+ *               virtual IDT and TSS change only by hypercalls
  *   guest       int $0x82 from ring 1: the result in EAX, the run goes on;
  *               a privileged instruction instead: the one-line refusal
  *
@@ -338,6 +339,25 @@ START_TEST(test_set_fast_trap)
 }
 END_TEST
 
+/* What lands in the virtual IDT and TSS other than by a hypercall (a frame
+ * pushed there through a guest stack segment based up there) is undone
+ * before the next delivery. */
+START_TEST(test_view_restored)
+{
+    trap(0, 13, 0, KCODE1, HANDLER);
+    ck_assert_int_eq(call(PV_set_trap_table, TABLE, 1, 0), 0);
+    ck_assert_int_eq(call(PV_stack_switch, KDATA1, STACK, 0), 0);
+    uint32_t lo = vgate_lo(13), hi = vgate_hi(13);
+    phys_write(&v->vcpu, v->vcpu.idtr.base + 13 * 8, 4, 0xdeadbeef);
+    phys_write(&v->vcpu, v->vcpu.tr.base + 4, 4, 0x1234);
+    ck_assert_uint_eq(vgate_lo(13), 0xdeadbeef);
+    pv_vif_to_vcpu(v);   /* what every delivery starts with */
+    ck_assert_uint_eq(vgate_lo(13), lo);
+    ck_assert_uint_eq(vgate_hi(13), hi);
+    ck_assert_uint_eq(phys_read(&v->vcpu, v->vcpu.tr.base + 4, 4), STACK);
+}
+END_TEST
+
 START_TEST(test_event_check)
 {
     ck_assert_int_eq(call(PV_event_check, 0, 0, 0), 0);
@@ -413,6 +433,7 @@ static Suite *pv_suite(void)
     tcase_add_test(t, test_register_shared);
     tcase_add_test(t, test_set_fast_trap);
     tcase_add_test(t, test_event_check);
+    tcase_add_test(t, test_view_restored);
     suite_add_tcase(s, t);
 
     t = tcase_create("guest");
