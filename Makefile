@@ -46,6 +46,7 @@ include host/host.mk
 include tests/tests.mk
 -include tests/guests/guests.mk
 -include tests/vmm/vmm.mk
+-include tests/pv/pv.mk
 -include tests/diff/diff.mk
 -include scenarios/scenarios.mk
 -include tests/html/html.mk

@@ -37,6 +37,8 @@ static void usage(FILE *f)
 "run options:\n"
 "  --vmm, --vmm=te       run the guest deprivileged under trapsim's ring-0 VMM (trap and emulate)\n"
 "  --vmm=vtx             run the guest unchanged under trapsim's hypervisor over VMX\n"
+"  --vmm=pv              paravirtualized: the guest kernel in ring 1 asks with hypercalls (int $0x82);\n"
+"                        a guest that does not paravirtualize stops (exit status 16)\n"
 "  --isa NAME            ISA semantics profile: x86 (default), pg, umip\n"
 "  --expose-pg           under --vmm: name every sensitive instruction that ran without a trap\n"
 "  --cmdline STRING      the Multiboot command line (like QEMU's -append)\n"
@@ -73,7 +75,8 @@ static void usage(FILE *f)
 "  --isa NAME, --max-insns N, --tables std|flat, --cr0 V, --cr4 V (see docs/RAW-MODE.md)\n"
 "\n"
 "exit statuses: the guest's isa-debug-exit status (odd), 0 ok, 2 bad input, 4 budget,\n"
-"  6 triple fault, 8 halted for ever, 10 not modelled, 12 scenario mismatch, 14 quit\n", f);
+"  6 triple fault, 8 halted for ever, 10 not modelled, 12 scenario mismatch, 14 quit,\n"
+"  16 --vmm=pv: the guest kernel ran a privileged instruction, not a hypercall\n", f);
 }
 
 static int cmd_isa(int argc, char **argv)

@@ -19,6 +19,7 @@
 #include "app/args.h"
 #include "app/dot.h"
 #include "cpu/symbols.h"
+#include "vmm/pv_abi.h"
 
 extern char **environ;
 
@@ -227,7 +228,9 @@ static void vmm_leave(dot_t *d, int ring, const char *label)
  * is the one just seen). */
 static void delivery_label(const dot_t *d, const event_t *ev, char *buf, size_t n)
 {
-    if (ev->kind == EV_SOFTINT) {
+    if (ev->kind == EV_SOFTINT && ev->vector == PV_HYPERCALL_VECTOR && (ev->ring & 3) == PV_KERNEL_RPL && d->vmm) {
+        snprintf(buf, n, "hypercall");   /* --vmm=pv: int $0x82 from the guest kernel */
+    } else if (ev->kind == EV_SOFTINT) {
         snprintf(buf, n, "int 0x%02x", ev->vector);
     } else if (ev->kind == EV_IRQ) {
         snprintf(buf, n, "IRQ%d", ev->irq);

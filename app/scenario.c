@@ -385,6 +385,7 @@ static const char *status_meaning(int st)
     case EXIT_HALTED:     return "halted for ever";
     case EXIT_UNMODELLED: return "something trapsim does not model";
     case EXIT_QUIT:       return "quit";
+    case EXIT_NOT_PV:     return "not a paravirtual guest";
     default:              return "error";
     }
 }

@@ -11,7 +11,7 @@
 #        [--native N] [--notrace T2]
 # Environment: BENCH_REPS (default 3), BENCH_CLOCK (cpu, the default: user +
 # system time, steady on a machine shared with other jobs; or wall), BENCH_ONLY (words among
-# vmm sysloop trace notrace hosts vtx qemu bochs native; the bare isprime reference
+# vmm sysloop pv trace notrace hosts vtx qemu bochs native; the bare isprime reference
 # always runs).
 # Output: the table on stdout; progress on stderr; the table again in
 # D/bench.txt and every number as key=value lines in D/bench.stats.
@@ -229,6 +229,47 @@ if want sysloop; then
       slope vsys $((I[vsys.$SYS_B] - I[vsys.$SYS_S])) "$SYS_S" "$SYS_B" "${I[vsys.$SYS_S]}"
     fi
   fi
+fi
+
+# 3b. Paravirtualization (--vmm=pv) against trap-and-emulate (--vmm --isa
+#     pg), each its own runs: exits and host ns per system call (sysloop,
+#     two sizes), per timer tick (isprime at two guest speeds: the same
+#     instructions, ten times the ticks) and per boot (procs=hello).
+PV_MODES="te pv"
+pv_flags() { if [ "$1" = te ]; then echo "--vmm --isa pg"; else echo "--vmm=pv"; fi; }
+check_any_exit() { [ "$3" = 1 ] && grep -q "all processes exited" "$RUN/$1.$2.out"; }
+check_tick() { check_any_exit "$@" && grep -qE "isprime: [0-9]+ primes below $ISP_B\$" "$RUN/$1.$2.out"; }
+pv_sysloop() {  # MODE: ns and exits per system call
+  local k=${1}sys
+  trapsim_case "$k" "$SYS_S" check_sysloop $(pv_flags "$1") -- "procs=sysloop loops=$SYS_S" &&
+    trapsim_case "$k" "$SYS_B" check_sysloop $(pv_flags "$1") -- "procs=sysloop loops=$SYS_B" || return 1
+  PV_NS[$k]=$(calc "%.0f" "(${T[$k.$SYS_B]} - ${T[$k.$SYS_S]}) / ($SYS_B - $SYS_S)")
+  PV_EX[$k]=$(calc "%.2f" "($(exits "$k" "$SYS_B") - $(exits "$k" "$SYS_S")) / ($SYS_B - $SYS_S)")
+}
+pv_tick() {  # MODE: ns and exits per timer tick
+  local k=${1}tick n=$ISP_B
+  trapsim_case "$k" 10000000 check_tick $(pv_flags "$1") --guest-ips 10000000 -- "procs=isprime n=$n" &&
+    trapsim_case "$k" 1000000 check_tick $(pv_flags "$1") --guest-ips 1000000 -- "procs=isprime n=$n" || return 1
+  local t1 t2
+  t1=$(sval "$k" 10000000 vmm.exit.irq.0) t2=$(sval "$k" 1000000 vmm.exit.irq.0)
+  [ -n "$t1" ] && [ -n "$t2" ] && [ "$t2" -gt "$t1" ] || return 1
+  PV_NS[$k]=$(calc "%.0f" "(${T[$k.1000000]} - ${T[$k.10000000]}) / ($t2 - $t1)")
+  PV_EX[$k]=$(calc "%.2f" "($(exits "$k" 1000000) - $(exits "$k" 10000000)) / ($t2 - $t1)")
+}
+pv_boot() {  # MODE: a whole run of one process that writes one line
+  local k=${1}boot
+  trapsim_case "$k" 1 check_any_exit $(pv_flags "$1") -- "procs=hello" || return 1
+  PV_NS[$k]=${T[$k.1]}
+  PV_EX[$k]=$(exits "$k" 1)
+}
+declare -A PV_NS PV_EX
+if want pv; then
+  for mode in $PV_MODES; do
+    say "paravirtualization: $mode (sysloop, timer ticks, boot)"
+    pv_sysloop "$mode" || F[${mode}sys]=${F[${mode}sys]:-failed}
+    pv_tick "$mode" || F[${mode}tick]=${F[${mode}tick]:-failed}
+    pv_boot "$mode" || F[${mode}boot]=${F[${mode}boot]:-failed}
+  done
 fi
 
 # 4. The insn trace to /dev/null. One event per retired instruction: checked
@@ -556,6 +597,26 @@ fi
 trc_perop=${EV_S:+$EV_S M events/s ($(calc "%.1f" "$REF / ${M[trc]}")x slower than trace off)}
 ntr_perop=${HOOKS:+without hooks: $HOOKS% MIPS}
 hosts_perop=${HOSTS_PCT:+aggregate: $HOSTS_PCT% of one VM alone}
+# pv_rows: te against pv, per system call, timer tick and boot.
+pv_rows() {
+  local what mode k
+  if ! want pv; then
+    printf '%-30s %-17s %s\n' "pv vs te (exits, ns)" "" "n/a (not selected)"
+    return
+  fi
+  for what in "sys:system call" "tick:timer tick" "boot:boot (procs=hello)"; do
+    for mode in $PV_MODES; do
+      k=$mode${what%%:*}
+      if [ -n "${F[$k]:-}" ] || [ -z "${PV_NS[$k]:-}" ]; then
+        printf '%-30s %-17s %s\n' "${what#*:}, $mode" "" "FAILED: ${F[$k]:-no measurement}"
+        continue
+      fi
+      printf '%-30s %-17s %s\n' "${what#*:}, $mode" "" "${PV_EX[$k]} VM exits, ${PV_NS[$k]} host ns"
+      kv "pv.$k.exits" "${PV_EX[$k]}"
+      kv "pv.$k.ns" "${PV_NS[$k]}"
+    done
+  done
+}
 emu_perop() { ok "$1" && echo "trapsim bare / $2 = $(calc "%.4f" "$REF / ${M[$1]}")"; }
 
 {
@@ -571,6 +632,7 @@ emu_perop() { ok "$1" && echo "trapsim bare / $2 = $(calc "%.4f" "$REF / ${M[$1]
   SYS_NA=$(want sysloop || echo "n/a (not selected)")
   row "sysloop bare" sys "$SYS_S" "$SYS_B" "$sys_perop" "$SYS_NA"
   row "sysloop --vmm --isa pg" vsys "$SYS_S" "$SYS_B" "$vsys_perop" "${SYS_NA:-$VMM_NA}"
+  pv_rows
   row "isprime, insn trace >/dev/null" trc "$TRC_S" "$TRC_B" "$trc_perop" "$(want trace || echo 'n/a (not selected)')"
   row "isprime bare, no trace hooks" ntr "$ISP_S" "$ISP_B" "$ntr_perop" "$NOTRACE_NA"
   row "isprime, $HOSTS_N VMs on one host" hosts "$ISP_S" "$ISP_B" "$hosts_perop" "$HOSTS_NA" "$ISP_S, $ISP_B each"

@@ -24,7 +24,8 @@ enum {
     EXIT_HALTED = 8,      /* HLT with interrupts off: halted for ever */
     EXIT_UNMODELLED = 10, /* the guest used something trapsim does not model */
     EXIT_MISMATCH = 12,   /* scenario --check: the trace differs from the expected log */
-    EXIT_QUIT = 14        /* the user quit from step mode or the debugger */
+    EXIT_QUIT = 14,       /* the user quit from step mode or the debugger */
+    EXIT_NOT_PV = 16      /* --vmm=pv: the guest ran a privileged instruction instead of a hypercall */
 };
 
 /* Why the run stopped. */
@@ -36,6 +37,7 @@ typedef enum stop_kind {
     STOP_BUDGET,
     STOP_UNMODELLED,
     STOP_QUIT,
+    STOP_NOT_PV,       /* --vmm=pv: a guest that does not paravirtualize */
     /* raw mode */
     STOP_RAW_INT3, STOP_RAW_INT, STOP_RAW_EXC, STOP_RAW_HLT
 } stop_kind_t;

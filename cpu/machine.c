@@ -147,6 +147,7 @@ int machine_exit_status(const machine_t *m)
     case STOP_BUDGET:     return EXIT_BUDGET;
     case STOP_UNMODELLED: return EXIT_UNMODELLED;
     case STOP_QUIT:       return EXIT_QUIT;
+    case STOP_NOT_PV:     return EXIT_NOT_PV;
     default:              return EXIT_OK;
     }
 }

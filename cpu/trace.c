@@ -26,7 +26,7 @@ const char *vmm_action_name(int action)
     static const char *const names[VA_COUNT] = {
         [VA_NONE] = "vmm", [VA_SETUP] = "setup", [VA_EXIT] = "exit", [VA_SHADOW] = "shadow",
         [VA_DEFER] = "defer", [VA_EMULATE] = "emulate", [VA_REFLECT] = "reflect",
-        [VA_FORWARD] = "forward", [VA_INJECT] = "inject",
+        [VA_FORWARD] = "forward", [VA_INJECT] = "inject", [VA_HYPERCALL] = "hypercall",
     };
     return action >= 0 && action < VA_COUNT ? names[action] : "vmm";
 }
@@ -36,6 +36,7 @@ static const struct { const char *name; int sdm; } exit_reasons[XR_COUNT] = {
     [XR_EXCEPTION] = { "exception", 0 },
     [XR_EXTINT] = { "external interrupt", 1 },
     [XR_SOFTINT] = { "software interrupt", 0 },
+    [XR_HYPERCALL] = { "hypercall", -1 },
 };
 
 const char *exit_reason_name(int reason)

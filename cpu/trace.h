@@ -49,6 +49,7 @@ typedef enum vmm_action {
     VA_REFLECT,   /* a fault that is the guest's own, to its handler */
     VA_FORWARD,   /* an event delivered through the guest's own IDT */
     VA_INJECT,    /* a virtual interrupt delivered */
+    VA_HYPERCALL, /* a paravirtual guest's request (--vmm=pv), its arguments and result */
     VA_COUNT
 } vmm_action_t;
 /* "setup", "exit", ...: the name the trace and the graph print. */
@@ -62,6 +63,7 @@ typedef enum exit_reason {
     XR_EXCEPTION,     /* SDM 0: qualification the vector (error code in event_t.error) */
     XR_EXTINT,        /* SDM 1: an external interrupt; qualification the IRQ line */
     XR_SOFTINT,       /* SDM 0, interruption type 4: INT n; qualification the vector */
+    XR_HYPERCALL,     /* --vmm=pv: int $0x82 from the guest kernel; qualification the hypercall number */
     XR_COUNT
 } exit_reason_t;
 const char *exit_reason_name(int reason);

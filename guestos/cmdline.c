@@ -3,6 +3,7 @@
 #include "types.h"
 #include "multiboot.h"
 #include "defs.h"
+#include "pvops.h"
 
 #define MAXLINE 256
 #define MAXOPTS 16
@@ -65,6 +66,7 @@ void cmdline_check(void) {
   for (int i = 0; i < nopts; i++) {
     int known = strcmp(keys[i], "procs") == 0 || strcmp(keys[i], "probe") == 0 ||
                 strcmp(keys[i], "lidt2") == 0;
+    known |= pvops_option(keys[i]);
     for (const struct program *p = programs; p->name; p++)
       if (p->opt && strcmp(keys[i], p->opt) == 0)
         known = 1;

@@ -12,8 +12,9 @@
 static void startprocs(const char *list);
 
 void main(uint magic, struct mbinfo *mbi) {
-  uartinit();
   cmdline_init(magic, mbi);
+  pvops_init();  // native, or hypercalls under --vmm=pv (pvops.c)
+  uartinit();
   const char *list = opt_str("procs");
   if (list == 0)
     list = DEFAULT_PROCS;
@@ -21,9 +22,11 @@ void main(uint magic, struct mbinfo *mbi) {
   cmdline_check();
 
   seginit();     // GDT, TSS
+  pv_lazy_begin();   // pv: the three below are one multicall
   idtinit();     // IDT
   picinit();     // IRQ0 on vector 32
   timerinit();   // 100 Hz
+  pv_lazy_end();
   startprocs(list);
 
   sti();         // the only STI: from here each context keeps its own IF

@@ -11,6 +11,8 @@
 #define PIC_EOI 0x20   // OCW2: non-specific end of interrupt
 
 void picinit(void) {
+  if (pv_on)
+    return;                     // pv: no PIC, the timer comes as an event
   outb(PIC_M, 0x11);            // ICW1: edge-triggered, cascade, ICW4 follows
   outb(PIC_S, 0x11);
   outb(PIC_M + 1, T_IRQ0);      // ICW2: vector base
@@ -25,5 +27,9 @@ void picinit(void) {
 
 // IRQ0 is the only line we take, and it comes through the master.
 void pic_eoi(void) {
+  if (pv_on) {
+    pv_event_ack();             // pv: clear the event's pending bit
+    return;
+  }
   outb(PIC_M, PIC_EOI);
 }

@@ -94,7 +94,7 @@ void scheduler(void) {
     if (p) {
       curproc = p;
       set_kstack((uint)p->kstack + KSTACKSIZE);
-      swtch(&schedctx, p->ctx);
+      kswitch(&schedctx, p->ctx);
       curproc = 0;
     } else if (n == 0) {
       return;
@@ -108,7 +108,7 @@ void scheduler(void) {
 
 // Give the CPU back to the scheduler; returns when picked again.
 static void sched(void) {
-  swtch(&curproc->ctx, schedctx);
+  kswitch(&curproc->ctx, schedctx);
 }
 
 void yield(void) {

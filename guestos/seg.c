@@ -23,7 +23,9 @@ void seginit(void) {
   // Reload CS with a far jump, then the data segments.
   asm volatile("ljmp %0, $1f\n1:" : : "i"(SEG_KCODE << 3));
   asm volatile("movw %w0, %%ds; movw %w0, %%es; movw %w0, %%fs;"
-               "movw %w0, %%gs; movw %w0, %%ss" : : "r"(SEG_KDATA << 3));
+               "movw %w0, %%gs" : : "r"(SEG_KDATA << 3));
+  // SS's RPL must be the ring the kernel runs in: 1 under pv
+  asm volatile("movw %w0, %%ss" : : "r"(SEG_KDATA << 3 | (pv_on ? 1 : 0)));
 
   ts.ss0 = SEG_KDATA << 3;
   ts.iomb = sizeof ts;
@@ -33,4 +35,6 @@ void seginit(void) {
 // The kernel stack the CPU switches to on a trap from ring 3.
 void set_kstack(uint esp0) {
   ts.esp0 = esp0;
+  if (pv_on)
+    pv_stack_switch(SEG_KDATA << 3 | 1, esp0);
 }

@@ -14,6 +14,10 @@
 volatile uint ticks;   // timer interrupts since boot
 
 void timerinit(void) {
+  if (pv_on) {
+    pv_set_timer(PIT_RELOAD);           // pv: the VMM programs the PIT
+    return;
+  }
   outb(PIT_CTRL, 0x34);                 // channel 0, lobyte/hibyte, mode 2, binary
   outb(PIT_CH0, PIT_RELOAD & 0xff);
   outb(PIT_CH0, PIT_RELOAD >> 8);

@@ -38,6 +38,8 @@ void idt_second(void) {
   idtr_loaded.limit = sizeof idt2 - 1;
   lidt(&idtr_loaded);
   SETGATE(idt2[T_IRQ0], 0, SEG_KCODE << 3, vector_timer2, 0);
+  if (pv_on)
+    lidt(&idtr_loaded);   // pv: the VMM keeps a copy; tell it (Linux: write_idt_entry)
   uint t = ticks;
   while (ticks == t)
     hlt();

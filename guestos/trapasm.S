@@ -25,6 +25,12 @@ alltraps:
 
 .globl trapret
 trapret:
+  cmpl $0, pv_on            # pv: the virtual IF as the frame says (pvops.c)
+  je 1f
+  pushl %esp
+  call pv_trapret
+  addl $4, %esp
+1:
   popal
   popl %gs
   popl %fs

@@ -9,6 +9,7 @@ typedef enum vm_monitor {
     MON_BARE,       /* no monitor: the guest owns the machine */
     MON_TE,         /* trap-and-emulate, the ring-0 VMM (vmm/) */
     MON_VTX,        /* trapsim's hypervisor over the CPU's VMX (vmm/vtx.c) */
+    MON_PV,         /* paravirtualization: te's VMM with hypercalls (vmm/pv.c) */
     MON_COUNT
 } vm_monitor_t;
 

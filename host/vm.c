@@ -6,6 +6,7 @@
 #include "cpu/symbols.h"
 #include "host/vm.h"
 #include "vmm/vmm.h"
+#include "vmm/pv.h"
 #include "vmm/vtx.h"
 
 /* A sink of the VM's, seen through a wrapper that names the VM on every
@@ -94,6 +95,7 @@ static const struct {
     [MON_BARE] = { "bare", "bare", 0 },
     [MON_TE] = { "te", "under the VMM", 1 },
     [MON_VTX] = { "vtx", "under VT-x", 0 },
+    [MON_PV] = { "pv", "paravirtualized", 1 },
 };
 
 const char *vm_monitor_name(vm_monitor_t mon) { return monitors[mon].name; }
@@ -129,6 +131,10 @@ int vm_start(vm_t *vm)
     case MON_TE:
         if (!vm->vmm)
             vm->vmm = vmm_attach(vm->m, vm->cfg.expose_pg);
+        return vm->vmm ? 0 : -1;
+    case MON_PV:
+        if (!vm->vmm)
+            vm->vmm = vmm_attach_pv(vm->m);
         return vm->vmm ? 0 : -1;
     case MON_VTX:
         if (!vm->vtx)
@@ -177,6 +183,7 @@ monitor_view_t vm_monitor_view(const vm_t *vm)
     monitor_view_t v = { NULL, NULL, mon == MON_BARE || mon >= MON_COUNT ? NULL : vm_monitor_label(mon) };
     switch (mon) {
     case MON_TE:
+    case MON_PV:    /* pv is the te VMM with hypercalls: the same views */
         v.ops = vm->vmm ? &vmm_view_ops : NULL;
         v.mon = vm->vmm;
         break;

@@ -7,6 +7,7 @@
 #include "vmm/vmm_int.h"
 #include "cpu/names.h"
 #include "cpu/symbols.h"
+#include "vmm/pv_abi.h"
 
 static const char *kind_name(deliver_kind_t kind, int vector, char *buf, size_t n)
 {
@@ -24,9 +25,13 @@ void vmm_forward(vmm_t *v, int vector, deliver_kind_t kind, int has_error, uint3
     machine_t *m = v->m;
     struct cpu *c = &m->cpu;
     int from_v = v->vcpu.cpl;
+    if (v->pv)
+        pv_vif_to_vcpu(v);
     vmm_vcpu_load(v);
     hv_deliver_virtual(m, &v->vcpu, vector, kind, has_error, error, at);
     vmm_vcpu_store(v);
+    if (v->pv && m->stop == STOP_NONE)
+        pv_after_delivery(v, has_error);
     if (m->stop != STOP_NONE || !trace_on(&m->trace, TL_VMM))
         return;
     char what[32], sym[80];
@@ -39,6 +44,11 @@ void vmm_forward(vmm_t *v, int vector, deliver_kind_t kind, int has_error, uint3
 
 void vmm_physical_irq(vmm_t *v, int irq)
 {
+    if (v->pv) {
+        if (irq == 0)
+            pv_event(v, PV_EVENT_TIMER);   /* no virtual PIC: an event */
+        return;
+    }
     if (irq == 0)
         pic_pulse_irq(&v->vpic, 0);   /* the physical PIT mirrors the guest's virtual PIT */
     if (!vmm_vif(v) && pic_intr_pending(&v->vpic)) {

@@ -24,6 +24,7 @@
 #include <string.h>
 #include "vmm/vmm_int.h"
 #include "cpu/names.h"
+#include "vmm/pv_abi.h"
 
 #define VMM_IRQ_BASE 0x20   /* where the VMM puts the physical PIC's vectors */
 
@@ -57,6 +58,7 @@ void vmm_exit(vmm_t *v, const vm_exit_t *x, int vector, const char *fmt, ...)
     case XR_EXCEPTION: v->exit_exc[x->qual & 31]++; break;
     case XR_EXTINT:    v->exit_irq[x->qual & 15]++; break;
     case XR_SOFTINT:   v->exit_soft++; break;
+    case XR_HYPERCALL: v->exit_hypercall++; break;
     default: break;
     }
     if (!trace_on(&v->m->trace, TL_VMM))
@@ -375,7 +377,7 @@ static int guest_ring_now(const vmm_t *v)
 }
 
 /* hv.h's ring0_entry: every event the CPU delivers to ring 0 is a VM exit. */
-static void vmm_entry(void *ctx, machine_t *m, const hv_event_t *ev)
+void vmm_entry(void *ctx, machine_t *m, const hv_event_t *ev)
 {
     vmm_t *v = ctx;
     struct cpu *c = &m->cpu;
@@ -422,6 +424,10 @@ static void vmm_entry(void *ctx, machine_t *m, const hv_event_t *ev)
         break;
     }
     case DK_SOFTWARE: {
+        if (v->pv && vector == PV_HYPERCALL_VECTOR && ring == 0) {
+            pv_hypercall_exit(v);
+            break;
+        }
         vm_exit_t x = { XR_SOFTINT, (uint32_t)vector, 0, 0 };
         vmm_exit(v, &x, vector, "VM exit: int 0x%02x from ring %d at %08x", vector, c->cpl, fault_eip);
         v->forwarded_soft++;
@@ -439,12 +445,19 @@ static void vmm_entry(void *ctx, machine_t *m, const hv_event_t *ev)
         /* A sensitive instruction that faulted (#GP, or #NP/#SS/#TS from
          * a shadow descriptor) is run again on the virtual CPU, which decides
          * what the guest sees; any other fault is the guest's own. */
-        if (vector == EXC_GP || vector == EXC_NP || vector == EXC_SS || vector == EXC_TS)
+        if (v->pv && (vector == EXC_GP || vector == EXC_NP || vector == EXC_SS || vector == EXC_TS))
+            pv_fault(v, g_eip, vector, error);
+        else if (vector == EXC_GP || vector == EXC_NP || vector == EXC_SS || vector == EXC_TS)
             vmm_emulate(v, g_eip, vector, error);
         else
             vmm_reflect(v, vector, has_error, error, g_eip);
         break;
     }
+    }
+    if (v->pv) {
+        pv_try_upcall(v);
+        pv_halt_check(v);
+        return;
     }
     vmm_try_inject(v);
     if (v->guest_halted && m->stop == STOP_NONE) {
@@ -547,6 +560,7 @@ void vmm_free(vmm_t *v)
         return;
     if (v->m->hv.ctx == v)
         hv_detach(v->m);
+    pv_free(v->pv);
     machine_unmap_top(v->m, v->area);
     free(v);
 }
@@ -586,6 +600,10 @@ void vmm_print_summary(const vmm_t *v, FILE *out)
     k = list_counts(d, sizeof d, k, v->exit_irq, 16, "IRQ%d");
     if (v->exit_soft)
         k = list_append(d, sizeof d, k, v->exit_soft, "INT n");
+    if (v->exit_hypercall)
+        k = list_append(d, sizeof d, k, v->exit_hypercall, "hypercall");
+    if (v->exit_cpuid)
+        k = list_append(d, sizeof d, k, v->exit_cpuid, "cpuid");
     summary_row(out, "vmm: VM exits", v->exits, d);
     list_rows(d, sizeof d, v->emulated);
     summary_row(out, "vmm: emulated instructions", count_total(v->emulated, ROW_COUNT), d);
@@ -604,6 +622,8 @@ void vmm_print_summary(const vmm_t *v, FILE *out)
         list_rows(d, sizeof d, v->pg);
         summary_row(out, "vmm: sensitive, no trap (PG)", count_total(v->pg, ROW_COUNT), d);
     }
+    if (v->pv)
+        pv_print_summary(v, out);
 }
 
 uint64_t vmm_exits(const vmm_t *v)
@@ -617,6 +637,9 @@ void vmm_write_stats(const vmm_t *v, FILE *f)
     write_counts(f, "vmm.exit.exception.%d", v->exit_exc, 32);
     write_counts(f, "vmm.exit.irq.%d", v->exit_irq, 16);
     fprintf(f, "vmm.exit.int=%llu\n", (unsigned long long)v->exit_soft);
+    if (v->pv)
+        fprintf(f, "vmm.exit.hypercall=%llu\nvmm.exit.cpuid=%llu\n", (unsigned long long)v->exit_hypercall,
+                (unsigned long long)v->exit_cpuid);
     for (int row = 0; row < ROW_COUNT; row++)
         if (v->emulated[row])
             fprintf(f, "vmm.emulated.%s=%llu\n", isa_rows[row].id, (unsigned long long)v->emulated[row]);
@@ -632,4 +655,6 @@ void vmm_write_stats(const vmm_t *v, FILE *f)
     for (int row = 0; row < ROW_COUNT; row++)
         if (v->pg[row])
             fprintf(f, "vmm.pg.%s=%llu\n", isa_rows[row].id, (unsigned long long)v->pg[row]);
+    if (v->pv)
+        pv_write_stats(v, f);
 }

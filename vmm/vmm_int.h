@@ -37,8 +37,11 @@ static inline uint8_t vmm_real_ring(int guest_ring)
 #define VMM_GUEST_CR0 (CR0_MP | CR0_EM | CR0_TS | CR0_NE | CR0_WP | CR0_AM)
 #define VMM_GUEST_CR4 (CR4_PVI | CR4_TSD | CR4_PCE | CR4_UMIP)
 
+struct pv;
+
 struct vmm {
     machine_t *m;
+    struct pv *pv;              /* --vmm=pv: the paravirtual interface (pv.c), else NULL */
     uint32_t base;              /* physical address of the VMM area: VMM_AREA_BASE */
     uint8_t *area;              /* its VMM_AREA_SIZE bytes (the top area of the machine's bus) */
 
@@ -76,6 +79,8 @@ struct vmm {
     uint64_t exit_exc[32];           /* by exception vector */
     uint64_t exit_irq[16];           /* physical interrupts */
     uint64_t exit_soft;              /* INT n / INT3 / INTO from the guest */
+    uint64_t exit_hypercall;         /* --vmm=pv: int $0x82 from the guest kernel */
+    uint64_t exit_cpuid;             /* --vmm=pv: CPUID, answered by the monitor */
     uint64_t emulated[ROW_COUNT];    /* trapped instructions emulated, by row */
     uint64_t reflected[32];          /* guest faults reflected to the guest, by vector */
     uint64_t injected[16], deferred[16];
@@ -114,6 +119,9 @@ uint32_t vmm_guest_word(const vmm_t *v, uint32_t pa, int size);
 void vmm_shadow_gdt_sync(vmm_t *v, int force);
 void shadow_idt_rebuild(vmm_t *v);
 
+/* hv.h's ring0_entry: every event the CPU delivers to ring 0 is a VM exit */
+void vmm_entry(void *ctx, machine_t *m, const hv_event_t *ev);
+
 /* emulate.c: a trapped sensitive instruction, run on the virtual CPU;
  * or, for any other instruction, the fault reflected to the guest. */
 void vmm_emulate(vmm_t *v, uint32_t eip, int vector, uint32_t error);
@@ -133,6 +141,18 @@ void vdev_reset(vmm_t *v);
 /* The virtual CPU's bus (isa/arch.h): ports reach the guest's devices,
  * time and code writes the machine's. */
 extern const cpu_bus_ops_t vdev_bus_ops;
+
+/* pv.c: --vmm=pv's part of a VM exit (the interface is vmm/pv.h) */
+void pv_hypercall_exit(vmm_t *v);                       /* int $0x82 from the guest kernel */
+void pv_event(vmm_t *v, int event);                      /* a physical timer interrupt: an event */
+void pv_try_upcall(vmm_t *v);                            /* deliver pending events if unmasked */
+void pv_halt_check(vmm_t *v);                            /* a blocked guest: wait, or halted for ever */
+void pv_fault(vmm_t *v, uint32_t eip, int vector, uint32_t error);   /* a #GP-like exit: refuse or reflect */
+void pv_vif_to_vcpu(vmm_t *v);                           /* around vmm_forward(): the mask byte to */
+void pv_after_delivery(vmm_t *v, int has_error);         /* the virtual IF and back, frame RPLs real */
+void pv_free(struct pv *p);
+void pv_print_summary(const vmm_t *v, FILE *out);
+void pv_write_stats(const vmm_t *v, FILE *f);
 
 /* pg_audit.c */
 /* hv.h's before_insn and after_insn: the state before a sensitive

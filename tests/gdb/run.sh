@@ -61,6 +61,8 @@ gdb_batch() {
 
 main8=$(nm "$ELF" | awk '$3 == "main" { print $1 }')
 trap8=$(nm "$ELF" | awk '$3 == "trap" { print $1 }')
+sched8=$(nm "$ELF" | awk '$3 == "scheduler" { print $1 }')
+idt8=$(nm "$ELF" | awk '$3 == "idt" { print $1 }')
 [ -n "$main8" ] && [ -n "$trap8" ] || { echo "FAIL gdb: no symbols main/trap in $ELF"; exit 1; }
 main=$(printf '0x%x' "0x$main8")
 next=$(printf '0x%08x' $((main + 1)))
@@ -80,9 +82,9 @@ if command -v gdb >/dev/null 2>&1; then
         gdb_batch basic 'info registers' "break *$main" 'continue' 'stepi' 'x/4xw $esp' 'kill'
         finish basic
         check basic 14 gdb '+eax            0x2badb002' '+ebx            0x9500' \
-            '+eip            0x101fd0' '+eflags         0x2                 [ ]' \
+            '+eip            0x103245' '+eflags         0x2                 [ ]' \
             '+cs             0x8' '+ss             0x10' '+gs             0x10' \
-            "+Breakpoint 1, main (" "+$next" '+0x1223f0:	0x00000000	0x00101fdd	0x2badb002	0x00009500' \
+            "+Breakpoint 1, main (" "+$next" '+0x125350:	0x00000000	0x00103252	0x2badb002	0x00009500' \
             '+killed]'
         check basic 14 trapsim-err '+killed from the debugger at 0008:'"${next#0x}"
     else
@@ -126,13 +128,13 @@ if command -v gdb >/dev/null 2>&1; then
         finish monitor
         check monitor 14 gdb '+Breakpoint 1, scheduler ()' '+trapsim monitor commands (QEMU-style):' \
             '+  cr0=00000011 [ PE ET ] cr2=00000000 cr3=00000000 cr4=00000000 [ ]' \
-            '+  eip=00101610' '+cpl=1  eip <scheduler>' \
+            "+  eip=$sched8" '+cpl=1  eip <scheduler>' \
             "+the guest's virtual CPU (vmm_t.vcpu) beside the real CPU:" \
             '+  cpl      0                                    1 (ring compression)' \
             "+IDT (the CPU's IDTR): base=fff10000 limit=07ff, 256 gates" '+  0x0d  int32   fff8:00000000 dpl=3  #GP' \
             "+GDT (the CPU's GDTR): base=fff00000 limit=ffff" \
             "+TSS (the CPU's TR): tr=ffe8 base=fff10800" '+  ss0:esp0=fff0:fff20000' \
-            '+guest IDT at 0011dc00 limit 07ff (virtual IDTR)' '+<vector32>' \
+            "+guest IDT at $idt8 limit 07ff (virtual IDTR)" '+<vector32>' \
             '+        shadow: base=00000000 limit=ffefffff dpl=1 code r-x 32-bit' \
             "+TSS (the guest's, its virtual TR): tr=0028" '+trap-and-emulate VMM: area fff00000-ffffffff' \
             "+unknown monitor command 'info nothing'"

@@ -97,6 +97,8 @@ s 8   "trapsim: halted for ever: HLT with interrupts disabled (IF = 0) at 0008:@
 s 10  "trapsim: paging is not modelled (the guest set CR0.PG), at 0008:@pg_here:paging@" \
   "$TRAPSIM" run "$GDIR/paging.elf"
 s 12  "out:scenario lde: MISMATCH: the log differs from $tmp/scn/lde.expected" env TRAPSIM_SCENARIOS="$tmp/scn" "$TRAPSIM" scenario lde --check
+s 16  "~trapsim: pv: the guest kernel ran 'cli' at 0009:[0-9a-f]{8} .*the mask byte of its shared page.*" \
+  "$TRAPSIM" run --vmm=pv "$GDIR/hlt.elf"
 printf 'q\n' > "$tmp/stdin"
 s 14  "trapsim: quit from step mode at 0008:@_start:spin@" \
   "$TRAPSIM" run --step --trace insn "$GDIR/spin.elf"

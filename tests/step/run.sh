@@ -39,26 +39,27 @@ main8=$(nm "$ELF" | awk '$3 == "main" { print $1 }')   # 8 hex digits
 [ -n "$main8" ] || { echo "FAIL step: no symbol main in $ELF"; exit 1; }
 main=$(printf '0x%x' "0x$main8")
 sched8=$(nm "$ELF" | awk '$3 == "scheduler" { print $1 }')
+idt8=$(nm "$ELF" | awk '$3 == "idt" { print $1 }')
 
 # r at the first trap event, Enter to the next event, c to the next trap, q.
 run regs 'r\n\nc\nq\n' --step --trace trap "$ELF"
 check regs 14 \
-    '+0000004081 r0 trap  iret at 0010201c -> 001b:00102440 <ustart>, ring 0->3' \
-    '+registers at icount 4081:' \
+    '+0000004340 r0 trap  iret at 001032a3 -> 001b:001036c0 <ustart>, ring 0->3' \
+    '+registers at icount 4340:' \
     '+  eax=00000000 ecx=00000000 edx=00000000 ebx=00000000' \
-    '+  eip=00102440 eflags=00000202 [ IF ] iopl=0  cpl=3' \
+    '+  eip=001036c0 eflags=00000202 [ IF ] iopl=0  cpl=3' \
     '+  cs   001b  base=00000000 limit=ffffffff dpl=3 code r-x 32-bit' \
     '+  ss   0023  base=00000000 limit=ffffffff dpl=3 data rw- 32-bit' \
     '+  cr0=00000011 [ PE ET ] cr2=00000000 cr3=00000000 cr4=00000000' \
     '+  gdtr base=' '+idtr base=' '+  tr   0028' '+  ldtr 0000  (null: unusable)' \
-    '+0000102541 r3 trap  IRQ0 at' \
-    '+0000102741 r0 trap  iret at' \
+    '+0000102768 r3 trap  IRQ0 at' \
+    '+0000103014 r0 trap  iret at' \
     '+trapsim: quit from step mode' \
-    '-0000202543' '-step>'
+    '-0000202770' '-step>'
 
 # The end of input lets the run go on to its end (the guest's own exit status).
 run eof '' --step --trace trap "$ELF"
-check eof 1 '+guestos: all processes exited' '+0000004081 r0 trap  iret' '+exit status 1'
+check eof 1 '+guestos: all processes exited' '+0000004340 r0 trap  iret' '+exit status 1'
 
 # --break ADDR stops before the instruction at ADDR; g runs to the next break.
 run break "r\ng\n" --break "$main" "$ELF"
@@ -69,19 +70,19 @@ check break 1 "+ break 0008:$main8 <main>: push   %ebp  (--break $main)" \
 run idt 'i\ng\n' --break-on mnemonic lidt "$ELF"
 check idt 1 '+(--break-on mnemonic lidt)' '+lidt' '+limit=0000, 0 gates' '+(empty: no LIDT yet'
 run idt2 'i\nq\n' --break-on vector 0x80 "$ELF"
-check idt2 14 '+r3 trap  int 0x80 at 00102243 via idt[0x80]' \
+check idt2 14 '+r3 trap  int 0x80 at 001034c3 via idt[0x80]' \
     '+IDT (the CPU'"'"'s IDTR): base=' '+, 256 gates' \
     '+  0x0d  int32   0008:' '+#GP' '+  0x80  trap32  0008:' '+dpl=3' '+gates not present)' \
     '+quit from step mode'
 
 # --break-on trap: every trap event, traced or not; unknown commands are said so.
 run trap 'frob\n\n\nq\n' --break-on trap --trace io "$ELF"
-check trap 14 "+unknown command 'frob' (h: help)" '+0000004081 r0 trap  iret' \
-    '+0000102541 r3 trap  IRQ0' '+io    out'
+check trap 14 "+unknown command 'frob' (h: help)" '+0000004340 r0 trap  iret' \
+    '+0000102768 r3 trap  IRQ0' '+io    out'
 
 # --step at the insn level: one instruction per Enter.
 run insn '\n\nr\nq\n' --step --trace insn "$ELF"
-check insn 14 '+0000000000 r0 insn  00101fd0:' '+0000000001 r0 insn' '+0000000002 r0 insn' \
+check insn 14 '+0000000000 r0 insn  00103245:' '+0000000001 r0 insn' '+0000000002 r0 insn' \
     '+registers at icount 2:' '-0000000003 r0 insn'
 
 # Bad options.
@@ -113,7 +114,7 @@ check popf 14 '+ break 0009:' '+<scheduler+0x' '+>: hlt  (--break-on mnemonic hl
     "+the guest's virtual CPU (vmm_t.vcpu) beside the real CPU:" \
     '+  cpl      0                                    1 (ring compression)' \
     '+  IF       0 (the VMM holds interrupts back)    1' \
-    '+  idtr     base=0011dc00 limit=07ff             base=fff10000 limit=07ff' \
+    "+  idtr     base=$idt8 limit=07ff             base=fff10000 limit=07ff" \
     '+  tr       0028 base=' '+ffe8 base=fff10800' \
     '+0x20        interrupt  0   1  0008:' '+<vector32>' \
     '+  0008  guest:  base=00000000 limit=ffffffff dpl=0 code r-x 32-bit' \
@@ -125,10 +126,10 @@ check popf 14 '+ break 0009:' '+<scheduler+0x' '+>: hlt  (--break-on mnemonic hl
 
 # c skips the #GPs the VMM emulates; c all, e (the next VM exit), c gp, c 0x20 do not.
 run cskip 'c\nq\n' --vmm --isa pg --step "$ELF"
-check cskip 14 '+0000000020 r1 trap  #GP(0x0000)' '+r3 trap  IRQ0 at' '-0000000024 r1 trap  #GP'
+check cskip 14 '+0000000506 r1 trap  #GP(0x0000)' '+r3 trap  IRQ0 at' '-0000000509 r1 trap  #GP'
 run call 'c all\nc gp\ne\nc 0x20\nc int\nq\n' --vmm --isa pg --step "$ELF"
-check call 14 '+0000000024 r1 trap  #GP(0x0000) at 00101f7f' '+0000000027 r1 trap  #GP(0x0000) at 00101f87' \
-    '+0000000027 r1 vmm   exit: VM exit: #GP(0x0000) from ring 1 at 0009:00101f87' \
+check call 14 '+0000000509 r1 trap  #GP(0x0000) at 001030f0' '+0000000512 r1 trap  #GP(0x0000) at 001030f8' \
+    '+0000000512 r1 vmm   exit: VM exit: #GP(0x0000) from ring 1 at 0009:001030f8' \
     '+r3 trap  IRQ0 at' '+r3 trap  int 0x80 at'
 run ckind 'c nonsense\nc 300\nq\n' --vmm --step "$ELF"
 check ckind 14 "+c: 'nonsense' is no kind of trap" "+c: '300' is no kind of trap"
