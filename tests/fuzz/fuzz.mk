@@ -40,7 +40,7 @@ $(FUZZ_DIR)/obj/%.o: %.c | fuzz-deps
 
 .PRECIOUS: $(FUZZ_DIR)/obj/%.o
 $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_%.o $(FUZZ_SIM_OBJS)
-	$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^
+	$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 .PHONY: fuzz test-fuzz fuzz-seeds fuzz-deps $(FUZZ_ALL:%=fuzz-%)
 $(foreach t,$(FUZZ_ALL),$(eval fuzz-$(t): $(FUZZ_DIR)/fuzz_$(t)))
