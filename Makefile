@@ -47,6 +47,7 @@ include host/host.mk
 -include guestos/guestos.mk
 include tests/tests.mk
 -include tests/guests/guests.mk
+-include tests/snapshot/snapshot.mk
 -include tests/vmm/vmm.mk
 -include tests/diff/diff.mk
 -include scenarios/scenarios.mk
