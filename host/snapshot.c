@@ -138,7 +138,7 @@ static void vm_load(snap_ctx_t *x, int k, snap_io_t *io)
         snap_fail(io, "VM %d out of order (%d of %d made)", k, host_count(x->h), x->nvms);
     else if (mon < 0 || !isa)
         snap_fail(io, "unknown monitor '%s' or ISA profile '%s'", l.monitor, l.isa);
-    else if (l.ram < (2u << 20) || l.ram > (3ull << 30) || l.ram % 4096)
+    else if (l.ram < (2u << 20) || l.ram > (x->t->max_ram ? x->t->max_ram : 3ull << 30) || l.ram % 4096)
         snap_fail(io, "guest RAM of %llu bytes", (unsigned long long)l.ram);
     else if (l.guest_ips < 1000)
         snap_fail(io, "guest speed %llu", (unsigned long long)l.guest_ips);

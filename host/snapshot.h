@@ -35,6 +35,7 @@ typedef struct snap_target {
     host_t *host;             /* in: NULL (a layout section makes it), or the host to fill; out: the host */
     FILE *console;            /* each new VM's console (NULL: stdout) */
     int no_cache;
+    uint64_t max_ram;         /* a VM with more RAM is refused (0: up to --mem's 3 GiB) */
     const snap_extra_t *extra;/* NULL: none */
 } snap_target_t;
 

@@ -25,7 +25,7 @@ FUZZ_LDFLAGS := $(FUZZ_SAN) -fsanitize=fuzzer
 
 # The targets. scenario and gdb need scenario_parse_buf() (app/scenario_file.c)
 # and gdb_handle_packet() (app/gdb.c): a tree without them leaves them out.
-FUZZ_ALL     := guest loader rawargs vmx
+FUZZ_ALL     := guest loader rawargs vmx snapshot
 FUZZ_ALL     += $(if $(shell grep -qs 'scenario_parse_buf' app/scenario_file.c && echo 1),scenario)
 FUZZ_ALL     += $(if $(shell grep -qs 'gdb_handle_packet' app/gdb.c && echo 1),gdb)
 FUZZ_TARGETS ?= $(FUZZ_ALL)

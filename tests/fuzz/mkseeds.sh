@@ -236,3 +236,14 @@ ls $out/loader | wc -l | sed 's/^/loader seeds: /'
 ls $out/rawargs | wc -l | sed 's/^/rawargs seeds: /'
 ls $out/scenario | wc -l | sed 's/^/scenario seeds: /'
 ls $out/gdb | wc -l | sed 's/^/gdb seeds: /'
+
+# snapshot/gen-*: snapshots of the guest OS with 2 MiB of RAM, bare, under
+# te and vtx, and two VMs (fuzz_snapshot.c)
+mkdir -p $out/snapshot
+rm -f $out/snapshot/gen-*
+g=build/guests/guestos.elf
+./trapsim run --quiet --mem 2M --snapshot $out/snapshot/gen-bare --snapshot-at 100000 $g >/dev/null
+./trapsim run --quiet --mem 2M --vmm --snapshot $out/snapshot/gen-te --snapshot-at 300000 $g >/dev/null
+./trapsim run --quiet --mem 2M --vmm=vtx --snapshot $out/snapshot/gen-vtx --snapshot-at 300000 $g >/dev/null
+./trapsim run --quiet --mem 2M --snapshot $out/snapshot/gen-two --snapshot-at 300000 --vm a --vmm $g --vm b $g >/dev/null
+ls $out/snapshot | wc -l | sed 's/^/snapshot seeds: /'
