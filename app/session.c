@@ -151,6 +151,13 @@ static snap_extra_t console_extra(run_t *r)
     return (snap_extra_t){ "console", console_save, console_load, r };
 }
 
+/* What a run saves beside its VMs: the console lines, with several VMs. */
+static const snap_extra_t *saved_extra(run_t *r, snap_extra_t *e)
+{
+    *e = console_extra(r);
+    return r->named ? e : NULL;
+}
+
 /* The VMs of `trapsim resume FILE` and `trapsim migrate-listen ADDR`: from
  * the snapshot or the stream; 0, or -1 after one error line. */
 static int restore_vms(run_t *r)
@@ -160,8 +167,10 @@ static int restore_vms(run_t *r)
     snap_extra_t extra = console_extra(r);
     snap_target_t t = { .console = o->console, .no_cache = o->no_cache, .extra = &extra };
     char err[512];
-    int rc = o->resume_file ? snapshot_load(o->resume_file, &t, err, sizeof err)
-                            : migrate_listen(o->listen_addr, o->listen_timeout, &t, err, sizeof err);
+    t.host = o->resume_host;
+    int rc = o->resume_host ? 0
+             : o->resume_file ? snapshot_load(o->resume_file, &t, err, sizeof err)
+                              : migrate_listen(o->listen_addr, o->listen_timeout, &t, err, sizeof err);
     r->host = t.host;
     if (rc) {
         if (o->resume_file)
@@ -180,13 +189,12 @@ static int restore_vms(run_t *r)
     for (int k = 0; k < r->n; k++) {
         const vm_config_t *c = vm_config(host_vm(r->host, k));
         vo[k] = *o;
-        vo[k].image = o->resume_file ? o->resume_file : o->listen_addr;
+        vo[k].image = o->resume_file ? o->resume_file : o->listen_addr ? o->listen_addr : "the migrated VM";
         vo[k].monitor = c->monitor;
         vo[k].isa = c->isa;
         vo[k].vm_name = vm_name(host_vm(r->host, k));
         r->vm[k].vm = host_vm(r->host, k);
-        if (r->named)
-            vm_machine(r->vm[k].vm)->console = r->null;
+        vm_machine(r->vm[k].vm)->console = r->named ? r->null : o->console ? o->console : stdout;
     }
     return 0;
 }
@@ -204,9 +212,9 @@ static int take_snapshot(run_t *r)
         if (vm_steps(vm) < o->snapshot_at)
             vm_run_for(vm, o->snapshot_at - vm_steps(vm));
     }
-    snap_extra_t extra = console_extra(r);
+    snap_extra_t extra;
     char err[512];
-    if (snapshot_save(o->snapshot_file, r->host, &extra, err, sizeof err)) {
+    if (snapshot_save(o->snapshot_file, r->host, saved_extra(r, &extra), err, sizeof err)) {
         errorf("%s", err);
         return -1;
     }
@@ -230,8 +238,10 @@ static int migrate_away(run_t *r)
         vm_run_for(vm, mo->at - vm_steps(vm));
     if (vm_stopped(vm))
         return 0;
-    snap_extra_t extra = console_extra(r);
-    return migrate_send_tcp(r->host, &extra, mo) == 0;
+    snap_extra_t extra;
+    if (mo->link)
+        return migrate_send(r->host, saved_extra(r, &extra), mo, mo->link) == 0;
+    return migrate_send_tcp(r->host, saved_extra(r, &extra), mo) == 0;
 }
 
 /* The trace output and every sink of every VM; then the monitors. */
@@ -395,7 +405,7 @@ int session_run(const session_opts_t *o)
         errorf("at most %d VMs in one run", HOST_MAX_VMS);
         return EXIT_USAGE;
     }
-    if ((o->resume_file || o->listen_addr ? restore_vms(&r) : create_vms(&r)) || connect(&r)) {
+    if ((o->resume_file || o->listen_addr || o->resume_host ? restore_vms(&r) : create_vms(&r)) || connect(&r)) {
         run_free(&r);
         return EXIT_USAGE;
     }

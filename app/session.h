@@ -51,6 +51,7 @@ typedef struct session_opts {
     int snapshot_continue;            /* --snapshot-continue: the run goes on after writing it */
     const char *resume_file;          /* trapsim resume FILE: the VMs come from the snapshot */
     const char *listen_addr;          /* trapsim migrate-listen ADDR: the VM comes from another trapsim */
+    struct host *resume_host;         /* the VMs come from this host, already filled (a scenario's migration); the run owns it */
     unsigned listen_timeout;          /* --timeout for migrate-listen (seconds) */
     const struct migrate_opts *migrate;   /* --migrate-to ADDR ... (NULL: none): host/migrate.h */
 } session_opts_t;

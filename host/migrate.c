@@ -246,6 +246,38 @@ int migrate_dest_take(migrate_dest_t *d, uint32_t type, const uint8_t *buf, size
     return 0;
 }
 
+/* ---- in this process ---- */
+
+static int local_send(void *ctx, const uint8_t *buf, size_t len, char *err, size_t errlen)
+{
+    (void)err, (void)errlen;
+    migrate_local_t *l = ctx;
+    if (!l->magic_seen) {
+        l->magic_seen = len == 8 && memcmp(buf, MIG_MAGIC, 8) == 0;
+        l->refused = !l->magic_seen;
+        snprintf(l->why, sizeof l->why, "malformed stream: no '%s' at the start", MIG_MAGIC);
+        return 0;
+    }
+    if (!l->refused && len >= MSG_HEAD && get_le(buf + 4, 8) == len - MSG_HEAD)
+        l->refused = migrate_dest_take(&l->dest, (uint32_t)get_le(buf, 4), buf + MSG_HEAD, len - MSG_HEAD, l->why,
+                                       sizeof l->why) != 0;
+    return 0;
+}
+
+static int local_reply(void *ctx, char *err, size_t errlen)
+{
+    migrate_local_t *l = ctx;
+    if (l->refused)
+        snprintf(err, errlen, "the destination refused: %s", l->why);
+    return l->refused ? -1 : 0;
+}
+
+void migrate_link_local(migrate_link_t *l, migrate_local_t *state, snap_target_t *t)
+{
+    *state = (migrate_local_t){ .dest = { .t = t } };
+    *l = (migrate_link_t){ local_send, local_reply, state };
+}
+
 /* ---- TCP ---- */
 
 typedef struct tcp_link {

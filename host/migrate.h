@@ -22,19 +22,6 @@
 #define MIGRATE_PAGE_STEPS 100
 #define MIGRATE_TIMEOUT 10
 
-typedef struct migrate_opts {
-    const char *addr;        /* --migrate-to HOST:PORT */
-    uint64_t at;             /* --migrate-at N: start at the VM's step N */
-    unsigned max_rounds;     /* --migrate-rounds: pre-copy rounds at most (then stop-and-copy) */
-    uint32_t max_dirty;      /* --migrate-dirty: stop-and-copy once a round dirtied at most this many pages */
-    uint64_t page_steps;     /* --migrate-page-steps: guest steps one page takes on the link */
-    unsigned timeout;        /* --migrate-timeout: seconds any connect, send or receive may take */
-    FILE *report;            /* the per-round report (NULL: stderr) */
-    int host_ms;             /* report the downtime in host milliseconds too (not in expected logs) */
-} migrate_opts_t;
-
-void migrate_defaults(migrate_opts_t *o);
-
 /* The other end, whatever carries the bytes: a socket, or (scenarios) the
  * destination in this process. send: 0 or -1 with err; reply: waits for the
  * destination's answer to the last message, 0 (taken) or -1 with err (the
@@ -45,6 +32,20 @@ typedef struct migrate_link {
     void *ctx;
 } migrate_link_t;
 
+typedef struct migrate_opts {
+    const char *addr;        /* --migrate-to HOST:PORT */
+    uint64_t at;             /* --migrate-at N: start at the VM's step N */
+    unsigned max_rounds;     /* --migrate-rounds: pre-copy rounds at most (then stop-and-copy) */
+    uint32_t max_dirty;      /* --migrate-dirty: stop-and-copy once a round dirtied at most this many pages */
+    uint64_t page_steps;     /* --migrate-page-steps: guest steps one page takes on the link */
+    unsigned timeout;        /* --migrate-timeout: seconds any connect, send or receive may take */
+    FILE *report;            /* the per-round report (NULL: stderr) */
+    int host_ms;             /* report the downtime in host milliseconds and the bytes sent too (not in expected logs) */
+    const migrate_link_t *link;   /* NULL: TCP to addr */
+} migrate_opts_t;
+
+void migrate_defaults(migrate_opts_t *o);
+
 /* The destination's half: messages in, the VM made and filled. */
 typedef struct migrate_dest {
     snap_target_t *t;
@@ -53,6 +54,15 @@ typedef struct migrate_dest {
 } migrate_dest_t;
 /* One message (its type and payload): 0, or -1 with the refusal in err. */
 int migrate_dest_take(migrate_dest_t *d, uint32_t type, const uint8_t *buf, size_t len, char *err, size_t errlen);
+
+/* A link to a destination in this process (scenarios): each message is
+ * taken at once into the target. */
+typedef struct migrate_local {
+    migrate_dest_t dest;
+    int magic_seen, refused;
+    char why[256];
+} migrate_local_t;
+void migrate_link_local(migrate_link_t *l, migrate_local_t *state, snap_target_t *t);
 
 /* Migrates the host's one VM: 0 when the destination has it (the VM is
  * then the destination's and must not run here again), -1 when it failed

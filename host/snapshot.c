@@ -408,8 +408,6 @@ static int check_complete(snap_ctx_t *x, char *err, size_t errlen)
             if (sections[s].monitor == (int)mon && !(x->seen[k] & (1u << s)))
                 return fail(err, errlen, "VM %d runs under %s but has no '%s' section", k, vm_monitor_name(mon),
                             sections[s].name);
-        if (x->t->extra && !(x->seen[k] & (1u << ROW_EXTRA)))
-            return fail(err, errlen, "VM %d has no '%s' section", k, x->t->extra->name);
     }
     return 0;
 }
