@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -303,9 +304,13 @@ static int parse_addr(const char *addr, struct sockaddr_in *sa)
     return inet_pton(AF_INET, strcmp(host, "localhost") == 0 ? "127.0.0.1" : host, &sa->sin_addr) == 1 ? 0 : -1;
 }
 
+/* Bounded waits, and no Nagle delay: the last message and its answer are
+ * the downtime. */
 static void set_timeouts(int fd, unsigned seconds)
 {
     struct timeval tv = { .tv_sec = seconds };
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 }
