@@ -62,7 +62,7 @@ static void usage(FILE *f)
 "\n"
 "snapshots and migration (README, \"Snapshots and live migration\"):\n"
 "  --snapshot FILE       write the run's complete state to FILE at --snapshot-at N (the VM's step N),\n"
-"                        then stop; --snapshot-continue goes on\n"
+"                        then stop; --snapshot-continue goes on; --snapshot-stored: not compressed\n"
 "  --migrate-to ADDR     send the VM live to 'trapsim migrate-listen ADDR' at --migrate-at N;\n"
 "                        --migrate-rounds N (8), --migrate-dirty PAGES (64), --migrate-page-steps N (100),\n"
 "                        --migrate-timeout S (10)\n"
@@ -195,8 +195,8 @@ static int parse_snapshot_opt(int argc, char **argv, int *i, session_opts_t *o, 
     };
     const char *v;
     int r;
-    if (strcmp(argv[*i], "--snapshot-continue") == 0) {
-        o->snapshot_continue = 1;
+    if (strcmp(argv[*i], "--snapshot-continue") == 0 || strcmp(argv[*i], "--snapshot-stored") == 0) {
+        *(argv[*i][11] == 'c' ? &o->snapshot_continue : &o->snapshot_stored) = 1;
         return 1;
     }
     if ((r = opt_value(argc, argv, i, "--snapshot", &v)) || (r = opt_value(argc, argv, i, "--migrate-to", &v))) {
@@ -241,8 +241,8 @@ static int check_snapshot_opts(session_opts_t *o, migrate_opts_t *m, int nvms)
         errorf("--snapshot and --migrate-to: one at a time");
         return -1;
     }
-    if ((o->snapshot_at || o->snapshot_continue) && !o->snapshot_file) {
-        errorf("--snapshot-at and --snapshot-continue need --snapshot FILE");
+    if ((o->snapshot_at || o->snapshot_continue || o->snapshot_stored) && !o->snapshot_file) {
+        errorf("--snapshot-at, --snapshot-continue and --snapshot-stored need --snapshot FILE");
         return -1;
     }
     if (m->at && !m->addr) {
@@ -396,6 +396,10 @@ static int parse_run(int argc, char **argv, session_opts_t *o)
  * with the VM. */
 static int cmd_restore(const char *cmd, int argc, char **argv)
 {
+    if (argc == 0) {
+        errorf("%s needs %s", cmd, strcmp(cmd, "resume") == 0 ? "a snapshot FILE" : "an ADDR (e.g. 127.0.0.1:7000)");
+        return EXIT_USAGE;
+    }
     session_opts_t o, dflt;
     session_defaults(&o);
     session_defaults(&dflt);
@@ -424,9 +428,9 @@ static int cmd_restore(const char *cmd, int argc, char **argv)
         return r;
     }
     if (o.nvms || o.monitor != dflt.monitor || o.isa != dflt.isa || o.cmdline || o.ram != dflt.ram ||
-        o.max_insns || o.guest_ips != dflt.guest_ips || o.expose_pg || o.snapshot_file || o.migrate) {
+        o.max_insns || o.guest_ips != dflt.guest_ips || o.expose_pg) {
         errorf("%s: the VM's options (--vm, --vmm, --isa, --mem, --cmdline, --max-insns, --guest-ips, --expose-pg) "
-               "come with it, and it cannot be sent on at once", cmd);
+               "come with the VM", cmd);
         return EXIT_USAGE;
     }
     if (strcmp(cmd, "resume") == 0)

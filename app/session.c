@@ -214,7 +214,8 @@ static int take_snapshot(run_t *r)
     }
     snap_extra_t extra;
     char err[512];
-    if (snapshot_save(o->snapshot_file, r->host, saved_extra(r, &extra), err, sizeof err)) {
+    if (snapshot_save(o->snapshot_file, r->host, saved_extra(r, &extra), o->snapshot_stored ? SNAP_STORED : 0, err,
+                      sizeof err)) {
         errorf("%s", err);
         return -1;
     }

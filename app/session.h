@@ -49,6 +49,7 @@ typedef struct session_opts {
     const char *snapshot_file;        /* --snapshot FILE */
     uint64_t snapshot_at;             /* --snapshot-at N: the VM's step N (several VMs: the end of the turn the host reaches step N in) */
     int snapshot_continue;            /* --snapshot-continue: the run goes on after writing it */
+    int snapshot_stored;              /* --snapshot-stored: sections not compressed (tests, fuzzing seeds) */
     const char *resume_file;          /* trapsim resume FILE: the VMs come from the snapshot */
     const char *listen_addr;          /* trapsim migrate-listen ADDR: the VM comes from another trapsim */
     struct host *resume_host;         /* the VMs come from this host, already filled (a scenario's migration); the run owns it */

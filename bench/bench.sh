@@ -327,14 +327,14 @@ snapshot_case() {
   SNAP[$key.write]=$(calc "%.1f" "$with - $plain")
   SNAP[$key.kib]=$(( $(stat -c %s "$f") / 1024 ))
 }
-# migrate_case KEY CMDLINE: memwrite migrated at step 1000000 over loopback
+# migrate_case KEY CMDLINE: memwrite migrated at step 100000 over loopback
 migrate_case() {
   local key=$1 cmdline=$2 addr
   "$TRAPSIM" migrate-listen 127.0.0.1:0 --quiet --timeout 30 >/dev/null 2>"$RUN/$key.dest" &
   local dest=$!
   for _ in $(seq 100); do grep -q "waiting on" "$RUN/$key.dest" && break; sleep 0.05; done
   addr=$(sed -n 's/.*waiting on //p' "$RUN/$key.dest")
-  "$TRAPSIM" run --quiet --mem "$MEM" ${cmdline:+--cmdline "$cmdline"} --migrate-to "$addr" --migrate-at 1000000 \
+  "$TRAPSIM" run --quiet --mem "$MEM" ${cmdline:+--cmdline "$cmdline"} --migrate-to "$addr" --migrate-at 100000 \
     --migrate-dirty 8 "$MEMWRITE" >/dev/null 2>"$RUN/$key.src"
   wait "$dest" 2>/dev/null
   SNAP[$key.rounds]=$(grep -c ': round ' "$RUN/$key.src")
@@ -373,7 +373,7 @@ snapshot_table() {
     kv "migrate.$k.downtime_ms" "${SNAP[$k.ms]}"; kv "migrate.$k.downtime_insns" "${SNAP[$k.insns]}"
   done
   echo "  write = the run that writes the snapshot at its end - the same run without it; resume = loading it"
-  echo "  (the VM has nothing left to run); migration at step 1000000, --migrate-dirty 8, over 127.0.0.1"
+  echo "  (the VM has nothing left to run); migration at step 100000, --migrate-dirty 8, over 127.0.0.1"
 }
 
 # 6. QEMU (TCG): the same image. The big run is EMU_K isprime processes, so

@@ -24,6 +24,7 @@ typedef struct snap_ctx {
     unsigned weight[HOST_MAX_VMS];
     unsigned seen[HOST_MAX_VMS];    /* loading: the sections each VM got (1 << table row) */
     int layout_made;                /* this image made the host */
+    int stored;                     /* saving: SNAP_STORED */
 } snap_ctx_t;
 
 static vm_t *ctx_vm(snap_ctx_t *x, int k) { return host_vm(x->h, k); }
@@ -173,9 +174,17 @@ static void te_save(snap_ctx_t *x, int k, snap_io_t *io)
     vmm_snap_save(vm_monitor(ctx_vm(x, k)), io);
 }
 
+/* A monitor's section comes once per VM. */
+static int monitor_again(vm_t *vm, snap_io_t *io)
+{
+    return vm_monitor(vm) || vm_vtx(vm) ? snap_fail(io, "a second monitor section for the VM") : 0;
+}
+
 static void te_load(snap_ctx_t *x, int k, snap_io_t *io)
 {
     vm_t *vm = ctx_vm(x, k);
+    if (monitor_again(vm, io))
+        return;
     vmm_t *v = vmm_snap_load(vm_machine(vm), io);
     if (v)
         vm_adopt_monitor(vm, v, NULL);
@@ -189,6 +198,8 @@ static void vtx_save(snap_ctx_t *x, int k, snap_io_t *io)
 static void vtx_load(snap_ctx_t *x, int k, snap_io_t *io)
 {
     vm_t *vm = ctx_vm(x, k);
+    if (monitor_again(vm, io))
+        return;
     vtx_t *v = vtx_snap_load(vm_machine(vm), io);
     if (v)
         vm_adopt_monitor(vm, NULL, v);
@@ -254,8 +265,18 @@ static uint64_t get_le(const uint8_t *p, int n)
 }
 
 /* Appends one section: its header, then its payload compressed. */
-static int add_section(snap_io_t *out, const char *name, uint32_t vm, const snap_io_t *payload)
+static int add_section(snap_io_t *out, const char *name, uint32_t vm, const snap_io_t *payload, int stored)
 {
+    uint8_t head[SECTION_HEAD] = { 0 };
+    memcpy(head, name, strnlen(name, 8));
+    put_le(head + 8, vm, 4);
+    put_le(head + 16, payload->len, 8);
+    if (stored) {
+        put_le(head + 24, payload->len, 8);
+        snap_bytes(out, head, sizeof head);
+        snap_bytes(out, payload->buf, payload->len);
+        return snap_ok(out) ? 0 : -1;
+    }
     size_t bound = ZSTD_compressBound(payload->len);
     uint8_t *z = malloc(bound ? bound : 1);
     if (!z)
@@ -265,11 +286,7 @@ static int add_section(snap_io_t *out, const char *name, uint32_t vm, const snap
         free(z);
         return snap_fail(out, "zstd: %s", ZSTD_getErrorName(zlen));
     }
-    uint8_t head[SECTION_HEAD] = { 0 };
-    memcpy(head, name, strnlen(name, 8));
-    put_le(head + 8, vm, 4);
     put_le(head + 12, SEC_ZSTD, 4);
-    put_le(head + 16, payload->len, 8);
     put_le(head + 24, zlen, 8);
     snap_bytes(out, head, sizeof head);
     snap_bytes(out, z, zlen);
@@ -286,7 +303,7 @@ static int encode_one(snap_ctx_t *x, snap_io_t *out, const char *name, uint32_t 
         save(x, (int)vm, &p);
     else
         extra->save(extra->ctx, (int)vm, &p);
-    int rc = snap_ok(&p) ? add_section(out, name, vm, &p) : snap_fail(out, "%s: %s", name, p.err);
+    int rc = snap_ok(&p) ? add_section(out, name, vm, &p, x->stored) : snap_fail(out, "%s: %s", name, p.err);
     free(p.buf);
     *count += rc == 0;
     return rc;
@@ -295,7 +312,7 @@ static int encode_one(snap_ctx_t *x, snap_io_t *out, const char *name, uint32_t 
 int snapshot_encode(host_t *h, unsigned parts, uint8_t *const *dirty, const snap_extra_t *extra,
                     uint8_t **out, size_t *outlen, char *err, size_t errlen)
 {
-    snap_ctx_t x = { .h = h, .dirty = dirty };
+    snap_ctx_t x = { .h = h, .dirty = dirty, .stored = (parts & SNAP_STORED) != 0 };
     snap_io_t o;
     snap_writer(&o);
     uint8_t head[HEADER_LEN] = { 0 };
@@ -441,9 +458,13 @@ int snapshot_decode(const uint8_t *buf, size_t len, snap_target_t *t, char *err,
         uint32_t vm = (uint32_t)get_le(buf + pos + 8, 4), flags = (uint32_t)get_le(buf + pos + 12, 4);
         uint64_t raw_len = get_le(buf + pos + 16, 8), stored = get_le(buf + pos + 24, 8);
         pos += SECTION_HEAD;
+        if (!name[0] || strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(name)) {
+            rc = fail(err, errlen, "corrupted (section %u of %u has no name)", s + 1, count);
+            break;
+        }
         int row = row_of(name, t->extra);
         if (row < 0) {
-            rc = fail(err, errlen, "unknown section '%.8s'", name);
+            rc = fail(err, errlen, "unknown section '%s'", name);
             break;
         }
         if (stored > end - pos || raw_len > SECTION_MAX || flags > SEC_ZSTD || (vm != RUN_SCOPE && vm >= HOST_MAX_VMS) ||
@@ -479,12 +500,12 @@ int snapshot_decode(const uint8_t *buf, size_t len, snap_target_t *t, char *err,
 
 /* ---- files ---- */
 
-int snapshot_save(const char *path, host_t *h, const snap_extra_t *extra, char *err, size_t errlen)
+int snapshot_save(const char *path, host_t *h, const snap_extra_t *extra, unsigned flags, char *err, size_t errlen)
 {
     uint8_t *buf;
     size_t len;
     char why[200];
-    if (snapshot_encode(h, SNAP_ALL, NULL, extra, &buf, &len, why, sizeof why))
+    if (snapshot_encode(h, SNAP_ALL | flags, NULL, extra, &buf, &len, why, sizeof why))
         return fail(err, errlen, "%s: cannot make the snapshot: %s", path, why);
     FILE *f = fopen(path, "wb");
     int bad = !f || fwrite(buf, 1, len, f) != len;

@@ -18,7 +18,8 @@
  * VM's configuration), the state between two steps (machines, monitors,
  * the run's own extras), RAM. A file has all; a migration stream sends
  * the layout, then RAM in rounds, then the state with the last pages. */
-enum { SNAP_LAYOUT = 1, SNAP_STATE = 2, SNAP_RAM = 4, SNAP_ALL = 7 };
+enum { SNAP_LAYOUT = 1, SNAP_STATE = 2, SNAP_RAM = 4, SNAP_ALL = 7,
+       SNAP_STORED = 8 };   /* with the parts: sections stored as they are, not compressed (tests, fuzzing) */
 
 /* State a run keeps beside its VMs, per VM, as one more section (app/: a
  * console line not yet printed). */
@@ -49,7 +50,7 @@ int snapshot_encode(host_t *h, unsigned parts, uint8_t *const *dirty, const snap
  * half made: the caller frees it). */
 int snapshot_decode(const uint8_t *buf, size_t len, snap_target_t *t, char *err, size_t errlen);
 /* A whole snapshot to a file and back; errors name the file. */
-int snapshot_save(const char *path, host_t *h, const snap_extra_t *extra, char *err, size_t errlen);
+int snapshot_save(const char *path, host_t *h, const snap_extra_t *extra, unsigned flags, char *err, size_t errlen);
 int snapshot_load(const char *path, snap_target_t *t, char *err, size_t errlen);
 /* CRC-32 (IEEE 802.3, as zlib's crc32()) */
 uint32_t snap_crc32(uint32_t crc, const uint8_t *p, size_t n);

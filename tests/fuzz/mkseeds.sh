@@ -237,13 +237,21 @@ ls $out/rawargs | wc -l | sed 's/^/rawargs seeds: /'
 ls $out/scenario | wc -l | sed 's/^/scenario seeds: /'
 ls $out/gdb | wc -l | sed 's/^/gdb seeds: /'
 
-# snapshot/gen-*: snapshots of the guest OS with 2 MiB of RAM, bare, under
-# te and vtx, and two VMs (fuzz_snapshot.c)
+# snapshot/gen-*: 1 mode byte (fuzz_snapshot.c) + a snapshot of the guest OS
+# with 2 MiB of RAM, bare, under te and vtx, two VMs; mode 0 as written,
+# mode 1 (the target fixes length and CRC) with uncompressed sections
 mkdir -p $out/snapshot
 rm -f $out/snapshot/gen-*
 g=build/guests/guestos.elf
-./trapsim run --quiet --mem 2M --snapshot $out/snapshot/gen-bare --snapshot-at 100000 $g >/dev/null
-./trapsim run --quiet --mem 2M --vmm --snapshot $out/snapshot/gen-te --snapshot-at 300000 $g >/dev/null
-./trapsim run --quiet --mem 2M --vmm=vtx --snapshot $out/snapshot/gen-vtx --snapshot-at 300000 $g >/dev/null
-./trapsim run --quiet --mem 2M --snapshot $out/snapshot/gen-two --snapshot-at 300000 --vm a --vmm $g --vm b $g >/dev/null
+snap() {  # NAME AT OPTIONS...
+  local name=$1 at=$2; shift 2
+  ./trapsim run --quiet --mem 2M --snapshot "$tmp/$name" --snapshot-at "$at" "$@" >/dev/null
+  ./trapsim run --quiet --mem 2M --snapshot "$tmp/$name.stored" --snapshot-stored --snapshot-at "$at" "$@" >/dev/null
+  { printf '\x00'; cat "$tmp/$name"; } >"$out/snapshot/gen-$name"
+  { printf '\x01'; cat "$tmp/$name.stored"; } >"$out/snapshot/gen-$name-stored"
+}
+snap bare 100000 $g
+snap te 300000 --vmm $g
+snap vtx 300000 --vmm=vtx $g
+snap two 300000 --vm a --vmm $g --vm b $g
 ls $out/snapshot | wc -l | sed 's/^/snapshot seeds: /'

@@ -4,7 +4,7 @@
  *              set) while 40 more pages, written once, stay clean;
  *   idle       loops on registers only: it dirties next to nothing;
  *   fill       first writes every page of RAM above 2 MiB (a full guest).
- * It prints a line every 4000 passes and a checksum at the end, so a run
+ * It prints a line every 500 passes and a checksum at the end, so a run
  * cut anywhere and continued elsewhere prints the same lines. */
 #include "rt.h"
 
@@ -14,7 +14,7 @@ const int rt_skip_entry_if = 1;
 #define PAGE 4096u
 #define PAGES 64u
 #define HOT 24u
-#define PASSES 24000u
+#define PASSES 2000u
 
 static volatile uint8_t area[PAGES * PAGE] __attribute__((aligned(4096)));
 
@@ -54,7 +54,7 @@ void guest_main(void)
             for (uint32_t p = 0; p < HOT; p++)
                 area[p * PAGE + (pass & (PAGE - 1))] += (uint8_t)(pass + p);
         }
-        if (pass % 4000 == 0)
+        if (pass % 500 == 0)
             kprintf("memwrite: pass %u\n", pass);
     }
     for (uint32_t p = 0; p < PAGES * PAGE; p += 64)

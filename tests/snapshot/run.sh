@@ -41,7 +41,7 @@ resume_same bare 3000000 "$GOS"
 resume_same te 3000000 --vmm "$GOS"
 resume_same te-expose-pg 1234567 --vmm --expose-pg --isa pg "$GOS"
 resume_same vtx 3000000 --vmm=vtx "$GOS"
-resume_same memwrite-te 777777 --vmm "$MW"
+resume_same memwrite-te 177777 --vmm "$MW"
 resume_same two-vms 2500000 --quantum 30000 --vm a --vmm "$GOS" --vm b --vmm=vtx --cmdline procs=counter,hello --weight 2 "$GOS"
 
 echo "== bad snapshot files (one line, exit status 2)"
@@ -79,7 +79,7 @@ listen() {
 for c in "" idle; do
     "$T" run --quiet ${c:+--cmdline $c} "$MW" >"$W/full.out" 2>/dev/null
     listen
-    "$T" run --quiet ${c:+--cmdline $c} --migrate-to "$(cat "$W/addr")" --migrate-at 1000000 --migrate-dirty 8 \
+    "$T" run --quiet ${c:+--cmdline $c} --migrate-to "$(cat "$W/addr")" --migrate-at 100000 --migrate-dirty 8 \
         "$MW" >"$W/s.out" 2>"$W/s.err"
     st=$?
     wait $DEST
@@ -91,7 +91,7 @@ for c in "" idle; do
 done
 "$T" run --vmm --quiet --trace trap --trace-file "$W/full.trace" "$GOS" >"$W/full.out" 2>/dev/null
 listen --trace trap --trace-file "$W/d.trace"
-"$T" run --vmm --quiet --trace trap --trace-file "$W/s.trace" --migrate-to "$(cat "$W/addr")" --migrate-at 2000000 \
+"$T" run --vmm --quiet --trace trap --trace-file "$W/s.trace" --migrate-to "$(cat "$W/addr")" --migrate-at 1000000 \
     "$GOS" >"$W/s.out" 2>"$W/s.err"
 wait $DEST
 if cat "$W/s.out" "$W/d.out" | cmp -s - "$W/full.out" && cat "$W/s.trace" "$W/d.trace" | cmp -s - "$W/full.trace"; then
@@ -110,7 +110,7 @@ for mode in refuse disconnect absent; do
         python3 tests/snapshot/fake_dest.py $mode "$W/port" &
         for _ in $(seq 100); do [ -s "$W/port" ] && break; sleep 0.05; done
     fi
-    "$T" run --quiet --migrate-to "$(cat "$W/port")" --migrate-at 500000 --migrate-timeout 5 "$MW" >"$W/s.out" 2>"$W/s.err"
+    "$T" run --quiet --migrate-to "$(cat "$W/port")" --migrate-at 100000 --migrate-timeout 5 "$MW" >"$W/s.out" 2>"$W/s.err"
     st=$?
     wait 2>/dev/null
     if [ $st -eq 1 ] && cmp -s "$W/s.out" "$W/full.out" && grep -q "the VM runs on here" "$W/s.err"; then
