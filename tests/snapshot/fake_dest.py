@@ -4,6 +4,7 @@ usage: fake_dest.py MODE PORTFILE
   refuse      read the magic and the first message, answer "refused"
   disconnect  read the magic and the first message, answer "taken", read a
               little of the pages, then close the connection
+  silent      read the magic and the first message, never answer (for 10 s)
   garbage     connect to the trapsim migrate-listen whose port is in
               PORTFILE and send bytes that are not a migration stream
 Listening modes write the port they listen on to PORTFILE."""
@@ -45,7 +46,9 @@ c.settimeout(20)
 read_full(c, 8)
 typ, n = struct.unpack("<IQ", read_full(c, 12))
 read_full(c, n)
-if mode == "refuse":
+if mode == "silent":
+    time.sleep(10)
+elif mode == "refuse":
     why = b"no room for another VM"
     c.sendall(struct.pack("<II", 1, len(why)) + why)
 else:

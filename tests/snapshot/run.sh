@@ -6,8 +6,8 @@
 #     bare, under te, under vtx, two VMs;
 #   - bad snapshot files: one line naming the file, exit status 2;
 #   - live migration: the source's console followed by the destination's is
-#     the uninterrupted run's; a destination that refuses, disconnects, or is
-#     not there leaves the source running; a malformed stream is refused;
+#     the uninterrupted run's; a destination that refuses, disconnects, does
+#     not answer (--migrate-timeout) or is not there leaves the source running; a malformed stream is refused;
 #     a destination nobody comes to gives up after its --timeout.
 set -u
 T=${TRAPSIM:-./trapsim}
@@ -84,7 +84,7 @@ for c in "" idle; do
     st=$?
     wait $DEST
     if [ $st -eq 0 ] && grep -q "the VM continues" "$W/s.err" && cat "$W/s.out" "$W/d.out" | cmp -s - "$W/full.out"; then
-        ok "memwrite ${c:-hot set}: source + destination == the uninterrupted run ($(grep -c round "$W/s.err") rounds)"
+        ok "memwrite ${c:-hot set}: source + destination == the uninterrupted run ($(grep -c ": round " "$W/s.err") rounds)"
     else
         bad "memwrite ${c:-hot set}: migration status $st; $(cat "$W/s.err" "$W/d.err")"
     fi
@@ -102,7 +102,7 @@ fi
 
 # the source runs on, whole, when the destination is not what it should be
 "$T" run --quiet "$MW" >"$W/full.out" 2>/dev/null
-for mode in refuse disconnect absent; do
+for mode in refuse disconnect silent absent; do
     rm -f "$W/port"
     if [ $mode = absent ]; then
         echo "127.0.0.1:1" >"$W/port"
@@ -110,8 +110,9 @@ for mode in refuse disconnect absent; do
         python3 tests/snapshot/fake_dest.py $mode "$W/port" &
         for _ in $(seq 100); do [ -s "$W/port" ] && break; sleep 0.05; done
     fi
-    "$T" run --quiet --migrate-to "$(cat "$W/port")" --migrate-at 100000 --migrate-timeout 5 "$MW" >"$W/s.out" 2>"$W/s.err"
+    "$T" run --quiet --migrate-to "$(cat "$W/port")" --migrate-at 100000 --migrate-timeout 1 "$MW" >"$W/s.out" 2>"$W/s.err"
     st=$?
+    kill $(jobs -p) 2>/dev/null
     wait 2>/dev/null
     if [ $st -eq 1 ] && cmp -s "$W/s.out" "$W/full.out" && grep -q "the VM runs on here" "$W/s.err"; then
         ok "destination $mode: $(grep 'runs on' "$W/s.err")"
