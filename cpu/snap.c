@@ -283,7 +283,7 @@ void snap_ram(snap_io_t *io, machine_t *m, const uint8_t *dirty)
     uint32_t size = m->cpu.ram_size;
     snap_u32(io, &size);
     if (io->load && size != m->cpu.ram_size) {
-        snap_fail(io, "RAM of %u bytes, the VM has %u", size, m->cpu.ram_size);
+        snap_fail(io, "a different guest layout: RAM of %u bytes, the VM has %u", size, m->cpu.ram_size);
         return;
     }
     if (!io->load) {

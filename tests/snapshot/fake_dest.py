@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
-"""A misbehaving migration destination (tests/snapshot/run.sh).
+"""A misbehaving migration destination, and a snapshot made wrong
+(tests/snapshot/run.sh).
 usage: fake_dest.py MODE PORTFILE
+       fake_dest.py layout IN OUT   (a snapshot whose layout does not fit)
   refuse      read the magic and the first message, answer "refused"
   disconnect  read the magic and the first message, answer "taken", read a
               little of the pages, then close the connection
@@ -11,6 +13,27 @@ Listening modes write the port they listen on to PORTFILE."""
 import socket, struct, sys, time
 
 mode, portfile = sys.argv[1], sys.argv[2]
+
+if mode == "layout":
+    # relayout IN OUT: an uncompressed snapshot (--snapshot-stored) whose
+    # 'vm' section says half the RAM its 'ram' section holds, with its
+    # length and CRC made right again: only the layout is wrong
+    import zlib
+    b = bytearray(open(portfile, "rb").read())
+    pos, count = 24, struct.unpack_from("<I", b, 12)[0]
+    for _ in range(count):
+        name = bytes(b[pos:pos + 8]).rstrip(b"\0")
+        raw, stored = struct.unpack_from("<QQ", b, pos + 16)
+        if name == b"vm":
+            p = pos + 32
+            for _ in range(3):   # name, isa, monitor: a 4-byte length, then the bytes
+                p += 4 + struct.unpack_from("<I", b, p)[0]
+            ram = struct.unpack_from("<Q", b, p)[0]
+            struct.pack_into("<Q", b, p, ram // 2)
+        pos += 32 + stored
+    struct.pack_into("<I", b, len(b) - 4, zlib.crc32(bytes(b[:-4])) & 0xffffffff)
+    open(sys.argv[3], "wb").write(b)
+    sys.exit(0)
 
 def read_full(c, n):
     b = b""

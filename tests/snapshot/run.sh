@@ -4,7 +4,8 @@
 #   - a run cut by --snapshot and continued by `resume` prints, on the
 #     console and in the trace, exactly what the uninterrupted run prints:
 #     bare, under te, under vtx, two VMs;
-#   - bad snapshot files: one line naming the file, exit status 2;
+#   - bad snapshot files (not one, another version, truncated, corrupted, a
+#     layout that does not fit): one line naming the file, exit status 2;
 #   - live migration: the source's console followed by the destination's is
 #     the uninterrupted run's; a destination that refuses, disconnects, does
 #     not answer (--migrate-timeout) or is not there leaves the source running; a malformed stream is refused;
@@ -53,7 +54,10 @@ printf '\xff' | dd of="$W/corrupt.snap" bs=1 seek=$((size / 2)) conv=notrunc sta
 cp "$W/good.snap" "$W/version.snap"
 printf '\x09' | dd of="$W/version.snap" bs=1 seek=8 conv=notrunc status=none
 echo "hello" >"$W/text.snap"
-for c in "truncated:truncated" "corrupt:corrupted" "version:version 9" "text:not a trapsim snapshot" "missing:cannot read"; do
+"$T" run --quiet --snapshot "$W/stored.snap" --snapshot-stored --snapshot-at 1000000 "$GOS" >/dev/null 2>&1
+python3 tests/snapshot/fake_dest.py layout "$W/stored.snap" "$W/layout.snap"
+for c in "truncated:truncated" "corrupt:corrupted" "version:version 9" "text:not a trapsim snapshot" "missing:cannot read" \
+         "layout:a different guest layout"; do
     f=${c%%:*} want=${c#*:}
     "$T" resume "$W/$f.snap" >"$W/out" 2>"$W/err"
     st=$?
