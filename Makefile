@@ -21,6 +21,8 @@ ifneq ($(SAN),)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=address,undefined
 endif
+# libraries of the simulator itself: zstd for snapshots (host/snapshot.c)
+LDLIBS  := -lzstd
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
 
@@ -45,6 +47,7 @@ include host/host.mk
 -include guestos/guestos.mk
 include tests/tests.mk
 -include tests/guests/guests.mk
+-include tests/snapshot/snapshot.mk
 -include tests/vmm/vmm.mk
 -include tests/pv/pv.mk
 -include tests/diff/diff.mk
@@ -74,7 +77,7 @@ $(LIBTRAPSIM): $(SIM_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
 $(TRAPSIM): $(BUILD)/obj/trapsim.o $(LIBTRAPSIM)
-	$(CC) $(LDFLAGS) -o $@ $^
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 guests: $(GUESTS)
 

@@ -12,6 +12,7 @@
 #include "cpu/cpu.h"
 #include "cpu/trace.h"
 #include "host/host.h"
+#include "host/migrate.h"
 
 #define TRAPSIM_VERSION "0.1.0"
 
@@ -30,6 +31,9 @@ static void usage(FILE *f)
 "                            scenario compare: the table below without host times)\n"
 "  compare [--csv] [--no-times] [--html FILE]\n"
 "                            Adams & Agesen's microbenchmarks under every technique: one table\n"
+"  resume FILE [options]     continue a run from its snapshot (--snapshot)\n"
+"  migrate-listen ADDR [options] [--timeout S]\n"
+"                            wait for a VM sent with --migrate-to ADDR and continue it\n"
 "  isa list                  the ISA semantics profiles\n"
 "  isa show NAME             the sensitive instructions and what they do in a profile\n"
 "  --help, --version\n"
@@ -63,6 +67,13 @@ static void usage(FILE *f)
 "  --break-on WHAT       pause at: trap (any trap event), vector N, mnemonic M (before it runs)\n"
 "  --gdb PORT            wait for gdb on 127.0.0.1:PORT (0: any free port, printed on stderr)\n"
 "  --gdb-verbose         log the gdb packets and every bad one on stderr\n"
+"\n"
+"snapshots and migration (README, \"Snapshots and live migration\"):\n"
+"  --snapshot FILE       write the run's complete state to FILE at --snapshot-at N (the VM's step N),\n"
+"                        then stop; --snapshot-continue goes on; --snapshot-stored: not compressed\n"
+"  --migrate-to ADDR     send the VM live to 'trapsim migrate-listen ADDR' at --migrate-at N;\n"
+"                        --migrate-rounds N (8), --migrate-dirty PAGES (64), --migrate-page-steps N (100),\n"
+"                        --migrate-timeout S (10)\n"
 "\n"
 "several VMs (README, \"Several VMs in one run\"):\n"
 "  --vm NAME             a VM; the options after it until the next --vm, and its IMAGE, are its own:\n"
@@ -182,6 +193,84 @@ static int check_vm(const session_opts_t *v)
     return 0;
 }
 
+/* --snapshot*, --migrate-*: 1 when argv[*i] was one, 0 when not, -1 after
+ * an error line. */
+static int parse_snapshot_opt(int argc, char **argv, int *i, session_opts_t *o, migrate_opts_t *m)
+{
+    static const struct { const char *name; uint64_t min, max; } nums[] = {
+        { "--snapshot-at", 0, UINT64_MAX }, { "--migrate-at", 0, UINT64_MAX }, { "--migrate-rounds", 1, 1000 },
+        { "--migrate-dirty", 0, UINT32_MAX }, { "--migrate-page-steps", 1, 1000000000 },
+        { "--migrate-timeout", 1, 3600 },
+    };
+    const char *v;
+    int r;
+    if (strcmp(argv[*i], "--snapshot-continue") == 0 || strcmp(argv[*i], "--snapshot-stored") == 0) {
+        *(argv[*i][11] == 'c' ? &o->snapshot_continue : &o->snapshot_stored) = 1;
+        return 1;
+    }
+    if ((r = opt_value(argc, argv, i, "--snapshot", &v)) || (r = opt_value(argc, argv, i, "--migrate-to", &v))) {
+        const char *name = argv[*i - (r > 0)];
+        if (r < 0) {
+            errorf("%s needs a %s", name, strcmp(name, "--snapshot") == 0 ? "file name" : "HOST:PORT");
+            return -1;
+        }
+        if (strcmp(name, "--snapshot") == 0)
+            o->snapshot_file = v;
+        else
+            m->addr = v;
+        return 1;
+    }
+    for (size_t k = 0; k < sizeof nums / sizeof nums[0]; k++) {
+        if (!(r = opt_value(argc, argv, i, nums[k].name, &v)))
+            continue;
+        uint64_t n;
+        if (r < 0 || parse_u64(v, &n) || n < nums[k].min || n > nums[k].max) {
+            errorf("%s needs a number from %llu to %llu", nums[k].name, (unsigned long long)nums[k].min,
+                   (unsigned long long)nums[k].max);
+            return -1;
+        }
+        uint64_t *dst[] = { &o->snapshot_at, &m->at, NULL, NULL, &m->page_steps, NULL };
+        if (dst[k])
+            *dst[k] = n;
+        else if (k == 2)
+            m->max_rounds = (unsigned)n;
+        else if (k == 3)
+            m->max_dirty = (uint32_t)n;
+        else
+            m->timeout = (unsigned)n;
+        return 1;
+    }
+    return 0;
+}
+
+/* The snapshot and migration options together; 0 or -1 after an error line. */
+static int check_snapshot_opts(session_opts_t *o, migrate_opts_t *m, int nvms)
+{
+    if (o->snapshot_file && m->addr) {
+        errorf("--snapshot and --migrate-to: one at a time");
+        return -1;
+    }
+    if ((o->snapshot_at || o->snapshot_continue || o->snapshot_stored) && !o->snapshot_file) {
+        errorf("--snapshot-at, --snapshot-continue and --snapshot-stored need --snapshot FILE");
+        return -1;
+    }
+    if (m->at && !m->addr) {
+        errorf("--migrate-at needs --migrate-to ADDR");
+        return -1;
+    }
+    if ((o->snapshot_file || m->addr) && (o->step || o->gdb)) {
+        errorf("--snapshot and --migrate-to do not go with --step, --break, --break-on or --gdb");
+        return -1;
+    }
+    if (m->addr && nvms) {
+        errorf("--migrate-to takes a run of one VM, not --vm");
+        return -1;
+    }
+    m->host_ms = 1;
+    o->migrate = m->addr ? m : NULL;
+    return 0;
+}
+
 /* Parses `run` options into o; returns 0, or an exit status. Options
  * before the first --vm are the run's, and the defaults of every VM; after
  * `--vm NAME`, a VM's own options and its image (several VMs, host/). */
@@ -191,6 +280,8 @@ static int parse_run(int argc, char **argv, session_opts_t *o)
     static step_opts_t step;   /* app/step.h, app/gdb.h: o points at them */
     static gdb_opts_t gdb;
     static session_opts_t vms[HOST_MAX_VMS];
+    static migrate_opts_t mig;
+    migrate_defaults(&mig);
     int nvms = 0;
     session_opts_t *cur = o;   /* where a VM's options go */
     for (int i = 0; i < argc; i++) {
@@ -260,6 +351,9 @@ static int parse_run(int argc, char **argv, session_opts_t *o)
         } else if ((r = opt_value(argc, argv, &i, "--stats", &v))) {
             if (r < 0) { errorf("--stats needs a file name"); return EXIT_USAGE; }
             o->stats_file = v;
+        } else if ((r = parse_snapshot_opt(argc, argv, &i, o, &mig))) {
+            if (r < 0)
+                return EXIT_USAGE;
         } else if ((r = step_parse_opt(argc, argv, &i, &step)) || (r = gdb_parse_opt(argc, argv, &i, &gdb))) {
             if (r < 0)
                 return EXIT_USAGE;
@@ -301,10 +395,62 @@ static int parse_run(int argc, char **argv, session_opts_t *o)
         errorf("--gdb-verbose needs --gdb PORT");
         return EXIT_USAGE;
     }
+    if (check_snapshot_opts(o, &mig, nvms))
+        return EXIT_USAGE;
     o->vms = nvms ? vms : NULL;
     o->nvms = nvms;
     o->color = color;
     return 0;
+}
+
+/* trapsim resume FILE [options], trapsim migrate-listen ADDR [options]:
+ * the run's options (trace, statistics, ...) but not a VM's, which come
+ * with the VM. */
+static int cmd_restore(const char *cmd, int argc, char **argv)
+{
+    if (argc == 0) {
+        errorf("%s needs %s", cmd, strcmp(cmd, "resume") == 0 ? "a snapshot FILE" : "an ADDR (e.g. 127.0.0.1:7000)");
+        return EXIT_USAGE;
+    }
+    session_opts_t o, dflt;
+    session_defaults(&o);
+    session_defaults(&dflt);
+    unsigned timeout = 60;
+    char *args[256];
+    int n = 0;
+    for (int i = 0; i < argc && n < 256; i++) {
+        const char *v;
+        uint64_t t;
+        int r = opt_value(argc, argv, &i, "--timeout", &v);
+        if (r < 0 || (r > 0 && (parse_u64(v, &t) || t < 1 || t > 86400))) {
+            errorf("--timeout needs a number of seconds from 1 to 86400");
+            return EXIT_USAGE;
+        }
+        if (r > 0 && strcmp(cmd, "resume") == 0) {
+            errorf("resume: --timeout is migrate-listen's");
+            return EXIT_USAGE;
+        }
+        if (r > 0)
+            timeout = (unsigned)t;
+        else
+            args[n++] = argv[i];
+    }
+    int r = parse_run(n, args, &o);
+    if (r) {
+        return r;
+    }
+    if (o.nvms || o.monitor != dflt.monitor || o.isa != dflt.isa || o.cmdline || o.ram != dflt.ram ||
+        o.max_insns || o.guest_ips != dflt.guest_ips || o.expose_pg) {
+        errorf("%s: the VM's options (--vm, --vmm, --isa, --mem, --cmdline, --max-insns, --guest-ips, --expose-pg) "
+               "come with the VM", cmd);
+        return EXIT_USAGE;
+    }
+    if (strcmp(cmd, "resume") == 0)
+        o.resume_file = o.image;
+    else
+        o.listen_addr = o.image;
+    o.listen_timeout = timeout;
+    return session_run(&o);
 }
 
 int main(int argc, char **argv)
@@ -336,6 +482,8 @@ int main(int argc, char **argv)
         return scenario_main(argc - 2, argv + 2);
     if (strcmp(cmd, "compare") == 0)
         return compare_main(argc - 2, argv + 2);
+    if (strcmp(cmd, "resume") == 0 || strcmp(cmd, "migrate-listen") == 0)
+        return cmd_restore(cmd, argc - 2, argv + 2);
     if (strcmp(cmd, "run") == 0) {
         session_opts_t o;
         session_defaults(&o);

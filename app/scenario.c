@@ -24,6 +24,7 @@
 #include "app/html.h"
 #include "app/linediff.h"
 #include "app/scenario.h"
+#include "app/scenario_cut.h"
 #include "app/scenario_file.h"
 #include "app/scenario_view.h"
 #include "app/session.h"
@@ -473,7 +474,7 @@ static int run_one(const places_t *pl, const files_t *f, const scenario_t *s, co
         put_command(out, s, vms, run, color);
     }
     fflush(out);
-    int st = session_run(&o);
+    int st = s->snapshot_at || s->migrate_at ? scenario_run_cut(s, &o, out) : session_run(&o);
     fclose(null);
     scenario_view_free(v);
     if (st != EXIT_USAGE)

@@ -18,13 +18,13 @@
 enum key {
     K_DESCRIPTION, K_IMAGE, K_CMDLINE, K_MODE, K_ISA, K_EXPOSE_PG, K_TRACE, K_MAX_INSNS,
     K_GUEST_IPS, K_MEM, K_INSNS, K_PORTS, K_MATCH, K_FROM, K_UNTIL, K_CONTEXT, K_LIMIT, K_TAIL,
-    K_TIMELINE, K_QUANTUM, K_WEIGHT,
+    K_TIMELINE, K_QUANTUM, K_WEIGHT, K_SNAPSHOT_AT, K_MIGRATE_AT, K_MIGRATE_DIRTY, K_MIGRATE_ROUNDS,
     K_COUNT
 };
 static const char *const key_names[K_COUNT] = {
     "description", "image", "cmdline", "mode", "isa", "expose_pg", "trace", "max_insns",
     "guest_ips", "mem", "insns", "ports", "match", "from", "until", "context", "limit", "tail",
-    "timeline", "quantum", "weight",
+    "timeline", "quantum", "weight", "snapshot_at", "migrate_at", "migrate_dirty", "migrate_rounds",
 };
 
 /* Where a key may be: before the first section (the scenario's), in a
@@ -261,6 +261,15 @@ static int parse_value(parse_t *p, scenario_t *s, scn_vm_t *vm, uint64_t *quantu
         if (parse_u64(v, &n) || n < 1 || n > 1000)
             return fail(p, "'weight' needs a number from 1 to 1000");
         vm->weight = (unsigned)n;
+        return 0;
+    case K_SNAPSHOT_AT:
+    case K_MIGRATE_AT:
+    case K_MIGRATE_DIRTY:
+    case K_MIGRATE_ROUNDS:
+        if (parse_u64(v, &n) || n < (key == K_MIGRATE_ROUNDS) || n > (key == K_MIGRATE_ROUNDS ? 1000 : UINT32_MAX))
+            return fail(p, "'%s' needs a number%s", key_names[key], key == K_MIGRATE_ROUNDS ? " from 1 to 1000" : "");
+        *(key == K_SNAPSHOT_AT ? &s->snapshot_at : key == K_MIGRATE_AT ? &s->migrate_at
+          : key == K_MIGRATE_DIRTY ? &s->migrate_dirty : &s->migrate_rounds) = n;
         return 0;
     }
     return 0;

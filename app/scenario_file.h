@@ -66,6 +66,10 @@ typedef struct scenario {
     uint64_t limit;             /* at most this many trace lines, the first (0: no limit) */
     uint32_t tail;              /* only the last this many trace lines (0: all) */
     char timeline[48];          /* where the timeline starts (empty: the first int 0x80) */
+    /* each run cut in two (app/scenario.c): by a snapshot and `resume`, or
+     * by a live migration to a destination in this process (0: not cut) */
+    uint64_t snapshot_at, migrate_at;
+    uint64_t migrate_dirty, migrate_rounds;   /* 0: --migrate-dirty's and --migrate-rounds' defaults */
 } scenario_t;
 
 /* Parses a scenario's text; `name` is how errors name the file

@@ -10,6 +10,8 @@
 #include "app/step.h"
 #include "cpu/cpu.h"
 #include "host/host.h"
+#include "host/migrate.h"
+#include "host/snapshot.h"
 #include "vmm/vmm.h"
 
 void session_defaults(session_opts_t *o)
@@ -124,6 +126,128 @@ static int create_vms(run_t *r)
     return 0;
 }
 
+/* A console line not yet printed is part of a snapshot (section "console"),
+ * so a resumed run prints the rest of it on the same line. */
+static void console_save(void *ctx, int k, snap_io_t *io)
+{
+    vm_console_t *c = &((run_t *)ctx)->vm[k].console;
+    uint32_t n = (uint32_t)c->n;
+    snap_u32(io, &n);
+    snap_bytes(io, c->line, c->n);
+}
+
+static void console_load(void *ctx, int k, snap_io_t *io)
+{
+    vm_console_t *c = &((run_t *)ctx)->vm[k].console;
+    uint32_t n = 0;
+    snap_u32(io, &n);
+    if (n > sizeof c->line) {
+        snap_fail(io, "a console line of %u bytes", n);
+        return;
+    }
+    snap_bytes(io, c->line, n);
+    c->n = n;
+}
+
+static snap_extra_t console_extra(run_t *r)
+{
+    return (snap_extra_t){ "console", console_save, console_load, r };
+}
+
+/* What a run saves beside its VMs: the console lines, with several VMs. */
+static const snap_extra_t *saved_extra(run_t *r, snap_extra_t *e)
+{
+    *e = console_extra(r);
+    return r->named ? e : NULL;
+}
+
+/* The VMs of `trapsim resume FILE` and `trapsim migrate-listen ADDR`: from
+ * the snapshot or the stream; 0, or -1 after one error line. */
+static int restore_vms(run_t *r)
+{
+    static session_opts_t vo[HOST_MAX_VMS];
+    const session_opts_t *o = r->o;
+    snap_extra_t extra = console_extra(r);
+    snap_target_t t = { .console = o->console, .no_cache = o->no_cache, .extra = &extra };
+    char err[512];
+    t.host = o->resume_host;
+    int rc = o->resume_host ? 0
+             : o->resume_file ? snapshot_load(o->resume_file, &t, err, sizeof err)
+                              : migrate_listen(o->listen_addr, o->listen_timeout, &t, err, sizeof err);
+    r->host = t.host;
+    if (rc) {
+        if (o->resume_file)
+            errorf("%s", err);
+        else
+            errorf("migrate-listen %s: %s", o->listen_addr, err);
+        return -1;
+    }
+    r->n = host_count(r->host);
+    r->named = vm_name(host_vm(r->host, 0))[0] != 0;
+    r->vo = vo;
+    if (r->named && !(r->null = fopen("/dev/null", "w"))) {
+        errorf("/dev/null: %s", strerror(errno));
+        return -1;
+    }
+    for (int k = 0; k < r->n; k++) {
+        const vm_config_t *c = vm_config(host_vm(r->host, k));
+        vo[k] = *o;
+        vo[k].image = o->resume_file ? o->resume_file : o->listen_addr ? o->listen_addr : "the migrated VM";
+        vo[k].monitor = c->monitor;
+        vo[k].isa = c->isa;
+        vo[k].vm_name = vm_name(host_vm(r->host, k));
+        r->vm[k].vm = host_vm(r->host, k);
+        vm_machine(r->vm[k].vm)->console = r->named ? r->null : o->console ? o->console : stdout;
+    }
+    return 0;
+}
+
+/* --snapshot-at: runs to the snapshot's point, writes it; 1 when the run
+ * ends there (the default), 0 when it goes on, -1 after an error line. */
+static int take_snapshot(run_t *r)
+{
+    const session_opts_t *o = r->o;
+    if (r->named) {
+        while (host_steps(r->host) < o->snapshot_at && host_run_turns(r->host, 1) > 0)
+            ;
+    } else {
+        vm_t *vm = r->vm[0].vm;
+        if (vm_steps(vm) < o->snapshot_at)
+            vm_run_for(vm, o->snapshot_at - vm_steps(vm));
+    }
+    snap_extra_t extra;
+    char err[512];
+    if (snapshot_save(o->snapshot_file, r->host, saved_extra(r, &extra), o->snapshot_stored ? SNAP_STORED : 0, err,
+                      sizeof err)) {
+        errorf("%s", err);
+        return -1;
+    }
+    if (!o->quiet)
+        fprintf(o->summary_out ? o->summary_out : stderr, "trapsim: snapshot of step %llu written to %s\n",
+                (unsigned long long)host_steps(r->host), o->snapshot_file);
+    if (o->snapshot_continue)
+        return 0;
+    for (int k = 0; k < r->n; k++)
+        r->vm[k].console.n = 0;   /* the unfinished line is the snapshot's */
+    return 1;
+}
+
+/* --migrate-to: runs to the migration's point and sends the VM; 1 when it
+ * went (the run ends here), 0 when it failed and the VM runs on here. */
+static int migrate_away(run_t *r)
+{
+    const migrate_opts_t *mo = r->o->migrate;
+    vm_t *vm = r->vm[0].vm;
+    if (vm_steps(vm) < mo->at)
+        vm_run_for(vm, mo->at - vm_steps(vm));
+    if (vm_stopped(vm))
+        return 0;
+    snap_extra_t extra;
+    if (mo->link)
+        return migrate_send(r->host, saved_extra(r, &extra), mo, mo->link) == 0;
+    return migrate_send_tcp(r->host, saved_extra(r, &extra), mo) == 0;
+}
+
 /* The trace output and every sink of every VM; then the monitors. */
 static int connect(run_t *r)
 {
@@ -173,7 +297,9 @@ static int connect(run_t *r)
         for (int e = 0; e < o->nextra_sinks; e++)
             vm_add_sink(v->vm, &o->extra_sinks[e]);
         if (r->named) {
-            v->console = (vm_console_t){ o->console ? o->console : stdout, vm_name(v->vm), 0, "" };
+            /* a resumed VM's console may hold a line begun before the snapshot */
+            v->console.out = o->console ? o->console : stdout;
+            v->console.name = vm_name(v->vm);
             trace_sink_t s = { trace_level_of(EV_CONSOLE), console_emit, console_finish, &v->console };
             vm_add_sink(v->vm, &s);
         }
@@ -293,13 +419,20 @@ int session_run(const session_opts_t *o)
         errorf("at most %d VMs in one run", HOST_MAX_VMS);
         return EXIT_USAGE;
     }
-    if (create_vms(&r) || (o->step && step_check_symbols(o->step, vm_symbols(r.vm[0].vm), o->image)) ||
-        connect(&r)) {
+    if ((o->resume_file || o->listen_addr || o->resume_host ? restore_vms(&r) : create_vms(&r)) ||
+        (o->step && step_check_symbols(o->step, vm_symbols(r.vm[0].vm), o->image)) || connect(&r)) {
         run_free(&r);
         return EXIT_USAGE;
     }
     int no_run = 0;   /* --gdb could not listen: nothing ran */
     machine_t *m = vm_machine(r.vm[0].vm);
+    int ended = o->snapshot_file ? take_snapshot(&r) : o->migrate ? migrate_away(&r) : 0;
+    if (ended) {   /* the snapshot's or the destination's run goes on, not this one */
+        for (int k = 0; k < r.n; k++)
+            vm_finish(r.vm[k].vm);
+        run_free(&r);
+        return ended < 0 ? EXIT_USAGE : EXIT_OK;
+    }
     if (r.named)
         host_run(r.host);
     else if (o->gdb)

@@ -46,6 +46,16 @@ typedef struct session_opts {
     const char *vm_name;              /* --vm NAME */
     unsigned weight;                  /* --weight (0: 1) */
     uint64_t quantum;                 /* --quantum (0: HOST_DEFAULT_QUANTUM) */
+    /* Snapshots and live migration (README, "Snapshots and live migration") */
+    const char *snapshot_file;        /* --snapshot FILE */
+    uint64_t snapshot_at;             /* --snapshot-at N: the VM's step N (several VMs: the end of the turn the host reaches step N in) */
+    int snapshot_continue;            /* --snapshot-continue: the run goes on after writing it */
+    int snapshot_stored;              /* --snapshot-stored: sections not compressed (tests, fuzzing seeds) */
+    const char *resume_file;          /* trapsim resume FILE: the VMs come from the snapshot */
+    const char *listen_addr;          /* trapsim migrate-listen ADDR: the VM comes from another trapsim */
+    struct host *resume_host;         /* the VMs come from this host, already filled (a scenario's migration); the run owns it */
+    unsigned listen_timeout;          /* --timeout for migrate-listen (seconds) */
+    const struct migrate_opts *migrate;   /* --migrate-to ADDR ... (NULL: none): host/migrate.h */
 } session_opts_t;
 
 void session_defaults(session_opts_t *o);

@@ -15,7 +15,7 @@ BENCH_REPS     ?= 3
 BENCH_ONLY     ?=
 
 .PHONY: bench bench-helpers bench-notrace
-bench: deps $(TRAPSIM) $(GUESTOS_ELF) bench-helpers bench-notrace
+bench: deps $(TRAPSIM) $(GUESTOS_ELF) $(SNAP_GUEST) bench-helpers bench-notrace
 	@BENCH_REPS='$(BENCH_REPS)' BENCH_ONLY='$(BENCH_ONLY)' bash bench/bench.sh \
 	  --trapsim $(TRAPSIM) --image $(GUESTOS_ELF) --dir $(BENCH_DIR) \
 	  --floppy $(BENCH_FLOPPY) --native $(BENCH_NATIVE) --notrace $(BENCH_NOTRACE)

@@ -11,7 +11,7 @@
 #        [--native N] [--notrace T2]
 # Environment: BENCH_REPS (default 3), BENCH_CLOCK (cpu, the default: user +
 # system time, steady on a machine shared with other jobs; or wall), BENCH_ONLY (words among
-# vmm sysloop pv trace notrace hosts vtx qemu bochs native; the bare isprime reference
+# vmm sysloop pv trace notrace hosts vtx snapshot qemu bochs native; the bare isprime reference
 # always runs).
 # Output: the table on stdout; progress on stderr; the table again in
 # D/bench.txt and every number as key=value lines in D/bench.stats.
@@ -386,6 +386,86 @@ if ! want vtx; then
 else
   vtx_cases
 fi
+# 5d. Snapshots and live migration (host/snapshot.h, host/migrate.h), 64 MiB
+#     guests: snapshot write and resume times (wall, best of REPS) and file
+#     size, mostly empty (the guest OS) and fully written (memwrite fill);
+#     migration downtime of an idle guest and of one writing a hot set.
+MEMWRITE=${BENCH_MEMWRITE:-build/guests/snapshot/memwrite.elf}
+SNAP_NA=
+declare -A SNAP
+# best_ms CMD...: the fastest of REPS times (CLOCK) of CMD, in ms; fails when
+# CMD could not run (status 2)
+best_ms() {
+  local best= k wall cpu rss st t
+  for ((k = 0; k < REPS; k++)); do
+    "$RUNSTAT" -t "$TIMEOUT" -o "$RUN/snap.rs" -- "$@" >/dev/null 2>&1 </dev/null
+    read -r wall cpu rss st < <(sed "s/[a-z_]*=//g" "$RUN/snap.rs" 2>/dev/null)
+    [ -n "${st:-}" ] && [ "$st" != 2 ] && [ "$st" != 124 ] || return 1
+    t=$cpu
+    [ "$CLOCK" = wall ] && t=$wall
+    [ -z "$best" ] || [ "$t" -lt "$best" ] && best=$t
+  done
+  calc "%.1f" "$best / 1000000"
+}
+# snapshot_case KEY IMAGE CMDLINE: the guest runs to its end, then the snapshot
+#   of the stopped VM is written; write = that run - the same run without it;
+#   resume = loading it (the VM has nothing left to run)
+snapshot_case() {
+  local key=$1 image=$2 cmdline=$3 f=$RUN/$1.snap plain with
+  plain=$(best_ms "$TRAPSIM" run --quiet --mem "$MEM" --cmdline "$cmdline" "$image") &&
+  with=$(best_ms "$TRAPSIM" run --quiet --mem "$MEM" --cmdline "$cmdline" --snapshot "$f" --snapshot-at 1000000000000 "$image") &&
+  SNAP[$key.resume]=$(best_ms "$TRAPSIM" resume --quiet "$f") || { SNAP[$key.fail]=1; return 1; }
+  SNAP[$key.write]=$(calc "%.1f" "$with - $plain")
+  SNAP[$key.kib]=$(( $(stat -c %s "$f") / 1024 ))
+}
+# migrate_case KEY CMDLINE: memwrite migrated at step 100000 over loopback
+migrate_case() {
+  local key=$1 cmdline=$2 addr
+  "$TRAPSIM" migrate-listen 127.0.0.1:0 --quiet --timeout 30 >/dev/null 2>"$RUN/$key.dest" &
+  local dest=$!
+  for _ in $(seq 100); do grep -q "waiting on" "$RUN/$key.dest" && break; sleep 0.05; done
+  addr=$(sed -n 's/.*waiting on //p' "$RUN/$key.dest")
+  "$TRAPSIM" run --quiet --mem "$MEM" ${cmdline:+--cmdline "$cmdline"} --migrate-to "$addr" --migrate-at 100000 \
+    --migrate-dirty 8 "$MEMWRITE" >/dev/null 2>"$RUN/$key.src"
+  wait "$dest" 2>/dev/null
+  SNAP[$key.rounds]=$(grep -c ': round ' "$RUN/$key.src")
+  SNAP[$key.insns]=$(sed -n 's/.*downtime \([0-9]*\) guest instructions.*/\1/p' "$RUN/$key.src")
+  SNAP[$key.ms]=$(sed -n 's/.*downtime \([0-9.]*\) ms.*/\1/p' "$RUN/$key.src")
+  SNAP[$key.bytes]=$(sed -n 's/.*ms on this host, \([0-9]*\) bytes.*/\1/p' "$RUN/$key.src")
+  [ -n "${SNAP[$key.ms]}" ] || { SNAP[$key.fail]=1; return 1; }
+}
+if ! want snapshot; then
+  SNAP_NA="n/a (not selected)"
+elif [ ! -e "$MEMWRITE" ]; then
+  SNAP_NA="n/a (no $MEMWRITE: make guests)"
+else
+  say "snapshots and migration, $MEM guests"
+  snapshot_case empty "$IMAGE" "procs=isprime n=1000"
+  snapshot_case full "$MEMWRITE" "fill"
+  migrate_case idle idle
+  migrate_case hot ""
+fi
+# snapshot_table: the rows of 5c (in the table's output)
+snapshot_table() {
+  echo "snapshots and migration, $MEM_MIB MiB guests (ms of $CLOCK time, best of $REPS; downtime: wall)"
+  if [ -n "$SNAP_NA" ]; then echo "  $SNAP_NA"; return; fi
+  printf '  %-50s %10s %10s %10s\n' case "write ms" "resume ms" "file KiB"
+  for c in "empty mostly empty (guest OS, isprime n=1000)" "full fully written (memwrite fill)"; do
+    local k=${c%% *}
+    if [ -n "${SNAP[$k.fail]:-}" ]; then printf '  %-50s %s\n' "snapshot, ${c#* }" FAILED; continue; fi
+    printf '  %-50s %10s %10s %10s\n' "snapshot, ${c#* }" "${SNAP[$k.write]}" "${SNAP[$k.resume]}" "${SNAP[$k.kib]}"
+    kv "snapshot.$k.write_ms" "${SNAP[$k.write]}"; kv "snapshot.$k.resume_ms" "${SNAP[$k.resume]}"; kv "snapshot.$k.kib" "${SNAP[$k.kib]}"
+  done
+  printf '  %-50s %10s %14s %14s %10s\n' case rounds "downtime insns" "downtime ms" "bytes"
+  for c in "idle migration, idle guest" "hot migration, guest writing 24 pages"; do
+    local k=${c%% *}
+    if [ -n "${SNAP[$k.fail]:-}" ]; then printf '  %-50s %s\n' "${c#* }" FAILED; continue; fi
+    printf '  %-50s %10s %14s %14s %10s\n' "${c#* }" "${SNAP[$k.rounds]}" "${SNAP[$k.insns]}" "${SNAP[$k.ms]}" "${SNAP[$k.bytes]}"
+    kv "migrate.$k.downtime_ms" "${SNAP[$k.ms]}"; kv "migrate.$k.downtime_insns" "${SNAP[$k.insns]}"
+  done
+  echo "  write = the run that writes the snapshot at its end - the same run without it; resume = loading it"
+  echo "  (the VM has nothing left to run); migration at step 100000, --migrate-dirty 8, over 127.0.0.1"
+}
 
 # 6. QEMU (TCG): the same image. The big run is EMU_K isprime processes, so
 #    that the steady state is long enough to see next to QEMU's start-up.
@@ -706,6 +786,8 @@ emu_perop() { ok "$1" && echo "trapsim bare / $2 = $(calc "%.4f" "$REF / ${M[$1]
   done
   tgt "memory <= guest RAM + 16 MiB" "$(mib "$peak") MiB peak RSS ($peakkey), guest RAM $MEM_MIB MiB" \
     "$(met "$peak <= ($MEM_MIB + 16) * 1024")" memory
+  echo
+  snapshot_table
   echo
   echo "guest insns: retired instructions of the big run (trapsim: --stats insns.total). host s: $CLOCK time of the big"
   [ "$CLOCK" = cpu ] && echo "  run, user + system (other jobs on a shared machine count less than in wall time), best of $REPS."

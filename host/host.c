@@ -67,6 +67,7 @@ vm_t *host_vm(const host_t *h, int k) { return h->vm[k]; }
 uint64_t host_quantum(const host_t *h) { return h->quantum; }
 unsigned host_weight(const host_t *h, int k) { return h->weight[k]; }
 uint64_t host_quanta(const host_t *h, int k) { return h->quanta[k]; }
+void host_set_quanta(host_t *h, int k, uint64_t quanta) { h->quanta[k] = quanta; }
 
 uint64_t host_steps(const host_t *h)
 {

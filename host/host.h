@@ -41,6 +41,7 @@ vm_t *host_vm(const host_t *h, int k);
 uint64_t host_quantum(const host_t *h);
 unsigned host_weight(const host_t *h, int k);
 uint64_t host_quanta(const host_t *h, int k);   /* quanta VM k was given */
+void host_set_quanta(host_t *h, int k, uint64_t quanta);   /* a snapshot's (host/snapshot.h) */
 uint64_t host_steps(const host_t *h);           /* the host's time: every VM's steps */
 /* VM k's share of the CPU, in millionths (steps over the host's steps). */
 uint64_t host_share_ppm(const host_t *h, int k);

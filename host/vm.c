@@ -28,7 +28,7 @@ struct vm {
     int nnamed;
 };
 
-vm_t *vm_new(const vm_config_t *cfg, char *err, size_t errlen)
+vm_t *vm_new_empty(const vm_config_t *cfg, char *err, size_t errlen)
 {
     vm_t *vm = calloc(1, sizeof *vm);
     machine_t *m = vm ? machine_new((uint32_t)cfg->ram, cfg->isa) : NULL;
@@ -39,11 +39,27 @@ vm_t *vm_new(const vm_config_t *cfg, char *err, size_t errlen)
     }
     vm->cfg = *cfg;
     snprintf(vm->name, sizeof vm->name, "%s", cfg->name ? cfg->name : "");
+    vm->cfg.name = vm->name;
     vm->m = m;
     m->guest_ips = cfg->guest_ips;
     m->max_insns = cfg->max_insns;
     m->console = cfg->console ? cfg->console : stdout;
     machine_schedule(m);
+    if (cfg->image) {
+        vm->syms = symtab_load(cfg->image);
+        m->trace.syms = vm->syms;
+    }
+    if (!cfg->no_cache)
+        dcache_init(m, 1);
+    return vm;
+}
+
+vm_t *vm_new(const vm_config_t *cfg, char *err, size_t errlen)
+{
+    vm_t *vm = vm_new_empty(cfg, err, errlen);
+    if (!vm)
+        return NULL;
+    machine_t *m = vm->m;
     boot_info_t bi;
     /* QEMU always passes a command line: the image path, then -append. */
     if (loader_load_multiboot_as(cfg->image, cfg->image_name ? cfg->image_name : cfg->image, m->cpu.ram,
@@ -53,10 +69,6 @@ vm_t *vm_new(const vm_config_t *cfg, char *err, size_t errlen)
         return NULL;
     }
     machine_boot_state(m, bi.entry, bi.mbi);
-    vm->syms = symtab_load(cfg->image);
-    m->trace.syms = vm->syms;
-    if (!cfg->no_cache)
-        dcache_init(m, 1);
     return vm;
 }
 
@@ -199,3 +211,11 @@ monitor_view_t vm_monitor_view(const vm_t *vm)
 }
 
 const struct symtab *vm_symbols(const vm_t *vm) { return vm->syms; }
+struct vtx *vm_vtx(const vm_t *vm) { return vm->vtx; }
+const vm_config_t *vm_config(const vm_t *vm) { return &vm->cfg; }
+
+void vm_adopt_monitor(vm_t *vm, struct vmm *te, struct vtx *vtx)
+{
+    vm->vmm = te;
+    vm->vtx = vtx;
+}

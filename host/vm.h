@@ -19,6 +19,7 @@
 #include "vmm/view.h"
 
 struct vmm;
+struct vtx;
 
 #define VM_NAME_MAX 32
 
@@ -44,6 +45,9 @@ typedef struct vm vm_t;
 /* A VM with its image loaded, at its entry point, no monitor yet (add the
  * sinks, then vm_start()). NULL with a one-line reason in err. */
 vm_t *vm_new(const vm_config_t *cfg, char *err, size_t errlen);
+/* The same VM with zeroed RAM, devices at reset and no image: a snapshot's
+ * state goes in next (host/snapshot.h). */
+vm_t *vm_new_empty(const vm_config_t *cfg, char *err, size_t errlen);
 /* Events of this VM go to the sink too; when the VM has a name, each
  * event carries it (event_t.vm). */
 void vm_add_sink(vm_t *vm, const trace_sink_t *s);
@@ -70,6 +74,11 @@ monitor_view_t vm_monitor_view(const vm_t *vm);
 /* The image's symbol table (cpu/symbols.h), NULL when it has none; the
  * machine's events carry it too (event_t.syms). */
 const struct symtab *vm_symbols(const vm_t *vm);
+struct vtx *vm_vtx(const vm_t *vm);             /* --vmm=vtx's hypervisor (NULL: another) */
+const vm_config_t *vm_config(const vm_t *vm);
+/* A monitor restored from a snapshot becomes the VM's (vm_start() then
+ * attaches nothing more). */
+void vm_adopt_monitor(vm_t *vm, struct vmm *te, struct vtx *vtx);
 /* The end of the run: the sinks' finish. */
 void vm_finish(vm_t *vm);
 #endif

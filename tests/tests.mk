@@ -5,7 +5,7 @@ UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIBTRAPSIM)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(CHECK_CFLAGS) -o $@ $< $(LIBTRAPSIM) $(CHECK_LIBS) $(LDFLAGS)
+	$(CC) $(CFLAGS) $(CHECK_CFLAGS) -o $@ $< $(LIBTRAPSIM) $(CHECK_LIBS) $(LDFLAGS) $(LDLIBS)
 
 .PHONY: test-unit
 # check's own limit per test (4 s) guards against hangs, not speed: the

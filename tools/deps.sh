@@ -4,6 +4,7 @@
 set -u
 missing=()
 pkg-config --exists check 2>/dev/null || missing+=(check pkg-config)
+[ -e /usr/include/zstd.h ] || missing+=(libzstd-dev)
 command -v dot >/dev/null 2>&1 || missing+=(graphviz)
 command -v qemu-system-i386 >/dev/null 2>&1 || missing+=(qemu-system-x86)
 command -v objdump >/dev/null 2>&1 || missing+=(binutils)

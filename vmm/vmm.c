@@ -471,6 +471,13 @@ void vmm_entry(void *ctx, machine_t *m, const hv_event_t *ev)
 }
 
 /* ---- attaching ---- */
+void vmm_hook_up(vmm_t *v)
+{
+    static const hv_ops_t te_ops = { .ring0_entry = vmm_entry, .before_insn = pg_audit_before,
+                                     .after_insn = pg_audit_after, .step_end = vmm_sti_shadow_end };
+    hv_attach(v->m, &te_ops, v, v->expose_pg ? ~(1u << INNOC) : 0, 1);
+}
+
 vmm_t *vmm_attach(machine_t *m, int expose_pg)
 {
     struct cpu *c = &m->cpu;
@@ -545,9 +552,7 @@ vmm_t *vmm_attach(machine_t *m, int expose_pg)
     /* Trap-and-emulate behind hv.h: every event to ring 0 is a VM exit;
      * with --expose-pg, every instruction but the innocuous ones outside
      * ring 0 passes the PG audit; the STI shadow ends a step later. */
-    static const hv_ops_t te_ops = { .ring0_entry = vmm_entry, .before_insn = pg_audit_before,
-                                     .after_insn = pg_audit_after, .step_end = vmm_sti_shadow_end };
-    hv_attach(m, &te_ops, v, expose_pg ? ~(1u << INNOC) : 0, 1);
+    vmm_hook_up(v);
     vmm_trace(v, VA_SETUP, -1, "VMM in ring 0: guest kernel deprivileged to ring 1; shadow GDT %08x, IDT %08x, "
               "TSS %08x, VMM stack %08x; guest segments end at %08x", c->gdtr.base, c->idtr.base, tss,
               v->base + VMM_STACK_TOP, v->base);

@@ -13,6 +13,13 @@ typedef struct vmm vmm_t;
  * of memory. vmm_free() unmaps the area again. */
 vmm_t *vmm_attach(machine_t *m, int expose_pg);
 void vmm_free(vmm_t *v);
+struct snap_io;
+/* The VMM's state for a snapshot (docs/SNAPSHOT.md): the virtual CPU, the
+ * guest's devices, the shadow tables (its area), the counters. */
+void vmm_snap_save(vmm_t *v, struct snap_io *io);
+/* A VMM over a machine whose state was just loaded, with the saved state:
+ * attached, its area mapped; NULL with the problem in io->err. */
+vmm_t *vmm_snap_load(machine_t *m, struct snap_io *io);
 void vmm_print_summary(const vmm_t *v, FILE *out);
 void vmm_write_stats(const vmm_t *v, FILE *f);
 /* VM exits so far (every entry into the VMM). */

@@ -117,6 +117,10 @@ void vmm_vcpu_store(vmm_t *v);
 void vmm_guest_read(const vmm_t *v, uint32_t pa, void *buf, uint32_t len);
 uint32_t vmm_guest_word(const vmm_t *v, uint32_t pa, int size);
 void vmm_shadow_gdt_sync(vmm_t *v, int force);
+/* Trap-and-emulate behind hv.h (cpu/hv.h): every event to ring 0 is a VM
+ * exit; with expose_pg, every instruction but the innocuous ones outside
+ * ring 0 passes the PG audit; the STI shadow ends a step later. */
+void vmm_hook_up(vmm_t *v);
 void shadow_idt_rebuild(vmm_t *v);
 
 /* hv.h's ring0_entry: every event the CPU delivers to ring 0 is a VM exit */

@@ -28,6 +28,7 @@
 #include "vmm/view.h"
 #include "cpu/vmx.h"
 #include "isa/access.h"
+#include "cpu/snap.h"
 
 #define VTX_AREA_BASE 0xffffe000u   /* the VMXON region, then the VMCS */
 #define VTX_AREA_SIZE 0x2000u
@@ -227,3 +228,35 @@ static void vtx_view_state(const void *mon, FILE *out)
 }
 
 const monitor_view_ops_t vtx_view_ops = { .name = "vtx", .state = vtx_view_state };
+static void vtx_state(snap_io_t *io, vtx_t *v)
+{
+    snap_bytes(io, v->area, VTX_AREA_SIZE);
+    snap_u32(io, &v->cr0);
+    snap_u32(io, &v->cr4);
+}
+
+void vtx_snap_save(vtx_t *v, snap_io_t *io)
+{
+    vtx_state(io, v);
+}
+
+vtx_t *vtx_snap_load(machine_t *m, snap_io_t *io)
+{
+    vtx_t *v = calloc(1, sizeof *v);
+    uint8_t *area = v ? machine_map_top(m, VTX_AREA_BASE, VTX_AREA_SIZE) : NULL;
+    if (!area) {
+        free(v);
+        snap_fail(io, "out of memory for the VMX hypervisor");
+        return NULL;
+    }
+    v->m = m;
+    v->area = area;
+    vtx_state(io, v);
+    if (!snap_ok(io)) {
+        vtx_free(v);
+        return NULL;
+    }
+    m->vmx_host = vtx_exit;
+    m->vmx_host_ctx = v;
+    return v;
+}

@@ -15,4 +15,12 @@ typedef struct vtx vtx_t;
  * or when the VM entry fails. vtx_free() unmaps the area again. */
 vtx_t *vtx_attach(machine_t *m);
 void vtx_free(vtx_t *v);
+struct snap_io;
+/* The hypervisor's state for a snapshot (docs/SNAPSHOT.md): the VMXON
+ * region and the VMCS (its area), the guest's own CR0 and CR4, the
+ * interrupt not yet injected. The CPU's VMX state is the machine's. */
+void vtx_snap_save(vtx_t *v, struct snap_io *io);
+/* The hypervisor over a machine whose state was just loaded (in VMX
+ * operation already): NULL with the problem in io->err. */
+vtx_t *vtx_snap_load(machine_t *m, struct snap_io *io);
 #endif

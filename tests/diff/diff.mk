@@ -31,7 +31,7 @@ $(DIFF_DIR)/%.o: tests/diff/%.c
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(DIFFTEST): $(DIFF_OBJS)
-	$(CC) $(LDFLAGS) -o $@ $^
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The QEMU reference kernel (tests/diff/refkernel/): a Multiboot image at
 # 16 MiB, built like the test guests.

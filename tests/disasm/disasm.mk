@@ -24,7 +24,7 @@ DISASM_LIB     := $(BUILD)/libtrapsim.a
 
 $(DISASM_CHECK) $(DISASM_GEN): $(DISASM_DIR)/%: tests/disasm/%.c $(DISASM_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $< $(DISASM_LIB) $(LDFLAGS)
+	$(CC) $(CFLAGS) -o $@ $< $(DISASM_LIB) $(LDFLAGS) $(LDLIBS)
 
 $(DISASM_CORPUS): $(DISASM_GEN)
 	$(DISASM_GEN) $@

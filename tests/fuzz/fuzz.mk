@@ -25,7 +25,7 @@ FUZZ_LDFLAGS := $(FUZZ_SAN) -fsanitize=fuzzer
 
 # The targets. scenario and gdb need scenario_parse_buf() (app/scenario_file.c)
 # and gdb_handle_packet() (app/gdb.c): a tree without them leaves them out.
-FUZZ_ALL     := guest loader rawargs vmx pv
+FUZZ_ALL     := guest loader rawargs vmx pv snapshot
 FUZZ_ALL     += $(if $(shell grep -qs 'scenario_parse_buf' app/scenario_file.c && echo 1),scenario)
 FUZZ_ALL     += $(if $(shell grep -qs 'gdb_handle_packet' app/gdb.c && echo 1),gdb)
 FUZZ_TARGETS ?= $(FUZZ_ALL)
@@ -40,7 +40,7 @@ $(FUZZ_DIR)/obj/%.o: %.c | fuzz-deps
 
 .PRECIOUS: $(FUZZ_DIR)/obj/%.o
 $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_%.o $(FUZZ_SIM_OBJS)
-	$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^
+	$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 .PHONY: fuzz test-fuzz fuzz-seeds fuzz-deps $(FUZZ_ALL:%=fuzz-%)
 $(foreach t,$(FUZZ_ALL),$(eval fuzz-$(t): $(FUZZ_DIR)/fuzz_$(t)))

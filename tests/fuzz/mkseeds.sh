@@ -236,3 +236,24 @@ ls $out/loader | wc -l | sed 's/^/loader seeds: /'
 ls $out/rawargs | wc -l | sed 's/^/rawargs seeds: /'
 ls $out/scenario | wc -l | sed 's/^/scenario seeds: /'
 ls $out/gdb | wc -l | sed 's/^/gdb seeds: /'
+
+# snapshot/gen-*: 1 mode byte (fuzz_snapshot.c) + a snapshot of the guest OS
+# with 2 MiB of RAM, bare, under te and vtx, two VMs; mode 0 as written,
+# mode 1 (the target fixes length and CRC) with uncompressed sections
+mkdir -p $out/snapshot
+rm -f $out/snapshot/gen-*
+g=build/guests/guestos.elf
+snap() {  # NAME AT STORED OPTIONS...: STORED 1 for the uncompressed seed too
+  local name=$1 at=$2 stored=$3; shift 3
+  ./trapsim run --quiet --mem 2M --snapshot "$tmp/$name" --snapshot-at "$at" "$@" >/dev/null
+  { printf '\x00'; cat "$tmp/$name"; } >"$out/snapshot/gen-$name"
+  [ "$stored" = 1 ] || return 0
+  ./trapsim run --quiet --mem 2M --snapshot "$tmp/$name.stored" --snapshot-stored --snapshot-at "$at" "$@" >/dev/null
+  { printf '\x01'; cat "$tmp/$name.stored"; } >"$out/snapshot/gen-$name-stored"
+}
+# (te's uncompressed seed would be over a MiB: its VMM area)
+snap bare 100000 1 $g
+snap te 300000 0 --vmm $g
+snap vtx 300000 1 --vmm=vtx $g
+snap two 300000 0 --vm a --vmm $g --vm b $g
+ls $out/snapshot | wc -l | sed 's/^/snapshot seeds: /'
