@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cpu/snap.h"
 #include "cpu/symbols.h"
 
 typedef struct sym {
@@ -17,6 +18,7 @@ struct symtab {
     sym_t *syms;           /* code symbols first, sorted by address; then data */
     size_t ncode, n;
     char *names;
+    uint32_t names_len;    /* bytes of names, its last a NUL */
 };
 
 enum { STT_NOTYPE = 0, STT_OBJECT = 1, STT_FUNC = 2, SHT_SYMTAB = 2, SHF_EXECINSTR = 4,
@@ -72,6 +74,7 @@ symtab_t *symtab_from_elf(const uint8_t *img, size_t len)
     }
     memcpy(t->names, img + stroff, strsize);
     t->names[strsize] = 0;
+    t->names_len = strsize + 1;
     for (size_t k = 1; k < max; k++) {   /* entry 0 is the null symbol */
         const uint8_t *p = img + symoff + k * SYM;
         uint32_t name = rd32(p), value = rd32(p + 4), size = rd32(p + 8);
@@ -190,4 +193,70 @@ int symtab_format(const symtab_t *t, uint32_t addr, char *buf, size_t size)
     if (n < 0)
         n = 0;
     return (size_t)n >= size ? (int)size - 1 : n;
+}
+
+/* ---- in a snapshot: the table as it is, so a resumed run needs no image ---- */
+
+#define SNAP_SYMS_MAX  (1u << 22)
+#define SNAP_NAMES_MAX (1u << 26)
+#define SNAP_SYM_BYTES 14u         /* addr, end, name, code, sized */
+
+/* Both ways (cpu/snap.h): the counts, the names, the symbols in order. */
+static void symtab_io(snap_io_t *io, symtab_t *t)
+{
+    uint32_t n = (uint32_t)t->n, ncode = (uint32_t)t->ncode, names_len = t->names_len;
+    snap_u32(io, &n);
+    snap_u32(io, &ncode);
+    snap_u32(io, &names_len);
+    if (!snap_ok(io))
+        return;
+    if (io->load) {
+        if (n > SNAP_SYMS_MAX || ncode > n || names_len > SNAP_NAMES_MAX || (n && !names_len) ||
+            io->len - io->pos < names_len + (uint64_t)n * SNAP_SYM_BYTES) {
+            snap_fail(io, "a symbol table of %u symbols (%u code) and %u bytes of names", n, ncode, names_len);
+            return;
+        }
+        if (!(t->syms = calloc(n ? n : 1, sizeof *t->syms)) || !(t->names = malloc(names_len ? names_len : 1))) {
+            snap_fail(io, "out of memory for the symbol table");
+            return;
+        }
+        t->n = n;
+        t->ncode = ncode;
+        t->names_len = names_len;
+    }
+    snap_bytes(io, t->names, names_len);
+    for (uint32_t k = 0; k < n && snap_ok(io); k++) {
+        sym_t *s = &t->syms[k];
+        snap_u32(io, &s->addr);
+        snap_u32(io, &s->end);
+        snap_u32(io, &s->name);
+        snap_u8(io, &s->code);
+        snap_u8(io, &s->sized);
+        if (io->load && (s->name >= names_len || s->code != (k < ncode) || s->sized > 1 ||
+                         (k && sym_cmp(&t->syms[k - 1], s) > 0)))
+            snap_fail(io, "symbol %u of the table is malformed", k);
+    }
+    if (io->load && snap_ok(io) && names_len && t->names[names_len - 1])
+        snap_fail(io, "the symbol names do not end with a NUL");
+}
+
+void symtab_snap_save(const symtab_t *t, snap_io_t *io)
+{
+    symtab_t copy = t ? *t : (symtab_t){ 0 };
+    symtab_io(io, &copy);
+}
+
+symtab_t *symtab_snap_load(snap_io_t *io)
+{
+    symtab_t *t = calloc(1, sizeof *t);
+    if (!t) {
+        snap_fail(io, "out of memory for the symbol table");
+        return NULL;
+    }
+    symtab_io(io, t);
+    if (!snap_ok(io) || t->n == 0) {   /* an image without symbols saves an empty table */
+        symtab_free(t);
+        return NULL;
+    }
+    return t;
 }

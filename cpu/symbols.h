@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 typedef struct symtab symtab_t;
+struct snap_io;
 
 /* The functions and code labels (STT_FUNC, STT_NOTYPE in an executable
  * section) and the data objects (STT_OBJECT) of an ELF32 image in memory.
@@ -30,4 +31,10 @@ int symtab_find(const symtab_t *t, const char *name, uint32_t *addr);
 /* " <name>" or " <name+0x1c>" for a code address, "" when none; returns
  * the length written (buf always terminated when size > 0). */
 int symtab_format(const symtab_t *t, uint32_t addr, char *buf, size_t size);
+/* The table in a snapshot section (cpu/snap.h, docs/SNAPSHOT.md), so that
+ * a resumed or migrated VM names addresses as its first run did, without
+ * the image. NULL saves as an empty table and an empty table loads as
+ * NULL (also on a malformed one: the problem is in io). */
+void symtab_snap_save(const symtab_t *t, struct snap_io *io);
+symtab_t *symtab_snap_load(struct snap_io *io);
 #endif

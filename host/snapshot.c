@@ -5,6 +5,8 @@
 #include <string.h>
 #include <zstd.h>
 #include "host/snapshot.h"
+#include "cpu/symbols.h"
+#include "vmm/pv.h"
 #include "vmm/vmm.h"
 #include "vmm/vtx.h"
 
@@ -159,6 +161,21 @@ static void vm_load(snap_ctx_t *x, int k, snap_io_t *io)
     host_add(x->h, vm, x->weight[k]);
 }
 
+/* The image's symbols, so that the VM names addresses wherever it goes on. */
+static void symbols_save(snap_ctx_t *x, int k, snap_io_t *io)
+{
+    symtab_snap_save(vm_symbols(ctx_vm(x, k)), io);
+}
+
+static void symbols_load(snap_ctx_t *x, int k, snap_io_t *io)
+{
+    symtab_t *t = symtab_snap_load(io);
+    if (x->layout_made)
+        vm_set_symbols(ctx_vm(x, k), t);
+    else   /* a stream's later image: the VM has them */
+        symtab_free(t);
+}
+
 static void machine_io(snap_ctx_t *x, int k, snap_io_t *io)
 {
     snap_machine(io, vm_machine(ctx_vm(x, k)));
@@ -190,6 +207,21 @@ static void te_load(snap_ctx_t *x, int k, snap_io_t *io)
         vm_adopt_monitor(vm, v, NULL);
 }
 
+/* --vmm=pv: te's section made the VMM, this gives it its pv part. */
+static void pv_save(snap_ctx_t *x, int k, snap_io_t *io)
+{
+    pv_snap_save(vm_monitor(ctx_vm(x, k)), io);
+}
+
+static void pv_load(snap_ctx_t *x, int k, snap_io_t *io)
+{
+    vmm_t *v = vm_monitor(ctx_vm(x, k));
+    if (!v)
+        snap_fail(io, "comes before the VM's 'te' section");
+    else
+        pv_snap_load(v, io);
+}
+
 static void vtx_save(snap_ctx_t *x, int k, snap_io_t *io)
 {
     vtx_snap_save(vm_vtx(ctx_vm(x, k)), io);
@@ -206,30 +238,41 @@ static void vtx_load(snap_ctx_t *x, int k, snap_io_t *io)
 }
 
 /* The table: a section per component, in the order a file has them. A
- * monitor's row names it: only VMs under that monitor have the section,
- * and each of them must. A translation cache (a DBT's) has nothing to
- * save: its row's pair saves nothing and its load attaches the monitor. */
+ * monitor's row names its monitors: only VMs under one of them have the
+ * section, and each of them must (pv is te's VMM plus its pv part: both
+ * rows). A translation cache (a DBT's) has nothing to save: its row's pair
+ * saves nothing and its load attaches the monitor. */
+#define MONS(m) (1u << (m))
+#define EVERY_VM 0u
 typedef struct section {
     const char *name;
     int per_vm;              /* one per VM (else one for the run) */
-    int monitor;             /* vm_monitor_t, or -1: every VM */
+    unsigned monitors;       /* MONS(vm_monitor_t) | ...; EVERY_VM: every VM */
     unsigned part;           /* SNAP_LAYOUT, SNAP_STATE or SNAP_RAM */
     void (*save)(snap_ctx_t *x, int k, snap_io_t *io);
     void (*load)(snap_ctx_t *x, int k, snap_io_t *io);
 } section_t;
 
 static const section_t sections[] = {
-    { "host", 0, -1, SNAP_LAYOUT, host_io, host_io },
-    { "vm", 1, -1, SNAP_LAYOUT, vm_save, vm_load },
-    { "machine", 1, -1, SNAP_STATE, machine_io, machine_io },
-    { "ram", 1, -1, SNAP_RAM, ram_io, ram_io },
-    { "te", 1, MON_TE, SNAP_STATE, te_save, te_load },
-    { "vtx", 1, MON_VTX, SNAP_STATE, vtx_save, vtx_load },
-    { "sched", 0, -1, SNAP_STATE, sched_io, sched_io },
+    { "host", 0, EVERY_VM, SNAP_LAYOUT, host_io, host_io },
+    { "vm", 1, EVERY_VM, SNAP_LAYOUT, vm_save, vm_load },
+    { "symbols", 1, EVERY_VM, SNAP_LAYOUT, symbols_save, symbols_load },
+    { "machine", 1, EVERY_VM, SNAP_STATE, machine_io, machine_io },
+    { "ram", 1, EVERY_VM, SNAP_RAM, ram_io, ram_io },
+    { "te", 1, MONS(MON_TE) | MONS(MON_PV), SNAP_STATE, te_save, te_load },
+    { "pv", 1, MONS(MON_PV), SNAP_STATE, pv_save, pv_load },
+    { "vtx", 1, MONS(MON_VTX), SNAP_STATE, vtx_save, vtx_load },
+    { "sched", 0, EVERY_VM, SNAP_STATE, sched_io, sched_io },
 };
 #define NSECTIONS ((int)(sizeof sections / sizeof sections[0]))
+
+/* Whether a VM has the section. */
+static int section_for(const section_t *sec, const vm_t *vm)
+{
+    return sec->monitors == EVERY_VM || (sec->monitors & MONS(vm_config(vm)->monitor)) != 0;
+}
 #define ROW_EXTRA NSECTIONS      /* the run's extra, after the table's rows */
-#define ROW_MACHINE 2
+#define ROW_MACHINE 3
 
 /* ---- CRC-32 ---- */
 uint32_t snap_crc32(uint32_t crc, const uint8_t *p, size_t n)
@@ -327,7 +370,7 @@ int snapshot_encode(host_t *h, unsigned parts, uint8_t *const *dirty, const snap
             continue;
         }
         for (int k = 0; k < host_count(h) && snap_ok(&o); k++)
-            if (sec->monitor < 0 || (int)vm_config(host_vm(h, k))->monitor == sec->monitor)
+            if (section_for(sec, host_vm(h, k)))
                 encode_one(&x, &o, sec->name, (uint32_t)k, sec->save, NULL, &count);
     }
     if (extra && (parts & SNAP_STATE))
@@ -390,8 +433,7 @@ static int decode_one(snap_ctx_t *x, int row, uint32_t vm, const uint8_t *raw, s
     int made = x->h ? host_count(x->h) : 0;
     if (per_vm && row != 1 && (int)vm >= made)
         return fail(err, errlen, "%s: no such VM (the run has %d)", where, made);
-    if (per_vm && row != 1 && sec && sec->monitor >= 0 &&
-        (int)vm_config(host_vm(x->h, (int)vm))->monitor != sec->monitor)
+    if (per_vm && row != 1 && sec && !section_for(sec, host_vm(x->h, (int)vm)))
         return fail(err, errlen, "%s: a different guest layout (that VM runs %s)", where,
                     vm_monitor_name(vm_config(host_vm(x->h, (int)vm))->monitor));
     if (!per_vm && row != 0 && (x->layout_made ? host_count(x->h) != x->nvms : 0))
@@ -422,7 +464,8 @@ static int check_complete(snap_ctx_t *x, char *err, size_t errlen)
             continue;
         vm_monitor_t mon = vm_config(host_vm(x->h, k))->monitor;
         for (int s = 0; s < NSECTIONS; s++)
-            if (sections[s].monitor == (int)mon && !(x->seen[k] & (1u << s)))
+            if (sections[s].monitors != EVERY_VM && section_for(&sections[s], host_vm(x->h, k)) &&
+                !(x->seen[k] & (1u << s)))
                 return fail(err, errlen, "VM %d runs under %s but has no '%s' section", k, vm_monitor_name(mon),
                             sections[s].name);
     }

@@ -211,6 +211,13 @@ monitor_view_t vm_monitor_view(const vm_t *vm)
 }
 
 const struct symtab *vm_symbols(const vm_t *vm) { return vm->syms; }
+
+void vm_set_symbols(vm_t *vm, struct symtab *syms)
+{
+    symtab_free(vm->syms);
+    vm->syms = syms;
+    vm->m->trace.syms = syms;
+}
 struct vtx *vm_vtx(const vm_t *vm) { return vm->vtx; }
 const vm_config_t *vm_config(const vm_t *vm) { return &vm->cfg; }
 

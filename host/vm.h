@@ -74,6 +74,8 @@ monitor_view_t vm_monitor_view(const vm_t *vm);
 /* The image's symbol table (cpu/symbols.h), NULL when it has none; the
  * machine's events carry it too (event_t.syms). */
 const struct symtab *vm_symbols(const vm_t *vm);
+/* The VM's symbols from elsewhere (a snapshot): it owns them now. */
+void vm_set_symbols(vm_t *vm, struct symtab *syms);
 struct vtx *vm_vtx(const vm_t *vm);             /* --vmm=vtx's hypervisor (NULL: another) */
 const vm_config_t *vm_config(const vm_t *vm);
 /* A monitor restored from a snapshot becomes the VM's (vm_start() then

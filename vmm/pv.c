@@ -30,6 +30,7 @@
 #include "vmm/pv_abi.h"
 #include "cpu/names.h"
 #include "cpu/pit.h"
+#include "cpu/snap.h"
 
 #define PV_VIEW_BASE 0xfffff000u   /* the virtual CPU's view of the monitor's tables */
 #define PV_VIEW_IDT  0x000u        /* 256 gates */
@@ -588,6 +589,17 @@ static int pv_cpuid(void *ctx, machine_t *m, const isa_insn_t *insn, uint32_t ei
     return 1;
 }
 
+/* The virtual CPU's window on the view, and pv's hooks on the machine
+ * (te's, with CPUID answered instead of the PG audit). */
+static void pv_hook_up(vmm_t *v)
+{
+    v->vcpu.bus.top_mem = v->pv->view;
+    v->vcpu.bus.top_base = PV_VIEW_BASE;
+    v->vcpu.bus.top_size = sizeof v->pv->view;
+    static const hv_ops_t pv_ops = { .ring0_entry = vmm_entry, .before_insn = pv_cpuid };
+    hv_attach(v->m, &pv_ops, v, 1u << INNOC, 1);
+}
+
 vmm_t *vmm_attach_pv(machine_t *m)
 {
     vmm_t *v = vmm_attach(m, 0);
@@ -599,10 +611,7 @@ vmm_t *vmm_attach_pv(machine_t *m)
     v->pv = p;
     p->fast_vector = -1;
     /* the virtual CPU sees the monitor's IDT and TSS for the guest, not
-     * the guest's (it has none: it asked with hypercalls) */
-    v->vcpu.bus.top_mem = p->view;
-    v->vcpu.bus.top_base = PV_VIEW_BASE;
-    v->vcpu.bus.top_size = sizeof p->view;
+     * the guest's (it has none: it asked with hypercalls): pv_hook_up() */
     v->vcpu.idtr.base = PV_VIEW_BASE + PV_VIEW_IDT;
     v->vcpu.idtr.limit = 256 * 8 - 1;
     uint32_t tss = PV_VIEW_BASE + PV_VIEW_TSS, lo = (103 & 0xffff) | (tss << 16);
@@ -612,8 +621,7 @@ vmm_t *vmm_attach_pv(machine_t *m)
     memcpy(p->made, p->view, sizeof p->made);
     /* no PIC for the guest: the physical timer stays off until set_timer */
     machine_pic_write(m, 0x21, 0xff);
-    static const hv_ops_t pv_ops = { .ring0_entry = vmm_entry, .before_insn = pv_cpuid };
-    hv_attach(m, &pv_ops, v, 1u << INNOC, 1);
+    pv_hook_up(v);
     vmm_trace(v, VA_SETUP, -1, "paravirtual interface: int $0x82 from ring 1, CPUID signature " PV_SIGNATURE
               "; the guest's IDT and TSS are the VMM's, built from its hypercalls");
     return v;
@@ -622,6 +630,74 @@ vmm_t *vmm_attach_pv(machine_t *m)
 void pv_free(struct pv *p)
 {
     free(p);
+}
+
+/* ---- in a snapshot (docs/SNAPSHOT.md): the te section, then this ---- */
+
+static void pv_counts(snap_io_t *io, uint64_t *c, uint32_t n)
+{
+    uint32_t saved = n;
+    snap_u32(io, &saved);
+    if (saved != n) {
+        snap_fail(io, "%u hypercall counters where this trapsim has %u", saved, n);
+        return;
+    }
+    for (uint32_t k = 0; k < n; k++)
+        snap_u64(io, &c[k]);
+}
+
+/* Both ways: everything of struct pv but the trace note (a call's own),
+ * and te's two pv counters. */
+static void pv_state(snap_io_t *io, vmm_t *v)
+{
+    struct pv *p = v->pv;
+    snap_bytes(io, p->view, sizeof p->view);
+    snap_bytes(io, p->made, sizeof p->made);
+    snap_u32(io, &p->shared);
+    snap_int(io, &p->has_shared);
+    snap_int(io, &p->has_callback);
+    snap_u32(io, &p->timer_reload);
+    snap_int(io, &p->fast_vector);
+    for (int k = 0; k < 256; k++) {
+        snap_u8(io, &p->traps[k].vector);
+        snap_u8(io, &p->traps[k].flags);
+        snap_u16(io, &p->traps[k].cs);
+        snap_u32(io, &p->traps[k].address);
+    }
+    snap_bytes(io, p->trap_set, sizeof p->trap_set);
+    snap_int(io, &p->depth);
+    pv_counts(io, p->calls, PV_HYPERCALL_COUNT);
+    pv_counts(io, p->errors, PV_HYPERCALL_COUNT);
+    snap_u64(io, &p->bad_numbers);
+    snap_u64(io, &p->upcalls);
+    snap_u64(io, &p->events);
+    snap_u64(io, &p->masked_events);
+    snap_u64(io, &v->exit_hypercall);
+    snap_u64(io, &v->exit_cpuid);
+    if (!io->load || !snap_ok(io))
+        return;
+    /* what the handlers rely on having checked */
+    if ((unsigned)p->has_shared > 1 || (unsigned)p->has_callback > 1 || p->depth != 0 || p->fast_vector < -1 || p->fast_vector > 255 ||
+        (p->has_shared && ((p->shared & 3) || !in_ram(v, p->shared, sizeof(pv_shared_t)))))
+        snap_fail(io, "paravirtual state out of range (shared page %08x, fast trap %d)", p->shared, p->fast_vector);
+}
+
+void pv_snap_save(vmm_t *v, snap_io_t *io)
+{
+    pv_state(io, v);
+}
+
+int pv_snap_load(vmm_t *v, snap_io_t *io)
+{
+    if (v->pv)
+        return snap_fail(io, "a second paravirtual state for the VM");
+    if (!(v->pv = calloc(1, sizeof *v->pv)))
+        return snap_fail(io, "out of memory for the paravirtual interface");
+    pv_state(io, v);
+    if (!snap_ok(io))
+        return -1;
+    pv_hook_up(v);
+    return 0;
 }
 
 /* ---- the summary and --stats ---- */

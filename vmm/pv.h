@@ -18,4 +18,11 @@ int32_t pv_hypercall(vmm_t *v, uint32_t nr, const uint32_t a[5]);
 const char *pv_hypercall_name(uint32_t nr);
 /* Hypercalls made so far of number nr (inside multicalls too). */
 uint64_t pv_hypercalls(const vmm_t *v, uint32_t nr);
+struct snap_io;
+/* The paravirtual interface's state for a snapshot (docs/SNAPSHOT.md): the
+ * view, the registrations, the counters; the rest of the VM's monitor is
+ * te's (vmm_snap_save()). Loading gives the restored VMM (of te's section)
+ * its pv part and pv's hooks: 0, or -1 with the problem in io. */
+void pv_snap_save(vmm_t *v, struct snap_io *io);
+int pv_snap_load(vmm_t *v, struct snap_io *io);
 #endif

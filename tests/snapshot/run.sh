@@ -3,7 +3,7 @@
 # migration"):
 #   - a run cut by --snapshot and continued by `resume` prints, on the
 #     console and in the trace, exactly what the uninterrupted run prints:
-#     bare, under te, under vtx, two VMs;
+#     bare, under te, vtx and pv, two VMs;
 #   - bad snapshot files (not one, another version, truncated, corrupted, a
 #     layout that does not fit): one line naming the file, exit status 2;
 #   - live migration: the source's console followed by the destination's is
@@ -42,6 +42,8 @@ resume_same bare 3000000 "$GOS"
 resume_same te 3000000 --vmm "$GOS"
 resume_same te-expose-pg 1234567 --vmm --expose-pg --isa pg "$GOS"
 resume_same vtx 3000000 --vmm=vtx "$GOS"
+resume_same pv 3000000 --vmm=pv "$GOS"
+resume_same pv-early 250000 --vmm=pv "$GOS"
 resume_same memwrite-te 177777 --vmm "$MW"
 resume_same two-vms 2500000 --quantum 30000 --vm a --vmm "$GOS" --vm b --vmm=vtx --cmdline procs=counter,hello --weight 2 "$GOS"
 
