@@ -293,6 +293,26 @@ uint32_t snap_crc32(uint32_t crc, const uint8_t *p, size_t n)
 
 /* ---- encoding ---- */
 
+static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* A monitor's state has a row (bare has none to save): a VM under one
+ * without is refused rather than resumed without its monitor. */
+static int monitor_saved(vm_monitor_t mon)
+{
+    for (int s = 0; s < NSECTIONS; s++)
+        if (sections[s].monitors & MONS(mon))
+            return 1;
+    return mon == MON_BARE;
+}
+
 static void put_le(uint8_t *p, uint64_t v, int n)
 {
     for (int k = 0; k < n; k++)
@@ -356,6 +376,10 @@ int snapshot_encode(host_t *h, unsigned parts, uint8_t *const *dirty, const snap
                     uint8_t **out, size_t *outlen, char *err, size_t errlen)
 {
     snap_ctx_t x = { .h = h, .dirty = dirty, .stored = (parts & SNAP_STORED) != 0 };
+    for (int k = 0; k < host_count(h); k++)
+        if (!monitor_saved(vm_config(host_vm(h, k))->monitor))
+            return fail(err, errlen, "VM %d runs under %s, whose state this trapsim cannot save", k,
+                        vm_monitor_name(vm_config(host_vm(h, k))->monitor));
     snap_io_t o;
     snap_writer(&o);
     uint8_t head[HEADER_LEN] = { 0 };
@@ -394,16 +418,6 @@ int snapshot_encode(host_t *h, unsigned parts, uint8_t *const *dirty, const snap
 }
 
 /* ---- decoding ---- */
-
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 /* The table row of a section name (ROW_EXTRA: the run's extra), or -1. */
 static int row_of(const char *name, const snap_extra_t *extra)

@@ -1,11 +1,13 @@
 /* Snapshots (cpu/snap.h, host/snapshot.h): each component's state goes
  * through save and load unchanged; RAM keeps only pages that are not zero;
- * a whole run saved and loaded goes on exactly as the original; bad images
+ * a whole run saved and loaded goes on exactly as the original and names
+ * addresses as it did (its symbols travel with it); bad images
  * are refused with the reason. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cpu/snap.h"
+#include "cpu/symbols.h"
 #include "host/snapshot.h"
 #include "vmm/vmm.h"
 #include "vmm/vtx.h"
@@ -170,6 +172,65 @@ START_TEST(test_machine_ram)
 }
 END_TEST
 
+/* An image's symbol table saved and loaded: the same names for every
+ * address and name, the same bytes saved again; none saves as none; a
+ * table that is cut short or names outside its names is refused. */
+START_TEST(test_symbols)
+{
+    symtab_t *t = symtab_load(GUEST);
+    ck_assert_ptr_nonnull(t);
+    ck_assert_uint_gt(symtab_count(t), 10);
+    snap_io_t w, w2, r;
+    snap_writer(&w);
+    symtab_snap_save(t, &w);
+    ck_assert(snap_ok(&w));
+    snap_reader(&r, w.buf, w.len);
+    symtab_t *u = symtab_snap_load(&r);
+    ck_assert_msg(snap_ok(&r), "%s", r.err);
+    ck_assert_uint_eq(r.pos, w.len);
+    ck_assert_ptr_nonnull(u);
+    ck_assert_uint_eq(symtab_count(u), symtab_count(t));
+    uint32_t entry, at;
+    ck_assert_int_eq(symtab_find(t, "vector_syscall", &entry), 0);
+    ck_assert_int_eq(symtab_find(u, "vector_syscall", &at), 0);
+    ck_assert_uint_eq(at, entry);
+    for (uint32_t a = 0x100000; a < 0x108000; a += 3) {
+        char x[96], y[96];
+        symtab_format(t, a, x, sizeof x);
+        symtab_format(u, a, y, sizeof y);
+        ck_assert_str_eq(x, y);
+    }
+    snap_writer(&w2);
+    symtab_snap_save(u, &w2);
+    ck_assert_uint_eq(w2.len, w.len);
+    ck_assert(memcmp(w.buf, w2.buf, w.len) == 0);
+    free(w2.buf);
+    /* cut short anywhere: refused, nothing made */
+    for (size_t cut = 0; cut < w.len; cut += 1 + w.len / 97) {
+        snap_reader(&r, w.buf, cut);
+        ck_assert_ptr_null(symtab_snap_load(&r));
+        ck_assert(!snap_ok(&r));
+    }
+    /* the first symbol's name (after 12 bytes of counts, the names and 8
+     * bytes of addresses) beyond the names */
+    uint32_t names_len = (uint32_t)w.buf[8] | (uint32_t)w.buf[9] << 8 | (uint32_t)w.buf[10] << 16;
+    memset(w.buf + 12 + names_len + 8, 0xff, 4);
+    snap_reader(&r, w.buf, w.len);
+    ck_assert_ptr_null(symtab_snap_load(&r));
+    ck_assert_msg(strstr(r.err, "symbol 0") != NULL, "%s", r.err);
+    free(w.buf);
+    /* no table */
+    snap_writer(&w);
+    symtab_snap_save(NULL, &w);
+    snap_reader(&r, w.buf, w.len);
+    ck_assert_ptr_null(symtab_snap_load(&r));
+    ck_assert(snap_ok(&r));
+    free(w.buf);
+    symtab_free(t);
+    symtab_free(u);
+}
+END_TEST
+
 /* A host of one VM under `mon`, its console in a memory stream. */
 static host_t *make_host(vm_monitor_t mon, FILE *console)
 {
@@ -210,6 +271,8 @@ START_TEST(test_run_round_trip)
     host_t *b = t.host;
     ck_assert_int_eq(vm_config(host_vm(b, 0))->monitor, mon);
     ck_assert(vm_steps(host_vm(b, 0)) == vm_steps(host_vm(a, 0)));
+    ck_assert_ptr_nonnull(vm_symbols(host_vm(b, 0)));   /* from the image, not the ELF */
+    ck_assert_uint_eq(symtab_count(vm_symbols(host_vm(b, 0))), symtab_count(vm_symbols(host_vm(a, 0))));
     encode(b, SNAP_ALL, &img2, &len2);   /* what was loaded saves as it was saved */
     ck_assert_uint_eq(len2, len);
     ck_assert(memcmp(img, img2, len) == 0);
@@ -306,6 +369,7 @@ static Suite *snapshot_suite(void)
     tcase_add_test(tc, test_devices);
     tcase_add_test(tc, test_cpu);
     tcase_add_test(tc, test_machine_ram);
+    tcase_add_test(tc, test_symbols);
     tcase_add_loop_test(tc, test_run_round_trip, MON_BARE, MON_COUNT);
     tcase_add_test(tc, test_layout_refused);
     tcase_add_test(tc, test_corrupt_images);
