@@ -224,7 +224,8 @@ static void symtab_io(snap_io_t *io, symtab_t *t)
         t->ncode = ncode;
         t->names_len = names_len;
     }
-    snap_bytes(io, t->names, names_len);
+    if (names_len)   /* (an empty table has no names to copy) */
+        snap_bytes(io, t->names, names_len);
     for (uint32_t k = 0; k < n && snap_ok(io); k++) {
         sym_t *s = &t->syms[k];
         snap_u32(io, &s->addr);
