@@ -35,7 +35,7 @@
 #include <stdio.h>
 #include "cpu/trace.h"
 
-#define DOT_LEVELS (TL_INSN | TL_TRAP | TL_IO | TL_VMM | TL_PG)
+#define DOT_LEVELS (TL_INSN | TL_TRAP | TL_IO | TL_VMM | TL_PG | TL_DBT)
 #define DOT_TIMELINE_STEPS 60
 #define DOT_DEFAULT_ANCHOR "int 0x80"
 

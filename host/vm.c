@@ -90,6 +90,7 @@ static const struct {
     [MON_BARE] = { "bare", "bare", 0 },
     [MON_TE] = { "te", "under the VMM", 1 },
     [MON_VTX] = { "vtx", "under VT-x", 0 },
+    [MON_DBT] = { "dbt", "under the binary translator", 1 },
 };
 
 const char *vm_monitor_name(vm_monitor_t mon) { return monitors[mon].name; }
@@ -125,6 +126,10 @@ int vm_start(vm_t *vm)
     case MON_TE:
         if (!vm->vmm)
             vm->vmm = vmm_attach(vm->m, vm->cfg.expose_pg);
+        return vm->vmm ? 0 : -1;
+    case MON_DBT:
+        if (!vm->vmm)
+            vm->vmm = vmm_attach_dbt(vm->m, vm->cfg.tc_size);
         return vm->vmm ? 0 : -1;
     case MON_VTX:
         if (!vm->vtx)

@@ -81,6 +81,13 @@ static void make_desc(uint32_t base, uint32_t limit, uint32_t access, uint32_t f
     *hi = ((base >> 16) & 0xff) | (access << 8) | (limit & 0xf0000) | (flags << 20) | (base & 0xff000000u);
 }
 
+void vmm_set_desc(vmm_t *v, uint16_t sel, uint32_t base, uint32_t limit, uint32_t access, uint32_t flags)
+{
+    uint32_t lo, hi;
+    make_desc(base, limit, access, flags, &lo, &hi);
+    gdt_write(v, sel >> 3, lo, hi);
+}
+
 /* The VMM's area ends at 4 GiB: a linear range touches it exactly when its
  * last byte, counted without the wrap, lies at or above the area's base. */
 _Static_assert(VMM_AREA_BASE + (uint64_t)VMM_AREA_SIZE == 1ull << 32, "the VMM's area ends at 4 GiB");
@@ -375,7 +382,7 @@ static int guest_ring_now(const vmm_t *v)
 }
 
 /* hv.h's ring0_entry: every event the CPU delivers to ring 0 is a VM exit. */
-static void vmm_entry(void *ctx, machine_t *m, const hv_event_t *ev)
+void vmm_entry(void *ctx, machine_t *m, const hv_event_t *ev)
 {
     vmm_t *v = ctx;
     struct cpu *c = &m->cpu;
@@ -446,6 +453,12 @@ static void vmm_entry(void *ctx, machine_t *m, const hv_event_t *ev)
         break;
     }
     }
+    vmm_exit_done(v);
+}
+
+void vmm_exit_done(vmm_t *v)
+{
+    machine_t *m = v->m;
     vmm_try_inject(v);
     if (v->guest_halted && m->stop == STOP_NONE) {
         const char *held = pic_timer_held(&v->vpic);
@@ -458,7 +471,10 @@ static void vmm_entry(void *ctx, machine_t *m, const hv_event_t *ev)
 }
 
 /* ---- attaching ---- */
-vmm_t *vmm_attach(machine_t *m, int expose_pg)
+/* Everything trap-and-emulate and the translator share: the VMM's area,
+ * the virtual CPU, the shadow tables, the physical PIC, the guest
+ * deprivileged to ring 1. The caller attaches its hooks. */
+static vmm_t *vmm_setup(machine_t *m, int expose_pg)
 {
     struct cpu *c = &m->cpu;
     vmm_t *v = calloc(1, sizeof *v);
@@ -528,6 +544,22 @@ vmm_t *vmm_attach(machine_t *m, int expose_pg)
 
     /* Deprivilege the guest: its kernel runs in ring 1 from here on. */
     vmm_real_state(v);
+    return v;
+}
+
+static void setup_trace(vmm_t *v)
+{
+    const struct cpu *c = &v->m->cpu;
+    vmm_trace(v, VA_SETUP, -1, "VMM in ring 0: guest kernel deprivileged to ring 1; shadow GDT %08x, IDT %08x, "
+              "TSS %08x, VMM stack %08x; guest segments end at %08x", c->gdtr.base, c->idtr.base,
+              v->base + VMM_TSS_OFF, v->base + VMM_STACK_TOP, v->base);
+}
+
+vmm_t *vmm_attach(machine_t *m, int expose_pg)
+{
+    vmm_t *v = vmm_setup(m, expose_pg);
+    if (!v)
+        return NULL;
 
     /* Trap-and-emulate behind hv.h: every event to ring 0 is a VM exit;
      * with --expose-pg, every instruction but the innocuous ones outside
@@ -535,9 +567,21 @@ vmm_t *vmm_attach(machine_t *m, int expose_pg)
     static const hv_ops_t te_ops = { .ring0_entry = vmm_entry, .before_insn = pg_audit_before,
                                      .after_insn = pg_audit_after, .step_end = vmm_sti_shadow_end };
     hv_attach(m, &te_ops, v, expose_pg ? ~(1u << INNOC) : 0, 1);
-    vmm_trace(v, VA_SETUP, -1, "VMM in ring 0: guest kernel deprivileged to ring 1; shadow GDT %08x, IDT %08x, "
-              "TSS %08x, VMM stack %08x; guest segments end at %08x", c->gdtr.base, c->idtr.base, tss,
-              v->base + VMM_STACK_TOP, v->base);
+    setup_trace(v);
+    return v;
+}
+
+vmm_t *vmm_attach_dbt(machine_t *m, uint32_t tc_size)
+{
+    vmm_t *v = vmm_setup(m, 0);
+    if (!v)
+        return NULL;
+    if (dbt_init(v, tc_size)) {
+        vmm_free(v);
+        return NULL;
+    }
+    setup_trace(v);
+    dbt_trace_setup(v);
     return v;
 }
 
@@ -547,6 +591,7 @@ void vmm_free(vmm_t *v)
         return;
     if (v->m->hv.ctx == v)
         hv_detach(v->m);
+    dbt_free(v);
     machine_unmap_top(v->m, v->area);
     free(v);
 }
@@ -621,6 +666,8 @@ void vmm_print_summary(const vmm_t *v, FILE *out)
     }
     summary_row(out, "vmm: shadow IDT rebuilds", v->idt_rebuilds, "");
     summary_row(out, "vmm: shadow GDT syncs", v->gdt_syncs, "");
+    if (v->dbt)
+        dbt_print_summary(v, out);
     if (v->expose_pg) {
         list_rows(d, sizeof d, v->pg);
         summary_row(out, "vmm: sensitive, no trap (PG)", count_total(v->pg, ROW_COUNT), d);
@@ -653,4 +700,6 @@ void vmm_write_stats(const vmm_t *v, FILE *f)
     for (int row = 0; row < ROW_COUNT; row++)
         if (v->pg[row])
             fprintf(f, "vmm.pg.%s=%llu\n", isa_rows[row].id, (unsigned long long)v->pg[row]);
+    if (v->dbt)
+        dbt_write_stats(v, f);
 }
