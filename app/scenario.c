@@ -253,7 +253,7 @@ static void put_shell_word(FILE *out, const char *w)
 static void put_levels(FILE *out, uint32_t levels)
 {
     static const struct { uint32_t bit; const char *name; } names[] = {
-        { TL_INSN, "insn" }, { TL_TRAP, "trap" }, { TL_IO, "io" }, { TL_VMM, "vmm" }, { TL_PG, "pg" },
+        { TL_INSN, "insn" }, { TL_TRAP, "trap" }, { TL_IO, "io" }, { TL_VMM, "vmm" }, { TL_PG, "pg" }, { TL_DBT, "dbt" },
     };
     int any = 0;
     for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
