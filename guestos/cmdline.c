@@ -65,6 +65,9 @@ void cmdline_check(void) {
   for (int i = 0; i < nopts; i++) {
     int known = strcmp(keys[i], "procs") == 0 || strcmp(keys[i], "probe") == 0 ||
                 strcmp(keys[i], "lidt2") == 0;
+#ifdef GUESTOS_KPRIME
+    known = known || strcmp(keys[i], "kprime") == 0;
+#endif
     for (const struct program *p = programs; p->name; p++)
       if (p->opt && strcmp(keys[i], p->opt) == 0)
         known = 1;
