@@ -24,6 +24,7 @@
 #include <string.h>
 #include "vmm/vmm_int.h"
 #include "vmm/dbt.h"
+#include "cpu/dcache.h"
 #include "cpu/names.h"
 
 #define DBT_HASH 4096u
@@ -88,11 +89,11 @@ static void trace_translation(vmm_t *v, const frag_t *f)
              tc_lin + b->tc_at, b->len, b->ident, b->rewritten, b->callouts);
     for (int k = 0; k < b->nmap; k++) {
         const dbt_map_t *mp = &b->map[k];
-        uint32_t end = k + 1 < b->nmap ? b->map[k + 1].tc : b->len;
+        uint32_t room = b->len - mp->tc;
         isa_insn_t ti;
         char gtext[80] = "", ttext[80] = "?";
-        if (isa_decode(d->tc + b->tc_at + mp->tc, end - mp->tc, 1, &ti) == ISA_DECODE_OK)
-            isa_disasm(&ti, b->tc_at + mp->tc, ttext, sizeof ttext);
+        if (isa_decode(d->tc + b->tc_at + mp->tc, room < ISA_MAX_LEN ? room : ISA_MAX_LEN, 1, &ti) == ISA_DECODE_OK)
+            isa_disasm(&ti, tc_lin + b->tc_at + mp->tc, ttext, sizeof ttext);
         if (mp->first) {
             uint8_t bytes[ISA_MAX_LEN];
             isa_insn_t gi;
@@ -112,6 +113,13 @@ static void trace_translation(vmm_t *v, const frag_t *f)
 }
 
 /* ---- fragments ---- */
+/* The CPU's decoded-instruction cache forgets the TC bytes the translator
+ * rewrote (the bus sees no writes to the VMM's area). */
+static void tc_written(vmm_t *v, uint32_t off, uint32_t len)
+{
+    dcache_drop(v->m, v->base + DBT_TC_OFF + off, len);
+}
+
 static uint32_t hash_of(uint32_t cs_base, uint32_t eip)
 {
     return ((cs_base + eip) * 2654435761u) >> 20 & (DBT_HASH - 1);
@@ -136,6 +144,7 @@ static void flush(vmm_t *v, const char *why)
     memset(d->hash, -1, sizeof d->hash);
     memset(d->page_head, -1, d->npages * sizeof *d->page_head);
     memset(d->tc, HLT, d->tc_size);
+    tc_written(v, 0, d->tc_size);
 }
 
 /* The fragment for the guest's CS:eip, translated now if there is none;
@@ -183,6 +192,7 @@ static int fragment_for(vmm_t *v, uint32_t eip)
         d->page_head[p] = k;
         f->npages++;
     }
+    tc_written(v, f->b.tc_at, f->b.len);
     d->tc_used += f->b.len;
     d->tc_bytes += f->b.len;
     d->translations++;
@@ -276,6 +286,7 @@ static void take_exit(vmm_t *v, frag_t *f, int k)
     if (!to || to->cs_base != f->cs_base || to->cs_limit != f->cs_limit || to->code32 != f->code32)
         return;
     dbt_chain(&f->b, k, d->tc + f->b.tc_at, to->b.tc_at);
+    tc_written(v, f->b.tc_at, f->b.len);
     d->chained++;
     dbt_emit(v, DA_CHAIN, f->b.exit[k].target, "chain: exit at tc %08x -> fragment %08x at tc %08x (no more "
              "exits there)", v->base + DBT_TC_OFF + f->b.tc_at + f->b.exit[k].at, to->b.eip,
@@ -405,6 +416,7 @@ static void dbt_tracked_write(void *ctx, machine_t *m, uint32_t phys, int size)
                         break;
                     }
                 memset(d->tc + f->b.tc_at, HLT, f->b.len);
+                tc_written(v, f->b.tc_at, f->b.len);
                 d->invalidated++;
                 dbt_emit(v, DA_INVALIDATE, f->b.eip, "invalidate: a write of %d bytes at %08x hits guest code "
                          "%08x..%08x: fragment at tc %08x dropped", size, phys, lin, lin + f->b.guest_len - 1,

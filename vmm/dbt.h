@@ -7,10 +7,15 @@
  * trap-and-emulate, as VMware's did.
  *
  * A fragment holds at most DBT_MAX_INSNS guest instructions, up to the
- * first control transfer or sensitive instruction:
+ * first unconditional control transfer or sensitive instruction (a
+ * conditional branch's fall-through goes on in the same fragment, so that
+ * neither of its sides costs an extra jump: exact virtual time counts
+ * every instruction that runs, and a guest Jcc must stay one):
  *   IDENT      innocuous instructions, copied byte for byte;
- *   rewritten  direct JMP/Jcc (rel32 into the TC), CALL (PUSH of the guest
- *              return address, then a jump), LOOP/JECXZ (rel8 over two exits);
+ *   rewritten  direct JMP/Jcc (rel32 into the TC; a Jcc's taken side exits
+ *              after the fragment's last instruction), CALL (PUSH of the
+ *              guest return address, then an exit), LOOP/JECXZ (rel8 over
+ *              two exits);
  *   callout    every sensitive, privileged or I/O instruction, RET and the
  *              indirect transfers (a lookup of the guest target), an
  *              instruction with a CS override: the VMM runs the guest
@@ -32,7 +37,7 @@
 #define DBT_MAX_INSNS   12                    /* guest instructions per fragment */
 #define DBT_FRAG_MAX    512                   /* bytes: 12 x (15 + exits) fits */
 #define DBT_MAP_MAX     (DBT_MAX_INSNS * 3 + 2)
-#define DBT_EXIT_MAX    4
+#define DBT_EXIT_MAX    (DBT_MAX_INSNS + 2)
 #define VMM_TC_CS       0xffe0                /* the TC's code segment, DPL 1 */
 #define DBT_EXIT_LEN    7                     /* ljmp ptr16:32 */
 

@@ -5,10 +5,13 @@
 #include <string.h>
 #include "vmm/dbt.h"
 
-/* The block being made and where its bytes go. */
+/* The block being made, where its bytes go, and the taken sides of its
+ * conditional branches, whose exits follow the unit's last instruction. */
 typedef struct tr {
     dbt_block_t *b;
     uint8_t *code;
+    int ntaken;
+    struct { uint16_t site; uint32_t target, from; } taken[DBT_MAX_INSNS];
 } tr_t;
 
 static void put8(tr_t *t, uint8_t x) { t->code[t->b->len++] = x; }
@@ -69,9 +72,10 @@ static int is_ident(const isa_insn_t *i)
            !is_indirect(i->row) && i->seg_override != SEG_CS;
 }
 
-/* A direct transfer at `eip`, `bytes` its guest bytes: rewritten; 0, or -1
- * when it must be a callout (16-bit operand size truncates EIP; a target
- * beyond CS's limit faults when taken). Ends the block. */
+/* A direct transfer at `eip`, `bytes` its guest bytes: rewritten; 0 (the
+ * unit ends), 1 (a conditional branch: the unit goes on with its
+ * fall-through), or -1 when it must be a callout (16-bit operand size
+ * truncates EIP; a target beyond CS's limit faults when taken). */
 static int rewrite_direct(tr_t *t, const dbt_guest_t *g, const isa_insn_t *i, const uint8_t *bytes,
                           uint32_t eip)
 {
@@ -92,15 +96,16 @@ static int rewrite_direct(tr_t *t, const dbt_guest_t *g, const isa_insn_t *i, co
         put32(t, next);
         emit_exit(t, DX_JUMP, target, eip, 0);
         break;
-    case ROW_JCC_Jb: case ROW_JCC_Jz: {
+    case ROW_JCC_Jb: case ROW_JCC_Jz:
+        /* the fall-through goes on in this unit: no jump on that side */
         put8(t, 0x0f);
         put8(t, (uint8_t)(0x80 | (i->opcode & 0xf)));
-        uint16_t site = t->b->len;
-        put32(t, DBT_EXIT_LEN);                    /* over the fall-through exit */
-        emit_exit(t, DX_JUMP, next, eip, 0);
-        emit_exit(t, DX_JUMP, target, eip, site);
-        break;
-    }
+        t->taken[t->ntaken].site = t->b->len;
+        t->taken[t->ntaken].target = target;
+        t->taken[t->ntaken++].from = eip;
+        put32(t, 0);                               /* to its exit, when the unit is done */
+        t->b->rewritten++;
+        return 1;
     default:                                       /* LOOP*, JECXZ: rel8 only */
         for (int k = 0; k < i->len - 1; k++)
             put8(t, bytes[k]);
@@ -118,7 +123,7 @@ void dbt_translate(const dbt_guest_t *g, uint32_t eip, uint32_t tc_at, dbt_block
     memset(b, 0, sizeof *b);
     b->eip = eip;
     b->tc_at = tc_at;
-    tr_t t = { b, code };
+    tr_t t = { b, code, 0, { { 0, 0, 0 } } };
     uint32_t start = eip;
     for (;;) {
         if (b->ninsns == DBT_MAX_INSNS) {
@@ -154,11 +159,20 @@ void dbt_translate(const dbt_guest_t *g, uint32_t eip, uint32_t tc_at, dbt_block
             eip += i.len;
             continue;
         }
-        if (!is_direct(i.row) || rewrite_direct(&t, g, &i, bytes, eip) != 0) {
+        int r = is_direct(i.row) ? rewrite_direct(&t, g, &i, bytes, eip) : -1;
+        if (r == 1) {
+            eip += i.len;
+            continue;
+        }
+        if (r < 0) {
             emit_exit(&t, DX_CALLOUT, eip, eip, 0);
             b->callouts++;
         }
         break;
+    }
+    for (int k = 0; k < t.ntaken; k++) {   /* the taken sides' exits */
+        put32_at(code, t.taken[k].site, b->len - (t.taken[k].site + 4u));
+        emit_exit(&t, DX_JUMP, t.taken[k].target, t.taken[k].from, t.taken[k].site);
     }
 }
 
