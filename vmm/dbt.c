@@ -223,6 +223,18 @@ static frag_t *fragment_at(dbt_t *d, uint32_t off)
 }
 
 /* ---- into the TC and out of it ---- */
+int dbt_guest_eip(const vmm_t *v, uint32_t *eip)
+{
+    const dbt_t *d = v->dbt;
+    const struct cpu *c = &v->m->cpu;
+    if (!d || !d->in_tc) {
+        *eip = c->eip;
+        return 0;
+    }
+    const frag_t *f = fragment_at((dbt_t *)d, c->eip);
+    return f ? dbt_map_back(&f->b, c->eip - f->b.tc_at, eip) : -1;
+}
+
 /* The real CPU back at the guest's CS and the guest EIP its TC offset
  * stands for; 0, or -1 (the run stops) when it is at no instruction of a
  * fragment. */

@@ -158,5 +158,8 @@ void dbt_free(vmm_t *v);
 void dbt_trace_setup(vmm_t *v);
 void dbt_print_summary(const vmm_t *v, FILE *out);
 void dbt_write_stats(const vmm_t *v, FILE *f);
+/* The guest EIP the real CPU is at (in a fragment: the guest instruction
+ * it stands for); 0, or -1 when the CPU is at no fragment instruction. */
+int dbt_guest_eip(const vmm_t *v, uint32_t *eip);
 
 #endif
