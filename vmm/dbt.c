@@ -33,6 +33,7 @@
 typedef struct frag {
     dbt_block_t b;
     uint32_t cs_base, cs_limit;   /* the guest CS it was translated for */
+    uint16_t cs_sel;
     uint8_t code32, dead;
     int32_t hnext;                /* the next fragment of its hash bucket */
     uint32_t page[2];             /* the guest pages it reads */
@@ -154,10 +155,12 @@ static int fragment_for(vmm_t *v, uint32_t eip)
     dbt_t *d = v->dbt;
     const seg_cache_t *cs = &v->m->cpu.seg[SEG_CS];
     int code32 = DESC_DB(cs->flags);
+    uint16_t sel = (uint16_t)(cs->sel & ~3u);   /* as the guest at CPL 0 sees it */
     uint32_t h = hash_of(cs->base, eip);
     for (int32_t k = d->hash[h]; k >= 0; k = d->frags[k].hnext) {
         const frag_t *f = &d->frags[k];
-        if (f->b.eip == eip && f->cs_base == cs->base && f->cs_limit == cs->limit && f->code32 == code32)
+        if (f->b.eip == eip && f->cs_base == cs->base && f->cs_limit == cs->limit && f->code32 == code32 &&
+            f->cs_sel == sel)
             return k;
     }
     if (d->tc_used + DBT_FRAG_MAX > d->tc_size)
@@ -172,10 +175,11 @@ static int fragment_for(vmm_t *v, uint32_t eip)
     }
     int k = d->nfrags++;
     frag_t *f = &d->frags[k];
-    dbt_guest_t g = { cs->base, cs->limit, code32, guest_read, v };
+    dbt_guest_t g = { cs->base, cs->limit, sel, code32, guest_read, v };
     dbt_translate(&g, eip, d->tc_used, &f->b, d->tc + d->tc_used);
     f->cs_base = cs->base;
     f->cs_limit = cs->limit;
+    f->cs_sel = sel;
     f->code32 = (uint8_t)code32;
     f->dead = 0;
     f->hnext = d->hash[h];
@@ -295,7 +299,8 @@ static void take_exit(vmm_t *v, frag_t *f, int k)
     if (f->dead)
         return;
     const frag_t *to = fragment_at(d, v->m->cpu.eip);
-    if (!to || to->cs_base != f->cs_base || to->cs_limit != f->cs_limit || to->code32 != f->code32)
+    if (!to || to->cs_base != f->cs_base || to->cs_limit != f->cs_limit || to->code32 != f->code32 ||
+        to->cs_sel != f->cs_sel)
         return;
     dbt_chain(&f->b, k, d->tc + f->b.tc_at, to->b.tc_at);
     tc_written(v, f->b.tc_at, f->b.len);
@@ -313,6 +318,7 @@ static void callout(vmm_t *v)
     isa_insn_t scratch;
     const isa_insn_t *insn;
     uint32_t eip = c->eip;
+    v->exit_ring = c->cpl;
     if (machine_fetch_decode(m, &scratch, &insn))
         vmm_reflect(v, c->exc_vector, c->exc_has_error, c->exc_error, eip);
     else {

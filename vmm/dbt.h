@@ -12,6 +12,9 @@
  * neither of its sides costs an extra jump: exact virtual time counts
  * every instruction that runs, and a guest Jcc must stay one):
  *   IDENT      innocuous instructions, copied byte for byte;
+ *   inline     MOV %cs,reg and PUSH %cs: the guest's selector as an
+ *              immediate (the unit is for one guest CS), one instruction
+ *              for one, so no callout;
  *   rewritten  direct JMP/Jcc (rel32 into the TC; a Jcc's taken side exits
  *              after the fragment's last instruction), CALL (PUSH of the
  *              guest return address, then an exit), LOOP/JECXZ (rel8 over
@@ -69,6 +72,7 @@ typedef struct dbt_exit {
 /* The guest code a block is read from: its CS and its bytes. */
 typedef struct dbt_guest {
     uint32_t cs_base, cs_limit;
+    uint16_t cs_sel;              /* CS as the guest sees it (RPL 0) */
     int code32;
     /* copies `n` guest bytes at linear `lin` (0 beyond RAM); 0, or -1 when
      * they are not all RAM */

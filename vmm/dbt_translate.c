@@ -118,6 +118,32 @@ static int rewrite_direct(tr_t *t, const dbt_guest_t *g, const isa_insn_t *i, co
     return 0;
 }
 
+/* MOV %cs,reg and PUSH %cs: the same instruction with the guest's
+ * selector as its immediate; 0, or -1 when it is not one of them (a memory
+ * destination: a callout). */
+static int rewrite_cs_read(tr_t *t, const dbt_guest_t *g, const isa_insn_t *i, uint32_t eip)
+{
+    int size;
+    if (i->row == ROW_PUSH_CS)
+        size = i->opsize;
+    else if (i->row == ROW_MOV_EwSw && i->reg == SEG_CS && i->op[0].kind == OPK_REG)
+        size = i->op[0].size;
+    else
+        return -1;
+    map(t, DH_REWRITTEN, 1, eip, eip);
+    if (size == 2)
+        put8(t, 0x66);
+    put8(t, i->row == ROW_PUSH_CS ? 0x68 : (uint8_t)(0xb8 + i->op[0].reg));   /* push $sel / mov $sel,%reg */
+    put8(t, (uint8_t)g->cs_sel);
+    put8(t, (uint8_t)(g->cs_sel >> 8));
+    if (size == 4) {
+        put8(t, 0);
+        put8(t, 0);
+    }
+    t->b->rewritten++;
+    return 0;
+}
+
 void dbt_translate(const dbt_guest_t *g, uint32_t eip, uint32_t tc_at, dbt_block_t *b, uint8_t *code)
 {
     memset(b, 0, sizeof *b);
@@ -151,6 +177,10 @@ void dbt_translate(const dbt_guest_t *g, uint32_t eip, uint32_t tc_at, dbt_block
         }
         b->guest_len = eip + i.len - start;
         b->ninsns++;
+        if (rewrite_cs_read(&t, g, &i, eip) == 0) {
+            eip += i.len;
+            continue;
+        }
         if (is_ident(&i)) {
             map(&t, DH_IDENT, 1, eip, eip);
             memcpy(code + b->len, bytes, i.len);

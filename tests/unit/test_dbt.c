@@ -47,7 +47,7 @@ static void tr(const uint8_t *bytes, size_t n)
     memset(gmem, 0x90, sizeof gmem);   /* NOPs after it */
     memcpy(gmem, bytes, n);
     memset(code, 0xcc, sizeof code);
-    dbt_guest_t g = { 0, 0xffffffffu, 1, read_gmem, NULL };
+    dbt_guest_t g = { 0, 0xffffffffu, 0x08, 1, read_gmem, NULL };
     dbt_translate(&g, G_BASE, 0x100, &blk, code);
 }
 
@@ -95,7 +95,7 @@ START_TEST(test_sensitive_callout)
 {
     static const struct { uint8_t n, b[8]; const char *what; } cases[] = {
         { 1, { 0xfa }, "cli" }, { 1, { 0xfb }, "sti" }, { 1, { 0x9c }, "pushf" }, { 1, { 0x9d }, "popf" },
-        { 2, { 0x8c, 0xc8 }, "mov %cs,%eax" }, { 2, { 0x8c, 0xd0 }, "mov %ss,%eax" }, { 1, { 0x0e }, "push %cs" },
+        { 2, { 0x8c, 0xd0 }, "mov %ss,%eax" }, { 2, { 0x8c, 0x08 }, "mov %cs,(%eax)" },
         { 1, { 0x16 }, "push %ss" }, { 2, { 0x8e, 0xd8 }, "mov %eax,%ds" }, { 1, { 0x1f }, "pop %ds" },
         { 3, { 0x0f, 0x01, 0x00 }, "sgdt (%eax)" }, { 3, { 0x0f, 0x01, 0x08 }, "sidt (%eax)" },
         { 3, { 0x0f, 0x00, 0xc0 }, "sldt %eax" }, { 3, { 0x0f, 0x00, 0xc8 }, "str %eax" },
@@ -133,6 +133,21 @@ START_TEST(test_undefined_is_callout)
     tr(g + 1, 2);
     ck_assert_int_eq(blk.callouts, 1);
     assert_exit(0, DX_CALLOUT, G_BASE);
+}
+END_TEST
+
+/* MOV %cs,reg and PUSH %cs: inline, the guest's selector as an immediate. */
+START_TEST(test_cs_reads_inline)
+{
+    static const uint8_t g[] = { 0x8c, 0xce, 0x66, 0x8c, 0xca, 0x0e, 0x66, 0x0e, 0xf4 };
+    tr(g, sizeof g);
+    static const uint8_t want[] = { 0xbe, 0x08, 0, 0, 0, 0x66, 0xba, 0x08, 0, 0x68, 0x08, 0, 0, 0,
+                                    0x66, 0x68, 0x08, 0 };   /* mov $8,%esi; mov $8,%dx; push $8; pushw $8 */
+    ck_assert_int_eq(blk.rewritten, 4);
+    ck_assert_int_eq(blk.callouts, 1);                        /* the hlt */
+    ck_assert_int_eq(memcmp(code, want, sizeof want), 0);
+    for (int k = 0; k < 4; k++)
+        ck_assert_int_eq(blk.map[k].how, DH_REWRITTEN);
 }
 END_TEST
 
@@ -454,6 +469,7 @@ static Suite *suite(void)
     tcase_add_test(t, test_ident_copy);
     tcase_add_test(t, test_sensitive_callout);
     tcase_add_test(t, test_undefined_is_callout);
+    tcase_add_test(t, test_cs_reads_inline);
     tcase_add_test(t, test_jmp_rewritten);
     tcase_add_test(t, test_jcc_fallthrough_stays);
     tcase_add_test(t, test_call_pushes_guest_return);
