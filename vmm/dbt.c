@@ -44,6 +44,7 @@ typedef struct frag {
 typedef struct dbt {
     vmm_t *v;
     uint8_t *tc;                  /* the TC: v->area + DBT_TC_OFF */
+    uint32_t tc_eip0;             /* its first byte's address, linear = EIP in VMM_TC_CS (base 0) */
     uint32_t tc_size, tc_used;
     frag_t *frags;                /* in TC order */
     int nfrags, cap;
@@ -77,6 +78,12 @@ static void dbt_emit(vmm_t *v, dbt_action_t a, uint32_t eip, const char *fmt, ..
     va_end(ap);
 }
 
+/* The TC's bytes at `eip` (an address in the TC's segment). */
+static uint8_t *tc_ptr(const dbt_t *d, uint32_t eip)
+{
+    return d->tc + (eip - d->tc_eip0);
+}
+
 static const char *const how_names[] = { "IDENT", "rewritten", "callout", "exit" };
 
 /* The lecture's picture: the guest block and its fragment side by side. */
@@ -84,17 +91,16 @@ static void trace_translation(vmm_t *v, const frag_t *f)
 {
     dbt_t *d = v->dbt;
     const dbt_block_t *b = &f->b;
-    uint32_t tc_lin = v->base + DBT_TC_OFF;
     dbt_emit(v, DA_TRANSLATE, b->eip, "translate %08x: %d guest instructions (%u bytes) -> fragment at tc %08x "
              "(%u bytes): %d IDENT, %d rewritten, %d callouts", b->eip, b->ninsns, b->guest_len,
-             tc_lin + b->tc_at, b->len, b->ident, b->rewritten, b->callouts);
+             b->tc_at, b->len, b->ident, b->rewritten, b->callouts);
     for (int k = 0; k < b->nmap; k++) {
         const dbt_map_t *mp = &b->map[k];
         uint32_t room = b->len - mp->tc;
         isa_insn_t ti;
         char gtext[80] = "", ttext[80] = "?";
-        if (isa_decode(d->tc + b->tc_at + mp->tc, room < ISA_MAX_LEN ? room : ISA_MAX_LEN, 1, &ti) == ISA_DECODE_OK)
-            isa_disasm(&ti, tc_lin + b->tc_at + mp->tc, ttext, sizeof ttext);
+        if (isa_decode(tc_ptr(d, b->tc_at) + mp->tc, room < ISA_MAX_LEN ? room : ISA_MAX_LEN, 1, &ti) == ISA_DECODE_OK)
+            isa_disasm(&ti, b->tc_at + mp->tc, ttext, sizeof ttext);
         if (mp->first) {
             uint8_t bytes[ISA_MAX_LEN];
             isa_insn_t gi;
@@ -106,19 +112,19 @@ static void trace_translation(vmm_t *v, const frag_t *f)
         }
         if (mp->how == DH_EXIT)
             dbt_emit(v, DA_TRANSLATE, mp->from, "  %-8s  %-34s | tc %08x  %-30s  exit -> %08x", "", "",
-                     tc_lin + b->tc_at + mp->tc, ttext, mp->eip);
+                     b->tc_at + mp->tc, ttext, mp->eip);
         else
             dbt_emit(v, DA_TRANSLATE, mp->from, "  %08x  %-34s | tc %08x  %-30s  %s", mp->from, gtext,
-                     tc_lin + b->tc_at + mp->tc, ttext, how_names[mp->how]);
+                     b->tc_at + mp->tc, ttext, how_names[mp->how]);
     }
 }
 
 /* ---- fragments ---- */
 /* The CPU's decoded-instruction cache forgets the TC bytes the translator
  * rewrote (the bus sees no writes to the VMM's area). */
-static void tc_written(vmm_t *v, uint32_t off, uint32_t len)
+static void tc_written(vmm_t *v, uint32_t at, uint32_t len)
 {
-    dcache_drop(v->m, v->base + DBT_TC_OFF + off, len);
+    dcache_drop(v->m, at, len);
 }
 
 static uint32_t hash_of(uint32_t cs_base, uint32_t eip)
@@ -145,7 +151,7 @@ static void flush(vmm_t *v, const char *why)
     memset(d->hash, -1, sizeof d->hash);
     memset(d->page_head, -1, d->npages * sizeof *d->page_head);
     memset(d->tc, HLT, d->tc_size);
-    tc_written(v, 0, d->tc_size);
+    tc_written(v, d->tc_eip0, d->tc_size);
 }
 
 /* The fragment for the guest's CS:eip, translated now if there is none;
@@ -176,7 +182,7 @@ static int fragment_for(vmm_t *v, uint32_t eip)
     int k = d->nfrags++;
     frag_t *f = &d->frags[k];
     dbt_guest_t g = { cs->base, cs->limit, sel, code32, guest_read, v };
-    dbt_translate(&g, eip, d->tc_used, &f->b, d->tc + d->tc_used);
+    dbt_translate(&g, eip, d->tc_eip0 + d->tc_used, &f->b, d->tc + d->tc_used);
     f->cs_base = cs->base;
     f->cs_limit = cs->limit;
     f->cs_sel = sel;
@@ -302,12 +308,11 @@ static void take_exit(vmm_t *v, frag_t *f, int k)
     if (!to || to->cs_base != f->cs_base || to->cs_limit != f->cs_limit || to->code32 != f->code32 ||
         to->cs_sel != f->cs_sel)
         return;
-    dbt_chain(&f->b, k, d->tc + f->b.tc_at, to->b.tc_at);
+    dbt_chain(&f->b, k, tc_ptr(d, f->b.tc_at), to->b.tc_at);
     tc_written(v, f->b.tc_at, f->b.len);
     d->chained++;
     dbt_emit(v, DA_CHAIN, f->b.exit[k].target, "chain: exit at tc %08x -> fragment %08x at tc %08x (no more "
-             "exits there)", v->base + DBT_TC_OFF + f->b.tc_at + f->b.exit[k].at, to->b.eip,
-             v->base + DBT_TC_OFF + to->b.tc_at);
+             "exits there)", f->b.tc_at + f->b.exit[k].at, to->b.eip, to->b.tc_at);
 }
 
 /* A callout: the guest instruction at the guest's CS:EIP, run by the VMM. */
@@ -344,7 +349,7 @@ static int dbt_before_insn(void *ctx, machine_t *m, const isa_insn_t *insn, uint
         k++;
     if (!f || k == f->b.nexit)
         return 0;
-    const uint8_t *code = d->tc + f->b.tc_at;
+    const uint8_t *code = tc_ptr(d, f->b.tc_at);
     if (f->b.exit[k].kind == DX_CALLOUT) {
         d->exit_callout++;
         if (!dbt_leave(v))
@@ -354,7 +359,7 @@ static int dbt_before_insn(void *ctx, machine_t *m, const isa_insn_t *insn, uint
     } else {
         d->exit_translate++;
         dbt_emit(v, DA_EXIT, f->b.exit[k].target, "exit: tc %08x -> translator, guest %08x",
-                 v->base + DBT_TC_OFF + eip, f->b.exit[k].target);
+                 eip, f->b.exit[k].target);
         take_exit(v, f, k);
     }
     return 1;
@@ -372,11 +377,11 @@ static int dbt_deliver(void *ctx, machine_t *m, const hv_event_t *ev)
         return 0;
     uint32_t off = c->eip;
     frag_t *f = fragment_at(d, off);
-    if (ev->kind == DK_EXCEPTION && ev->vector == EXC_GP && f && f->dead && d->tc[off] == HLT) {
+    if (ev->kind == DK_EXCEPTION && ev->vector == EXC_GP && f && f->dead && *tc_ptr(d, off) == HLT) {
         d->exit_dead++;
         if (!dbt_leave(v)) {
             dbt_emit(v, DA_EXIT, c->eip, "exit: invalidated fragment at tc %08x -> translator, guest %08x",
-                     v->base + DBT_TC_OFF + off, c->eip);
+                     off, c->eip);
             dbt_resume(v);
         }
         return 1;
@@ -433,12 +438,12 @@ static void dbt_tracked_write(void *ctx, machine_t *m, uint32_t phys, int size)
                         *q = f->hnext;
                         break;
                     }
-                memset(d->tc + f->b.tc_at, HLT, f->b.len);
+                memset(tc_ptr(d, f->b.tc_at), HLT, f->b.len);
                 tc_written(v, f->b.tc_at, f->b.len);
                 d->invalidated++;
                 dbt_emit(v, DA_INVALIDATE, f->b.eip, "invalidate: a write of %d bytes at %08x hits guest code "
                          "%08x..%08x: fragment at tc %08x dropped", size, phys, lin, lin + f->b.guest_len - 1,
-                         v->base + DBT_TC_OFF + f->b.tc_at);
+                         f->b.tc_at);
             }
             k = next;
         }
@@ -454,6 +459,7 @@ int dbt_init(vmm_t *v, uint32_t tc_size)
         return -1;
     d->v = v;
     d->tc = v->area + DBT_TC_OFF;
+    d->tc_eip0 = v->base + DBT_TC_OFF;
     d->tc_size = tc_size ? tc_size : DBT_TC_DEFAULT;
     d->npages = (m->cpu.ram_size + 4095) >> 12;
     d->page_head = malloc((d->npages ? d->npages : 1) * sizeof *d->page_head);
@@ -465,8 +471,10 @@ int dbt_init(vmm_t *v, uint32_t tc_size)
     memset(d->hash, -1, sizeof d->hash);
     memset(d->page_head, -1, d->npages * sizeof *d->page_head);
     memset(d->tc, HLT, d->tc_size);
-    /* the TC's code segment: ring 1, the guest kernel's ring, over the TC only */
-    vmm_set_desc(v, VMM_TC_CS, v->base + DBT_TC_OFF, d->tc_size - 1, 0xbb, 0x4);
+    /* the TC's code segment: ring 1, the guest kernel's ring; flat, so that
+     * the CPU's fast path for flat code runs the fragments (only fragments
+     * run in it: every transfer they make is the translator's) */
+    vmm_set_desc(v, VMM_TC_CS, 0, 0xfffff, 0xbb, 0xc);
     uint32_t gdt = v->base + VMM_GDT_OFF + (VMM_TC_CS & ~7u);
     desc_to_cache(&d->tc_cs, VMM_TC_CS | 1, phys_read(&m->cpu, gdt, 4), phys_read(&m->cpu, gdt + 4, 4));
     static const hv_ops_t dbt_ops = { .deliver = dbt_deliver, .ring0_entry = dbt_ring0_entry,
