@@ -11,7 +11,8 @@
 // The lecture's function, as it is there. The attributes only make gcc
 // compile it the way the lecture's listing reads: the argument in a
 // register, no frame pointer, the loop not unrolled or peeled; its first
-// block is then  mov %eax,%ecx; mov $2,%ebx; cmp %ecx,%ebx; jge prime.
+// block is then  push %ebx; mov $2,%ecx; mov %eax,%ebx; cmp %ebx,%ecx;
+// jge prime  (the lecture's: mov, mov $2, cmp, jge).
 __attribute__((noinline, regparm(1), optimize("Os", "omit-frame-pointer")))
 int isPrime(int a) {
   for (int i = 2; i < a; i++) {

@@ -87,7 +87,7 @@ TEST_TARGETS += test-trapsim-only
 # bare: the guest runs unchanged at its own rings in non-root operation).
 VTX_FLAGS := --vmm=vtx --isa x86
 .PHONY: test-vtx
-test-vtx: $(TRAPSIM) $(TG_IMAGES) $(GUESTOS_ELF)
+test-vtx: $(TRAPSIM) $(TG_IMAGES) $(GUESTOS_ELF) $(GUESTOS_KPRIME_ELF)
 	@runs=0; failed=0; \
 	one() { runs=$$((runs + 1)); \
 	  TRAPSIM='$(TRAPSIM)' TRAPSIM_FLAGS='$(VTX_FLAGS)' \
@@ -106,7 +106,7 @@ TEST_TARGETS += test-vtx
 DBT_FLAGS := --vmm=dbt --isa x86
 DBT_TINY  := --tc-size 4K
 .PHONY: test-dbt
-test-dbt: $(TRAPSIM) $(TG_IMAGES) $(GUESTOS_ELF)
+test-dbt: $(TRAPSIM) $(TG_IMAGES) $(GUESTOS_ELF) $(GUESTOS_KPRIME_ELF)
 	@runs=0; failed=0; \
 	for tc in '' '$(DBT_TINY)'; do \
 	one() { runs=$$((runs + 1)); \

@@ -248,12 +248,12 @@ GLOBAL(k_popf_off)
     cli
     ret
 
-/* void k_loop(uint32_t n): with IF = 1, counts in ECX and EDX until n
+/* void k_loop(void): with IF = 1, counts in ECX and EDX until k_limit
  * ticks were taken. An interrupt at k_loop_0/2/3 sees ECX == EDX, at
  * k_loop_1 ECX == EDX + 1. */
 GLOBAL(k_loop)
     pushl %ebx
-    movl 8(%esp), %ebx
+    movl k_limit, %ebx
     xorl %ecx, %ecx
     xorl %edx, %edx
     sti

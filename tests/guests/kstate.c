@@ -27,7 +27,7 @@ extern char k_loop_0[], k_loop_1[], k_loop_2[], k_loop_3[];
 uint32_t k_call_direct(void), k_call_reg(void), k_call_mem(void), k_arg_addr(void);
 uint32_t k_ret_pushed(void), k_code_bytes(void);
 void k_de(void), k_gp(void), k_int(void), k_flags(uint32_t out[5]), k_sregs(uint32_t out[4]);
-void k_popf_on(void), k_sti_on(void), k_popf_off(void), k_loop(uint32_t n);
+void k_popf_on(void), k_sti_on(void), k_popf_off(void), k_loop(void);
 
 #define EFL(f) ((f) & ~FL_RF)   /* RF: the SDM sets it in a fault's frame, QEMU does not */
 
@@ -88,15 +88,22 @@ static void flags_sregs(void)
     check("push %ss (low 16 bits)", s[3], SEL_KDATA);
 }
 
-/* One tick taken by k_popf_on, k_sti_on or k_popf_off: its frame's EIP. */
-static void one_tick(const char *what, void (*fn)(void), const char *after)
+/* Runs fn with IRQ0 unmasked until `limit` ticks were taken (the handler
+ * masks it then), from no records. */
+static void with_irq0(uint32_t limit, void (*fn)(void))
 {
     nrec = 0;
     kticks = 0;
-    k_limit = 1;
+    k_limit = limit;
     pic_set_mask(0xFE, 0xFF);
     fn();
     pic_set_mask(0xFF, 0xFF);
+}
+
+/* One tick taken by k_popf_on or k_sti_on: its frame's EIP. */
+static void one_tick(const char *what, void (*fn)(void), const char *after)
+{
+    with_irq0(1, fn);
     kprintf("  %s: ticks=%u frame eip %s, IF in the frame %u", what, kticks,
             recs[0].eip == (uint32_t)after ? "right there" : "ELSEWHERE", (recs[0].eflags >> 9) & 1);
     verdict(nrec == 1 && recs[0].vec == VEC_IRQ0 && recs[0].eip == (uint32_t)after &&
@@ -109,23 +116,13 @@ static void interrupts(void)
     pit_periodic(1193);
     one_tick("popf sets IF: IRQ0 right after the popf", k_popf_on, k_popf_after);
     one_tick("sti: IRQ0 after the next instruction", k_sti_on, k_sti_after);
-    nrec = 0;
-    kticks = 0;
-    k_limit = 1;
-    pic_set_mask(0xFE, 0xFF);
-    k_popf_off();
-    pic_set_mask(0xFF, 0xFF);
+    with_irq0(1, k_popf_off);
     kprintf("  popf clears IF: held back through a loop (%u ticks), taken after sti (%u)",
             k_popf_off_nrec, nrec);
     verdict(k_popf_off_nrec == 0 && nrec == 1);
 
     puts_("IRQ0 arriving in a loop, 3 times\n");
-    nrec = 0;
-    kticks = 0;
-    k_limit = 3;
-    pic_set_mask(0xFE, 0xFF);
-    k_loop(3);
-    pic_set_mask(0xFF, 0xFF);
+    with_irq0(3, k_loop);
     int in_loop = 1, regs = 1;
     for (uint32_t k = 0; k < nrec; k++) {
         volatile struct rec *r = &recs[k];
