@@ -315,6 +315,25 @@ static void take_exit(vmm_t *v, frag_t *f, int k)
              "exits there)", f->b.tc_at + f->b.exit[k].at, to->b.eip, to->b.tc_at);
 }
 
+/* RET or an indirect JMP/CALL, innocuous: run by the real CPU at the
+ * guest's CS, as trap-and-emulate runs it directly; then the lookup of its
+ * target (dbt_resume()). A fault or the single-step trap is the guest's,
+ * through the VMM as ever. */
+static void lookup(vmm_t *v, const isa_insn_t *insn, uint32_t eip)
+{
+    machine_t *m = v->m;
+    struct cpu *c = &m->cpu;
+    int ring = c->cpl, tf = (c->eflags & FL_TF) != 0;
+    v->dbt->exit_lookup++;
+    isa_result_t r = isa_execute(c, insn);
+    if (r == ISA_FAULT) {
+        deliver_event(m, c->exc_vector, DK_EXCEPTION, c->exc_has_error, c->exc_error, eip);
+    } else if (machine_retire(m, insn, ring, r, tf)) {
+        c->dr[6] |= DR6_BS;
+        deliver_event(m, EXC_DB, DK_EXCEPTION, 0, 0, c->eip);
+    }
+}
+
 /* A callout: the guest instruction at the guest's CS:EIP, run by the VMM. */
 static void callout(vmm_t *v)
 {
@@ -324,12 +343,13 @@ static void callout(vmm_t *v)
     const isa_insn_t *insn;
     uint32_t eip = c->eip;
     v->exit_ring = c->cpl;
-    if (machine_fetch_decode(m, &scratch, &insn))
+    if (machine_fetch_decode(m, &scratch, &insn)) {
         vmm_reflect(v, c->exc_vector, c->exc_has_error, c->exc_error, eip);
-    else {
-        int row = insn->row;
-        if (row == ROW_RET || row == ROW_RET_Iw || row == ROW_GFF_CALL || row == ROW_GFF_JMP)
-            v->dbt->exit_lookup++;
+    } else if (insn->row == ROW_RET || insn->row == ROW_RET_Iw || insn->row == ROW_GFF_CALL ||
+               insn->row == ROW_GFF_JMP) {
+        isa_insn_t copy = *insn;   /* its pushes may drop the cache entry */
+        lookup(v, &copy, eip);
+    } else {
         vmm_emulate_insn(v, insn, eip);
     }
     vmm_exit_done(v);

@@ -64,12 +64,21 @@ static int is_indirect(int row)
     return row == ROW_RET || row == ROW_RET_Iw || row == ROW_GFF_CALL || row == ROW_GFF_JMP;
 }
 
-/* Copied byte for byte: innocuous, not a transfer, and not reading
- * through CS (which, in the TC, is the TC). */
+/* PUSH and MOV from DS, ES, FS, GS: sensitive in general, but under ring
+ * compression those selectors are the guest's own (only CS and SS carry
+ * the real ring), so the real CPU gives what the guest's would. */
+static int reads_data_sreg(const isa_insn_t *i)
+{
+    return i->row == ROW_PUSH_DS || i->row == ROW_PUSH_ES || i->row == ROW_PUSH_FS || i->row == ROW_PUSH_GS ||
+           (i->row == ROW_MOV_EwSw && i->reg != SEG_CS && i->reg != SEG_SS);
+}
+
+/* Copied byte for byte: innocuous (or reading a data selector), not a
+ * transfer, and not reading through CS (which, in the TC, is the TC). */
 static int is_ident(const isa_insn_t *i)
 {
-    return i->row != ROW_INVALID && isa_rows[i->row].cls == INNOC && !is_direct(i->row) &&
-           !is_indirect(i->row) && i->seg_override != SEG_CS;
+    return i->row != ROW_INVALID && (isa_rows[i->row].cls == INNOC || reads_data_sreg(i)) &&
+           !is_direct(i->row) && !is_indirect(i->row) && i->seg_override != SEG_CS;
 }
 
 /* A direct transfer at `eip`, `bytes` its guest bytes: rewritten; 0 (the

@@ -136,6 +136,16 @@ START_TEST(test_undefined_is_callout)
 }
 END_TEST
 
+/* PUSH and MOV from DS..GS read the guest's own selectors: IDENT. */
+START_TEST(test_data_sreg_reads_ident)
+{
+    static const uint8_t g[] = { 0x1e, 0x06, 0x0f, 0xa0, 0x0f, 0xa8, 0x8c, 0xd8, 0x8c, 0x20, 0xf4 };
+    tr(g, sizeof g);
+    ck_assert_int_eq(blk.ident, 6);   /* push %ds, %es, %fs, %gs; mov %ds,%eax; mov %fs,(%eax) */
+    ck_assert_int_eq(memcmp(code, g, sizeof g - 1), 0);
+}
+END_TEST
+
 /* MOV %cs,reg and PUSH %cs: inline, the guest's selector as an immediate. */
 START_TEST(test_cs_reads_inline)
 {
@@ -471,6 +481,7 @@ static Suite *suite(void)
     tcase_add_test(t, test_sensitive_callout);
     tcase_add_test(t, test_undefined_is_callout);
     tcase_add_test(t, test_cs_reads_inline);
+    tcase_add_test(t, test_data_sreg_reads_ident);
     tcase_add_test(t, test_jmp_rewritten);
     tcase_add_test(t, test_jcc_fallthrough_stays);
     tcase_add_test(t, test_call_pushes_guest_return);
