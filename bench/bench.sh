@@ -8,7 +8,7 @@
 # speed. Each size runs BENCH_REPS times and keeps the fastest run.
 #
 #   bash bench/bench.sh --trapsim T --image I --dir D [--floppy F]
-#        [--native N] [--notrace T2] [--kprime-image K]
+#        [--native N] [--notrace T2] [--kprime-image K] [--xlate-image X]
 # Environment: BENCH_REPS (default 3), BENCH_CLOCK (cpu, the default: user +
 # system time, steady on a machine shared with other jobs; or wall), BENCH_ONLY (words among
 # vmm sysloop dbt trace notrace hosts qemu bochs native; the bare isprime reference
@@ -19,7 +19,7 @@ set -u
 export LC_ALL=C
 
 TRAPSIM=./trapsim IMAGE=build/guests/guestos.elf DIR=build/bench
-FLOPPY= NATIVE= NOTRACE= KIMAGE=
+FLOPPY= NATIVE= NOTRACE= KIMAGE= XIMAGE=
 while [ $# -gt 0 ]; do
   case "$1" in
     --trapsim) TRAPSIM=$2; shift 2 ;;
@@ -29,6 +29,7 @@ while [ $# -gt 0 ]; do
     --native) NATIVE=$2; shift 2 ;;
     --notrace) NOTRACE=$2; shift 2 ;;
     --kprime-image) KIMAGE=$2; shift 2 ;;
+    --xlate-image) XIMAGE=$2; shift 2 ;;
     *) echo "bench.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -47,7 +48,7 @@ SYS_S=100000  SYS_B=2000000    # sysloop getpid calls
 TRC_S=5000    TRC_B=50000      # isprime n with the insn trace on
 EMU_K=8                        # QEMU and native: 8 isprime runs of the big n
 KP_S=8000     KP_B=25000       # kprime n: the lecture's isPrime in the guest kernel (big: ~320 M)
-TC_TINY=4096                   # --tc-size of the translation-cost run: a flush every few blocks
+XL_S=200      XL_B=2000        # xlate rounds: 64 blocks rewritten and translated again each round
 MEM=64M MEM_MIB=64             # guest RAM, named on every trapsim run
 TIMEOUT=150                    # seconds, per run
 LONG=${BENCH_LONG:-8}          # seconds: a longer run is not repeated
@@ -236,12 +237,14 @@ fi
 # 3b. Binary translation (issue 15), on guestos-kprime.elf: the lecture's
 #     isPrime run by the guest kernel (kprime=N, CPL 0) bare and under
 #     --vmm=dbt (after warm-up: the slope leaves the first translations
-#     out); the translation cost: the same big run with a tiny translation
-#     cache, that flushes and translates again all the time, against the
-#     default one: extra host time / extra guest instructions translated
-#     (--stats dbt.guest_insns); system-call exits per call under te and
-#     dbt, both on the x86 profile. n/a until --vmm=dbt exists.
+#     out); the translation cost, on the test guest xlate (every round
+#     rewrites 64 blocks, which are translated again): the host time per
+#     round under dbt less bare's, over the guest instructions translated
+#     per round (--stats dbt.guest_insns); system-call exits per call under
+#     te and dbt, both on the x86 profile. n/a until --vmm=dbt exists.
 KIMAGE=${KIMAGE:-$(dirname "$IMAGE")/guestos-kprime.elf}
+XIMAGE=${XIMAGE:-$(dirname "$IMAGE")/tests/xlate.elf}
+check_xlate() { [ "$3" = 1 ] && grep -q "^$2 rounds of 64 blocks" "$RUN/$1.$2.out" && grep -q "xlate: 3 checks, 0 failed" "$RUN/$1.$2.out"; }
 DBT_NA= KPRIMES= TRANS_NA= TRANS_NS= TRANS_PER=
 check_kprime() {  # KEY SIZE STATUS: the count, the same as bare's for the big n
   local out=$RUN/$1.$2.out c
@@ -274,6 +277,13 @@ sysloop_case() {
   slope "$key" $((I[$key.$SYS_B] - I[$key.$SYS_S])) "$SYS_S" "$SYS_B" "${I[$key.$SYS_S]}"
   [ -n "${I[$key.x$SYS_B]}" ] && [ -n "${I[$key.x$SYS_S]}" ] &&
     I[$key.exits]=$(calc "%.2f" "(${I[$key.x$SYS_B]} - ${I[$key.x$SYS_S]}) / ($SYS_B - $SYS_S)")
+  # the translator's own exits (dbt.exit.CAUSE: into the VMM from a fragment), per call and cause
+  I[$key.dexits]=$(awk -F= -v n=$((SYS_B - SYS_S)) '
+      FNR == NR && $1 ~ /^dbt\.exit\./ { small[$1] = $2; next }
+      $1 ~ /^dbt\.exit\./ { c = substr($1, 10); d = ($2 - small[$1]) / n; t += d
+                             list = list sprintf("%s%s %.2f", list == "" ? "" : ", ", c, d) }
+      END { if (list != "") printf "%.2f (%s)", t, list }' \
+      "$RUN/$key.$SYS_S.stats" "$RUN/$key.$SYS_B.stats" 2>/dev/null)
   return 0
 }
 if ! want dbt; then
@@ -297,22 +307,27 @@ fi
 if [ -z "$DBT_NA" ]; then
   say "kprime --vmm=dbt --isa x86"
   kprime_case kpdbt --vmm=dbt --isa x86
-  say "kprime --vmm=dbt --isa x86 --tc-size $TC_TINY (n=$KP_B)"
-  main_image=$IMAGE IMAGE=$KIMAGE
-  if trapsim_case kptiny "$KP_B" check_kprime --vmm=dbt --isa x86 --tc-size "$TC_TINY" -- "procs= kprime=$KP_B"; then
-    g0=$(sval kpdbt "$KP_B" dbt.guest_insns) g1=$(sval kptiny "$KP_B" dbt.guest_insns)
-    if [ -z "$g0" ] || [ -z "$g1" ]; then
-      TRANS_NA="n/a (no dbt.guest_insns in --stats)"
-    elif [ "$g1" -le "$g0" ] || [ -z "${T[kpdbt.$KP_B]:-}" ]; then
-      TRANS_NA="n/a (the tiny cache translated no more: $g1 vs $g0 guest insns)"
-    else
-      TRANS_NS=$(calc "%.1f" "(${T[kptiny.$KP_B]} - ${T[kpdbt.$KP_B]}) / ($g1 - $g0)")
-      TRANS_PER="$g1 vs $g0 guest insns translated"
-    fi
+  if [ ! -f "$XIMAGE" ]; then
+    TRANS_NA="n/a (no $XIMAGE: make builds it)"
   else
-    TRANS_NA="n/a (--tc-size $TC_TINY: ${F[kptiny]:-run failed})"
+    say "xlate bare and --vmm=dbt --isa x86 (rounds=$XL_S, $XL_B)"
+    main_image=$IMAGE IMAGE=$XIMAGE
+    if trapsim_case xl "$XL_S" check_xlate -- "xlate rounds=$XL_S" &&
+       trapsim_case xl "$XL_B" check_xlate -- "xlate rounds=$XL_B" &&
+       trapsim_case xldbt "$XL_S" check_xlate --vmm=dbt --isa x86 -- "xlate rounds=$XL_S" &&
+       trapsim_case xldbt "$XL_B" check_xlate --vmm=dbt --isa x86 -- "xlate rounds=$XL_B"; then
+      g0=$(sval xldbt "$XL_S" dbt.guest_insns) g1=$(sval xldbt "$XL_B" dbt.guest_insns)
+      if [ -z "$g0" ] || [ -z "$g1" ] || [ "$g1" -le "$g0" ]; then
+        TRANS_NA="n/a (no dbt.guest_insns in --stats, or no more for more rounds)"
+      else
+        TRANS_NS=$(calc "%.0f" "((${T[xldbt.$XL_B]} - ${T[xldbt.$XL_S]}) - (${T[xl.$XL_B]} - ${T[xl.$XL_S]})) / ($g1 - $g0)")
+        TRANS_PER="$(calc "%.0f" "($g1 - $g0) / ($XL_B - $XL_S)") guest insns translated a round"
+      fi
+    else
+      TRANS_NA="FAILED: ${F[xl]:-${F[xldbt]:-run failed}}"
+    fi
+    IMAGE=$main_image
   fi
-  IMAGE=$main_image
 fi
 if want dbt && want sysloop; then
   say "sysloop --vmm=te --isa x86"
@@ -577,7 +592,7 @@ ok kp && ok kpdbt && KPDBT_PCT=$(calc "%.1f" "${M[kpdbt]} / ${M[kp]} * 100")
 kpdbt_perop=${KPDBT_PCT:+$KPDBT_PCT% of kprime bare (after warm-up)}
 sys_perop() {  # KEY: ns per call and exits per call of a sysloop_case
   ok "$1" || return 0
-  echo "$(calc "%.0f" "(${T[$1.$SYS_B]} - ${T[$1.$SYS_S]}) / ($SYS_B - $SYS_S)") ns/syscall; ${I[$1.exits]:-n/a} exits/syscall"
+  echo "$(calc "%.0f" "(${T[$1.$SYS_B]} - ${T[$1.$SYS_S]}) / ($SYS_B - $SYS_S)") ns/syscall; ${I[$1.exits]:-n/a} VM exits/syscall${I[$1.dexits]:+; translator exits/syscall: ${I[$1.dexits]}}"
   [ -n "${I[$1.exits]:-}" ] && kv "$1.exits_per_call" "${I[$1.exits]}"
 }
 
@@ -600,10 +615,10 @@ sys_perop() {  # KEY: ns per call and exits per call of a sysloop_case
   row "kprime bare (kernel isPrime)" kp "$KP_S" "$KP_B" "the lecture's isPrime at CPL 0" "$KP_NA"
   row "kprime --vmm=dbt --isa x86" kpdbt "$KP_S" "$KP_B" "$kpdbt_perop" "$DBT_NA"
   if [ -n "$TRANS_NS" ]; then
-    printf '%-30s %-17s %s\n' "dbt translation cost" "$KP_B, tc $TC_TINY" "$TRANS_NS ns per guest insn translated ($TRANS_PER)"
+    printf '%-30s %-17s %s\n' "dbt translation cost (xlate)" "$XL_S, $XL_B" "$TRANS_NS ns per guest insn translated, over bare ($TRANS_PER)"
     kv dbt.translate_ns_per_insn "$TRANS_NS"
   else
-    printf '%-30s %-17s %s\n' "dbt translation cost" "" "$TRANS_NA"
+    printf '%-30s %-17s %s\n' "dbt translation cost (xlate)" "" "$TRANS_NA"
   fi
   row "sysloop --vmm=te --isa x86" tsys "$SYS_S" "$SYS_B" "$(sys_perop tsys)" "${SYS_NA:-$KP_NA}"
   row "sysloop --vmm=dbt --isa x86" dsys "$SYS_S" "$SYS_B" "$(sys_perop dsys)" "${SYS_NA:-$DBT_NA}"

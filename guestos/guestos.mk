@@ -56,6 +56,6 @@ $(eval $(call GUESTOS_VARIANT,kprime,GUESTOS_KPRIME))
 
 # The transcripts on QEMU: stable across runs and CPU speeds, as expected.
 .PHONY: test-guestos
-test-guestos: $(GUESTOS_ELF) $(GUESTOS_KPRIME_ELF)
+test-guestos: $(TRAPSIM) $(GUESTOS_ELF) $(GUESTOS_KPRIME_ELF)
 	bash guestos/check.sh $(GUESTOS_ELF)
 TEST_TARGETS += test-guestos
