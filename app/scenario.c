@@ -257,8 +257,6 @@ static void put_shell_word(FILE *out, const char *w)
  * translator (`all` has the bit whatever the monitor). */
 static void put_levels(FILE *out, uint32_t levels, int dbt)
 {
-    if (!dbt)
-        levels &= ~(uint32_t)TL_DBT;
     static const struct { uint32_t bit; const char *name; } names[] = {
         { TL_INSN, "insn" }, { TL_TRAP, "trap" }, { TL_IO, "io" }, { TL_VMM, "vmm" }, { TL_PG, "pg" },
         { TL_VMX, "vmx" }, { TL_DBT, "dbt" },
@@ -267,6 +265,8 @@ static void put_levels(FILE *out, uint32_t levels, int dbt)
         fputs("all", out);
         return;
     }
+    if (!dbt)
+        levels &= ~(uint32_t)TL_DBT;
     int any = 0;
     for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
         if (levels & names[k].bit)
