@@ -13,6 +13,7 @@
 #include "cpu/trace.h"
 #include "host/host.h"
 #include "host/migrate.h"
+#include "vmm/dbt.h"
 
 #define TRAPSIM_VERSION "0.1.0"
 
@@ -43,6 +44,9 @@ static void usage(FILE *f)
 "  --vmm=vtx             run the guest unchanged under trapsim's hypervisor over VMX\n"
 "  --vmm=pv              paravirtualized: the guest kernel in ring 1 asks with hypercalls (int $0x82);\n"
 "                        a guest that does not paravirtualize stops (exit status 16)\n"
+"  --vmm=dbt             as --vmm, the guest kernel's code run only from a translation cache\n"
+"                        (binary translation, as VMware's VMM did)\n"
+"  --tc-size SIZE        --vmm=dbt's translation cache, 4K to 768K (default 256K)\n"
 "  --isa NAME            ISA semantics profile: x86 (default), pg, umip\n"
 "  --expose-pg           under --vmm: name every sensitive instruction that ran without a trap\n"
 "  --cmdline STRING      the Multiboot command line (like QEMU's -append)\n"
@@ -77,7 +81,7 @@ static void usage(FILE *f)
 "\n"
 "several VMs (README, \"Several VMs in one run\"):\n"
 "  --vm NAME             a VM; the options after it until the next --vm, and its IMAGE, are its own:\n"
-"                        --vmm, --isa, --expose-pg, --cmdline, --mem, --max-insns, --guest-ips, --weight\n"
+"                        --vmm, --isa, --expose-pg, --tc-size, --cmdline, --mem, --max-insns, --guest-ips, --weight\n"
 "                        (given before the first --vm, they are every VM's defaults)\n"
 "  --weight N            the VM's quanta are N times as long (1 to 1000; default 1)\n"
 "  --quantum N           the VM scheduler's quantum in steps (default 100000)\n"
@@ -126,6 +130,14 @@ static int parse_vm_opt(int argc, char **argv, int *i, session_opts_t *v)
         v->monitor = (vm_monitor_t)mon;
     }
     else if (strcmp(a, "--expose-pg") == 0) v->expose_pg = 1;
+    else if ((r = opt_value(argc, argv, i, "--tc-size", &val))) {
+        uint64_t n;
+        if (r < 0 || parse_size(val, &n) || n < DBT_TC_MIN || n > DBT_TC_MAX) {
+            errorf("--tc-size needs a size from %uK to %uK (e.g. 64K)", DBT_TC_MIN >> 10, DBT_TC_MAX >> 10);
+            return -1;
+        }
+        v->tc_size = (uint32_t)n;
+    }
     else if ((r = opt_value(argc, argv, i, "--isa", &val))) {
         if (r < 0) {
             errorf("--isa needs a profile name (see 'trapsim isa list')");

@@ -346,6 +346,17 @@ static void on_vmm(dot_t *d, const event_t *ev)
     step_add(d, L_VMM, L_VMM, S_NOTE, tl, key);
 }
 
+/* --vmm=dbt: a fragment went back to the translator, which went on in the
+ * translation cache: the guest kernel's round trips without a trap. */
+static void on_dbt(dot_t *d, const event_t *ev)
+{
+    if (ev->action != DA_EXIT)
+        return;
+    int from = node_of_ring(d, ev->ring);
+    edge_add(d, from, N_VMM, E_TRAP, "translator");
+    edge_add(d, N_VMM, from, E_RETURN, "into the TC");
+}
+
 static void on_pg(dot_t *d, const event_t *ev)
 {
     char mnem[24] = "";
@@ -454,6 +465,9 @@ void dot_emit(void *ctx, const event_t *ev)
         break;
     case EV_PG:
         on_pg(d, ev);
+        break;
+    case EV_DBT:
+        on_dbt(d, ev);
         break;
     case EV_STOP: {
         snprintf(d->stop, sizeof d->stop, "%s", ev->text ? ev->text : "");

@@ -41,7 +41,7 @@
 #include "cpu/trace.h"
 #include "host/monitor.h"
 
-#define DOT_LEVELS (TL_INSN | TL_TRAP | TL_IO | TL_VMM | TL_PG | TL_VMX)
+#define DOT_LEVELS (TL_INSN | TL_TRAP | TL_IO | TL_VMM | TL_PG | TL_VMX | TL_DBT)
 #define DOT_TIMELINE_STEPS 60
 #define DOT_DEFAULT_ANCHOR "int 0x80"
 

@@ -253,16 +253,20 @@ static void put_shell_word(FILE *out, const char *w)
     fputc('\'', out);
 }
 
-static void put_levels(FILE *out, uint32_t levels)
+/* The levels by name; `dbt` only for a run with a VM under the binary
+ * translator (`all` has the bit whatever the monitor). */
+static void put_levels(FILE *out, uint32_t levels, int dbt)
 {
     static const struct { uint32_t bit; const char *name; } names[] = {
         { TL_INSN, "insn" }, { TL_TRAP, "trap" }, { TL_IO, "io" }, { TL_VMM, "vmm" }, { TL_PG, "pg" },
-        { TL_VMX, "vmx" },
+        { TL_VMX, "vmx" }, { TL_DBT, "dbt" },
     };
     if (levels == TL_ALL) {   /* the scenario's own word: stays right when a level is added */
         fputs("all", out);
         return;
     }
+    if (!dbt)
+        levels &= ~(uint32_t)TL_DBT;
     int any = 0;
     for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
         if (levels & names[k].bit)
@@ -284,7 +288,7 @@ static void put_vm_args(FILE *out, const scn_vm_t *v, const uint32_t *levels)
         fputs(" --expose-pg", out);
     if (levels) {
         fputs(" --trace ", out);
-        put_levels(out, *levels);
+        put_levels(out, *levels, v->monitor == MON_DBT);
     }
     if (v->max_insns != SCN_DEFAULT_BUDGET)   /* the default budget is only a safety net */
         fprintf(out, " --max-insns %llu", (unsigned long long)v->max_insns);
@@ -316,7 +320,10 @@ static void put_command(FILE *out, const scenario_t *s, const scn_vm_t *v, const
         put_vm_args(out, v, &s->trace_levels);
     } else {
         fputs(" --trace ", out);
-        put_levels(out, s->trace_levels);
+        int dbt = 0;
+        for (int k = 0; k < run->nvms; k++)
+            dbt |= v[k].monitor == MON_DBT;
+        put_levels(out, s->trace_levels, dbt);
         if (run->quantum)
             fprintf(out, " --quantum %llu", (unsigned long long)run->quantum);
         for (int k = 0; k < run->nvms; k++) {

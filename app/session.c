@@ -111,7 +111,7 @@ static int create_vms(run_t *r)
         vm_config_t c = {
             .name = r->named ? v->vm_name : NULL, .image = v->image, .image_name = v->image_name,
             .cmdline = v->cmdline, .ram = v->ram, .max_insns = v->max_insns, .guest_ips = v->guest_ips,
-            .isa = v->isa, .monitor = v->monitor, .expose_pg = v->expose_pg, .no_cache = o->no_cache,
+            .isa = v->isa, .monitor = v->monitor, .expose_pg = v->expose_pg, .tc_size = v->tc_size, .no_cache = o->no_cache,
             .console = r->named ? r->null : o->console,
         };
         char err[512];

@@ -25,6 +25,7 @@ typedef struct session_opts {
     int color;                  /* ring colours in the text trace */
     vm_monitor_t monitor;       /* --vmm[=NAME] (host/monitor.h) */
     int expose_pg;              /* --expose-pg */
+    uint32_t tc_size;           /* --tc-size: --vmm=dbt's translation cache (0: its default) */
     int no_cache;               /* --no-cache */
     int quiet;                  /* --quiet: no end-of-run summary */
     FILE *summary_out;          /* where the summary goes (NULL: stderr) */

@@ -15,10 +15,11 @@ BENCH_REPS     ?= 3
 BENCH_ONLY     ?=
 
 .PHONY: bench bench-helpers bench-notrace
-bench: deps $(TRAPSIM) $(GUESTOS_ELF) $(SNAP_GUEST) bench-helpers bench-notrace
+bench: deps $(TRAPSIM) $(GUESTOS_ELF) $(SNAP_GUEST) $(GUESTOS_KPRIME_ELF) $(TG_DIR)/xlate.elf bench-helpers bench-notrace
 	@BENCH_REPS='$(BENCH_REPS)' BENCH_ONLY='$(BENCH_ONLY)' bash bench/bench.sh \
 	  --trapsim $(TRAPSIM) --image $(GUESTOS_ELF) --dir $(BENCH_DIR) \
-	  --floppy $(BENCH_FLOPPY) --native $(BENCH_NATIVE) --notrace $(BENCH_NOTRACE)
+	  --floppy $(BENCH_FLOPPY) --native $(BENCH_NATIVE) --notrace $(BENCH_NOTRACE) \
+	  --kprime-image $(GUESTOS_KPRIME_ELF) --xlate-image $(TG_DIR)/xlate.elf
 
 # The native and Bochs helpers are optional: without gcc-multilib's 32-bit
 # libc or a guest toolchain the bench prints n/a for their rows.

@@ -8,10 +8,10 @@
 # speed. Each size runs BENCH_REPS times and keeps the fastest run.
 #
 #   bash bench/bench.sh --trapsim T --image I --dir D [--floppy F]
-#        [--native N] [--notrace T2]
+#        [--native N] [--notrace T2] [--kprime-image K] [--xlate-image X]
 # Environment: BENCH_REPS (default 3), BENCH_CLOCK (cpu, the default: user +
 # system time, steady on a machine shared with other jobs; or wall), BENCH_ONLY (words among
-# vmm sysloop pv trace notrace hosts vtx snapshot qemu bochs native; the bare isprime reference
+# vmm sysloop pv dbt trace notrace hosts vtx snapshot qemu bochs native; the bare isprime reference
 # always runs).
 # Output: the table on stdout; progress on stderr; the table again in
 # D/bench.txt and every number as key=value lines in D/bench.stats.
@@ -19,7 +19,7 @@ set -u
 export LC_ALL=C
 
 TRAPSIM=./trapsim IMAGE=build/guests/guestos.elf DIR=build/bench
-FLOPPY= NATIVE= NOTRACE=
+FLOPPY= NATIVE= NOTRACE= KIMAGE= XIMAGE=
 while [ $# -gt 0 ]; do
   case "$1" in
     --trapsim) TRAPSIM=$2; shift 2 ;;
@@ -28,6 +28,8 @@ while [ $# -gt 0 ]; do
     --floppy) FLOPPY=$2; shift 2 ;;
     --native) NATIVE=$2; shift 2 ;;
     --notrace) NOTRACE=$2; shift 2 ;;
+    --kprime-image) KIMAGE=$2; shift 2 ;;
+    --xlate-image) XIMAGE=$2; shift 2 ;;
     *) echo "bench.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -45,6 +47,8 @@ ISP_S=50000   ISP_B=500000     # isprime n (big: 257 M instructions)
 SYS_S=100000  SYS_B=2000000    # sysloop getpid calls
 TRC_S=5000    TRC_B=50000      # isprime n with the insn trace on
 EMU_K=8                        # QEMU and native: 8 isprime runs of the big n
+KP_S=8000     KP_B=25000       # kprime n: the lecture's isPrime in the guest kernel (big: ~320 M)
+XL_S=200      XL_B=2000        # xlate rounds: 64 blocks rewritten and translated again each round
 MEM=64M MEM_MIB=64             # guest RAM, named on every trapsim run
 TIMEOUT=150                    # seconds, per run
 LONG=${BENCH_LONG:-8}          # seconds: a longer run is not repeated
@@ -270,6 +274,108 @@ if want pv; then
     pv_tick "$mode" || F[${mode}tick]=${F[${mode}tick]:-failed}
     pv_boot "$mode" || F[${mode}boot]=${F[${mode}boot]:-failed}
   done
+# 3c. Binary translation (issue 15), on guestos-kprime.elf: the lecture's
+#     isPrime run by the guest kernel (kprime=N, CPL 0) bare and under
+#     --vmm=dbt (after warm-up: the slope leaves the first translations
+#     out); the translation cost, on the test guest xlate (every round
+#     rewrites 64 blocks, which are translated again): the host time per
+#     round under dbt less bare's, over the guest instructions translated
+#     per round (--stats dbt.guest_insns); system-call exits per call under
+#     te and dbt, both on the x86 profile. n/a until --vmm=dbt exists.
+KIMAGE=${KIMAGE:-$(dirname "$IMAGE")/guestos-kprime.elf}
+XIMAGE=${XIMAGE:-$(dirname "$IMAGE")/tests/xlate.elf}
+check_xlate() { [ "$3" = 1 ] && grep -q "^$2 rounds of 64 blocks" "$RUN/$1.$2.out" && grep -q "xlate: 3 checks, 0 failed" "$RUN/$1.$2.out"; }
+DBT_NA= KPRIMES= TRANS_NA= TRANS_NS= TRANS_PER=
+check_kprime() {  # KEY SIZE STATUS: the count, the same as bare's for the big n
+  local out=$RUN/$1.$2.out c
+  [ "$3" = 1 ] && grep -q "all processes exited" "$out" || return 1
+  c=$(sed -n "s/^kprime: \([0-9]*\) primes below $2 (kernel mode)\$/\1/p" "$out")
+  [ -n "$c" ] || return 1
+  [ "$2" = "$KP_B" ] && [ -n "$KPRIMES" ] && [ "$c" != "$KPRIMES" ] &&
+    { F[$1]="wrong result: '$c' primes below $2, trapsim bare says $KPRIMES"; return 1; }
+  return 0
+}
+# kprime_case KEY [options...]: both sizes of kprime on KIMAGE; sets the slope.
+kprime_case() {
+  local key=$1 s; shift
+  local main_image=$IMAGE
+  IMAGE=$KIMAGE
+  trapsim_case "$key" "$KP_S" check_kprime "$@" -- "procs= kprime=$KP_S" &&
+    trapsim_case "$key" "$KP_B" check_kprime "$@" -- "procs= kprime=$KP_B"
+  local st=$?
+  IMAGE=$main_image
+  [ $st = 0 ] || return 1
+  for s in "$KP_S" "$KP_B"; do I[$key.$s]=$(sval "$key" "$s" insns.total); done
+  slope "$key" $((I[$key.$KP_B] - I[$key.$KP_S])) "$KP_S" "$KP_B" "${I[$key.$KP_S]}"
+}
+# sysloop_case KEY [options...]: both sizes of sysloop; exits per call in I[KEY.exits].
+sysloop_case() {
+  local key=$1 s; shift
+  trapsim_case "$key" "$SYS_S" check_sysloop "$@" -- "procs=sysloop loops=$SYS_S" &&
+    trapsim_case "$key" "$SYS_B" check_sysloop "$@" -- "procs=sysloop loops=$SYS_B" || return 1
+  for s in "$SYS_S" "$SYS_B"; do I[$key.$s]=$(sval "$key" "$s" insns.total); I[$key.x$s]=$(exits "$key" "$s"); done
+  slope "$key" $((I[$key.$SYS_B] - I[$key.$SYS_S])) "$SYS_S" "$SYS_B" "${I[$key.$SYS_S]}"
+  [ -n "${I[$key.x$SYS_B]}" ] && [ -n "${I[$key.x$SYS_S]}" ] &&
+    I[$key.exits]=$(calc "%.2f" "(${I[$key.x$SYS_B]} - ${I[$key.x$SYS_S]}) / ($SYS_B - $SYS_S)")
+  # the translator's own exits (dbt.exit.CAUSE: into the VMM from a fragment), per call and cause
+  I[$key.dexits]=$(awk -F= -v n=$((SYS_B - SYS_S)) '
+      FNR == NR && $1 ~ /^dbt\.exit\./ { small[$1] = $2; next }
+      $1 ~ /^dbt\.exit\./ { c = substr($1, 10); d = ($2 - small[$1]) / n; t += d
+                             list = list sprintf("%s%s %.2f", list == "" ? "" : ", ", c, d) }
+      END { if (list != "") printf "%.2f (%s)", t, list }' \
+      "$RUN/$key.$SYS_S.stats" "$RUN/$key.$SYS_B.stats" 2>/dev/null)
+  return 0
+}
+if ! want dbt; then
+  DBT_NA="n/a (not selected)"
+elif [ ! -f "$KIMAGE" ]; then
+  DBT_NA="n/a (no $KIMAGE: make builds it)"
+else
+  "$TRAPSIM" run --quiet --vmm=dbt --isa x86 --mem "$MEM" --cmdline "procs=hello" "$IMAGE" \
+    >"$RUN/dbtprobe.out" 2>"$RUN/dbtprobe.err" </dev/null
+  st=$?
+  if [ "$st" != 1 ] || ! grep -q "all processes exited" "$RUN/dbtprobe.out"; then
+    DBT_NA="n/a (--vmm=dbt does not run yet: $(grep -v '^$' "$RUN/dbtprobe.err" | tail -n 1 | cut -c1-60))"
+  fi
+fi
+TRANS_NA=$DBT_NA
+if want dbt && [ -f "$KIMAGE" ]; then
+  say "kprime bare (n=$KP_S, $KP_B)"
+  kprime_case kp
+  KPRIMES=$(sed -n "s/^kprime: \([0-9]*\) primes below $KP_B (kernel mode)\$/\1/p" "$RUN/kp.$KP_B.out" 2>/dev/null)
+fi
+if [ -z "$DBT_NA" ]; then
+  say "kprime --vmm=dbt --isa x86"
+  kprime_case kpdbt --vmm=dbt --isa x86
+  if [ ! -f "$XIMAGE" ]; then
+    TRANS_NA="n/a (no $XIMAGE: make builds it)"
+  else
+    say "xlate bare and --vmm=dbt --isa x86 (rounds=$XL_S, $XL_B)"
+    main_image=$IMAGE IMAGE=$XIMAGE
+    if trapsim_case xl "$XL_S" check_xlate -- "xlate rounds=$XL_S" &&
+       trapsim_case xl "$XL_B" check_xlate -- "xlate rounds=$XL_B" &&
+       trapsim_case xldbt "$XL_S" check_xlate --vmm=dbt --isa x86 -- "xlate rounds=$XL_S" &&
+       trapsim_case xldbt "$XL_B" check_xlate --vmm=dbt --isa x86 -- "xlate rounds=$XL_B"; then
+      g0=$(sval xldbt "$XL_S" dbt.guest_insns) g1=$(sval xldbt "$XL_B" dbt.guest_insns)
+      if [ -z "$g0" ] || [ -z "$g1" ] || [ "$g1" -le "$g0" ]; then
+        TRANS_NA="n/a (no dbt.guest_insns in --stats, or no more for more rounds)"
+      else
+        TRANS_NS=$(calc "%.0f" "((${T[xldbt.$XL_B]} - ${T[xldbt.$XL_S]}) - (${T[xl.$XL_B]} - ${T[xl.$XL_S]})) / ($g1 - $g0)")
+        TRANS_PER="$(calc "%.0f" "($g1 - $g0) / ($XL_B - $XL_S)") guest insns translated a round"
+      fi
+    else
+      TRANS_NA="FAILED: ${F[xl]:-${F[xldbt]:-run failed}}"
+    fi
+    IMAGE=$main_image
+  fi
+fi
+if want dbt && want sysloop; then
+  say "sysloop --vmm=te --isa x86"
+  sysloop_case tsys --vmm=te --isa x86
+  if [ -z "$DBT_NA" ]; then
+    say "sysloop --vmm=dbt --isa x86"
+    sysloop_case dsys --vmm=dbt --isa x86
+  fi
 fi
 
 # 4. The insn trace to /dev/null. One event per retired instruction: checked
@@ -698,6 +804,14 @@ pv_rows() {
   done
 }
 emu_perop() { ok "$1" && echo "trapsim bare / $2 = $(calc "%.4f" "$REF / ${M[$1]}")"; }
+KPDBT_PCT=
+ok kp && ok kpdbt && KPDBT_PCT=$(calc "%.1f" "${M[kpdbt]} / ${M[kp]} * 100")
+kpdbt_perop=${KPDBT_PCT:+$KPDBT_PCT% of kprime bare (after warm-up)}
+sys_perop() {  # KEY: ns per call and exits per call of a sysloop_case
+  ok "$1" || return 0
+  echo "$(calc "%.0f" "(${T[$1.$SYS_B]} - ${T[$1.$SYS_S]}) / ($SYS_B - $SYS_S)") ns/syscall; ${I[$1.exits]:-n/a} VM exits/syscall${I[$1.dexits]:+; translator exits/syscall: ${I[$1.dexits]}}"
+  [ -n "${I[$1.exits]:-}" ] && kv "$1.exits_per_call" "${I[$1.exits]}"
+}
 
 {
   echo "trapsim bench   $(date -u '+%Y-%m-%d %H:%M UTC')   $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -713,6 +827,19 @@ emu_perop() { ok "$1" && echo "trapsim bare / $2 = $(calc "%.4f" "$REF / ${M[$1]
   row "sysloop bare" sys "$SYS_S" "$SYS_B" "$sys_perop" "$SYS_NA"
   row "sysloop --vmm --isa pg" vsys "$SYS_S" "$SYS_B" "$vsys_perop" "${SYS_NA:-$VMM_NA}"
   pv_rows
+  # issue 15: binary translation
+  KP_NA=$(want dbt || echo "n/a (not selected)")
+  [ -z "$KP_NA" ] && [ ! -f "$KIMAGE" ] && KP_NA=$DBT_NA
+  row "kprime bare (kernel isPrime)" kp "$KP_S" "$KP_B" "the lecture's isPrime at CPL 0" "$KP_NA"
+  row "kprime --vmm=dbt --isa x86" kpdbt "$KP_S" "$KP_B" "$kpdbt_perop" "$DBT_NA"
+  if [ -n "$TRANS_NS" ]; then
+    printf '%-30s %-17s %s\n' "dbt translation cost (xlate)" "$XL_S, $XL_B" "$TRANS_NS ns per guest insn translated, over bare ($TRANS_PER)"
+    kv dbt.translate_ns_per_insn "$TRANS_NS"
+  else
+    printf '%-30s %-17s %s\n' "dbt translation cost (xlate)" "" "$TRANS_NA"
+  fi
+  row "sysloop --vmm=te --isa x86" tsys "$SYS_S" "$SYS_B" "$(sys_perop tsys)" "${SYS_NA:-$KP_NA}"
+  row "sysloop --vmm=dbt --isa x86" dsys "$SYS_S" "$SYS_B" "$(sys_perop dsys)" "${SYS_NA:-$DBT_NA}"
   row "isprime, insn trace >/dev/null" trc "$TRC_S" "$TRC_B" "$trc_perop" "$(want trace || echo 'n/a (not selected)')"
   row "isprime bare, no trace hooks" ntr "$ISP_S" "$ISP_B" "$ntr_perop" "$NOTRACE_NA"
   row "isprime, $HOSTS_N VMs on one host" hosts "$ISP_S" "$ISP_B" "$hosts_perop" "$HOSTS_NA" "$ISP_S, $ISP_B each"
@@ -777,6 +904,12 @@ emu_perop() { ok "$1" && echo "trapsim bare / $2 = $(calc "%.4f" "$REF / ${M[$1]
       "$(met "${M[hosts]} >= 0.95 * $REF")" hosts
   else
     tgt "$HOSTS_N VMs >= 95% of one VM's MIPS (issue 14)" "${HOSTS_NA:-n/a}" "n/a" hosts
+  fi
+  if [ -n "$KPDBT_PCT" ]; then
+    tgt "dbt kernel isPrime >= 90% of bare" "$KPDBT_PCT% (${M[kpdbt]} vs ${M[kp]} MIPS)" \
+      "$(met "${M[kpdbt]} >= 0.9 * ${M[kp]}")" dbt_vs_bare
+  else
+    tgt "dbt kernel isPrime >= 90% of bare" "${DBT_NA:-n/a}" "n/a" dbt_vs_bare
   fi
   peak=0 peakkey=
   for k in "${!RSS[@]}"; do

@@ -25,8 +25,8 @@ int dcache_init(machine_t *m, int enabled)
         memset(m->dcache, 0, size);
     if (!m->code_page_map)   /* a monitor may have made it for its tracked pages */
         m->code_page_map = calloc(pages ? pages : 1, 1);
-    if (m->dcache)
-        m->dcache->page_gen = calloc(pages ? pages : 1, sizeof(uint32_t));
+    if (m->dcache)   /* every page of the 4 GiB: only those with code are ever touched */
+        m->dcache->page_gen = calloc(1u << 20, sizeof(uint32_t));
     if (!m->dcache || !m->code_page_map || !m->dcache->page_gen) {
         if (m->dcache)
             free(m->dcache->page_gen);
@@ -53,7 +53,10 @@ void dcache_free(machine_t *m)
 void dcache_insert(machine_t *m, uint32_t lin, const isa_insn_t *insn)
 {
     struct decode_cache *d = m->dcache;
-    if (!d || lin >= m->cpu.ram_size || m->cpu.ram_size - lin < insn->len)
+    const cpu_bus_t *bus = &m->cpu.bus;
+    int in_ram = lin < m->cpu.ram_size && m->cpu.ram_size - lin >= insn->len;
+    int in_top = bus->top_size && lin >= bus->top_base && lin - bus->top_base <= bus->top_size - insn->len;
+    if (!d || (!in_ram && !in_top))
         return;
     if ((lin >> 12) != ((lin + insn->len - 1) >> 12))
         return;   /* crosses a page: not cached, so one generation covers it */
@@ -67,7 +70,16 @@ void dcache_insert(machine_t *m, uint32_t lin, const isa_insn_t *insn)
         d->last_byte = lin + insn->len - 1;
     if (d->text)
         d->text[k].ok = 0;
-    m->code_page_map[lin >> 12] |= PAGE_CODE;
+    if (in_ram)
+        m->code_page_map[lin >> 12] |= PAGE_CODE;
+}
+
+void dcache_drop(machine_t *m, uint32_t lin, uint32_t len)
+{
+    if (!m->dcache || !len)
+        return;
+    for (uint32_t p = lin >> 12; p <= (lin + len - 1) >> 12; p++)
+        m->dcache->page_gen[p] += 2;
 }
 
 const char *dcache_disasm(machine_t *m, uint32_t lin, const isa_insn_t *insn, uint32_t eip)

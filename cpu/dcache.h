@@ -30,7 +30,9 @@ typedef struct dcache_text {
 
 struct decode_cache {
     dcache_entry_t e[DCACHE_ENTRIES];
-    uint32_t *page_gen;  /* per 4 KiB page of RAM; even, + 2 per write that drops code */
+    uint32_t *page_gen;  /* per 4 KiB page of the 4 GiB (RAM, and a monitor's area at the top
+                          * whose code it runs: a translation cache); even, + 2 per write that
+                          * drops code */
     dcache_text_t *text; /* per entry, allocated when the insn trace first asks */
     uint32_t last_byte;  /* the highest address any entry ever stored ends at */
 };
@@ -40,7 +42,7 @@ struct decode_cache {
 static inline const dcache_entry_t *dcache_find(const struct decode_cache *d, uint32_t lin, int code32)
 {
     const dcache_entry_t *e = &d->e[lin & (DCACHE_ENTRIES - 1)];
-    /* a matching lin is inside RAM: only such entries are stored */
+    /* a matching lin is inside RAM or the top area: only such entries are stored */
     if (e->lin != lin || e->gen != (d->page_gen[lin >> 12] | (uint32_t)code32))
         return NULL;
     return e;
@@ -65,4 +67,8 @@ void dcache_free(machine_t *m);
 /* A write hit RAM at `pa` on a page that holds cached code: its entries are
  * stale (the machine's bus calls this, isa/arch.h). */
 void dcache_code_write(machine_t *m, uint32_t pa);
+/* A monitor rewrote `len` bytes of code at `lin` in its area at the top of
+ * the address space (cpu_bus_t.top_mem), where the bus sees no writes:
+ * their entries are stale. */
+void dcache_drop(machine_t *m, uint32_t lin, uint32_t len);
 #endif

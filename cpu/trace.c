@@ -16,6 +16,7 @@ uint32_t trace_level_of(ev_kind_t kind)
     case EV_VMM: return TL_VMM;
     case EV_PG: return TL_PG;
     case EV_VMX: return TL_VMX;
+    case EV_DBT: return TL_DBT;
     case EV_CONSOLE: return 1u << 31;   /* no text level; sinks may ask for it */
     }
     return 0;
@@ -82,7 +83,7 @@ int trace_parse_levels(const char *list, uint32_t *out)
 {
     static const struct { const char *name; uint32_t bits; } names[] = {
         { "insn", TL_INSN }, { "trap", TL_TRAP }, { "io", TL_IO }, { "vmm", TL_VMM },
-        { "pg", TL_PG }, { "vmx", TL_VMX }, { "all", TL_ALL }, { "none", 0 },
+        { "pg", TL_PG }, { "vmx", TL_VMX }, { "dbt", TL_DBT }, { "all", TL_ALL }, { "none", 0 },
     };
     uint32_t bits = 0;
     const char *p = list;
@@ -212,6 +213,9 @@ static int format_plain(const event_t *ev, char *buf, size_t size)
         break;
     case EV_VMX:
         k += snprintf(b, n, "vmx   %s: %s", ev->vmx_kind == VX_EXIT ? "exit" : ev->vmx_kind == VX_VMFAIL ? "vmfail" : "entry", ev->text);
+        break;
+    case EV_DBT:
+        k += snprintf(b, n, "dbt   %s", ev->text);
         break;
     case EV_STOP:
         k += snprintf(b, n, "stop  %s", ev->text);

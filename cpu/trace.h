@@ -18,7 +18,8 @@ enum {
     TL_VMM  = 1u << 3,  /* VMM decisions: exits, emulation, injection, shadowing */
     TL_PG   = 1u << 4,  /* Popek-Goldberg violations (--expose-pg) */
     TL_VMX  = 1u << 5,  /* VMX: VM entries and VM exits of the CPU's non-root operation */
-    TL_ALL  = 0x3f
+    TL_DBT  = 1u << 6,  /* the binary translator (--vmm=dbt): translations, chaining, invalidation */
+    TL_ALL  = 0x7f
 };
 
 typedef enum ev_kind {
@@ -32,7 +33,8 @@ typedef enum ev_kind {
     EV_PG,        /* a sensitive instruction ran without trapping (text says what) */
     EV_CONSOLE,   /* the guest printed a byte (not in the text trace) */
     EV_STOP,      /* the run ended (text says why) */
-    EV_VMX        /* a VM entry or VM exit (vmx_kind, vmx_reason; text the details) */
+    EV_VMX,       /* a VM entry or VM exit (vmx_kind, vmx_reason; text the details) */
+    EV_DBT        /* the binary translator did something (text says what; action a dbt_action_t) */
 } ev_kind_t;
 
 /* What a monitor did (EV_VMM): its actions, in the order of how much one
@@ -141,7 +143,17 @@ static inline int trace_on(const trace_t *t, uint32_t level) { (void)t; (void)le
 static inline void trace_emit(trace_t *t, const event_t *ev) { (void)t; (void)ev; }
 #endif
 
-/* Parses "insn,trap,io,vmm,pg,vmx,all" into TL_* bits; -1 on an unknown name. */
+/* What the binary translator did (EV_DBT, event_t.action). */
+typedef enum dbt_action {
+    DA_TRANSLATE,  /* a guest block became a fragment (and its lines) */
+    DA_CHAIN,      /* an exit now jumps straight to its target's fragment */
+    DA_EXIT,       /* a fragment went back to the translator */
+    DA_INVALIDATE, /* a write to guest code dropped a fragment */
+    DA_FLUSH,      /* the translation cache was full: emptied */
+    DA_COUNT
+} dbt_action_t;
+
+/* Parses "insn,trap,io,vmm,pg,vmx,dbt,all" into TL_* bits; -1 on an unknown name. */
 int trace_parse_levels(const char *list, uint32_t *out);
 
 /* One aligned row of an end-of-run summary: "  label   N  (detail)". */

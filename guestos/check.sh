@@ -9,6 +9,8 @@
 # With NO_QEMU=1, trapsim alone against the expected transcripts (QEMU's
 # record), e.g. NO_QEMU=1 TRAPSIM_VMM_FLAGS='--vmm=vtx --isa x86' for the
 # VMX hypervisor, where the bare run is left out too.
+# A case "NAME|CMDLINE|VARIANT" runs guestos-VARIANT.elf (beside IMAGE)
+# instead: kprime=N is only in guestos-kprime.elf (guestos/guestos.mk).
 set -u
 update=0
 [ "${1:-}" = --update ] && { update=1; shift; }
@@ -31,11 +33,13 @@ cases=(
   "probe|probe=1"
   "lidt2|lidt2=1"
   "options|procs=isprime,sysloop,nosuch,sysloop n=100 loops=50 bogus=1"
+  "kprime|procs= kprime=5000|kprime"
+  "kprime-procs|procs=isprime,counter,sleeper n=3000 kprime=3000 probe=1|kprime"
 )
 
 run() {   # run CMDLINE [QEMU OPTIONS...]: the transcript, then "exit status N"
   local cmdline=$1; shift
-  timeout 20 qemu-system-i386 -m 64 -kernel "$image" -display none -serial stdio \
+  timeout 20 qemu-system-i386 -m 64 -kernel "$img" -display none -serial stdio \
     -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 -append "$cmdline" "$@" </dev/null
   echo "exit status $?"
 }
@@ -43,13 +47,14 @@ run() {   # run CMDLINE [QEMU OPTIONS...]: the transcript, then "exit status N"
 trapsim=${TRAPSIM:-./trapsim}
 run_trapsim() {   # run_trapsim CMDLINE [TRAPSIM OPTIONS...]
   local cmdline=$1; shift
-  timeout 60 "$trapsim" run --quiet "$@" --cmdline "$cmdline" "$image" </dev/null
+  timeout 60 "$trapsim" run --quiet "$@" --cmdline "$cmdline" "$img" </dev/null
   echo "exit status $?"
 }
 
 fail=0
 for c in "${cases[@]}"; do
-  name=${c%%|*} cmdline=${c#*|}
+  name=${c%%|*} cmdline=${c#*|} img=$image
+  case $cmdline in *"|"*) img=$(dirname "$image")/guestos-${cmdline#*|}.elf cmdline=${cmdline%%|*} ;; esac
   if [ "${NO_QEMU:-0}" = 1 ]; then   # the expected transcript is QEMU's record
     a=$(cat "$dir/$name.txt")
     runs=("$TRAPSIM_VMM_FLAGS")

@@ -67,6 +67,9 @@ void cmdline_check(void) {
     int known = strcmp(keys[i], "procs") == 0 || strcmp(keys[i], "probe") == 0 ||
                 strcmp(keys[i], "lidt2") == 0;
     known |= pvops_option(keys[i]);
+#ifdef GUESTOS_KPRIME
+    known = known || strcmp(keys[i], "kprime") == 0;
+#endif
     for (const struct program *p = programs; p->name; p++)
       if (p->opt && strcmp(keys[i], p->opt) == 0)
         known = 1;

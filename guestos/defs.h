@@ -40,6 +40,11 @@ void pic_eoi(void);
 int vsnprintf(char *buf, int size, const char *fmt, va_list ap);
 int snprintf(char *buf, int size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+// kprime.c
+#ifdef GUESTOS_KPRIME
+void kprime(int n);
+#endif
+
 // probe.c
 void probe(void);
 

@@ -34,6 +34,10 @@ void main(uint magic, struct mbinfo *mbi) {
     idt_second();
   if (opt_num("probe", 0))
     probe();
+#ifdef GUESTOS_KPRIME
+  if (opt_num("kprime", 0))
+    kprime(opt_num("kprime", 0));
+#endif
   scheduler();
 
   if (opt_num("lidt2", 0))

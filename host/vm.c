@@ -108,6 +108,7 @@ static const struct {
     [MON_TE] = { "te", "under the VMM", 1 },
     [MON_VTX] = { "vtx", "under VT-x", 0 },
     [MON_PV] = { "pv", "paravirtualized", 1 },
+    [MON_DBT] = { "dbt", "under the binary translator", 1 },
 };
 
 const char *vm_monitor_name(vm_monitor_t mon) { return monitors[mon].name; }
@@ -147,6 +148,10 @@ int vm_start(vm_t *vm)
     case MON_PV:
         if (!vm->vmm)
             vm->vmm = vmm_attach_pv(vm->m);
+        return vm->vmm ? 0 : -1;
+    case MON_DBT:
+        if (!vm->vmm)
+            vm->vmm = vmm_attach_dbt(vm->m, vm->cfg.tc_size);
         return vm->vmm ? 0 : -1;
     case MON_VTX:
         if (!vm->vtx)
@@ -195,7 +200,8 @@ monitor_view_t vm_monitor_view(const vm_t *vm)
     monitor_view_t v = { NULL, NULL, mon == MON_BARE || mon >= MON_COUNT ? NULL : vm_monitor_label(mon) };
     switch (mon) {
     case MON_TE:
-    case MON_PV:    /* pv is the te VMM with hypercalls: the same views */
+    case MON_PV:    /* pv and dbt are the te VMM with hypercalls or a translator: its views */
+    case MON_DBT:
         v.ops = vm->vmm ? &vmm_view_ops : NULL;
         v.mon = vm->vmm;
         break;

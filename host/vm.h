@@ -36,6 +36,7 @@ typedef struct vm_config {
     const isa_profile_t *isa;
     vm_monitor_t monitor;       /* what the guest runs under (host/monitor.h) */
     int expose_pg;
+    uint32_t tc_size;           /* MON_DBT: translation cache bytes (0: DBT_TC_DEFAULT) */
     int no_cache;
     FILE *console;              /* where the guest's console goes (NULL: stdout) */
 } vm_config_t;

@@ -79,7 +79,6 @@ void vmm_reflect(vmm_t *v, int vector, int has_error, uint32_t error, uint32_t a
 void vmm_emulate(vmm_t *v, uint32_t eip, int vector, uint32_t error)
 {
     machine_t *m = v->m;
-    struct cpu *c = &m->cpu;
     isa_insn_t scratch;
     const isa_insn_t *cached;
     if (machine_fetch_decode(m, &scratch, &cached) || cached->row == ROW_INVALID ||
@@ -92,7 +91,14 @@ void vmm_emulate(vmm_t *v, uint32_t eip, int vector, uint32_t error)
         vmm_reflect(v, vector, 1, error, eip);
         return;
     }
-    isa_insn_t insn = *cached;   /* a copy: emulation may write guest memory and drop the cache entry */
+    vmm_emulate_insn(v, cached, eip);
+}
+
+void vmm_emulate_insn(vmm_t *v, const isa_insn_t *decoded, uint32_t eip)
+{
+    machine_t *m = v->m;
+    struct cpu *c = &m->cpu;
+    isa_insn_t insn = *decoded;   /* a copy: emulation may write guest memory and drop the cache entry */
     char text[96] = "";
     if (trace_on(&m->trace, TL_VMM))
         isa_disasm(&insn, eip, text, sizeof text);

@@ -83,6 +83,13 @@ static void make_desc(uint32_t base, uint32_t limit, uint32_t access, uint32_t f
     *hi = ((base >> 16) & 0xff) | (access << 8) | (limit & 0xf0000) | (flags << 20) | (base & 0xff000000u);
 }
 
+void vmm_set_desc(vmm_t *v, uint16_t sel, uint32_t base, uint32_t limit, uint32_t access, uint32_t flags)
+{
+    uint32_t lo, hi;
+    make_desc(base, limit, access, flags, &lo, &hi);
+    gdt_write(v, sel >> 3, lo, hi);
+}
+
 /* The VMM's area ends at 4 GiB: a linear range touches it exactly when its
  * last byte, counted without the wrap, lies at or above the area's base. */
 _Static_assert(VMM_AREA_BASE + (uint64_t)VMM_AREA_SIZE == 1ull << 32, "the VMM's area ends at 4 GiB");
@@ -454,6 +461,12 @@ void vmm_entry(void *ctx, machine_t *m, const hv_event_t *ev)
         break;
     }
     }
+    vmm_exit_done(v);
+}
+
+void vmm_exit_done(vmm_t *v)
+{
+    machine_t *m = v->m;
     if (v->pv) {
         pv_try_upcall(v);
         pv_halt_check(v);
@@ -478,7 +491,10 @@ void vmm_hook_up(vmm_t *v)
     hv_attach(v->m, &te_ops, v, v->expose_pg ? ~(1u << INNOC) : 0, 1);
 }
 
-vmm_t *vmm_attach(machine_t *m, int expose_pg)
+/* Everything trap-and-emulate and the translator share: the VMM's area,
+ * the virtual CPU, the shadow tables, the physical PIC, the guest
+ * deprivileged to ring 1. The caller attaches its hooks. */
+static vmm_t *vmm_setup(machine_t *m, int expose_pg)
 {
     struct cpu *c = &m->cpu;
     vmm_t *v = calloc(1, sizeof *v);
@@ -548,14 +564,42 @@ vmm_t *vmm_attach(machine_t *m, int expose_pg)
 
     /* Deprivilege the guest: its kernel runs in ring 1 from here on. */
     vmm_real_state(v);
+    return v;
+}
+
+static void setup_trace(vmm_t *v)
+{
+    const struct cpu *c = &v->m->cpu;
+    vmm_trace(v, VA_SETUP, -1, "VMM in ring 0: guest kernel deprivileged to ring 1; shadow GDT %08x, IDT %08x, "
+              "TSS %08x, VMM stack %08x; guest segments end at %08x", c->gdtr.base, c->idtr.base,
+              v->base + VMM_TSS_OFF, v->base + VMM_STACK_TOP, v->base);
+}
+
+vmm_t *vmm_attach(machine_t *m, int expose_pg)
+{
+    vmm_t *v = vmm_setup(m, expose_pg);
+    if (!v)
+        return NULL;
 
     /* Trap-and-emulate behind hv.h: every event to ring 0 is a VM exit;
      * with --expose-pg, every instruction but the innocuous ones outside
      * ring 0 passes the PG audit; the STI shadow ends a step later. */
     vmm_hook_up(v);
-    vmm_trace(v, VA_SETUP, -1, "VMM in ring 0: guest kernel deprivileged to ring 1; shadow GDT %08x, IDT %08x, "
-              "TSS %08x, VMM stack %08x; guest segments end at %08x", c->gdtr.base, c->idtr.base, tss,
-              v->base + VMM_STACK_TOP, v->base);
+    setup_trace(v);
+    return v;
+}
+
+vmm_t *vmm_attach_dbt(machine_t *m, uint32_t tc_size)
+{
+    vmm_t *v = vmm_setup(m, 0);
+    if (!v)
+        return NULL;
+    if (dbt_init(v, tc_size)) {
+        vmm_free(v);
+        return NULL;
+    }
+    setup_trace(v);
+    dbt_trace_setup(v);
     return v;
 }
 
@@ -566,6 +610,7 @@ void vmm_free(vmm_t *v)
     if (v->m->hv.ctx == v)
         hv_detach(v->m);
     pv_free(v->pv);
+    dbt_free(v);
     machine_unmap_top(v->m, v->area);
     free(v);
 }
@@ -623,6 +668,8 @@ void vmm_print_summary(const vmm_t *v, FILE *out)
     }
     summary_row(out, "vmm: shadow IDT rebuilds", v->idt_rebuilds, "");
     summary_row(out, "vmm: shadow GDT syncs", v->gdt_syncs, "");
+    if (v->dbt)
+        dbt_print_summary(v, out);
     if (v->expose_pg) {
         list_rows(d, sizeof d, v->pg);
         summary_row(out, "vmm: sensitive, no trap (PG)", count_total(v->pg, ROW_COUNT), d);
@@ -662,4 +709,6 @@ void vmm_write_stats(const vmm_t *v, FILE *f)
             fprintf(f, "vmm.pg.%s=%llu\n", isa_rows[row].id, (unsigned long long)v->pg[row]);
     if (v->pv)
         pv_write_stats(v, f);
+    if (v->dbt)
+        dbt_write_stats(v, f);
 }

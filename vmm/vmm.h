@@ -12,6 +12,10 @@ typedef struct vmm vmm_t;
  * all its RAM) and deprivileges the guest kernel to ring 1. NULL when out
  * of memory. vmm_free() unmaps the area again. */
 vmm_t *vmm_attach(machine_t *m, int expose_pg);
+/* The same machinery with a binary translator for the guest kernel
+ * (--vmm=dbt): guest CPL-0 code runs only from a translation cache of
+ * `tc_size` bytes (DBT_TC_DEFAULT, vmm/dbt.h, when 0). */
+vmm_t *vmm_attach_dbt(machine_t *m, uint32_t tc_size);
 void vmm_free(vmm_t *v);
 struct snap_io;
 /* The VMM's state for a snapshot (docs/SNAPSHOT.md): the virtual CPU, the

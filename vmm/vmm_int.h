@@ -87,6 +87,8 @@ struct vmm {
     uint64_t forwarded_soft;
     uint64_t pg[ROW_COUNT];          /* sensitive instructions that ran without a trap */
     uint64_t idt_rebuilds, gdt_syncs;
+
+    struct dbt *dbt;                 /* --vmm=dbt: the binary translator (vmm/dbt.c), else NULL */
 };
 
 /* A VM exit as a value: its reason and qualification (cpu/trace.h), what
@@ -121,6 +123,11 @@ void vmm_shadow_gdt_sync(vmm_t *v, int force);
  * exit; with expose_pg, every instruction but the innocuous ones outside
  * ring 0 passes the PG audit; the STI shadow ends a step later. */
 void vmm_hook_up(vmm_t *v);
+/* Writes one of the VMM's own descriptors into the shadow GDT. */
+void vmm_set_desc(vmm_t *v, uint16_t sel, uint32_t base, uint32_t limit, uint32_t access, uint32_t flags);
+/* The end of every VM exit: a pending virtual interrupt injected (pv: an
+ * event upcall), a halted guest left waiting. */
+void vmm_exit_done(vmm_t *v);
 void shadow_idt_rebuild(vmm_t *v);
 
 /* hv.h's ring0_entry: every event the CPU delivers to ring 0 is a VM exit */
@@ -129,6 +136,9 @@ void vmm_entry(void *ctx, machine_t *m, const hv_event_t *ev);
 /* emulate.c: a trapped sensitive instruction, run on the virtual CPU;
  * or, for any other instruction, the fault reflected to the guest. */
 void vmm_emulate(vmm_t *v, uint32_t eip, int vector, uint32_t error);
+/* Runs the decoded guest instruction at `eip` (the real CPU's CS:EIP) on
+ * the virtual CPU, sensitive or not, and finishes it as a trap would. */
+void vmm_emulate_insn(vmm_t *v, const isa_insn_t *insn, uint32_t eip);
 void vmm_reflect(vmm_t *v, int vector, int has_error, uint32_t error, uint32_t at);
 /* hv.h's step_end: the STI shadow is over, an interrupt may come in. */
 void vmm_sti_shadow_end(void *ctx, machine_t *m);
@@ -163,5 +173,15 @@ void pv_write_stats(const vmm_t *v, FILE *f);
  * instruction outside ring 0, and what went wrong after it ran. */
 int pg_audit_before(void *ctx, machine_t *m, const isa_insn_t *insn, uint32_t eip);
 void pg_audit_after(void *ctx, machine_t *m, const isa_insn_t *insn, uint32_t eip);
+
+/* dbt.c: the binary translator's side of the VMM (vmm/dbt.h) */
+int dbt_init(vmm_t *v, uint32_t tc_size);
+void dbt_free(vmm_t *v);
+void dbt_trace_setup(vmm_t *v);
+void dbt_print_summary(const vmm_t *v, FILE *out);
+void dbt_write_stats(const vmm_t *v, FILE *f);
+/* The guest EIP the real CPU is at (in a fragment: the guest instruction
+ * it stands for); 0, or -1 when the CPU is at no fragment instruction. */
+int dbt_guest_eip(const vmm_t *v, uint32_t *eip);
 
 #endif

@@ -25,7 +25,7 @@ FUZZ_LDFLAGS := $(FUZZ_SAN) -fsanitize=fuzzer
 
 # The targets. scenario and gdb need scenario_parse_buf() (app/scenario_file.c)
 # and gdb_handle_packet() (app/gdb.c): a tree without them leaves them out.
-FUZZ_ALL     := guest loader rawargs vmx pv snapshot
+FUZZ_ALL     := guest loader rawargs vmx pv snapshot kcode
 FUZZ_ALL     += $(if $(shell grep -qs 'scenario_parse_buf' app/scenario_file.c && echo 1),scenario)
 FUZZ_ALL     += $(if $(shell grep -qs 'gdb_handle_packet' app/gdb.c && echo 1),gdb)
 FUZZ_TARGETS ?= $(FUZZ_ALL)
@@ -37,6 +37,9 @@ FUZZ_BINS     := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 $(FUZZ_DIR)/obj/%.o: %.c | fuzz-deps
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+# kcode: the generator of random kernel code is its own module
+$(FUZZ_DIR)/fuzz_kcode: $(FUZZ_DIR)/obj/tests/fuzz/kcode_gen.o
 
 .PRECIOUS: $(FUZZ_DIR)/obj/%.o
 $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_%.o $(FUZZ_SIM_OBJS)

@@ -8,7 +8,7 @@
 #                                    == QEMU == NAME.expected
 #   make test-guests TRAPSIM_FLAGS='--vmm --isa pg'   the same with extra trapsim flags
 #   make guests-expected             rewrite tests/guests/*.expected from QEMU
-TG_NAMES   := basic flags segments tf-emul fwait tswitch rep-int
+TG_NAMES   := basic flags segments tf-emul fwait tswitch rep-int smc reload kstate xlate
 TG_DIR     := $(GUEST_DIR)/tests
 TG_IMAGES  := $(TG_NAMES:%=$(TG_DIR)/%.elf)
 # Guests that use what QEMU's TCG does not have (VMX): compared with their
@@ -88,7 +88,7 @@ TEST_TARGETS += test-trapsim-only
 # and tests/vmx/same-as-bare.sh: the same traps at the same instructions.
 VTX_FLAGS := --vmm=vtx --isa x86
 .PHONY: test-vtx
-test-vtx: $(TRAPSIM) $(TG_IMAGES) $(GUESTOS_ELF)
+test-vtx: $(TRAPSIM) $(TG_IMAGES) $(GUESTOS_ELF) $(GUESTOS_KPRIME_ELF)
 	@runs=0; failed=0; \
 	one() { runs=$$((runs + 1)); \
 	  TRAPSIM='$(TRAPSIM)' TRAPSIM_FLAGS='$(VTX_FLAGS)' \
@@ -99,6 +99,28 @@ test-vtx: $(TRAPSIM) $(TG_IMAGES) $(GUESTOS_ELF)
 	bash tests/vmx/same-as-bare.sh '$(TRAPSIM)' $(GUESTOS_ELF) && \
 	[ $$failed = 0 ]
 TEST_TARGETS += test-vtx
+
+# --vmm=dbt: every test guest and every guestos case under the binary
+# translator, --isa x86, against the stored QEMU transcripts, apart from the
+# user-mode (ring 3) probe values listed in tests/dbt/ring3-leaks.txt; each
+# twice: with the default translation cache and with a tiny one that
+# flushes all the time (the same transcript).
+DBT_FLAGS := --vmm=dbt --isa x86
+DBT_TINY  := --tc-size 4K
+.PHONY: test-dbt
+test-dbt: $(TRAPSIM) $(TG_IMAGES) $(GUESTOS_ELF) $(GUESTOS_KPRIME_ELF)
+	@runs=0; failed=0; \
+	for tc in '' '$(DBT_TINY)'; do \
+	one() { runs=$$((runs + 1)); \
+	  TRAPSIM='$(TRAPSIM)' TRAPSIM_FLAGS="$(DBT_FLAGS) $$tc" \
+	  bash tests/dbt/dbt-compare.sh "$$(basename "$$1" .expected)" "$$@" || failed=$$((failed + 1)); }; \
+	$(call tg_each,one); \
+	NO_QEMU=1 TRAPSIM='$(TRAPSIM)' TRAPSIM_VMM_FLAGS="$(DBT_FLAGS) $$tc" bash guestos/check.sh $(GUESTOS_ELF) || \
+	  failed=$$((failed + 1)); \
+	done; \
+	echo "test-dbt: $$((runs - failed)) guest runs passed, $$failed failed (guestos included)"; \
+	[ $$failed = 0 ]
+TEST_TARGETS += test-dbt
 
 -include $(wildcard $(TG_DIR)/obj/*.d $(TG_DIR)/obj/lib/*.d)
 

@@ -108,7 +108,7 @@ static const struct { const char *text, *err; } broken[] = {
     { "description = d\nimage\n", "scenarios/t.scn:2: expected 'key = value' (or a '#' comment)" },
     { "description = d\n = x\n", "scenarios/t.scn:2: expected 'key = value': the key is missing" },
     { "description = d\nimage = a\nimage = b\n", "scenarios/t.scn:3: 'image' given twice (first on line 2)" },
-    { "description = d\nimage = a\nmode = kvm\n", "scenarios/t.scn:3: 'mode' is bare, vmm or one of te, vtx, pv (got 'kvm')" },
+    { "description = d\nimage = a\nmode = kvm\n", "scenarios/t.scn:3: 'mode' is bare, vmm or one of te, vtx, pv, dbt (got 'kvm')" },
     { "description = d\nimage = a\nisa = arm\n", "scenarios/t.scn:3: unknown isa 'arm' (x86, pg, umip)" },
     { "description = d\nimage = a\nexpose_pg = maybe\n", "scenarios/t.scn:3: 'expose_pg' is yes or no (got 'maybe')" },
     { "description = d\nimage = a\nexpose_pg = yes\n",
