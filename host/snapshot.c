@@ -84,6 +84,7 @@ typedef struct vm_layout {
     char name[VM_NAME_MAX], isa[32], monitor[16];
     uint64_t ram, guest_ips, max_insns;
     uint32_t expose_pg;
+    uint32_t tc_size;        /* --tc-size (dbt) */
 } vm_layout_t;
 
 static void layout_of(const vm_t *vm, vm_layout_t *l)
@@ -97,6 +98,7 @@ static void layout_of(const vm_t *vm, vm_layout_t *l)
     l->guest_ips = c->guest_ips;
     l->max_insns = c->max_insns;
     l->expose_pg = (uint32_t)c->expose_pg;
+    l->tc_size = c->tc_size;
 }
 
 static void layout_io(snap_io_t *io, vm_layout_t *l)
@@ -108,6 +110,7 @@ static void layout_io(snap_io_t *io, vm_layout_t *l)
     snap_u64(io, &l->guest_ips);
     snap_u64(io, &l->max_insns);
     snap_u32(io, &l->expose_pg);
+    snap_u32(io, &l->tc_size);
 }
 
 static void vm_save(snap_ctx_t *x, int k, snap_io_t *io)
@@ -150,7 +153,7 @@ static void vm_load(snap_ctx_t *x, int k, snap_io_t *io)
     if (!snap_ok(io))
         return;
     vm_config_t c = { .name = l.name, .ram = l.ram, .max_insns = l.max_insns, .guest_ips = l.guest_ips,
-                      .isa = isa, .monitor = (vm_monitor_t)mon, .expose_pg = (int)l.expose_pg,
+                      .isa = isa, .monitor = (vm_monitor_t)mon, .expose_pg = (int)l.expose_pg, .tc_size = l.tc_size,
                       .no_cache = x->t->no_cache, .console = x->t->console };
     char err[160];
     vm_t *vm = vm_new_empty(&c, err, sizeof err);
@@ -222,6 +225,21 @@ static void pv_load(snap_ctx_t *x, int k, snap_io_t *io)
         pv_snap_load(v, io);
 }
 
+/* --vmm=dbt: the same, with the translator (its cache made again). */
+static void dbt_save(snap_ctx_t *x, int k, snap_io_t *io)
+{
+    dbt_snap_save(vm_monitor(ctx_vm(x, k)), io);
+}
+
+static void dbt_load(snap_ctx_t *x, int k, snap_io_t *io)
+{
+    vm_t *vm = ctx_vm(x, k);
+    if (!vm_monitor(vm))
+        snap_fail(io, "comes before the VM's 'te' section");
+    else
+        dbt_snap_load(vm_monitor(vm), vm_config(vm)->tc_size, io);
+}
+
 static void vtx_save(snap_ctx_t *x, int k, snap_io_t *io)
 {
     vtx_snap_save(vm_vtx(ctx_vm(x, k)), io);
@@ -240,8 +258,7 @@ static void vtx_load(snap_ctx_t *x, int k, snap_io_t *io)
 /* The table: a section per component, in the order a file has them. A
  * monitor's row names its monitors: only VMs under one of them have the
  * section, and each of them must (pv is te's VMM plus its pv part: both
- * rows). A translation cache (a DBT's) has nothing to save: its row's pair
- * saves nothing and its load attaches the monitor. */
+ * rows; dbt: te's, then the translator's, whose cache is not saved). */
 #define MONS(m) (1u << (m))
 #define EVERY_VM 0u
 typedef struct section {
@@ -259,8 +276,9 @@ static const section_t sections[] = {
     { "symbols", 1, EVERY_VM, SNAP_LAYOUT, symbols_save, symbols_load },
     { "machine", 1, EVERY_VM, SNAP_STATE, machine_io, machine_io },
     { "ram", 1, EVERY_VM, SNAP_RAM, ram_io, ram_io },
-    { "te", 1, MONS(MON_TE) | MONS(MON_PV), SNAP_STATE, te_save, te_load },
+    { "te", 1, MONS(MON_TE) | MONS(MON_PV) | MONS(MON_DBT), SNAP_STATE, te_save, te_load },
     { "pv", 1, MONS(MON_PV), SNAP_STATE, pv_save, pv_load },
+    { "dbt", 1, MONS(MON_DBT), SNAP_STATE, dbt_save, dbt_load },
     { "vtx", 1, MONS(MON_VTX), SNAP_STATE, vtx_save, vtx_load },
     { "sched", 0, EVERY_VM, SNAP_STATE, sched_io, sched_io },
 };
@@ -372,6 +390,9 @@ static int encode_one(snap_ctx_t *x, snap_io_t *out, const char *name, uint32_t 
     return rc;
 }
 
+static int encode_all(snap_ctx_t *xp, unsigned parts, const snap_extra_t *extra, uint8_t **out, size_t *outlen,
+                      char *err, size_t errlen);
+
 int snapshot_encode(host_t *h, unsigned parts, uint8_t *const *dirty, const snap_extra_t *extra,
                     uint8_t **out, size_t *outlen, char *err, size_t errlen)
 {
@@ -380,6 +401,27 @@ int snapshot_encode(host_t *h, unsigned parts, uint8_t *const *dirty, const snap
         if (!monitor_saved(vm_config(host_vm(h, k))->monitor))
             return fail(err, errlen, "VM %d runs under %s, whose state this trapsim cannot save", k,
                         vm_monitor_name(vm_config(host_vm(h, k))->monitor));
+    /* a guest kernel under dbt is saved at its guest address, not in a fragment */
+    dbt_park_t park[HOST_MAX_VMS] = { 0 };
+    for (int k = 0; k < host_count(h); k++)
+        if (vm_monitor(host_vm(h, k)) && dbt_snap_park(vm_monitor(host_vm(h, k)), &park[k])) {
+            for (int j = 0; j < k; j++)
+                if (vm_monitor(host_vm(h, j)))
+                    dbt_snap_unpark(vm_monitor(host_vm(h, j)), &park[j]);
+            return fail(err, errlen, "VM %d: the CPU is at no instruction of a fragment", k);
+        }
+    int rc = encode_all(&x, parts, extra, out, outlen, err, errlen);
+    for (int k = 0; k < host_count(h); k++)
+        if (vm_monitor(host_vm(h, k)))
+            dbt_snap_unpark(vm_monitor(host_vm(h, k)), &park[k]);
+    return rc;
+}
+
+static int encode_all(snap_ctx_t *xp, unsigned parts, const snap_extra_t *extra, uint8_t **out, size_t *outlen,
+                      char *err, size_t errlen)
+{
+    snap_ctx_t x = *xp;
+    host_t *h = x.h;
     snap_io_t o;
     snap_writer(&o);
     uint8_t head[HEADER_LEN] = { 0 };

@@ -26,6 +26,7 @@
 #include "vmm/dbt.h"
 #include "cpu/dcache.h"
 #include "cpu/names.h"
+#include "cpu/snap.h"
 
 #define DBT_HASH 4096u
 #define HLT 0xf4
@@ -557,4 +558,98 @@ void dbt_write_stats(const vmm_t *v, FILE *f)
     };
     for (size_t k = 0; k < sizeof rows / sizeof rows[0]; k++)
         fprintf(f, "dbt.%s=%llu\n", rows[k].key, (unsigned long long)rows[k].n);
+}
+
+/* ---- in a snapshot (vmm/vmm.h, docs/SNAPSHOT.md) ---- */
+int dbt_snap_park(vmm_t *v, dbt_park_t *p)
+{
+    dbt_t *d = v->dbt;
+    struct cpu *c = &v->m->cpu;
+    uint32_t eip;
+    p->parked = 0;
+    if (!d || !d->in_tc)
+        return 0;
+    if (dbt_guest_eip(v, &eip))
+        return -1;
+    p->cs = c->seg[SEG_CS];
+    p->eip = c->eip;
+    p->parked = 1;
+    c->seg[SEG_CS] = d->guest_cs;
+    c->eip = eip;
+    return 0;
+}
+
+void dbt_snap_unpark(vmm_t *v, const dbt_park_t *p)
+{
+    if (!p->parked)
+        return;
+    v->m->cpu.seg[SEG_CS] = p->cs;
+    v->m->cpu.eip = p->eip;
+}
+
+#define DBT_NCOUNTS 14
+static void dbt_counts(dbt_t *d, uint64_t *c[DBT_NCOUNTS])
+{
+    uint64_t *all[DBT_NCOUNTS] = { &d->translations, &d->guest_insns, &d->ident, &d->rewritten, &d->callout_sites,
+                                   &d->chained, &d->invalidated, &d->flushes, &d->tc_bytes, &d->exit_translate,
+                                   &d->exit_callout, &d->exit_lookup, &d->exit_dead, &d->exit_event };
+    memcpy(c, all, sizeof all);
+}
+
+/* Both ways: what the translator is beyond its cache. */
+static void dbt_state(snap_io_t *io, dbt_t *d)
+{
+    uint64_t *counts[DBT_NCOUNTS];
+    dbt_counts(d, counts);
+    uint32_t size = d->tc_size, n = DBT_NCOUNTS, saved = n;
+    snap_u32(io, &size);
+    if (io->load && snap_ok(io) && size != d->tc_size)
+        snap_fail(io, "a translation cache of %u bytes, the VM's layout says %u", size, d->tc_size);
+    snap_int(io, &d->in_tc);
+    snap_u32(io, &saved);
+    if (snap_ok(io) && saved != n)
+        snap_fail(io, "%u translator counters where this trapsim has %u", saved, n);
+    for (uint32_t k = 0; k < n && snap_ok(io); k++)
+        snap_u64(io, counts[k]);
+    if (io->load && (unsigned)d->in_tc > 1)
+        snap_fail(io, "in the translation cache: %d", d->in_tc);
+}
+
+void dbt_snap_save(vmm_t *v, snap_io_t *io)
+{
+    dbt_state(io, v->dbt);
+}
+
+int dbt_snap_load(vmm_t *v, uint32_t tc_size, snap_io_t *io)
+{
+    if (v->dbt)
+        return snap_fail(io, "a second translator for the VM");
+    if (tc_size && (tc_size < DBT_TC_MIN || tc_size > DBT_TC_MAX))
+        return snap_fail(io, "a translation cache of %u bytes", tc_size);
+    if (dbt_init(v, tc_size))
+        return snap_fail(io, "out of memory for the translator");
+    dbt_t *d = v->dbt;
+    dbt_state(io, d);
+    if (!snap_ok(io))
+        return -1;
+    if (!d->in_tc)
+        return 0;
+    /* back into the cache, at the fragment for where the guest is: the
+     * rebuilding is not the guest's, so the counts stay as saved */
+    uint64_t *counts[DBT_NCOUNTS], kept[DBT_NCOUNTS];
+    dbt_counts(d, counts);
+    for (int k = 0; k < DBT_NCOUNTS; k++)
+        kept[k] = *counts[k];
+    d->in_tc = 0;
+    dbt_enter(v);
+    if (v->m->stop != STOP_NONE)
+        return snap_fail(io, "%s", v->m->stop_msg);
+    for (int k = 0; k < DBT_NCOUNTS; k++)
+        *counts[k] = kept[k];
+    return 0;
+}
+
+uint32_t dbt_tc_size(const vmm_t *v)
+{
+    return v->dbt ? v->dbt->tc_size : 0;
 }

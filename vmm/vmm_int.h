@@ -183,5 +183,7 @@ void dbt_write_stats(const vmm_t *v, FILE *f);
 /* The guest EIP the real CPU is at (in a fragment: the guest instruction
  * it stands for); 0, or -1 when the CPU is at no fragment instruction. */
 int dbt_guest_eip(const vmm_t *v, uint32_t *eip);
+/* The translation cache's bytes (at DBT_TC_OFF in the area); 0 without a translator. */
+uint32_t dbt_tc_size(const vmm_t *v);
 
 #endif

@@ -1,6 +1,8 @@
 /* The trap-and-emulate VMM's state in a snapshot (vmm/vmm.h). */
 #include <stdlib.h>
+#include <string.h>
 #include "cpu/snap.h"
+#include "vmm/dbt.h"
 #include "vmm/vmm_int.h"
 
 static void snap_counts(snap_io_t *io, uint64_t *v, uint32_t n)
@@ -13,6 +15,22 @@ static void snap_counts(snap_io_t *io, uint64_t *v, uint32_t n)
     }
     for (uint32_t k = 0; k < n; k++)
         snap_u64(io, &v[k]);
+}
+
+/* The VMM's area; under dbt with the translation cache as a flush leaves
+ * it (all HLT): its fragments are not state, they are made again. */
+static void snap_area(snap_io_t *io, vmm_t *v)
+{
+    uint32_t tc_size = dbt_tc_size(v);
+    if (io->load || !tc_size) {
+        snap_bytes(io, v->area, VMM_AREA_SIZE);
+        return;
+    }
+    static uint8_t hlt[DBT_TC_MAX];
+    memset(hlt, 0xf4, tc_size);
+    snap_bytes(io, v->area, DBT_TC_OFF);
+    snap_bytes(io, hlt, tc_size);
+    snap_bytes(io, v->area + DBT_TC_OFF + tc_size, VMM_AREA_SIZE - DBT_TC_OFF - tc_size);
 }
 
 /* Both ways: everything of struct vmm but the machine and area pointers. */
@@ -35,7 +53,7 @@ static void vmm_state(snap_io_t *io, vmm_t *v)
     snap_u32(io, &v->pre.top);
     snap_u16(io, &v->pre.cs);
     snap_u8(io, &v->pre.cpl);
-    snap_bytes(io, v->area, VMM_AREA_SIZE);
+    snap_area(io, v);
     snap_u64(io, &v->exits);
     snap_counts(io, v->exit_exc, 32);
     snap_counts(io, v->exit_irq, 16);

@@ -3,7 +3,7 @@
 # migration"):
 #   - a run cut by --snapshot and continued by `resume` prints, on the
 #     console and in the trace, exactly what the uninterrupted run prints:
-#     bare, under te, vtx and pv, two VMs;
+#     bare, under te, vtx, pv and dbt, two VMs;
 #   - bad snapshot files (not one, another version, truncated, corrupted, a
 #     layout that does not fit): one line naming the file, exit status 2;
 #   - live migration: the source's console followed by the destination's is
@@ -44,6 +44,8 @@ resume_same te-expose-pg 1234567 --vmm --expose-pg --isa pg "$GOS"
 resume_same vtx 3000000 --vmm=vtx "$GOS"
 resume_same pv 3000000 --vmm=pv "$GOS"
 resume_same pv-early 250000 --vmm=pv "$GOS"
+resume_same dbt 3000000 --vmm=dbt "$GOS"
+resume_same dbt-early 123457 --vmm=dbt "$GOS"
 resume_same memwrite-te 177777 --vmm "$MW"
 resume_same two-vms 2500000 --quantum 30000 --vm a --vmm "$GOS" --vm b --vmm=vtx --cmdline procs=counter,hello --weight 2 "$GOS"
 
