@@ -12,7 +12,7 @@
 #include "host/host.h"
 
 #define SNAP_MAGIC "TRAPSNAP"
-#define SNAP_VERSION 1u
+#define SNAP_VERSION 2u   /* 2: the vm section has --tc-size, the symbols, pv and dbt sections */
 
 /* Which sections an image holds: the run's layout (the scheduler, each
  * VM's configuration), the state between two steps (machines, monitors,

@@ -1,6 +1,6 @@
 /* Fuzz target `snapshot`: snapshot images (host/snapshot.h) as `trapsim
  * resume` and `trapsim migrate-listen` read them: random bytes and
- * mutations of real snapshots (tests/corpus/snapshot/: bare, te, pv, vtx and
+ * mutations of real snapshots (tests/corpus/snapshot/: bare, te, pv, dbt, vtx and
  * two VMs, written by tests/fuzz/mkseeds.sh).
  *
  * Input: 1 mode byte, then the image. Mode bit 0: before reading, write

@@ -238,7 +238,7 @@ ls $out/scenario | wc -l | sed 's/^/scenario seeds: /'
 ls $out/gdb | wc -l | sed 's/^/gdb seeds: /'
 
 # snapshot/gen-*: 1 mode byte (fuzz_snapshot.c) + a snapshot of the guest OS
-# with 2 MiB of RAM, bare, under te, pv and vtx, two VMs; mode 0 as written,
+# with 2 MiB of RAM, bare, under te, pv, dbt and vtx, two VMs; mode 0 as written,
 # mode 1 (the target fixes length and CRC) with uncompressed sections
 mkdir -p $out/snapshot
 rm -f $out/snapshot/gen-*
@@ -255,6 +255,7 @@ snap() {  # NAME AT STORED OPTIONS...: STORED 1 for the uncompressed seed too
 snap bare 100000 1 $g
 snap te 300000 0 --vmm $g
 snap pv 300000 0 --vmm=pv $g
+snap dbt 300000 0 --vmm=dbt $g
 snap vtx 300000 1 --vmm=vtx $g
 snap two 300000 0 --vm a --vmm $g --vm b $g
 ls $out/snapshot | wc -l | sed 's/^/snapshot seeds: /'
