@@ -97,16 +97,18 @@ for c in "" idle; do
         bad "memwrite ${c:-hot set}: migration status $st; $(cat "$W/s.err" "$W/d.err")"
     fi
 done
-"$T" run --vmm --quiet --trace trap --trace-file "$W/full.trace" "$GOS" >"$W/full.out" 2>/dev/null
-listen --trace trap --trace-file "$W/d.trace"
-"$T" run --vmm --quiet --trace trap --trace-file "$W/s.trace" --migrate-to "$(cat "$W/addr")" --migrate-at 1000000 \
-    "$GOS" >"$W/s.out" 2>"$W/s.err"
-wait $DEST
-if cat "$W/s.out" "$W/d.out" | cmp -s - "$W/full.out" && cat "$W/s.trace" "$W/d.trace" | cmp -s - "$W/full.trace"; then
-    ok "guestos under te: console and trace of source + destination == the uninterrupted run"
-else
-    bad "guestos under te: migration differs"
-fi
+for mon in te dbt; do
+    "$T" run --vmm=$mon --quiet --trace trap --trace-file "$W/full.trace" "$GOS" >"$W/full.out" 2>/dev/null
+    listen --trace trap --trace-file "$W/d.trace"
+    "$T" run --vmm=$mon --quiet --trace trap --trace-file "$W/s.trace" --migrate-to "$(cat "$W/addr")" --migrate-at 1000000 \
+        "$GOS" >"$W/s.out" 2>"$W/s.err"
+    wait $DEST
+    if cat "$W/s.out" "$W/d.out" | cmp -s - "$W/full.out" && cat "$W/s.trace" "$W/d.trace" | cmp -s - "$W/full.trace"; then
+        ok "guestos under $mon: console and trace of source + destination == the uninterrupted run"
+    else
+        bad "guestos under $mon: migration differs"
+    fi
+done
 
 # the source runs on, whole, when the destination is not what it should be
 "$T" run --quiet "$MW" >"$W/full.out" 2>/dev/null
