@@ -320,3 +320,15 @@ void snap_ram(snap_io_t *io, machine_t *m, const uint8_t *dirty)
         memcpy(m->cpu.ram + (size_t)k * PAGE, page, page_len(m, k));
     }
 }
+
+void snap_u64_table(snap_io_t *io, uint64_t *v, uint32_t n)
+{
+    uint32_t saved = n;
+    snap_u32(io, &saved);
+    if (saved != n) {
+        snap_fail(io, "a table of %u counters where this trapsim has %u", saved, n);
+        return;
+    }
+    for (uint32_t k = 0; k < n; k++)
+        snap_u64(io, &v[k]);
+}

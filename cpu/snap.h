@@ -30,6 +30,8 @@ void snap_u32(snap_io_t *io, uint32_t *v);
 void snap_u64(snap_io_t *io, uint64_t *v);
 void snap_int(snap_io_t *io, int *v);          /* as a signed 32-bit value */
 void snap_bytes(snap_io_t *io, void *p, size_t n);
+/* A table of n counters: its length (another length is refused), then each. */
+void snap_u64_table(snap_io_t *io, uint64_t *v, uint32_t n);
 /* A NUL-terminated string of at most cap - 1 bytes. */
 void snap_str(snap_io_t *io, char *s, size_t cap);
 

@@ -601,16 +601,17 @@ static void dbt_state(snap_io_t *io, dbt_t *d)
 {
     uint64_t *counts[DBT_NCOUNTS];
     dbt_counts(d, counts);
-    uint32_t size = d->tc_size, n = DBT_NCOUNTS, saved = n;
+    uint64_t values[DBT_NCOUNTS];
+    uint32_t size = d->tc_size;
     snap_u32(io, &size);
     if (io->load && snap_ok(io) && size != d->tc_size)
         snap_fail(io, "a translation cache of %u bytes, the VM's layout says %u", size, d->tc_size);
     snap_int(io, &d->in_tc);
-    snap_u32(io, &saved);
-    if (snap_ok(io) && saved != n)
-        snap_fail(io, "%u translator counters where this trapsim has %u", saved, n);
-    for (uint32_t k = 0; k < n && snap_ok(io); k++)
-        snap_u64(io, counts[k]);
+    for (int k = 0; k < DBT_NCOUNTS; k++)
+        values[k] = *counts[k];
+    snap_u64_table(io, values, DBT_NCOUNTS);
+    for (int k = 0; k < DBT_NCOUNTS && io->load; k++)
+        *counts[k] = values[k];
     if (io->load && (unsigned)d->in_tc > 1)
         snap_fail(io, "in the translation cache: %d", d->in_tc);
 }

@@ -634,18 +634,6 @@ void pv_free(struct pv *p)
 
 /* ---- in a snapshot (docs/SNAPSHOT.md): the te section, then this ---- */
 
-static void pv_counts(snap_io_t *io, uint64_t *c, uint32_t n)
-{
-    uint32_t saved = n;
-    snap_u32(io, &saved);
-    if (saved != n) {
-        snap_fail(io, "%u hypercall counters where this trapsim has %u", saved, n);
-        return;
-    }
-    for (uint32_t k = 0; k < n; k++)
-        snap_u64(io, &c[k]);
-}
-
 /* Both ways: everything of struct pv but the trace note (a call's own),
  * and te's two pv counters. */
 static void pv_state(snap_io_t *io, vmm_t *v)
@@ -666,8 +654,8 @@ static void pv_state(snap_io_t *io, vmm_t *v)
     }
     snap_bytes(io, p->trap_set, sizeof p->trap_set);
     snap_int(io, &p->depth);
-    pv_counts(io, p->calls, PV_HYPERCALL_COUNT);
-    pv_counts(io, p->errors, PV_HYPERCALL_COUNT);
+    snap_u64_table(io, p->calls, PV_HYPERCALL_COUNT);
+    snap_u64_table(io, p->errors, PV_HYPERCALL_COUNT);
     snap_u64(io, &p->bad_numbers);
     snap_u64(io, &p->upcalls);
     snap_u64(io, &p->events);

@@ -5,18 +5,6 @@
 #include "vmm/dbt.h"
 #include "vmm/vmm_int.h"
 
-static void snap_counts(snap_io_t *io, uint64_t *v, uint32_t n)
-{
-    uint32_t saved = n;
-    snap_u32(io, &saved);
-    if (saved != n) {
-        snap_fail(io, "a table of %u counters where this trapsim has %u", saved, n);
-        return;
-    }
-    for (uint32_t k = 0; k < n; k++)
-        snap_u64(io, &v[k]);
-}
-
 /* The VMM's area; under dbt with the translation cache as a flush leaves
  * it (all HLT): its fragments are not state, they are made again. */
 static void snap_area(snap_io_t *io, vmm_t *v)
@@ -55,15 +43,15 @@ static void vmm_state(snap_io_t *io, vmm_t *v)
     snap_u8(io, &v->pre.cpl);
     snap_area(io, v);
     snap_u64(io, &v->exits);
-    snap_counts(io, v->exit_exc, 32);
-    snap_counts(io, v->exit_irq, 16);
+    snap_u64_table(io, v->exit_exc, 32);
+    snap_u64_table(io, v->exit_irq, 16);
     snap_u64(io, &v->exit_soft);
-    snap_counts(io, v->emulated, ROW_COUNT);
-    snap_counts(io, v->reflected, 32);
-    snap_counts(io, v->injected, 16);
-    snap_counts(io, v->deferred, 16);
+    snap_u64_table(io, v->emulated, ROW_COUNT);
+    snap_u64_table(io, v->reflected, 32);
+    snap_u64_table(io, v->injected, 16);
+    snap_u64_table(io, v->deferred, 16);
     snap_u64(io, &v->forwarded_soft);
-    snap_counts(io, v->pg, ROW_COUNT);
+    snap_u64_table(io, v->pg, ROW_COUNT);
     snap_u64(io, &v->idt_rebuilds);
     snap_u64(io, &v->gdt_syncs);
 }
