@@ -9,6 +9,7 @@
  * or an event delivered from a guest ring. */
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,25 +22,64 @@
 extern char **environ;
 
 /* ---- parties ---- */
-enum node { N_PROC, N_RING2, N_RING1, N_KERNEL, N_VMM, N_TIMER, N_CONSOLE, N_EXIT, N_PORTS, N_COUNT };
-static const char *const node_id[N_COUNT] = {
-    "proc", "ring2", "ring1", "kernel", "vmm", "timer", "console", "exit", "ports",
-};
-#define IS_DEVICE(n) ((n) >= N_TIMER)
-
+enum node { N_PROC, N_RING2, N_RING1, N_KERNEL, N_VMM, N_UNSEEN, N_TIMER, N_CONSOLE, N_EXIT, N_PORTS, N_COUNT };
 enum lane { L_PROC, L_KERNEL, L_VMM, L_DEV, L_COUNT };
+enum pkind { P_RING, P_NOTE, P_DEVICE };
 
 /* Fill colours follow the ring colours of the text trace (red 0, yellow 1,
- * magenta 2, green 3), lighter. */
-static const char *const ring_fill[4] = { "#f4cccc", "#fff2cc", "#ead1dc", "#d9ead3" };
-#define DEVICE_FILL "#e8e8e8"
+ * magenta 2, green 3), lighter; FILL_DEVICE and FILL_NOTE are the others. */
+static const char *const fill_color[] = { "#f4cccc", "#fff2cc", "#ead1dc", "#d9ead3", "#e8e8e8", "#ffe8e8" };
+#define FILL_DEVICE 4
+#define FILL_NOTE 5
+
+/* One row per party: a new party (a monitor's own node) is a row here and
+ * a value of enum node, not a case in the code. label_vmm and fill_vmm
+ * apply when a monitor deprivileges the guest (NULL / -1: as bare). */
+typedef struct party {
+    const char *id, *label, *label_vmm;
+    int8_t fill, fill_vmm;
+    uint8_t lane, kind;
+} party_t;
+static const party_t party[N_COUNT] = {
+    [N_PROC]    = { "proc", "processes\nring 3", NULL, 3, -1, L_PROC, P_RING },
+    [N_RING2]   = { "ring2", "ring 2", NULL, 2, -1, L_KERNEL, P_RING },
+    [N_RING1]   = { "ring1", "ring 1", NULL, 1, -1, L_KERNEL, P_RING },
+    [N_KERNEL]  = { "kernel", "OS kernel\nring 0", "guest OS kernel\nring 1 (deprivileged)", 0, 1, L_KERNEL, P_RING },
+    [N_VMM]     = { "vmm", "VMM\nring 0", NULL, 0, -1, L_VMM, P_RING },
+    [N_UNSEEN]  = { "unseen", "ran without a trap:\nthe VMM never sees these", NULL, FILL_NOTE, -1, L_KERNEL, P_NOTE },
+    [N_TIMER]   = { "timer", "timer\nPIT + PIC", NULL, FILL_DEVICE, -1, L_DEV, P_DEVICE },
+    [N_CONSOLE] = { "console", "console\nCOM1, port 0xe9", NULL, FILL_DEVICE, -1, L_DEV, P_DEVICE },
+    [N_EXIT]    = { "exit", "debug exit\nport 0xf4", NULL, FILL_DEVICE, -1, L_DEV, P_DEVICE },
+    [N_PORTS]   = { "ports", "other ports", NULL, FILL_DEVICE, -1, L_DEV, P_DEVICE },
+};
+
+/* What each of the VMM's actions is called: as a count in the VMM's node
+ * (the summary's words), and on the way back into the guest after a visit
+ * whose most telling action it was. */
+static const struct { const char *count, *back; } action_words[VA_COUNT] = {
+    [VA_NONE]    = { "other notes", "resumed" },
+    [VA_SETUP]   = { "setup", "started the guest" },
+    [VA_EXIT]    = { "VM exits", "resumed" },
+    [VA_SHADOW]  = { "shadow updates", "shadow updated, resumed" },
+    [VA_DEFER]   = { "interrupts deferred (vIF=0)", "interrupt deferred, resumed" },
+    [VA_EMULATE] = { "emulated instructions", "emulated, resumed" },
+    [VA_REFLECT] = { "faults reflected", "fault reflected to the guest" },
+    [VA_FORWARD] = { "INT n forwarded", "forwarded to the guest's handler" },
+    [VA_INJECT]  = { "interrupts injected", "interrupt injected" },
+};
+
+static const char *action_back(int action)
+{
+    return action >= 0 && action < VA_COUNT && action_words[action].back ? action_words[action].back
+                                                                          : vmm_action_name(action);
+}
 
 /* ---- the graph ---- */
 enum estyle { E_TRAP, E_RETURN, E_IO, E_PG };
 
 typedef struct edge {
     uint8_t from, to, style;
-    char label[48];
+    char label[64];
     uint64_t count;
 } edge_t;
 
@@ -48,14 +88,14 @@ enum skind { S_TRAP, S_RETURN, S_IO, S_NOTE, S_PG, S_STOP };
 
 typedef struct step {
     uint8_t from, to, kind;   /* lanes; from == to: a note on that lane */
-    char label[160];          /* what is drawn */
+    char *label;              /* what is drawn, whole (malloc'd) */
     char key[48];             /* what counts when finding repeats (no values) */
 } step_t;
 
 #define TL_MAX_RAW 4000       /* steps kept for one round trip */
 #define TL_END_RAW 400        /* steps kept for "end": the last ones */
 #define TL_MAX_PERIOD 12      /* longest repeating block that is folded */
-#define MAX_ACTORS 12
+#define DOT_MAX_VMS 16
 
 struct dot {
     int vmm;
@@ -65,16 +105,17 @@ struct dot {
     size_t nedges, cap;
     int used[N_COUNT];
 
-    int in_vmm;               /* the VMM is running (a visit is open) */
-    int vmm_action;           /* the most telling action of this visit (the highest vmm_action_t), -1: none yet */
-    struct { int action; uint64_t count; } actors[MAX_ACTORS];   /* the VMM's actions, in order of first use */
-    int nactors;
+    /* where each VM's CPU is (a run of several VMs interleaves their events) */
+    struct where {
+        const char *vm;           /* event_t.vm: NULL for a run of one */
+        int in_vmm;               /* the VMM is running (a visit is open) */
+        int visit_exits;          /* VM exits seen in this visit */
+        uint64_t visit_icount;    /* the instruction count when the visit began */
+        int vmm_action;           /* the most telling action of this visit (the highest vmm_action_t), -1: none yet */
+    } where[DOT_MAX_VMS], *v;
+    int nwhere;
+    uint64_t actions[VA_COUNT];   /* the VMM's actions, counted as the summary counts them */
 
-    int have_last;            /* the last instruction seen, for "#GP lidt" */
-    uint64_t last_icount;
-    uint32_t last_eip;
-    int last_ring;
-    const char *last_mnem;
     char stop[256];
 
     int tl_end;               /* anchor "end": the last steps of the run */
@@ -93,7 +134,7 @@ dot_t *dot_new(int vmm, const char *anchor)
     if (!d)
         return NULL;
     d->vmm = vmm;
-    d->vmm_action = -1;
+    d->v = &d->where[0];
     snprintf(d->anchor, sizeof d->anchor, "%s", anchor && *anchor ? anchor : DOT_DEFAULT_ANCHOR);
     d->tl_end = strcmp(d->anchor, "end") == 0;
     return d;
@@ -104,6 +145,11 @@ void dot_free(dot_t *d)
     if (!d)
         return;
     free(d->edges);
+    size_t n = d->tl_end ? (d->nsteps < TL_END_RAW ? d->nsteps : TL_END_RAW) : d->nsteps;
+    for (size_t k = 0; d->steps && k < n; k++)
+        free(d->steps[k].label);
+    for (size_t k = 0; k < d->npre; k++)
+        free(d->pre[k].label);
     free(d->steps);
     free(d);
 }
@@ -120,12 +166,7 @@ static int node_of_ring(const dot_t *d, int ring)
 
 static int lane_of_node(int n)
 {
-    switch (n) {
-    case N_PROC: return L_PROC;
-    case N_VMM: return L_VMM;
-    case N_RING2: case N_RING1: case N_KERNEL: return L_KERNEL;
-    default: return L_DEV;
-    }
+    return party[n].lane;
 }
 
 static int device_of_port(uint16_t port)
@@ -165,6 +206,23 @@ static void edge_add(dot_t *d, int from, int to, int style, const char *label)
     e->count = 1;
 }
 
+/* A formatted string in fresh memory (NULL when memory is short). */
+static char *str_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *str_printf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (s) {
+        va_start(ap, fmt);
+        vsnprintf(s, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
+    return s;
+}
+
 /* One step of the timeline: into the round trip while recording, into the
  * run's first steps while no anchor has been seen. */
 static void step_add(dot_t *d, int from, int to, int kind, const char *label, const char *key)
@@ -172,9 +230,10 @@ static void step_add(dot_t *d, int from, int to, int kind, const char *label, co
     step_t *s;
     if (d->tl_end) {
         /* a ring of the last TL_END_RAW steps; nsteps counts them all */
-        if (!d->steps && !(d->steps = malloc(TL_END_RAW * sizeof *d->steps)))
+        if (!d->steps && !(d->steps = calloc(TL_END_RAW, sizeof *d->steps)))
             return;
         s = &d->steps[d->nsteps++ % TL_END_RAW];
+        free(s->label);
     } else if (d->tl_state == 1) {
         if (d->nsteps >= TL_MAX_RAW) {
             d->tl_truncated = 1;
@@ -194,43 +253,73 @@ static void step_add(dot_t *d, int from, int to, int kind, const char *label, co
     s->from = (uint8_t)from;
     s->to = (uint8_t)to;
     s->kind = (uint8_t)kind;
-    snprintf(s->label, sizeof s->label, "%s", label);
+    s->label = strdup(label);
     snprintf(s->key, sizeof s->key, "%s", key ? key : label);
+}
+
+/* The round trip is over once the CPU is back in the ring it began in. */
+static void tl_arrived(dot_t *d, int ring)
+{
+    if (d->tl_state == 1 && (ring & 3) == d->tl_ring && !d->v->in_vmm)
+        d->tl_state = 2;
 }
 
 /* The VMM resumes the guest in `ring`; label: what it did last. */
 static void vmm_leave(dot_t *d, int ring, const char *label)
 {
     if (!label || !*label)
-        label = d->vmm_action >= 0 ? vmm_action_name(d->vmm_action) : "return";
+        label = d->v->vmm_action >= 0 ? action_back(d->v->vmm_action) : "resumed";
     int to = node_of_ring(d, ring);
     edge_add(d, N_VMM, to, E_RETURN, label);
     step_add(d, L_VMM, lane_of_node(to), S_RETURN, label, NULL);
-    d->in_vmm = 0;
+    d->v->in_vmm = 0;
+    tl_arrived(d, ring);
 }
 
-/* "int 0x80", "IRQ0", "#GP lidt" (the instruction that raised it, when it
- * is the one just seen). */
-static void delivery_label(const dot_t *d, const event_t *ev, char *buf, size_t n)
+static void vmm_enter(dot_t *d, uint64_t icount)
 {
-    if (ev->kind == EV_SOFTINT) {
+    d->v->in_vmm = 1;
+    d->v->visit_exits = 0;
+    d->v->visit_icount = icount;
+    d->v->vmm_action = -1;
+}
+
+/* The key of a delivery: "int 0x80", "IRQ0", "#GP lidt" (with the
+ * instruction that raised it, when the event names it); what the timeline
+ * anchor is matched against. */
+static void delivery_key(const event_t *ev, char *buf, size_t n)
+{
+    if (ev->kind == EV_SOFTINT)
         snprintf(buf, n, "int 0x%02x", ev->vector);
-    } else if (ev->kind == EV_IRQ) {
+    else if (ev->kind == EV_IRQ)
         snprintf(buf, n, "IRQ%d", ev->irq);
-    } else {
-        const char *name = exc_name(ev->vector);
-        if (d->have_last && d->last_eip == ev->eip && d->last_icount == ev->icount)
-            snprintf(buf, n, "%s %s", name, d->last_mnem);
-        else
-            snprintf(buf, n, "%s", name);
+    else if (ev->insn)
+        snprintf(buf, n, "%s %s", exc_name(ev->vector), isa_mnemonic(ev->insn));
+    else
+        snprintf(buf, n, "%s", exc_name(ev->vector));
+}
+
+/* What the pictures say: "#GP on lidt", "IRQ0 (timer)", "int 0x80". */
+static void delivery_label(const event_t *ev, int from, char *buf, size_t n)
+{
+    if (ev->kind == EV_IRQ)
+        snprintf(buf, n, "IRQ%d (%s)", ev->irq, from == N_TIMER ? "timer" : "UART");
+    else if (ev->kind == EV_EXC && ev->insn) {
+        char row[48];
+        isa_row_label(ev->insn->row, row, sizeof row);
+        snprintf(buf, n, "%s on %s", exc_name(ev->vector), row);
     }
+    else
+        delivery_key(ev, buf, n);
 }
 
 static void on_delivery(dot_t *d, const event_t *ev)
 {
-    char label[48];
-    delivery_label(d, ev, label, sizeof label);
-    if (d->in_vmm) {
+    char key[48], label[64];
+    int from = ev->kind == EV_IRQ ? (ev->irq == 4 ? N_CONSOLE : N_TIMER) : node_of_ring(d, ev->ring);
+    delivery_key(ev, key, sizeof key);
+    delivery_label(ev, from, label, sizeof label);
+    if (d->v->in_vmm) {
         if ((ev->ring & 3) == 0 && ev->kind != EV_IRQ) {
             /* the VMM delivers into the guest through the CPU */
             if ((ev->to_ring & 3) != 0)
@@ -239,30 +328,25 @@ static void on_delivery(dot_t *d, const event_t *ev)
         }
         vmm_leave(d, ev->ring, NULL);   /* resumed, and at once interrupted */
     }
-    int from = ev->kind == EV_IRQ ? (ev->irq == 4 ? N_CONSOLE : N_TIMER) : node_of_ring(d, ev->ring);
     int to = node_of_ring(d, ev->to_ring);
     edge_add(d, from, to, E_TRAP, label);
-    if (d->tl_state == 0 && !d->tl_end && strncmp(label, d->anchor, strlen(d->anchor)) == 0) {
+    int start = d->tl_state == 0 && !d->tl_end && strncmp(key, d->anchor, strlen(d->anchor)) == 0;
+    if (start) {
         d->tl_state = 1;
         d->tl_ring = ev->ring & 3;
     }
-    char tl[160];
-    if (ev->kind == EV_IRQ)
-        snprintf(tl, sizeof tl, "%s (%s)", label, from == N_TIMER ? "timer" : "UART");
-    else
-        snprintf(tl, sizeof tl, "%s", label);
     int lf = lane_of_node(from), lt = lane_of_node(to);
-    step_add(d, lf, lt, lf == lt ? S_NOTE : S_TRAP, tl, label);
-    if (d->vmm && (ev->to_ring & 3) == 0) {
-        d->in_vmm = 1;
-        d->vmm_action = -1;
-    }
+    step_add(d, lf, lt, lf == lt ? S_NOTE : S_TRAP, label, key);
+    if (d->vmm && (ev->to_ring & 3) == 0)
+        vmm_enter(d, ev->icount);
+    if (start && (ev->ring & 3) == (ev->to_ring & 3))
+        tl_arrived(d, ev->to_ring);   /* no ring change: the round trip is this step */
 }
 
 static void on_return(dot_t *d, const event_t *ev)
 {
     const char *what = ev->text ? ev->text : "return";
-    if (d->in_vmm) {
+    if (d->v->in_vmm) {
         if ((ev->ring & 3) == 0) {      /* the VMM's own exit to the guest */
             vmm_leave(d, ev->to_ring, NULL);
             return;
@@ -272,11 +356,12 @@ static void on_return(dot_t *d, const event_t *ev)
     int from = node_of_ring(d, ev->ring), to = node_of_ring(d, ev->to_ring);
     edge_add(d, from, to, E_RETURN, what);
     step_add(d, lane_of_node(from), lane_of_node(to), S_RETURN, what, NULL);
+    tl_arrived(d, ev->to_ring);
 }
 
 static void on_io(dot_t *d, const event_t *ev)
 {
-    int from = d->in_vmm ? N_VMM : node_of_ring(d, ev->ring);
+    int from = d->v->in_vmm ? N_VMM : node_of_ring(d, ev->ring);
     int dev = device_of_port(ev->port);
     edge_add(d, from, dev, E_IO, ev->is_write ? "out" : "in");
     char tl[48];
@@ -296,69 +381,77 @@ static int action_rank(int action)
 static void on_vmm(dot_t *d, const event_t *ev)
 {
     int action = ev->action < VA_COUNT ? ev->action : VA_NONE;
-    const char *actor = vmm_action_name(action);
-    if (!d->in_vmm)
-        d->vmm_action = -1;
-    d->in_vmm = 1;
-    if (d->vmm_action < 0 || action_rank(action) >= action_rank(d->vmm_action))
-        d->vmm_action = action;
+    /* a note made at an exit is not one (the summary counts exits) */
+    int is_exit = action == VA_EXIT && ev->exit_reason != XR_NONE;
+    if (d->v->in_vmm && is_exit && d->v->visit_exits)
+        vmm_leave(d, ev->ring, NULL);   /* the guest ran, and exited again without an event */
+    if (!d->v->in_vmm)
+        vmm_enter(d, ev->icount);
+    d->v->visit_exits += is_exit;
+    if (action != VA_EXIT || is_exit)
+        d->actions[action]++;
+    if (d->v->vmm_action < 0 || action_rank(action) >= action_rank(d->v->vmm_action))
+        d->v->vmm_action = action;
     d->used[N_VMM] = 1;
-    int k;
-    for (k = 0; k < d->nactors; k++)
-        if (d->actors[k].action == action)
-            break;
-    if (k == d->nactors && d->nactors < MAX_ACTORS)
-        d->actors[d->nactors++].action = action;
-    if (k < d->nactors)
-        d->actors[k].count++;
     /* the timeline leaves out the exits: the arrow into the VMM says it */
-    if (action == VA_EXIT)
+    if (is_exit)
         return;
+    const char *actor = vmm_action_name(action);
     const char *text = ev->text ? ev->text : "";
-    char tl[160], key[48];
-    snprintf(tl, sizeof tl, "%s: %s", actor, text);
+    char *tl = str_printf("%s: %s", actor, text), key[48];
+    if (!tl)
+        return;
     /* notes repeat when they differ only in numbers (addresses, values) */
     snprintf(key, sizeof key, "%s: %.*s", actor, (int)strcspn(text, "0123456789"), text);
     step_add(d, L_VMM, L_VMM, S_NOTE, tl, key);
+    free(tl);
 }
 
 static void on_pg(dot_t *d, const event_t *ev)
 {
-    char mnem[24] = "";
-    if (d->have_last && d->last_eip == ev->eip)
-        snprintf(mnem, sizeof mnem, "%s", d->last_mnem);
-    else if (ev->text)
-        snprintf(mnem, sizeof mnem, "%.*s", (int)strcspn(ev->text, " :,"), ev->text);
-    char label[48];
-    snprintf(label, sizeof label, "%s (no trap)", mnem[0] ? mnem : "sensitive");
-    /* the ring of the instruction concerned, when it is the one just seen */
-    int from = node_of_ring(d, d->have_last && d->last_eip == ev->eip ? d->last_ring : ev->ring);
+    char label[64];
+    if (ev->insn)
+        isa_row_label(ev->insn->row, label, sizeof label);
+    else
+        snprintf(label, sizeof label, "%.*s", ev->text ? (int)strcspn(ev->text, " :,") : 0, ev->text ? ev->text : "");
+    if (!label[0])
+        snprintf(label, sizeof label, "sensitive");
+    int from = node_of_ring(d, ev->ring);
     if (from == N_VMM)
         from = N_KERNEL;
     if (d->vmm)
-        edge_add(d, from, N_VMM, E_PG, label);
-    char tl[160];
+        edge_add(d, from, N_UNSEEN, E_PG, label);
     const char *text = ev->text ? ev->text : label;
     const char *semi = strstr(text, "; ");   /* the what, without the why */
-    snprintf(tl, sizeof tl, "no trap: %.*s", (int)(semi ? (size_t)(semi - text) : strlen(text)), text);
+    char *tl = str_printf("no trap: %.*s", (int)(semi ? (size_t)(semi - text) : strlen(text)), text);
+    if (!tl)
+        return;
     step_add(d, lane_of_node(from), lane_of_node(from), S_PG, tl, label);
+    free(tl);
+}
+
+/* The CPU of the VM an event names (past DOT_MAX_VMS, the last one is shared). */
+static struct where *where_of(dot_t *d, const char *vm)
+{
+    for (int k = 0; k < d->nwhere; k++)
+        if (d->where[k].vm == vm || (vm && d->where[k].vm && strcmp(d->where[k].vm, vm) == 0))
+            return &d->where[k];
+    if (d->nwhere == DOT_MAX_VMS)
+        return &d->where[DOT_MAX_VMS - 1];
+    d->where[d->nwhere] = (struct where){ .vm = vm, .vmm_action = -1 };
+    return &d->where[d->nwhere++];
 }
 
 void dot_emit(void *ctx, const event_t *ev)
 {
     dot_t *d = ctx;
+    d->v = where_of(d, ev->vm);
+    /* The VMM retires no instructions of its own, at most the one it
+     * emulates: a later event from a guest ring means the guest ran in
+     * between, and a sensitive instruction without a trap is the guest's. */
+    if (d->v->in_vmm && (ev->ring & 3) != 0 && (ev->kind == EV_PG || ev->icount > d->v->visit_icount + 1))
+        vmm_leave(d, ev->ring, NULL);
     switch (ev->kind) {
-    case EV_INSN:
-        if (d->in_vmm && (ev->ring & 3) != 0)
-            vmm_leave(d, ev->ring, NULL);
-        d->have_last = 1;
-        d->last_icount = ev->icount;
-        d->last_eip = ev->eip;
-        d->last_ring = ev->ring & 3;
-        d->last_mnem = ev->insn ? isa_mnemonic(ev->insn) : "?";
-        if (d->tl_state == 1 && (ev->ring & 3) == d->tl_ring && !d->in_vmm)
-            d->tl_state = 2;    /* back where the round trip began */
-        break;
     case EV_EXC: case EV_IRQ: case EV_SOFTINT:
         on_delivery(d, ev);
         break;
@@ -376,15 +469,16 @@ void dot_emit(void *ctx, const event_t *ev)
         break;
     case EV_STOP: {
         snprintf(d->stop, sizeof d->stop, "%s", ev->text ? ev->text : "");
-        int n = d->in_vmm ? N_VMM : node_of_ring(d, ev->ring);
-        char tl[160];
-        snprintf(tl, sizeof tl, "stop: %.150s", d->stop);
-        step_add(d, lane_of_node(n), lane_of_node(n), S_STOP, tl, NULL);
+        int n = d->v->in_vmm ? N_VMM : node_of_ring(d, ev->ring);
+        char *tl = str_printf("stop: %s", d->stop);
+        if (tl)
+            step_add(d, lane_of_node(n), lane_of_node(n), S_STOP, tl, NULL);
+        free(tl);
         if (d->tl_state == 1)
             d->tl_state = 2;
         break;
     }
-    case EV_CONSOLE: case EV_VMX:   /* root and non-root are not drawn yet */
+    case EV_INSN: case EV_CONSOLE: case EV_VMX:   /* not drawn: not subscribed (DOT_LEVELS) */
         break;
     }
 }
@@ -434,48 +528,38 @@ static int put_wrapped(FILE *out, const char *s, int width)
 
 static const char *node_label(const dot_t *d, int n)
 {
-    switch (n) {
-    case N_PROC:    return "processes\nring 3";
-    case N_RING2:   return "ring 2";
-    case N_RING1:   return "ring 1";
-    case N_KERNEL:  return d->vmm ? "guest OS kernel\nring 1 (deprivileged)" : "OS kernel\nring 0";
-    case N_VMM:     return "VMM\nring 0";
-    case N_TIMER:   return "timer\nPIT + PIC";
-    case N_CONSOLE: return "console\nCOM1, port 0xe9";
-    case N_EXIT:    return "debug exit\nport 0xf4";
-    default:        return "other ports";
-    }
+    return d->vmm && party[n].label_vmm ? party[n].label_vmm : party[n].label;
 }
 
 static const char *node_fill(const dot_t *d, int n)
 {
-    switch (n) {
-    case N_PROC:   return ring_fill[3];
-    case N_RING2:  return ring_fill[2];
-    case N_RING1:  return ring_fill[1];
-    case N_KERNEL: return ring_fill[d->vmm ? 1 : 0];
-    case N_VMM:    return ring_fill[0];
-    default:       return DEVICE_FILL;
-    }
+    return fill_color[d->vmm && party[n].fill_vmm >= 0 ? party[n].fill_vmm : party[n].fill];
 }
 
 /* Thicker edges for more traffic, in four steps. */
 static const char *penwidth(uint64_t count)
 {
-    return count < 10 ? "1" : count < 100 ? "1.5" : count < 1000 ? "2" : "2.5";
+    return count < 10 ? "1.2" : count < 100 ? "1.8" : count < 1000 ? "2.4" : "3";
 }
+
+/* Sizes for a projector: drawn at their natural size, a picture fits a
+ * 16:9 slide 1920 pixels wide with its smallest text at 12 pt or more
+ * (tests/pictures checks the rendered SVGs). */
+#define FONT_TITLE 16
+#define FONT_NODE 15
+#define FONT_EDGE 13
 
 static void graph_header(FILE *out, const char *name, const char *title, const char *sub, const char *extra)
 {
     fprintf(out, "digraph %s {\n", name);
-    fputs("  graph [labelloc=t, fontname=\"Helvetica\", fontsize=12", out);
+    fprintf(out, "  graph [labelloc=t, fontname=\"Helvetica\", fontsize=%d", FONT_TITLE);
     if (extra)
         fprintf(out, ", %s", extra);
     fputs(", label=\"", out);
-    put_esc(out, title ? title : "trapsim");
+    put_wrapped(out, title ? title : "trapsim", 110);
     if (sub && *sub) {
         fputs("\\n", out);
-        put_esc(out, sub);
+        put_wrapped(out, sub, 110);
     }
     fputs("\"];\n", out);
 }
@@ -485,46 +569,45 @@ void dot_write_graph(const dot_t *d, FILE *out, const char *title)
     int used[N_COUNT];
     memcpy(used, d->used, sizeof used);
     used[N_KERNEL] = 1;
-    if (d->vmm)
-        used[N_VMM] = 1;
-    else
-        used[N_VMM] = 0;
-    graph_header(out, "trapflow", title, d->stop, "rankdir=TB, nodesep=0.7, ranksep=0.8");
-    fputs("  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\", fontsize=11];\n", out);
-    fputs("  edge [fontname=\"Helvetica\", fontsize=9];\n", out);
+    used[N_VMM] = d->vmm;
+    /* landscape: the rings from left (outermost) to right, the devices last */
+    graph_header(out, "trapflow", title, d->stop, "rankdir=LR, nodesep=0.5, ranksep=1.1");
+    fprintf(out, "  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\", fontsize=%d];\n", FONT_NODE);
+    fprintf(out, "  edge [fontname=\"Helvetica\", fontsize=%d];\n", FONT_EDGE);
     for (int n = 0; n < N_COUNT; n++) {
         if (!used[n])
             continue;
-        fprintf(out, "  %s [label=\"", node_id[n]);
+        fprintf(out, "  %s [label=\"", party[n].id);
         put_esc(out, node_label(d, n));
         if (n == N_VMM)
-            for (int k = 0; k < d->nactors; k++) {
-                fputs("\\n", out);
-                put_esc(out, vmm_action_name(d->actors[k].action));
-                fprintf(out, " x%llu", (unsigned long long)d->actors[k].count);
-            }
+            for (int a = 0; a < VA_COUNT; a++)
+                if (d->actions[a])
+                    fprintf(out, "\\n%s x%llu", action_words[a].count, (unsigned long long)d->actions[a]);
         fprintf(out, "\", fillcolor=\"%s\"%s];\n", node_fill(d, n),
-                IS_DEVICE(n) ? ", shape=component, style=filled" : "");
+                party[n].kind == P_DEVICE ? ", shape=component, style=filled"
+                : party[n].kind == P_NOTE ? ", shape=note, style=\"filled,dashed\", color=red, fontcolor=red" : "");
     }
-    /* the rings from top to bottom, the devices underneath */
+    /* the rings in order, the devices after them */
     int prev = -1, ndev = 0;
     for (int n = 0; n < N_COUNT; n++) {
-        if (!used[n])
+        if (!used[n] || party[n].kind == P_NOTE)
             continue;
-        if (IS_DEVICE(n)) {
+        if (party[n].kind == P_DEVICE) {
             if (ndev++ == 0 && prev >= 0)
-                fprintf(out, "  %s -> %s [style=invis];\n", node_id[prev], node_id[n]);
+                fprintf(out, "  %s -> %s [style=invis];\n", party[prev].id, party[n].id);
             continue;
         }
         if (prev >= 0)
-            fprintf(out, "  %s -> %s [style=invis];\n", node_id[prev], node_id[n]);
+            fprintf(out, "  %s -> %s [style=invis];\n", party[prev].id, party[n].id);
         prev = n;
     }
+    if (used[N_UNSEEN])   /* beside the ring it ran in */
+        fprintf(out, "  { rank=same; %s; %s; }\n", party[N_KERNEL].id, party[N_UNSEEN].id);
     if (ndev > 1) {
         fputs("  { rank=same;", out);
-        for (int n = N_TIMER; n < N_COUNT; n++)
-            if (used[n])
-                fprintf(out, " %s;", node_id[n]);
+        for (int n = 0; n < N_COUNT; n++)
+            if (used[n] && party[n].kind == P_DEVICE)
+                fprintf(out, " %s;", party[n].id);
         fputs(" }\n", out);
     }
     /* one arrow per pair of parties and style; its label lists each cause
@@ -533,7 +616,7 @@ void dot_write_graph(const dot_t *d, FILE *out, const char *title)
         [E_TRAP] = "",
         [E_RETURN] = ", style=dashed, color=\"gray35\"",
         [E_IO] = ", style=dotted, color=\"gray45\"",
-        [E_PG] = ", style=dashed, color=\"red\", fontcolor=\"red\"",
+        [E_PG] = ", style=dashed, color=\"red\", fontcolor=\"red\", arrowhead=none",
     };
     size_t *group = malloc((d->nedges + 1) * sizeof *group);
     char *done = calloc(d->nedges + 1, 1);
@@ -556,10 +639,10 @@ void dot_write_graph(const dot_t *d, FILE *out, const char *title)
                 total += f->count;
             }
         }
-        /* an edge up the picture is laid out downwards and drawn reversed,
-         * so that both directions between two parties run side by side */
+        /* an edge against the order is laid out forwards and drawn
+         * reversed, so that both directions between two parties run side by side */
         int up = e->from > e->to;
-        fprintf(out, "  %s -> %s [label=\"", node_id[up ? e->to : e->from], node_id[up ? e->from : e->to]);
+        fprintf(out, "  %s -> %s [label=\"", party[up ? e->to : e->from].id, party[up ? e->from : e->to].id);
         for (size_t j = 0; j < n; j++) {
             const edge_t *f = &d->edges[group[j]];
             if (j)
@@ -589,10 +672,14 @@ static int same_block(const step_t *s, size_t i, size_t j, size_t p)
 }
 
 /* Centimeter-free geometry: positions in hundredths of an inch, printed
- * without floating point so the text is the same everywhere. */
-#define LANE_DX 260
-#define ROW_DY 42
-#define LINE_DY 15
+ * without floating point so the text is the same everywhere. A page holds
+ * rows up to PAGE_DY deep: with the heads and the title it fits a 16:9
+ * slide at the fonts above. */
+#define LANE_DX 380
+#define ROW_DY 46
+#define LINE_DY 20
+#define PAGE_DY 780
+#define NOTE_WIDTH 40         /* characters a line of a note */
 static void put_pos(FILE *out, int x, int y)
 {
     fprintf(out, "pos=\"%s%d.%02d,%s%d.%02d!\"", x < 0 ? "-" : "", abs(x) / 100, abs(x) % 100,
@@ -602,81 +689,148 @@ static void put_pos(FILE *out, int x, int y)
 typedef struct item {
     const step_t *step;
     size_t reps;              /* how many times its block repeats (1: once) */
+    int lines;                /* lines of text when drawn */
 } item_t;
 
-void dot_write_timeline(const dot_t *d, FILE *out, const char *title)
+/* What the timeline draws, folded and cut to at most DOT_TIMELINE_STEPS
+ * items, and the pages they fall on. */
+typedef struct tl_plan {
+    step_t *ring;             /* "end": the last steps, oldest first */
+    item_t *items;
+    size_t nitems, first, last;   /* items[first..last) are drawn */
+    size_t before, after;     /* steps not drawn */
+    size_t page_start[DOT_TIMELINE_STEPS + 2];   /* the first item of each page */
+    int npages;
+    char sub[160];
+} tl_plan_t;
+
+static const char *step_label(const step_t *s)
 {
-    step_t *ring = NULL;
+    return s->label ? s->label : "";
+}
+
+static char *item_label(const item_t *it)
+{
+    if (it->reps > 1)
+        return str_printf("%s (x%zu)", step_label(it->step), it->reps);
+    return str_printf("%s", step_label(it->step));
+}
+
+/* Lines of a note wrapped at `width` (as put_wrapped() breaks them). */
+static int wrapped_lines(const char *s, int width)
+{
+    FILE *null = fopen("/dev/null", "w");
+    int lines = null ? put_wrapped(null, s, width) : 1;
+    if (null)
+        fclose(null);
+    return lines;
+}
+
+static int is_note(const step_t *t, const int *x)
+{
+    return t->from == t->to || x[t->from] < 0 || x[t->to] < 0;
+}
+
+static void tl_plan(const dot_t *d, tl_plan_t *p, const int *x)
+{
+    memset(p, 0, sizeof *p);
     const step_t *s;
     size_t n;
-    char sub[160];
     if (d->tl_end) {
-        /* the ring of last steps, oldest first */
         n = d->nsteps < TL_END_RAW ? d->nsteps : TL_END_RAW;
-        ring = malloc((n + 1) * sizeof *ring);
-        for (size_t k = 0; ring && k < n; k++)
-            ring[k] = d->steps[(d->nsteps - n + k) % TL_END_RAW];
-        if (!ring)
+        p->ring = malloc((n + 1) * sizeof *p->ring);
+        for (size_t k = 0; p->ring && k < n; k++)
+            p->ring[k] = d->steps[(d->nsteps - n + k) % TL_END_RAW];
+        if (!p->ring)
             n = 0;
-        s = ring;
-        snprintf(sub, sizeof sub, "the last steps before the run ended");
+        s = p->ring;
+        snprintf(p->sub, sizeof p->sub, "the last steps before the run ended");
     } else if (d->tl_state != 0) {
         s = d->steps;
         n = d->nsteps;
-        snprintf(sub, sizeof sub, "the round trip of the first %s%s", d->anchor,
+        snprintf(p->sub, sizeof p->sub, "the round trip of the first %s%s", d->anchor,
                  d->tl_truncated ? " (cut short)" : "");
     } else {
         s = d->pre;
         n = d->npre;
-        snprintf(sub, sizeof sub, "the first %zu steps of the run (no %s in it)", n, d->anchor);
+        snprintf(p->sub, sizeof p->sub, "the first %zu steps of the run (no %s in it)", n, d->anchor);
     }
     /* fold repeats: the longest-covering repeating block at each place */
-    item_t *items = malloc((n + 1) * sizeof *items);
-    size_t nitems = 0;
-    for (size_t i = 0; items && i < n;) {
+    p->items = malloc((n + 1) * sizeof *p->items);
+    for (size_t i = 0; p->items && i < n;) {
         size_t best_p = 1, best_r = 1;
-        for (size_t p = 1; p <= TL_MAX_PERIOD && i + 2 * p <= n; p++) {
+        for (size_t q = 1; q <= TL_MAX_PERIOD && i + 2 * q <= n; q++) {
             size_t r = 1;
-            while (i + (r + 1) * p <= n && same_block(s, i, i + r * p, p))
+            while (i + (r + 1) * q <= n && same_block(s, i, i + r * q, q))
                 r++;
-            if (r >= 2 && r * p > best_r * best_p) {
-                best_p = p;
+            if (r >= 2 && r * q > best_r * best_p) {
+                best_p = q;
                 best_r = r;
             }
         }
         for (size_t k = 0; k < best_p; k++)
-            items[nitems++] = (item_t){ &s[i + k], best_r };
+            p->items[p->nitems++] = (item_t){ &s[i + k], best_r, 1 };
         i += best_p * best_r;
     }
-    /* which items are drawn: the first DOT_TIMELINE_STEPS, or the last */
-    size_t first = 0, last = nitems;
-    if (nitems > DOT_TIMELINE_STEPS) {
+    p->first = 0;
+    p->last = p->nitems;
+    if (p->nitems > DOT_TIMELINE_STEPS) {
         if (d->tl_end)
-            first = nitems - DOT_TIMELINE_STEPS;
+            p->first = p->nitems - DOT_TIMELINE_STEPS;
         else
-            last = DOT_TIMELINE_STEPS;
+            p->last = DOT_TIMELINE_STEPS;
     }
-    size_t before = 0, after = 0;
-    for (size_t k = 0; k < first; k++)
-        before += items[k].reps;
-    for (size_t k = last; k < nitems; k++)
-        after += items[k].reps;
+    for (size_t k = 0; k < p->first; k++)
+        p->before += p->items[k].reps;
+    for (size_t k = p->last; k < p->nitems; k++)
+        p->after += p->items[k].reps;
     if (d->tl_end && d->nsteps > n)
-        before += d->nsteps - n;
+        p->before += d->nsteps - n;
+    /* pages: rows until PAGE_DY is used up */
+    int used = p->before ? ROW_DY : 0;
+    p->page_start[0] = p->first;
+    p->npages = 1;
+    for (size_t k = p->first; k < p->last; k++) {
+        item_t *it = &p->items[k];
+        if (is_note(it->step, x)) {
+            char *label = item_label(it);
+            it->lines = label ? wrapped_lines(label, NOTE_WIDTH) : 1;
+            free(label);
+        }
+        int dy = ROW_DY + (it->lines - 1) * LINE_DY;
+        if (used + dy > PAGE_DY && k > p->page_start[p->npages - 1]) {
+            p->page_start[p->npages++] = k;
+            used = 0;
+        }
+        used += dy;
+    }
+    p->page_start[p->npages] = p->last;
+}
 
+int dot_write_timeline(const dot_t *d, FILE *out, const char *title, int page)
+{
     /* lanes present: process and kernel always, the VMM under --vmm */
     int x[L_COUNT], col = 0;
     const char *head[L_COUNT] = {
         "process\nring 3", d->vmm ? "guest OS kernel\nring 1" : "OS kernel\nring 0", "VMM\nring 0",
         "devices\ntimer, PIC, console",
     };
-    const char *fill[L_COUNT] = { ring_fill[3], ring_fill[d->vmm ? 1 : 0], ring_fill[0], DEVICE_FILL };
+    const char *fill[L_COUNT] = { fill_color[3], fill_color[d->vmm ? 1 : 0], fill_color[0], fill_color[FILL_DEVICE] };
     for (int l = 0; l < L_COUNT; l++)
         x[l] = (l == L_VMM && !d->vmm) ? -1 : LANE_DX * col++;
 
+    tl_plan_t p;
+    tl_plan(d, &p, x);
+    if (page < 0 || page >= p.npages)
+        page = p.npages - 1;
+    char sub[200];
+    if (p.npages > 1)
+        snprintf(sub, sizeof sub, "%s, page %d of %d", p.sub, page + 1, p.npages);
+    else
+        snprintf(sub, sizeof sub, "%s", p.sub);
     graph_header(out, "timeline", title, sub, "layout=neato, splines=line, outputorder=edgesfirst");
-    fputs("  node [fontname=\"Helvetica\", fontsize=10];\n", out);
-    fputs("  edge [fontname=\"Helvetica\", fontsize=9, arrowsize=0.7];\n", out);
+    fprintf(out, "  node [fontname=\"Helvetica\", fontsize=%d];\n", FONT_NODE);
+    fprintf(out, "  edge [fontname=\"Helvetica\", fontsize=%d, arrowsize=0.8];\n", FONT_EDGE);
     for (int l = 0; l < L_COUNT; l++) {
         if (x[l] < 0)
             continue;
@@ -686,33 +840,29 @@ void dot_write_timeline(const dot_t *d, FILE *out, const char *title)
         put_pos(out, x[l], 0);
         fputs("];\n", out);
     }
-    int y = -60, id = 0;
-    if (before) {
-        fprintf(out, "  e0 [shape=plaintext, fontsize=9, label=\"... %zu earlier steps not drawn\", ", before);
+    int y = -70, id = 0;
+    if (page == 0 && p.before) {
+        fprintf(out, "  e0 [shape=plaintext, fontsize=%d, label=\"... %zu earlier steps not drawn\", ", FONT_EDGE, p.before);
         put_pos(out, x[L_KERNEL], y);
         fputs("];\n", out);
         y -= ROW_DY;
     }
-    for (size_t k = first; k < last; k++) {
-        const step_t *t = items[k].step;
-        char label[200];
-        if (items[k].reps > 1)
-            snprintf(label, sizeof label, "%s (x%zu)", t->label, items[k].reps);
-        else
-            snprintf(label, sizeof label, "%s", t->label);
-        int lines = 1;
-        if (t->from == t->to || x[t->from] < 0 || x[t->to] < 0) {
+    for (size_t k = p.page_start[page]; k < p.page_start[page + 1]; k++) {
+        const item_t *it = &p.items[k];
+        const step_t *t = it->step;
+        char *label = item_label(it);
+        if (is_note(t, x)) {
             int l = x[t->from] >= 0 ? t->from : L_KERNEL;
             const char *color = t->kind == S_PG ? "#ffd0d0" : t->kind == S_STOP ? "#dddddd" : "#fffbe6";
-            fprintf(out, "  n%d [shape=note, fontsize=9, style=filled, fillcolor=\"%s\"%s, label=\"", id,
-                    color, t->kind == S_PG ? ", color=red, fontcolor=red" : "");
-            lines = put_wrapped(out, label, 44);
+            fprintf(out, "  n%d [shape=note, fontsize=%d, style=filled, fillcolor=\"%s\"%s, label=\"", id,
+                    FONT_EDGE, color, t->kind == S_PG ? ", color=red, fontcolor=red" : "");
+            put_wrapped(out, label ? label : "", NOTE_WIDTH);
             fputs("\", ", out);
-            put_pos(out, x[l], y - (lines - 1) * LINE_DY / 2);
+            put_pos(out, x[l], y - (it->lines - 1) * LINE_DY / 2);
             fputs("];\n", out);
         } else {
             static const char *const style[] = {
-                [S_TRAP] = "penwidth=1.3", [S_RETURN] = "style=dashed, color=\"gray35\"",
+                [S_TRAP] = "penwidth=1.6", [S_RETURN] = "style=dashed, color=\"gray35\"",
                 [S_IO] = "style=dotted, color=\"gray35\"", [S_NOTE] = "", [S_PG] = "color=red",
                 [S_STOP] = "",
             };
@@ -721,17 +871,27 @@ void dot_write_timeline(const dot_t *d, FILE *out, const char *title)
             fprintf(out, "];\n  b%d [shape=point, width=0.02, style=invis, ", id);
             put_pos(out, x[t->to], y);
             fprintf(out, "];\n  a%d -> b%d [%s];\n", id, id, style[t->kind]);
-            fprintf(out, "  t%d [shape=plaintext, fontsize=9, label=\"", id);
-            put_esc(out, label);
+            fprintf(out, "  t%d [shape=plaintext, fontsize=%d, label=\"", id, FONT_EDGE);
+            put_esc(out, label ? label : "");
             fputs("\", ", out);
-            put_pos(out, (x[t->from] + x[t->to]) / 2, y + 12);
+            put_pos(out, (x[t->from] + x[t->to]) / 2, y + 16);
             fputs("];\n", out);
         }
-        y -= ROW_DY + (lines - 1) * LINE_DY;
+        free(label);
+        y -= ROW_DY + (it->lines - 1) * LINE_DY;
         id++;
     }
-    if (after) {
-        fprintf(out, "  n%d [shape=plaintext, fontsize=9, label=\"... %zu more steps not drawn\", ", id, after);
+    const char *more = NULL;
+    char buf[96];
+    if (page + 1 < p.npages) {
+        snprintf(buf, sizeof buf, "... continued on page %d", page + 2);
+        more = buf;
+    } else if (p.after) {
+        snprintf(buf, sizeof buf, "... %zu more steps not drawn", p.after);
+        more = buf;
+    }
+    if (more) {
+        fprintf(out, "  n%d [shape=plaintext, fontsize=%d, label=\"%s\", ", id, FONT_EDGE, more);
         put_pos(out, x[L_KERNEL], y);
         fputs("];\n", out);
         y -= ROW_DY;
@@ -745,8 +905,9 @@ void dot_write_timeline(const dot_t *d, FILE *out, const char *title)
         fprintf(out, "];\n  h%d -> f%d [arrowhead=none, style=dashed, color=\"gray70\"];\n", l, l);
     }
     fputs("}\n", out);
-    free(items);
-    free(ring);
+    free(p.items);
+    free(p.ring);
+    return p.npages;
 }
 
 /* ---- files ---- */
@@ -804,18 +965,8 @@ static int ends_with(const char *s, const char *suffix)
 }
 
 /* Writes dot text to `file`, or renders it to SVG when `svg`. */
-static int write_one(const char *file, int svg, void (*gen)(const dot_t *, FILE *, const char *),
-                     const dot_t *d, const char *title)
+static int write_text(const char *file, int svg, const char *buf, size_t len)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&buf, &len);
-    if (!mem) {
-        errorf("%s: out of memory", file);
-        return -1;
-    }
-    gen(d, mem, title);
-    fclose(mem);
     int rc = 0;
     if (svg) {
         char err[512];
@@ -834,7 +985,72 @@ static int write_one(const char *file, int svg, void (*gen)(const dot_t *, FILE 
             rc = -1;
         }
     }
+    return rc;
+}
+
+/* The graph (page < 0) or one page of the timeline, as dot text in fresh
+ * memory; *pages: how many the timeline has. */
+static char *generate(const dot_t *d, const char *title, int page, size_t *len, int *pages)
+{
+    char *buf = NULL;
+    FILE *mem = open_memstream(&buf, len);
+    if (!mem)
+        return NULL;
+    if (page < 0)
+        dot_write_graph(d, mem, title);
+    else
+        *pages = dot_write_timeline(d, mem, title, page);
+    fclose(mem);
+    return buf;
+}
+
+void dot_page_name(const char *file, int page, char *buf, size_t n)
+{
+    if (page == 0) {
+        snprintf(buf, n, "%s", file);
+        return;
+    }
+    const char *slash = strrchr(file, '/'), *dot = strrchr(file, '.');
+    size_t stem = dot && (!slash || dot > slash) ? (size_t)(dot - file) : strlen(file);
+    snprintf(buf, n, "%.*s-p%d%s", (int)stem, file, page + 1, file + stem);
+}
+
+static int write_graph(const dot_t *d, const char *title, const char *file, int svg)
+{
+    size_t len = 0;
+    int pages = 0;
+    char *buf = generate(d, title, -1, &len, &pages);
+    if (!buf) {
+        errorf("%s: out of memory", file);
+        return -1;
+    }
+    int rc = write_text(file, svg, buf, len);
     free(buf);
+    return rc;
+}
+
+/* Every page of the timeline: FILE, then FILE-p2, FILE-p3, ... (before the
+ * extension); stale pages of an earlier, longer timeline are removed. */
+static int write_timeline(const dot_t *d, const char *title, const char *file)
+{
+    int svg = ends_with(file, ".svg"), pages = 1, rc = 0;
+    char name[4096];
+    for (int page = 0; page < pages; page++) {
+        size_t len = 0;
+        char *buf = generate(d, title, page, &len, &pages);
+        dot_page_name(file, page, name, sizeof name);
+        if (!buf) {
+            errorf("%s: out of memory", name);
+            return -1;
+        }
+        rc |= write_text(name, svg, buf, len);
+        free(buf);
+    }
+    for (int page = pages; page < DOT_TIMELINE_STEPS; page++) {
+        dot_page_name(file, page, name, sizeof name);
+        if (unlink(name) && errno == ENOENT)
+            break;
+    }
     return rc;
 }
 
@@ -842,11 +1058,35 @@ int dot_write_files(const dot_t *d, const char *title, const char *dot_file,
                     const char *svg_file, const char *timeline_file)
 {
     int rc = 0;
-    if (dot_file && write_one(dot_file, 0, dot_write_graph, d, title))
+    if (dot_file && write_graph(d, title, dot_file, 0))
         rc = -1;
-    if (svg_file && write_one(svg_file, 1, dot_write_graph, d, title))
+    if (svg_file && write_graph(d, title, svg_file, 1))
         rc = -1;
-    if (timeline_file && write_one(timeline_file, ends_with(timeline_file, ".svg"), dot_write_timeline, d, title))
+    if (timeline_file && write_timeline(d, title, timeline_file))
         rc = -1;
     return rc;
+}
+
+static int check_path(const char *file)
+{
+    /* opened for appending, so an existing file is left as it is until the run writes it */
+    int existed = access(file, F_OK) == 0;
+    FILE *f = fopen(file, "a");
+    if (!f) {
+        errorf("%s: cannot write the picture: %s", file, strerror(errno));
+        return -1;
+    }
+    fclose(f);
+    if (!existed)
+        unlink(file);
+    return 0;
+}
+
+int dot_check_paths(const char *dot_file, const char *svg_file, const char *timeline_file)
+{
+    const char *files[] = { dot_file, svg_file, timeline_file };
+    for (int k = 0; k < 3; k++)
+        if (files[k] && check_path(files[k]))
+            return -1;
+    return 0;
 }

@@ -1,33 +1,35 @@
 /* Pictures of a run, drawn from the event stream (Graphviz dot).
  *
- * The trap-flow graph: who trapped to whom, and how often. One node per
- * party: the processes (ring 3), the OS kernel (ring 0 bare, ring 1 under
- * the VMM), the VMM (ring 0, only under --vmm) and the devices (timer/PIC,
- * console, debug exit); one arrow per pair of parties and kind of transfer,
- * labelled with each cause and its count, most frequent first, one a line
- * ("int 0x80 x12", "#GP lidt x1", "IRQ0 x40"). Arrows:
+ * The trap-flow graph, landscape (rankdir=LR): who trapped to whom, and how
+ * often. One node per party: the processes (ring 3), the OS kernel (ring 0
+ * bare, ring 1 under the VMM), the VMM (ring 0, only under --vmm; its node
+ * counts its actions as the summary does: "VM exits x96") and the devices
+ * (timer/PIC, console, debug exit); one arrow per pair of parties and kind of
+ * transfer, labelled with each cause and its count, most frequent first, one
+ * a line ("int 0x80 x12", "#GP on lidt x1", "IRQ0 (timer) x40"). Arrows:
  *   solid    an event delivered through the IDT (exception, interrupt, INT n)
  *   dashed   a return to an outer ring (IRET), or the VMM resuming the guest
  *   dotted   port I/O
- *   red      a sensitive instruction that ran without a trap (--expose-pg)
- * Under the VMM, the edge from the VMM back into the guest is labelled with
- * what the VMM did in that visit, from the actors of its events:
- * inject, forward, reflect, emulate, defer (in that order of precedence, before
- * bookkeeping such as exit and shadow), or with the event it delivered into
- * the guest through the CPU, or "return".
+ *   red      sensitive instructions that ran without a trap (--expose-pg):
+ *            a line from the ring they ran in to a note "ran without a trap:
+ *            the VMM never sees these", not to the VMM
+ * Under the VMM, the edge from the VMM back into the guest says what the VMM
+ * did in that visit ("emulated, resumed", "forwarded to the guest's
+ * handler", "interrupt injected", ...; the most telling of its actions), or
+ * names the event it delivered into the guest through the CPU.
  *
  * The timeline: one round trip as a sequence diagram, lanes left to right
  * process / guest kernel / VMM / devices, time downwards. It starts at the
- * first event delivered through the IDT whose label begins with the anchor
- * (default "int 0x80": the first system call) and ends when control is back
- * in the ring that event came from. The anchor "end" shows the last steps
- * before the run ended instead (a halt, a triple fault). A run without the
- * anchor's event shows its first DOT_TIMELINE_STEPS steps. A block of up to 12 steps that
- * repeats is drawn once, marked "(xN)", with the labels of its first round;
- * at most DOT_TIMELINE_STEPS steps are drawn.
+ * first event delivered through the IDT whose key begins with the anchor
+ * (default "int 0x80": the first system call; keys are "int 0x80", "IRQ0",
+ * "#GP lidt") and ends when control is back in the ring that event came
+ * from. The anchor "end" shows the last steps before the run ended instead
+ * (a halt, a triple fault). A run without the anchor's event shows its first
+ * DOT_TIMELINE_STEPS steps. A block of up to 12 steps that repeats is drawn
+ * once, marked "(xN)", with the labels of its first round; at most
+ * DOT_TIMELINE_STEPS steps are drawn, on pages that each fit a 16:9 slide.
  *
- * Both are sinks: attach with DOT_LEVELS (they need the instruction events
- * to know where the CPU is). Output is a pure function of the event stream,
+ * Both are sinks: attach with DOT_LEVELS. Output is a pure function of the event stream,
  * so it diffs like the text trace. */
 #ifndef TRAPSIM_DOT_H
 #define TRAPSIM_DOT_H
@@ -35,8 +37,10 @@
 #include <stdio.h>
 #include "cpu/trace.h"
 
-#define DOT_LEVELS (TL_INSN | TL_TRAP | TL_IO | TL_VMM | TL_PG)
-#define DOT_TIMELINE_STEPS 60
+/* Not TL_INSN: where the CPU is follows from the other events (a picture
+ * costs little more than the run without it). */
+#define DOT_LEVELS (TL_TRAP | TL_IO | TL_VMM | TL_PG)
+#define DOT_TIMELINE_STEPS 40
 #define DOT_DEFAULT_ANCHOR "int 0x80"
 
 typedef struct dot dot_t;
@@ -47,15 +51,26 @@ dot_t *dot_new(int vmm, const char *anchor);
 void dot_free(dot_t *d);
 void dot_emit(void *ctx, const event_t *ev);     /* the sink */
 
-/* The graph and the timeline as dot text; `title` heads the picture. */
+/* The graph, and one page (from 0) of the timeline, as dot text; `title`
+ * heads the picture. dot_write_timeline() returns the number of pages: each
+ * fits a 16:9 slide with readable text. */
 void dot_write_graph(const dot_t *d, FILE *out, const char *title);
-void dot_write_timeline(const dot_t *d, FILE *out, const char *title);
+int dot_write_timeline(const dot_t *d, FILE *out, const char *title, int page);
 
 /* Writes what was asked (each may be NULL): the graph as dot, the graph as
  * SVG (through Graphviz's `dot -Tsvg`), the timeline as dot, or as SVG when
- * its name ends in ".svg". 0, or -1 after one "trapsim: ..." line. */
+ * its name ends in ".svg", its pages after the first in FILE-p2.EXT, ...
+ * (dot_page_name()). 0, or -1 after one "trapsim: ..." line. */
 int dot_write_files(const dot_t *d, const char *title, const char *dot_file,
                     const char *svg_file, const char *timeline_file);
+
+/* The name of page `page` (from 0) of a timeline written to `file`. */
+void dot_page_name(const char *file, int page, char *buf, size_t n);
+
+/* Whether the pictures asked for (each may be NULL) can be written, checked
+ * before the run: 0, or -1 after one "trapsim: FILE: cannot write the
+ * picture: REASON" line. */
+int dot_check_paths(const char *dot_file, const char *svg_file, const char *timeline_file);
 
 /* Renders dot text to an SVG file with `dot -Tsvg`; 0, or -1 with a
  * message in err (e.g. Graphviz missing). */

@@ -656,6 +656,8 @@ int scenario_main(int argc, char **argv)
     /* the file's own name wins over what the argument looked like */
     snprintf(s.name, sizeof s.name, "%s", f.name);
 
+    if (dot_check_paths(dot_file, svg_file, timeline_file))
+        return EXIT_USAGE;
     dot_t *dot = dot_new(any_vmm(&s), s.timeline[0] ? s.timeline : NULL);
     if (!dot) {
         errorf("out of memory");

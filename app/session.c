@@ -140,6 +140,8 @@ static int connect(run_t *r)
     }
     r->text = (text_sink_t){ r->trace_out, o->color };
     if (o->dot_file || o->svg_file || o->timeline_file) {
+        if (dot_check_paths(o->dot_file, o->svg_file, o->timeline_file))
+            return -1;
         int any_vmm = 0;
         for (int k = 0; k < r->n; k++)
             any_vmm |= vm_monitor_deprivileges(r->vo[k].monitor);
