@@ -79,6 +79,7 @@ enum estyle { E_TRAP, E_RETURN, E_IO, E_PG };
 
 typedef struct edge {
     uint8_t from, to, style;
+    uint64_t code;            /* what tells its cause apart without its label (0: the label does) */
     char label[64];
     uint64_t count;
 } edge_t;
@@ -96,6 +97,7 @@ typedef struct step {
 #define TL_END_RAW 400        /* steps kept for "end": the last ones */
 #define TL_MAX_PERIOD 12      /* longest repeating block that is folded */
 #define DOT_MAX_VMS 16
+#define LABEL_CACHE 64        /* a power of two */
 
 struct dot {
     int vmm;
@@ -103,6 +105,7 @@ struct dot {
 
     edge_t *edges;
     size_t nedges, cap;
+    uint32_t edge_hint[256];  /* by a hash of an edge's identity: its index + 1 (0: look) */
     int used[N_COUNT];
 
     /* where each VM's CPU is (a run of several VMs interleaves their events) */
@@ -117,6 +120,13 @@ struct dot {
     uint64_t actions[VA_COUNT];   /* the VMM's actions, counted as the summary counts them */
 
     char stop[256];
+
+    /* the labels of deliveries and rows, formatted once (by code) */
+    struct label_cache {
+        uint64_t code;        /* the event's (delivery_code()) */
+        uint64_t label_code;  /* the label's: events of several codes may read the same */
+        char key[48], label[64];
+    } labels[LABEL_CACHE];
 
     int tl_end;               /* anchor "end": the last steps of the run */
     int tl_state;             /* 0: waiting for the anchor, 1: recording, 2: done */
@@ -180,13 +190,26 @@ static int device_of_port(uint16_t port)
     return N_PORTS;
 }
 
-static void edge_add(dot_t *d, int from, int to, int style, const char *label)
+static int edge_is(const edge_t *e, int from, int to, int style, uint64_t code, const char *label)
+{
+    return e->from == from && e->to == to && e->style == style && e->code == code &&
+           (code || strcmp(e->label, label) == 0);
+}
+
+static void edge_add(dot_t *d, int from, int to, int style, uint64_t code, const char *label)
 {
     d->used[from] = d->used[to] = 1;
+    uint64_t h = code * 0x9e3779b97f4a7c15ull ^ (uint64_t)(from << 8 | to << 4 | style) * 0xff51afd7ed558ccdull;
+    uint32_t *hint = &d->edge_hint[(h >> 56) & 255];
+    if (*hint && edge_is(&d->edges[*hint - 1], from, to, style, code, label)) {
+        d->edges[*hint - 1].count++;
+        return;
+    }
     for (size_t k = 0; k < d->nedges; k++) {
         edge_t *e = &d->edges[k];
-        if (e->from == from && e->to == to && e->style == style && strcmp(e->label, label) == 0) {
+        if (edge_is(e, from, to, style, code, label)) {
             e->count++;
+            *hint = (uint32_t)k + 1;
             return;
         }
     }
@@ -198,10 +221,12 @@ static void edge_add(dot_t *d, int from, int to, int style, const char *label)
         d->edges = e;
         d->cap = cap;
     }
+    *hint = (uint32_t)d->nedges + 1;
     edge_t *e = &d->edges[d->nedges++];
     e->from = (uint8_t)from;
     e->to = (uint8_t)to;
     e->style = (uint8_t)style;
+    e->code = code;
     snprintf(e->label, sizeof e->label, "%s", label);
     e->count = 1;
 }
@@ -221,6 +246,12 @@ static char *str_printf(const char *fmt, ...)
         va_end(ap);
     }
     return s;
+}
+
+/* Whether step_add() would keep a step now (else its label need not be made). */
+static int step_wanted(const dot_t *d)
+{
+    return d->tl_end || d->tl_state == 1 || (d->tl_state == 0 && d->npre < DOT_TIMELINE_STEPS);
 }
 
 /* One step of the timeline: into the round trip while recording, into the
@@ -264,13 +295,16 @@ static void tl_arrived(dot_t *d, int ring)
         d->tl_state = 2;
 }
 
-/* The VMM resumes the guest in `ring`; label: what it did last. */
-static void vmm_leave(dot_t *d, int ring, const char *label)
+/* The VMM resumes the guest in `ring`; label (and its code): the event it
+ * delivered, or NULL: what it did in the visit. */
+static void vmm_leave(dot_t *d, int ring, uint64_t code, const char *label)
 {
-    if (!label || !*label)
+    if (!label || !*label) {
         label = d->v->vmm_action >= 0 ? action_back(d->v->vmm_action) : "resumed";
+        code = (2ull << 40) | (uint64_t)(d->v->vmm_action + 1);
+    }
     int to = node_of_ring(d, ring);
-    edge_add(d, N_VMM, to, E_RETURN, label);
+    edge_add(d, N_VMM, to, E_RETURN, code, label);
     step_add(d, L_VMM, lane_of_node(to), S_RETURN, label, NULL);
     d->v->in_vmm = 0;
     tl_arrived(d, ring);
@@ -284,52 +318,66 @@ static void vmm_enter(dot_t *d, uint64_t icount)
     d->v->vmm_action = -1;
 }
 
-/* The key of a delivery: "int 0x80", "IRQ0", "#GP lidt" (with the
- * instruction that raised it, when the event names it); what the timeline
- * anchor is matched against. */
-static void delivery_key(const event_t *ev, char *buf, size_t n)
+/* What tells a delivery's cause apart: its kind, vector, IRQ line and the
+ * row of the instruction that raised it. */
+static uint64_t delivery_code(const event_t *ev)
 {
-    if (ev->kind == EV_SOFTINT)
-        snprintf(buf, n, "int 0x%02x", ev->vector);
-    else if (ev->kind == EV_IRQ)
-        snprintf(buf, n, "IRQ%d", ev->irq);
-    else if (ev->insn)
-        snprintf(buf, n, "%s %s", exc_name(ev->vector), isa_mnemonic(ev->insn));
-    else
-        snprintf(buf, n, "%s", exc_name(ev->vector));
+    return (1ull << 40) | ((uint64_t)ev->kind << 32) | ((uint64_t)ev->vector << 24) |
+           ((uint64_t)(ev->insn ? ev->insn->row + 1u : 0) << 8) | (uint64_t)(uint8_t)ev->irq;
 }
 
-/* What the pictures say: "#GP on lidt", "IRQ0 (timer)", "int 0x80". */
-static void delivery_label(const event_t *ev, int from, char *buf, size_t n)
+/* The key and the label of a delivery, made once per code. The key is what
+ * the timeline anchor is matched against: "int 0x80", "IRQ0", "#GP lidt"
+ * (with the instruction that raised it, when the event names it); the
+ * label what the pictures say: "int 0x80", "IRQ0 (timer)", "#GP on lidt". */
+static const struct label_cache *delivery_labels(dot_t *d, const event_t *ev, uint64_t code)
 {
-    if (ev->kind == EV_IRQ)
-        snprintf(buf, n, "IRQ%d (%s)", ev->irq, from == N_TIMER ? "timer" : "UART");
-    else if (ev->kind == EV_EXC && ev->insn) {
+    struct label_cache *c = &d->labels[(code ^ (code >> 8) ^ (code >> 24)) & (LABEL_CACHE - 1)];
+    if (c->code == code)
+        return c;
+    c->code = code;
+    if (ev->kind == EV_SOFTINT)
+        snprintf(c->key, sizeof c->key, "int 0x%02x", ev->vector);
+    else if (ev->kind == EV_IRQ)
+        snprintf(c->key, sizeof c->key, "IRQ%d", ev->irq);
+    else if (ev->insn)
+        snprintf(c->key, sizeof c->key, "%s %s", exc_name(ev->vector), isa_mnemonic(ev->insn));
+    else
+        snprintf(c->key, sizeof c->key, "%s", exc_name(ev->vector));
+    if (ev->kind == EV_IRQ) {
+        snprintf(c->label, sizeof c->label, "IRQ%d (%s)", ev->irq, ev->irq == 4 ? "UART" : "timer");
+    } else if (ev->kind == EV_EXC && ev->insn) {
         char row[48];
         isa_row_label(ev->insn->row, row, sizeof row);
-        snprintf(buf, n, "%s on %s", exc_name(ev->vector), row);
+        snprintf(c->label, sizeof c->label, "%s on %s", exc_name(ev->vector), row);
+    } else {
+        memcpy(c->label, c->key, sizeof c->key);
     }
-    else
-        delivery_key(ev, buf, n);
+    uint64_t h = 0xcbf29ce484222325ull;   /* FNV-1a */
+    for (const char *p = c->label; *p; p++)
+        h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
+    c->label_code = h | 1;
+    return c;
 }
 
 static void on_delivery(dot_t *d, const event_t *ev)
 {
-    char key[48], label[64];
     int from = ev->kind == EV_IRQ ? (ev->irq == 4 ? N_CONSOLE : N_TIMER) : node_of_ring(d, ev->ring);
-    delivery_key(ev, key, sizeof key);
-    delivery_label(ev, from, label, sizeof label);
+    uint64_t code = delivery_code(ev);
+    const struct label_cache *c = delivery_labels(d, ev, code);
+    const char *key = c->key, *label = c->label;
+    code = c->label_code;
     if (d->v->in_vmm) {
         if ((ev->ring & 3) == 0 && ev->kind != EV_IRQ) {
             /* the VMM delivers into the guest through the CPU */
             if ((ev->to_ring & 3) != 0)
-                vmm_leave(d, ev->to_ring, label);
+                vmm_leave(d, ev->to_ring, code, label);
             return;
         }
-        vmm_leave(d, ev->ring, NULL);   /* resumed, and at once interrupted */
+        vmm_leave(d, ev->ring, 0, NULL);   /* resumed, and at once interrupted */
     }
     int to = node_of_ring(d, ev->to_ring);
-    edge_add(d, from, to, E_TRAP, label);
+    edge_add(d, from, to, E_TRAP, code, label);
     int start = d->tl_state == 0 && !d->tl_end && strncmp(key, d->anchor, strlen(d->anchor)) == 0;
     if (start) {
         d->tl_state = 1;
@@ -348,13 +396,13 @@ static void on_return(dot_t *d, const event_t *ev)
     const char *what = ev->text ? ev->text : "return";
     if (d->v->in_vmm) {
         if ((ev->ring & 3) == 0) {      /* the VMM's own exit to the guest */
-            vmm_leave(d, ev->to_ring, NULL);
+            vmm_leave(d, ev->to_ring, 0, NULL);
             return;
         }
-        vmm_leave(d, ev->ring, NULL);
+        vmm_leave(d, ev->ring, 0, NULL);
     }
     int from = node_of_ring(d, ev->ring), to = node_of_ring(d, ev->to_ring);
-    edge_add(d, from, to, E_RETURN, what);
+    edge_add(d, from, to, E_RETURN, 0, what);
     step_add(d, lane_of_node(from), lane_of_node(to), S_RETURN, what, NULL);
     tl_arrived(d, ev->to_ring);
 }
@@ -363,7 +411,9 @@ static void on_io(dot_t *d, const event_t *ev)
 {
     int from = d->v->in_vmm ? N_VMM : node_of_ring(d, ev->ring);
     int dev = device_of_port(ev->port);
-    edge_add(d, from, dev, E_IO, ev->is_write ? "out" : "in");
+    edge_add(d, from, dev, E_IO, 4ull << 40 | ev->is_write, ev->is_write ? "out" : "in");
+    if (!step_wanted(d))
+        return;
     char tl[48];
     snprintf(tl, sizeof tl, "%s 0x%x", ev->is_write ? "out" : "in", ev->port);
     step_add(d, lane_of_node(from), L_DEV, S_IO, tl, NULL);
@@ -384,7 +434,7 @@ static void on_vmm(dot_t *d, const event_t *ev)
     /* a note made at an exit is not one (the summary counts exits) */
     int is_exit = action == VA_EXIT && ev->exit_reason != XR_NONE;
     if (d->v->in_vmm && is_exit && d->v->visit_exits)
-        vmm_leave(d, ev->ring, NULL);   /* the guest ran, and exited again without an event */
+        vmm_leave(d, ev->ring, 0, NULL);   /* the guest ran, and exited again without an event */
     if (!d->v->in_vmm)
         vmm_enter(d, ev->icount);
     d->v->visit_exits += is_exit;
@@ -394,7 +444,7 @@ static void on_vmm(dot_t *d, const event_t *ev)
         d->v->vmm_action = action;
     d->used[N_VMM] = 1;
     /* the timeline leaves out the exits: the arrow into the VMM says it */
-    if (is_exit)
+    if (is_exit || !step_wanted(d))
         return;
     const char *actor = vmm_action_name(action);
     const char *text = ev->text ? ev->text : "";
@@ -410,6 +460,8 @@ static void on_vmm(dot_t *d, const event_t *ev)
 static void on_pg(dot_t *d, const event_t *ev)
 {
     char label[64];
+    if (ev->insn && !d->vmm && !step_wanted(d))
+        return;
     if (ev->insn)
         isa_row_label(ev->insn->row, label, sizeof label);
     else
@@ -420,7 +472,9 @@ static void on_pg(dot_t *d, const event_t *ev)
     if (from == N_VMM)
         from = N_KERNEL;
     if (d->vmm)
-        edge_add(d, from, N_UNSEEN, E_PG, label);
+        edge_add(d, from, N_UNSEEN, E_PG, 0, label);
+    if (!step_wanted(d))
+        return;
     const char *text = ev->text ? ev->text : label;
     const char *semi = strstr(text, "; ");   /* the what, without the why */
     char *tl = str_printf("no trap: %.*s", (int)(semi ? (size_t)(semi - text) : strlen(text)), text);
@@ -450,7 +504,7 @@ void dot_emit(void *ctx, const event_t *ev)
      * emulates: a later event from a guest ring means the guest ran in
      * between, and a sensitive instruction without a trap is the guest's. */
     if (d->v->in_vmm && (ev->ring & 3) != 0 && (ev->kind == EV_PG || ev->icount > d->v->visit_icount + 1))
-        vmm_leave(d, ev->ring, NULL);
+        vmm_leave(d, ev->ring, 0, NULL);
     switch (ev->kind) {
     case EV_EXC: case EV_IRQ: case EV_SOFTINT:
         on_delivery(d, ev);

@@ -40,6 +40,9 @@
 /* Not TL_INSN: where the CPU is follows from the other events (a picture
  * costs little more than the run without it). */
 #define DOT_LEVELS (TL_TRAP | TL_IO | TL_VMM | TL_PG)
+/* The levels whose text the graph does without (TL_TEXTLESS, cpu/trace.h):
+ * only the timeline's notes quote the VMM's and the PG audit's words. */
+#define DOT_GRAPH_TEXTLESS (TL_VMM | TL_PG)
 #define DOT_TIMELINE_STEPS 40
 #define DOT_DEFAULT_ANCHOR "int 0x80"
 

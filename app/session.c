@@ -3,6 +3,7 @@
 #include <string.h>
 #include "app/args.h"
 #include "app/dot.h"
+#include "app/progress.h"
 #include "app/gdb.h"
 #include "app/session.h"
 #include "app/stats.h"
@@ -158,7 +159,7 @@ static int connect(run_t *r)
             vm_add_sink(v->vm, &s);
         }
         if (r->dot) {
-            trace_sink_t s = { DOT_LEVELS, dot_emit, NULL, r->dot };
+            trace_sink_t s = { DOT_LEVELS | (o->timeline_file ? 0 : TL_TEXTLESS(DOT_GRAPH_TEXTLESS)), dot_emit, NULL, r->dot };
             vm_add_sink(v->vm, &s);
         }
         for (int e = 0; e < o->nextra_sinks; e++)
@@ -294,6 +295,8 @@ int session_run(const session_opts_t *o)
         no_run = gdb_serve(o->gdb, m) != 0;
     else if (o->step)
         step_run(o->step, m, vm_monitor(r.vm[0].vm), o->trace_levels, r.trace_out == stderr, stdin);
+    else if (r.dot)
+        progress_run(m, stderr, "drawing the pictures at the end");
     else
         machine_run(m);
     for (int k = 0; k < r.n; k++)

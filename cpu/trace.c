@@ -52,7 +52,9 @@ void trace_add_sink(trace_t *t, const trace_sink_t *s)
     if (t->nsinks >= TRACE_MAX_SINKS)
         return;
     t->sinks[t->nsinks++] = *s;
-    t->levels |= s->levels;
+    uint32_t levels = s->levels & ~TL_TEXTLESS(0xff);
+    t->levels |= levels;
+    t->text_levels |= levels & ~((s->levels >> 8) & 0xffu);
 }
 
 void trace_emit_slow(trace_t *t, const event_t *ev)

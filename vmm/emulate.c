@@ -94,7 +94,7 @@ void vmm_emulate(vmm_t *v, uint32_t eip, int vector, uint32_t error)
     }
     isa_insn_t insn = *cached;   /* a copy: emulation may write guest memory and drop the cache entry */
     char text[96] = "";
-    if (trace_on(&m->trace, TL_VMM))
+    if (trace_text_on(&m->trace, TL_VMM))
         isa_disasm(&insn, eip, text, sizeof text);
     int ring = c->cpl, old_vif = vmm_vif(v), old_viopl = vmm_viopl(v), old_vcpl = v->vcpu.cpl;
     int single_step = (c->eflags & FL_TF) != 0;   /* the guest's TF as the instruction starts */
@@ -126,8 +126,9 @@ void vmm_emulate(vmm_t *v, uint32_t eip, int vector, uint32_t error)
     /* the guest's instruction retired */
     v->emulated[insn.row]++;
     if (trace_on(&m->trace, TL_VMM)) {
-        char what[200];
-        describe(v, &insn, old_vif, old_viopl, old_vcpl, what, sizeof what);
+        char what[200] = "";
+        if (trace_text_on(&m->trace, TL_VMM))
+            describe(v, &insn, old_vif, old_viopl, old_vcpl, what, sizeof what);
         vmm_trace(v, VA_EMULATE, -1, "%s: %s", text, what);
     }
     if (old_gdtr.base != v->vcpu.gdtr.base || old_gdtr.limit != v->vcpu.gdtr.limit)   /* not memcmp: padding */

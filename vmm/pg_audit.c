@@ -17,6 +17,11 @@ static void report(vmm_t *v, const isa_insn_t *insn, uint32_t eip, const char *f
     v->pg[insn->row]++;
     if (!trace_on(&m->trace, TL_PG))
         return;
+    if (!trace_text_on(&m->trace, TL_PG)) {
+        event_t ev = { .kind = EV_PG, .ring = v->pre.cpl, .eip = eip, .insn = insn };
+        machine_emit(m, &ev);
+        return;
+    }
     char what[200], text[320], dis[80];
     va_list ap;
     va_start(ap, fmt);

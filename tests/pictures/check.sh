@@ -4,7 +4,7 @@
 # fits a 16:9 slide 1920 pixels wide with its text at 12 pt or more, the
 # labels say what happened, the graph's VM exits agree with the summary, a
 # run's last note is whole; and an unwritable picture path is refused before
-# the run (one line, status 2).
+# the run (one line, status 2); a long run shows progress on a terminal.
 #
 # Environment: TRAPSIM (default ./trapsim), OUT (default build/pictures-check).
 set -u
@@ -36,6 +36,18 @@ if [ $st = 2 ] && [ "$out" = "trapsim: /nonexistent-trapsim-dir/x.svg: cannot wr
   echo "ok   an unwritable picture path: one line, status 2, nothing run"; passed=$((passed + 1))
 else
   echo "FAIL unwritable path: status $st: $out"; failed=$((failed + 1))
+fi
+# progress on a long run: on a terminal (script(1) gives one), not in a file
+if command -v script >/dev/null 2>&1; then
+  cmd="$TRAPSIM run --quiet --dot $OUT/long.dot --cmdline 'procs=isprime n=700000' build/guests/guestos.elf"
+  script -qec "$cmd >/dev/null" /dev/null >"$OUT/progress.tty" 2>&1
+  eval "$cmd" >/dev/null 2>"$OUT/progress.file"
+  if grep -q "trapsim: [0-9]* M instructions, drawing the pictures at the end" "$OUT/progress.tty" &&
+     [ ! -s "$OUT/progress.file" ]; then
+    echo "ok   progress of a long run on a terminal only"; passed=$((passed + 1))
+  else
+    echo "FAIL progress: $(cat -v "$OUT/progress.tty" | head -c 300) / $(head -c 300 "$OUT/progress.file")"; failed=$((failed + 1))
+  fi
 fi
 echo "test-pictures: $passed passed, $failed failed"
 [ $failed = 0 ]
