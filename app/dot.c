@@ -121,6 +121,11 @@ struct dot {
 
     char stop[256];
 
+    /* the traces feeding this sink (dot_watch()): told when the timeline
+     * needs the VMM's words and when it no longer does */
+    trace_t *watched[DOT_MAX_VMS];
+    int nwatched, timeline, text_wanted;
+
     /* the labels of deliveries and rows, formatted once (by code) */
     struct label_cache {
         uint64_t code;        /* the event's (delivery_code()) */
@@ -484,6 +489,28 @@ static void on_pg(dot_t *d, const event_t *ev)
     free(tl);
 }
 
+/* Whether the VMM's and the PG audit's words are wanted now: by the
+ * timeline, while it keeps steps. */
+static void update_text(dot_t *d)
+{
+    int want = d->timeline && step_wanted(d);
+    if (want == d->text_wanted)
+        return;
+    d->text_wanted = want;
+    for (int k = 0; k < d->nwatched; k++)
+        trace_set_textless(d->watched[k], d, want ? 0 : DOT_GRAPH_TEXTLESS);
+}
+
+void dot_watch(dot_t *d, trace_t *t, int timeline)
+{
+    if (d->nwatched == DOT_MAX_VMS)
+        return;
+    d->watched[d->nwatched++] = t;
+    d->timeline = timeline;
+    d->text_wanted = -1;
+    update_text(d);
+}
+
 /* The CPU of the VM an event names (past DOT_MAX_VMS, the last one is shared). */
 static struct where *where_of(dot_t *d, const char *vm)
 {
@@ -535,6 +562,8 @@ void dot_emit(void *ctx, const event_t *ev)
     case EV_INSN: case EV_CONSOLE: case EV_VMX:   /* not drawn: not subscribed (DOT_LEVELS) */
         break;
     }
+    if (d->nwatched)
+        update_text(d);
 }
 
 /* ---- writing dot ---- */

@@ -53,6 +53,10 @@ typedef struct dot dot_t;
 dot_t *dot_new(int vmm, const char *anchor);
 void dot_free(dot_t *d);
 void dot_emit(void *ctx, const event_t *ev);     /* the sink */
+/* Optional, after attaching the sink to trace `t` (context: d): the sink
+ * then asks for the VMM's and PG events' text only while the timeline (when
+ * `timeline`) keeps steps, so that a picture costs little more than the run. */
+void dot_watch(dot_t *d, trace_t *t, int timeline);
 
 /* The graph, and one page (from 0) of the timeline, as dot text; `title`
  * heads the picture. dot_write_timeline() returns the number of pages: each

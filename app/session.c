@@ -161,6 +161,8 @@ static int connect(run_t *r)
         if (r->dot) {
             trace_sink_t s = { DOT_LEVELS | (o->timeline_file ? 0 : TL_TEXTLESS(DOT_GRAPH_TEXTLESS)), dot_emit, NULL, r->dot };
             vm_add_sink(v->vm, &s);
+            if (!r->named)   /* one VM: the sink is its machine's own (host/vm.c wraps those of several) */
+                dot_watch(r->dot, &vm_machine(v->vm)->trace, o->timeline_file != NULL);
         }
         for (int e = 0; e < o->nextra_sinks; e++)
             vm_add_sink(v->vm, &o->extra_sinks[e]);

@@ -123,6 +123,9 @@ typedef struct trace {
 /* Level an event kind belongs to. */
 uint32_t trace_level_of(ev_kind_t kind);
 void trace_add_sink(trace_t *t, const trace_sink_t *s);
+/* Changes which levels the sinks with context `ctx` take without text
+ * (TL_TEXTLESS), as their needs change during a run. */
+void trace_set_textless(trace_t *t, const void *ctx, uint32_t textless);
 void trace_emit_slow(trace_t *t, const event_t *ev);
 void trace_finish(trace_t *t);
 
