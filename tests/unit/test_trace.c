@@ -46,6 +46,14 @@ START_TEST(test_textless_alone)
     emit_vmm(m, "emulate %d", 42);
     ck_assert_int_eq(s.n, 1);
     ck_assert(!s.had_text);
+    /* its needs change during the run */
+    trace_set_textless(&m->trace, &s, 0);
+    ck_assert(trace_text_on(&m->trace, TL_VMM));
+    emit_vmm(m, "emulate %d", 43);
+    ck_assert_str_eq(s.text, "emulate 43");
+    trace_set_textless(&m->trace, &s, TL_VMM);
+    ck_assert(!trace_text_on(&m->trace, TL_VMM));
+    ck_assert(trace_on(&m->trace, TL_VMM));
     machine_free(m);
 }
 END_TEST
