@@ -53,6 +53,7 @@ include tests/tests.mk
 -include tests/robust/robust.mk
 -include tests/interactive.mk
 -include tests/pictures/pictures.mk
+-include examples/examples.mk
 -include bench/bench.mk
 
 SIM_OBJS := $(SIM_SRCS:%.c=$(BUILD)/obj/%.o)

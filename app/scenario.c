@@ -140,6 +140,7 @@ static void find_places(places_t *pl)
  * and as shown. */
 typedef struct files {
     char name[64];
+    char dir[PATH_MAX];     /* the folder of the scenario file, as opened */
     char scn[PATH_MAX], scn_shown[PATH_MAX];
     char log[PATH_MAX], log_shown[PATH_MAX];
     char dot[PATH_MAX], dot_shown[PATH_MAX];
@@ -183,6 +184,7 @@ static int find_files(const places_t *pl, const char *arg, files_t *f)
             snprintf(dir, sizeof dir, ".");
         snprintf(f->scn, PATH_MAX, "%s", arg);
         snprintf(f->scn_shown, PATH_MAX, "%s", arg);
+        snprintf(f->dir, PATH_MAX, "%s", dir);
         set_path(f->log, dir, f->name, ".expected");
         set_path(f->dot, dir, f->name, ".dot");
         snprintf(f->log_shown, PATH_MAX, "%s", f->log);
@@ -194,6 +196,7 @@ static int find_files(const places_t *pl, const char *arg, files_t *f)
         return -1;
     }
     snprintf(f->name, sizeof f->name, "%s", arg);
+    snprintf(f->dir, PATH_MAX, "%s", pl->dir);
     set_path(f->scn, pl->dir, arg, ".scn");
     set_path(f->log, pl->dir, arg, ".expected");
     set_path(f->dot, pl->dir, arg, ".dot");
@@ -383,16 +386,22 @@ static const char *status_meaning(int st)
 }
 
 /* A VM's options from its scenario keys; 0, or EXIT_USAGE after an error
- * line. `image` holds the image's path as opened. */
+ * line. `image` holds the image's path as opened: a relative path is
+ * relative to the scenario file's folder, or else (the built-in scenarios'
+ * build/guests/...) to the repository root. */
 static int vm_opts(const places_t *pl, const files_t *f, const scn_vm_t *v, session_opts_t *o, char *image,
                    size_t n)
 {
-    if (v->image[0] == '/')
+    if (v->image[0] == '/') {
         snprintf(image, n, "%s", v->image);
-    else
-        snprintf(image, n, "%s/%s", pl->root, v->image);
+    } else {
+        snprintf(image, n, "%s/%s", f->dir, v->image);
+        if (access(image, F_OK) != 0)
+            snprintf(image, n, "%s/%s", pl->root, v->image);
+    }
     if (access(image, R_OK) != 0) {
-        errorf("%s: image %s: %s (build it with 'make')", f->scn_shown, v->image, strerror(errno));
+        errorf("%s: image %s: %s (looked for beside the scenario file, then in %s; "
+               "build it with 'make')", f->scn_shown, v->image, strerror(errno), pl->root);
         return EXIT_USAGE;
     }
     session_defaults(o);
