@@ -366,6 +366,9 @@ static void put_filters(FILE *out, const scenario_t *s)
                 s->until);
     if (s->limit)
         fprintf(out, "== shown: at most %llu trace lines, the first ones\n", (unsigned long long)s->limit);
+    if (s->hide_hi)
+        fprintf(out, "== shown: no lines of events in the code at %08x-%08x (%s)\n", s->hide_lo, s->hide_hi,
+                s->hide_what);
     if (s->tail)
         fprintf(out, "== shown: the last %u trace lines only (and every console line)\n", s->tail);
 }

@@ -66,6 +66,8 @@ typedef struct scenario {
     uint64_t limit;             /* at most this many trace lines, the first (0: no limit) */
     uint32_t tail;              /* only the last this many trace lines (0: all) */
     char timeline[48];          /* where the timeline starts (empty: the first int 0x80) */
+    uint32_t hide_lo, hide_hi;  /* no trace lines of events at EIPs hide_lo..hide_hi (hide_hi 0: none) */
+    char hide_what[64];         /* what that code is, for the log's header ("uartputc: UART polling") */
 } scenario_t;
 
 /* Parses a scenario's text; `name` is how errors name the file
