@@ -42,6 +42,15 @@ static void describe(const vmm_t *v, const isa_insn_t *insn, int old_vif, int ol
             ADD(" (virtual IF %d, IOPL %d)", vmm_vif(v), vmm_viopl(v));
         break;
     }
+    case ROW_POPF: {   /* what it popped and what it set, the virtual IF with them */
+        const struct cpu *c = &v->m->cpu;
+        ADD("popped %08x: EFLAGS := %08x (IOPL %d)",
+            vmm_guest_word(v, c->seg[SEG_SS].base + c->reg[ESP] - insn->opsize, insn->opsize),
+            v->vcpu.eflags, vmm_viopl(v));
+        if (old_vif == vmm_vif(v))
+            ADD(", virtual IF stays %d", vmm_vif(v));
+        break;
+    }
     case ROW_POP_DS: case ROW_POP_ES: case ROW_POP_FS: case ROW_POP_GS: case ROW_POP_SS:
     case ROW_MOV_SwEw: case ROW_LSS: case ROW_LDS: case ROW_LES: case ROW_LFS: case ROW_LGS: {
         static const char *const names[6] = { "es", "cs", "ss", "ds", "fs", "gs" };
