@@ -54,6 +54,7 @@ include tests/tests.mk
 -include tests/interactive.mk
 -include tests/pictures/pictures.mk
 -include examples/examples.mk
+-include tools/install.mk
 -include bench/bench.mk
 
 SIM_OBJS := $(SIM_SRCS:%.c=$(BUILD)/obj/%.o)

@@ -89,8 +89,9 @@ static int has_scenarios(const char *path)
 
 /* Where scenarios live. The repository root is the directory of the
  * trapsim binary or the nearest one above it (up to 3 levels: build/san/
- * trapsim) whose scenarios/ folder has scenario files; scenario images are
- * relative to it. TRAPSIM_SCENARIOS names another folder of scenario files. */
+ * trapsim) whose scenarios/ folder has scenario files, or for an installed
+ * trapsim (make install) PREFIX/share/trapsim; the built-in scenarios'
+ * images are relative to it. TRAPSIM_SCENARIOS names another folder of scenario files. */
 typedef struct places {
     char root[PATH_MAX];
     char dir[PATH_MAX];     /* the scenario files, as opened */
@@ -113,11 +114,16 @@ static void find_places(places_t *pl)
         snprintf(exe, sizeof exe, ".");
     snprintf(pl->root, sizeof pl->root, "%s", exe);
     char dir[PATH_MAX + 16];
+    /* installed (make install): PREFIX/bin/trapsim, PREFIX/share/trapsim/scenarios */
+    char probe[PATH_MAX + 48];
+    snprintf(probe, sizeof probe, "%.4000s/../share/trapsim/scenarios", exe);
+    if (has_scenarios(probe))
+        snprintf(pl->root, sizeof pl->root, "%.4000s/../share/trapsim", exe);
     snprintf(dir, sizeof dir, "%s", exe);
-    for (int up = 0; up < 4; up++) {
-        char probe[PATH_MAX + 32];
-        snprintf(probe, sizeof probe, "%.4000s/scenarios", dir);
-        if (has_scenarios(probe)) {
+    for (int up = 0; up < 4 && !has_scenarios(probe); up++) {
+        char here[PATH_MAX + 32];
+        snprintf(here, sizeof here, "%.4000s/scenarios", dir);
+        if (has_scenarios(here)) {
             snprintf(pl->root, sizeof pl->root, "%.4000s", dir);
             break;
         }
