@@ -169,8 +169,8 @@ pg_line str "str .* ring 1: meant its own TR 0028, got ffe8"
 pg_line "mov %cs" "mov +%cs,%ax .* ring 1: meant selector 0008 \(RPL 0\), got 0009"
 pg_line pushf "pushf .* ring 1: meant to read its own IF=0 IOPL=0, got the real IF=1"
 pg_line popf "popf .* ring 1: meant IF=1 IOPL=0 \(popped [0-9a-f]{8}\), got IF unchanged"
-pg_line lar "lar .* ring 1: answered from the VMM's shadow GDT" 3
-pg_line lsl "lsl .* ring 1: answered from the VMM's shadow GDT" 3
+pg_line lar "lar .* ring 1: read the shadow GDT" 3
+pg_line lsl "lsl .* ring 1: read the shadow GDT" 3
 if grep -E "^[0-9]{10} r[0-9] pg " "$tmp/pg-x86.trace" | grep -qvE "^[0-9]{10} r([13]) pg .* ring \1: "; then
     fail "--expose-pg: a pg line outside ring 1 and 3, or whose ring is not the trace line's:"
     grep -E "^[0-9]{10} r[0-9] pg " "$tmp/pg-x86.trace" | grep -vE "^[0-9]{10} r([13]) pg .* ring \1: " | head -3 | sed 's/^/    /'
