@@ -409,8 +409,11 @@ static int vm_opts(const places_t *pl, const files_t *f, const scn_vm_t *v, sess
             snprintf(image, n, "%s/%s", pl->root, v->image);
     }
     if (access(image, R_OK) != 0) {
-        errorf("%s: image %s: %s (looked for beside the scenario file, then in %s; "
-               "build it with 'make')", f->scn_shown, v->image, strerror(errno), pl->root);
+        if (v->image[0] == '/')
+            errorf("%s: image %s: %s (build it with 'make')", f->scn_shown, v->image, strerror(errno));
+        else
+            errorf("%s: image %s: %s (looked for beside the scenario file, then in %s; build it with 'make')",
+                   f->scn_shown, v->image, strerror(errno), pl->root);
         return EXIT_USAGE;
     }
     session_defaults(o);
