@@ -135,7 +135,7 @@ static void print_section(const isa_profile_t *p, FILE *f, const char *title, in
         strcpy(seen[nseen++], label);
         const char *b1 = behaviour(p, row, 1), *b3 = behaviour(p, row, 3);
         int runs = strncmp(b1, "runs", 4) == 0 || strncmp(b3, "runs", 4) == 0 || r->cls == SINT;
-        char num[8] = "";
+        char num[12] = "";
         int ri = ri_number(label);
         if (ri)
             snprintf(num, sizeof num, "%d", ri);
