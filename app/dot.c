@@ -616,7 +616,11 @@ static const char *node_label(const dot_t *d, int n)
 
 static const char *node_fill(const dot_t *d, int n)
 {
-    return fill_color[d->vmm && party[n].fill_vmm >= 0 ? party[n].fill_vmm : party[n].fill];
+    const party_t *p = &party[n];
+    int fill = p->fill;
+    if (d->vmm && p->fill_vmm >= 0)
+        fill = p->fill_vmm;
+    return fill_color[fill];
 }
 
 /* Thicker edges for more traffic, in four steps. */
