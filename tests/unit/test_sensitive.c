@@ -448,7 +448,7 @@ START_TEST(test_table_numbers_robin_irvine)
     ck_assert_ptr_nonnull(strstr(out, "\n   15 int $n "));
     ck_assert_ptr_nonnull(strstr(out, "iret restores IF and IOPL as popf does"));
     for (int k = 1; k <= 18; k++) {     /* every name of the list has a row */
-        char want[8];
+        char want[24];
         snprintf(want, sizeof want, "\n  %3d ", k);
         ck_assert_msg(strstr(out, want) != NULL, "no row numbered %d", k);
     }
