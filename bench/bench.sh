@@ -11,7 +11,7 @@
 #        [--native N] [--notrace T2]
 # Environment: BENCH_REPS (default 3), BENCH_CLOCK (cpu, the default: user +
 # system time, steady on a machine shared with other jobs; or wall), BENCH_ONLY (words among
-# vmm sysloop pv trace notrace hosts vtx snapshot qemu bochs native; the bare isprime reference
+# vmm sysloop pv pictures trace notrace hosts vtx snapshot qemu bochs native; the bare isprime reference
 # always runs).
 # Output: the table on stdout; progress on stderr; the table again in
 # D/bench.txt and every number as key=value lines in D/bench.stats.
@@ -270,6 +270,19 @@ if want pv; then
     pv_tick "$mode" || F[${mode}tick]=${F[${mode}tick]:-failed}
     pv_boot "$mode" || F[${mode}boot]=${F[${mode}boot]:-failed}
   done
+fi
+
+# 3c. Pictures (--dot, --timeline): the sysloop under the VMM, the run with
+#     the most events per instruction, with the trap-flow graph and timeline.
+if want pictures && [ -z "$VMM_NA" ]; then
+  say "sysloop --vmm --isa pg with --dot --timeline (loops=$SYS_S, $SYS_B)"
+  if trapsim_case pic "$SYS_S" check_sysloop --vmm --isa pg --dot "$RUN/pic.dot" --timeline "$RUN/pic-timeline.dot" \
+       -- "procs=sysloop loops=$SYS_S" &&
+     trapsim_case pic "$SYS_B" check_sysloop --vmm --isa pg --dot "$RUN/pic.dot" --timeline "$RUN/pic-timeline.dot" \
+       -- "procs=sysloop loops=$SYS_B"; then
+    for s in "$SYS_S" "$SYS_B"; do I[pic.$s]=$(sval pic "$s" insns.total); done
+    slope pic $((I[pic.$SYS_B] - I[pic.$SYS_S])) "$SYS_S" "$SYS_B" "${I[pic.$SYS_S]}"
+  fi
 fi
 
 # 4. The insn trace to /dev/null. One event per retired instruction: checked
@@ -712,6 +725,10 @@ emu_perop() { ok "$1" && echo "trapsim bare / $2 = $(calc "%.4f" "$REF / ${M[$1]
   SYS_NA=$(want sysloop || echo "n/a (not selected)")
   row "sysloop bare" sys "$SYS_S" "$SYS_B" "$sys_perop" "$SYS_NA"
   row "sysloop --vmm --isa pg" vsys "$SYS_S" "$SYS_B" "$vsys_perop" "${SYS_NA:-$VMM_NA}"
+  PIC_NA=$(want pictures || echo "n/a (not selected)")
+  pic_perop=
+  ok pic && ok vsys && pic_perop="$(calc "%+.1f" "(${M[vsys]} / ${M[pic]} - 1) * 100")% time vs sysloop --vmm without pictures"
+  row "sysloop --vmm, --dot --timeline" pic "$SYS_S" "$SYS_B" "$pic_perop" "${PIC_NA:-${SYS_NA:-$VMM_NA}}"
   pv_rows
   row "isprime, insn trace >/dev/null" trc "$TRC_S" "$TRC_B" "$trc_perop" "$(want trace || echo 'n/a (not selected)')"
   row "isprime bare, no trace hooks" ntr "$ISP_S" "$ISP_B" "$ntr_perop" "$NOTRACE_NA"
@@ -771,6 +788,12 @@ emu_perop() { ok "$1" && echo "trapsim bare / $2 = $(calc "%.4f" "$REF / ${M[$1]
     tgt "insn trace >= 20M events/s" "$EV_S M events/s" "$(met "$EV_S >= 20")" trace_events
   else
     tgt "insn trace >= 20M events/s" "n/a" "n/a" trace_events
+  fi
+  if ok pic && ok vsys; then
+    tgt "pictures <= 20% slower (issue 19)" "$(calc "%+.1f" "(${M[vsys]} / ${M[pic]} - 1) * 100")% (sysloop --vmm, ${M[pic]} vs ${M[vsys]} MIPS)" \
+      "$(met "${M[vsys]} / ${M[pic]} <= 1.2")" pictures
+  else
+    tgt "pictures <= 20% slower (issue 19)" "n/a" "n/a" pictures
   fi
   if [ -n "$HOSTS_PCT" ]; then
     tgt "$HOSTS_N VMs >= 95% of one VM's MIPS (issue 14)" "$HOSTS_PCT% (${M[hosts]} MIPS aggregate, $REF alone)" \
