@@ -71,6 +71,7 @@ static const struct { const char *count, *back; } action_words[VA_COUNT] = {
     [VA_REFLECT] = { "faults reflected", "fault reflected to the guest" },
     [VA_FORWARD] = { "INT n forwarded", "forwarded to the guest's handler" },
     [VA_INJECT]  = { "interrupts injected", "interrupt injected" },
+    [VA_HYPERCALL] = { "hypercalls", "hypercall answered" },
 };
 
 static const char *action_back(int action)

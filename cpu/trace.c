@@ -37,6 +37,7 @@ static const struct { const char *name; int sdm; } exit_reasons[XR_COUNT] = {
     [XR_EXTINT] = { "external interrupt", 1 },
     [XR_SOFTINT] = { "software interrupt", 0 },
     [XR_HYPERCALL] = { "hypercall", -1 },
+    [XR_CPUID] = { "cpuid", 10 },
 };
 
 const char *exit_reason_name(int reason)

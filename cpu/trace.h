@@ -64,6 +64,7 @@ typedef enum exit_reason {
     XR_EXTINT,        /* SDM 1: an external interrupt; qualification the IRQ line */
     XR_SOFTINT,       /* SDM 0, interruption type 4: INT n; qualification the vector */
     XR_HYPERCALL,     /* --vmm=pv: int $0x82 from the guest kernel; qualification the hypercall number */
+    XR_CPUID,         /* SDM 10: --vmm=pv answers CPUID (as CPUID faulting would let it); qualification the leaf */
     XR_COUNT
 } exit_reason_t;
 const char *exit_reason_name(int reason);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "app/dot.h"
+#include "cpu/symbols.h"
 #include "isa/isa.h"
 #include "isa/vmx.h"
 
@@ -418,6 +419,52 @@ START_TEST(test_long_note_whole)
 }
 END_TEST
 
+/* --vmm=pv: int $0x82 from the guest kernel is a hypercall; from a process,
+ * or in a run without the VMM, it is an ordinary int 0x82. */
+START_TEST(test_hypercall_arrows)
+{
+    stream_t s = { .d = dot_new(DOT_TE, NULL) };
+    deliver(&s, EV_SOFTINT, 1, 0, 0x82, -1, 0x100);
+    vmm(&s, 1, VA_HYPERCALL, "console_write(5) = 5");
+    deliver(&s, EV_SOFTINT, 1, 0, 0x82, -1, 0x100);
+    deliver(&s, EV_SOFTINT, 3, 0, 0x82, -1, 0x1000);
+    char *g = graph(s.d, 0);
+    ck_assert_msg(strstr(g, "  kernel -> vmm [label=\"hypercall x2\", penwidth=1.2];\n") != NULL, "%s", g);
+    ck_assert_msg(strstr(g, "  proc -> vmm [label=\"int 0x82 x1\", penwidth=1.2];\n") != NULL, "%s", g);
+    ck_assert_msg(strstr(g, "\\nhypercalls x1") != NULL, "%s", g);
+    ck_assert_msg(strstr(g, "hypercall answered x1") != NULL, "%s", g);
+    free(g);
+    dot_free(s.d);
+    s = (stream_t){ .d = dot_new(DOT_BARE, NULL) };
+    deliver(&s, EV_SOFTINT, 1, 0, 0x82, -1, 0x100);
+    g = graph(s.d, 0);
+    ck_assert_msg(strstr(g, "int 0x82 x1") != NULL && strstr(g, "hypercall") == NULL, "%s", g);
+    free(g);
+    dot_free(s.d);
+}
+END_TEST
+
+/* The timeline's trap steps name the handler when the image has symbols. */
+START_TEST(test_timeline_symbols)
+{
+    symtab_t *t = symtab_load("build/guests/guestos.elf");
+    ck_assert_ptr_nonnull(t);
+    uint32_t handler;
+    ck_assert_int_eq(symtab_find(t, "vector_syscall", &handler), 0);
+    stream_t s = { .d = dot_new(DOT_BARE, NULL) };
+    event_t ev = { .kind = EV_SOFTINT, .ring = 3, .to_ring = 0, .vector = 0x80, .irq = -1, .eip = 0x1000,
+                   .target = handler, .syms = t };
+    dot_emit(s.d, &ev);
+    char *tl = graph(s.d, 1), *g = graph(s.d, 0);
+    ck_assert_msg(strstr(tl, "label=\"int 0x80 <vector_syscall>\"") != NULL, "%s", tl);
+    ck_assert_msg(strstr(g, "int 0x80 x1") != NULL, "%s", g);   /* the graph counts causes, not handlers */
+    free(tl);
+    free(g);
+    dot_free(s.d);
+    symtab_free(t);
+}
+END_TEST
+
 /* Pages after the first go to FILE-pN.EXT; a picture path is checked before the run. */
 START_TEST(test_page_names_and_paths)
 {
@@ -453,6 +500,8 @@ static Suite *dot_suite(void)
     tcase_add_test(tc, test_counts_agree);
     tcase_add_test(tc, test_long_note_whole);
     tcase_add_test(tc, test_page_names_and_paths);
+    tcase_add_test(tc, test_hypercall_arrows);
+    tcase_add_test(tc, test_timeline_symbols);
     suite_add_tcase(s, tc);
     return s;
 }
