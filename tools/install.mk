@@ -10,6 +10,9 @@ DESTDIR ?=
 MAN_PAGE := $(BUILD)/trapsim.1
 SHARE    = $(DESTDIR)$(PREFIX)/share/trapsim
 
+# every image a scenario runs (its 'image =' lines), installed where the scenario names it
+SCENARIO_IMAGES = $(sort $(shell sed -n 's|^image *= *||p' scenarios/*.scn))
+
 .PHONY: man install uninstall test-install
 man: $(MAN_PAGE)
 $(MAN_PAGE): $(TRAPSIM) tools/man.sh
@@ -17,12 +20,12 @@ $(MAN_PAGE): $(TRAPSIM) tools/man.sh
 
 install: $(TRAPSIM) guests $(MAN_PAGE)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
-	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(SHARE)/scenarios $(SHARE)/build/guests
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(SHARE)/scenarios
 	install -m 755 $(TRAPSIM) $(DESTDIR)$(PREFIX)/bin/trapsim
 	install -m 644 $(MAN_PAGE) $(DESTDIR)$(PREFIX)/share/man/man1/trapsim.1
 	install -m 644 tools/completion/trapsim.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/trapsim
 	install -m 644 scenarios/*.scn scenarios/*.expected scenarios/*.dot scenarios/README.md $(SHARE)/scenarios/
-	install -m 644 $(GUEST_DIR)/guestos.elf $(GUEST_DIR)/guestos-shares.elf $(SHARE)/build/guests/
+	@set -e; for img in $(SCENARIO_IMAGES); do install -D -m 644 $$img $(SHARE)/$$img; done
 	@echo "install: $(DESTDIR)$(PREFIX)/bin/trapsim, man trapsim, scenarios in $(SHARE)"
 
 uninstall:
