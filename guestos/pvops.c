@@ -23,7 +23,7 @@
 #include "traps.h"
 #include "proc.h"
 #include "defs.h"
-#include "../vmm/pv_abi.h"
+#include "../vmm/pv_guest.h"
 
 int pv_on;
 static int fasttrap;
@@ -31,11 +31,7 @@ static volatile pv_shared_t shared __attribute__((aligned(16)));
 static struct dtr gdtr_given, idtr_given;
 static ushort tr_given;
 
-static int hypercall(uint nr, uint a, uint b, uint c) {
-  int r;
-  asm volatile("int $0x82" : "=a"(r) : "a"(nr), "b"(a), "c"(b), "d"(c) : "memory");
-  return r;
-}
+#define hypercall pv_hypercall
 
 // ---- lazy mode: one multicall ----
 static pv_multicall_t mc[PV_MAX_MULTICALL];
@@ -79,10 +75,6 @@ void pv_lazy_end(void) {
 }
 
 // ---- detection ----
-static void cpuid(uint leaf, uint *a, uint *b, uint *c, uint *d) {
-  asm volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(0));
-}
-
 int pvops_option(const char *key) {
   return strcmp(key, "pv") == 0 || strcmp(key, "fasttrap") == 0;
 }
@@ -91,11 +83,11 @@ void pvops_init(void) {
   if (!opt_num("pv", 1))
     return;
   uint a, b, c, d;
-  cpuid(1, &a, &b, &c, &d);
+  pv_cpuid(1, &a, &b, &c, &d);
   if (!(c & (1u << 31)))
     return;                       // no hypervisor: native
   uint sig[3];
-  cpuid(PV_CPUID_LEAF, &a, &sig[0], &sig[1], &sig[2]);
+  pv_cpuid(PV_CPUID_LEAF, &a, &sig[0], &sig[1], &sig[2]);
   if (memcmp(sig, PV_SIGNATURE, 12) != 0)
     return;                       // another one (vtx): native
   pv_on = 1;
@@ -105,15 +97,11 @@ void pvops_init(void) {
 
 // ---- the virtual IF ----
 void pv_irq_disable(void) {
-  shared.upcall_mask = 1;
-  asm volatile("" ::: "memory");
+  pv_events_mask(&shared);
 }
 
 void pv_irq_enable(void) {
-  shared.upcall_mask = 0;
-  asm volatile("" ::: "memory");
-  if (shared.upcall_pending)      // an event came while masked: have it now
-    hypercall(PV_event_check, 0, 0, 0);
+  pv_events_unmask(&shared);
 }
 
 uint pv_save_fl(void) {
