@@ -31,8 +31,6 @@ static volatile pv_shared_t shared __attribute__((aligned(16)));
 static struct dtr gdtr_given, idtr_given;
 static ushort tr_given;
 
-#define hypercall pv_hypercall
-
 // ---- lazy mode: one multicall ----
 static pv_multicall_t mc[PV_MAX_MULTICALL];
 static int nmc, lazy;
@@ -51,7 +49,7 @@ static void call(uint nr, uint a, uint b, uint c) {
     mc[nmc++] = (pv_multicall_t){ nr, { a, b, c, 0, 0 }, 0, 0 };
     return;
   }
-  check(nr, hypercall(nr, a, b, c));
+  check(nr, pv_hypercall(nr, a, b, c));
 }
 
 void pv_lazy_begin(void) {
@@ -64,9 +62,9 @@ void pv_lazy_end(void) {
     return;
   lazy = 0;
   if (nmc == 1) {
-    check(mc[0].op, hypercall(mc[0].op, mc[0].args[0], mc[0].args[1], mc[0].args[2]));
+    check(mc[0].op, pv_hypercall(mc[0].op, mc[0].args[0], mc[0].args[1], mc[0].args[2]));
   } else if (nmc > 1) {
-    check(PV_multicall, hypercall(PV_multicall, (uint)mc, nmc, 0));
+    check(PV_multicall, pv_hypercall(PV_multicall, (uint)mc, nmc, 0));
     for (int i = 0; i < nmc; i++)
       check(mc[i].op, mc[i].result);
   }
@@ -92,7 +90,7 @@ void pvops_init(void) {
     return;                       // another one (vtx): native
   pv_on = 1;
   fasttrap = opt_num("fasttrap", 1);
-  check(PV_register_shared, hypercall(PV_register_shared, (uint)&shared, 0, 0));
+  check(PV_register_shared, pv_hypercall(PV_register_shared, (uint)&shared, 0, 0));
 }
 
 // ---- the virtual IF ----
@@ -143,7 +141,7 @@ static int nline;
 
 static void console_flush_pv(void) {
   if (nline)
-    hypercall(PV_console_write, (uint)line, nline, 0);
+    pv_hypercall(PV_console_write, (uint)line, nline, 0);
   nline = 0;
 }
 
@@ -155,7 +153,7 @@ void pv_console_putc(int c) {
 
 void pv_halt(void) {
   console_flush_pv();
-  hypercall(PV_sched_op, PV_SCHEDOP_block, 0, 0);
+  pv_hypercall(PV_sched_op, PV_SCHEDOP_block, 0, 0);
 }
 
 void pv_outb(ushort port, uchar v) {
@@ -170,13 +168,13 @@ void pv_outb(ushort port, uchar v) {
     return;
   }
   pv_port_op_t op = { port, 1, PV_PORT_OUT, v };
-  check(PV_port_io, hypercall(PV_port_io, (uint)&op, 1, 0));
+  check(PV_port_io, pv_hypercall(PV_port_io, (uint)&op, 1, 0));
 }
 
 uchar pv_inb(ushort port) {
   pv_lazy_end();        // an IN needs its answer now
   pv_port_op_t op = { port, 1, PV_PORT_IN, 0 };
-  check(PV_port_io, hypercall(PV_port_io, (uint)&op, 1, 0));
+  check(PV_port_io, pv_hypercall(PV_port_io, (uint)&op, 1, 0));
   return op.value;
 }
 
