@@ -58,6 +58,9 @@ include tests/tests.mk
 -include tests/fuzz/fuzz.mk
 -include tests/robust/robust.mk
 -include tests/interactive.mk
+-include tests/pictures/pictures.mk
+-include examples/examples.mk
+-include tools/install.mk
 -include bench/bench.mk
 
 SIM_OBJS := $(SIM_SRCS:%.c=$(BUILD)/obj/%.o)
@@ -88,8 +91,9 @@ test: all $(TEST_TARGETS)
 demo: all
 	@mkdir -p $(BUILD)/pictures
 	$(TRAPSIM) scenario trap-and-emulate --svg $(BUILD)/pictures/trap-and-emulate.svg \
-	  --timeline $(BUILD)/pictures/trap-and-emulate-timeline.dot
-	@echo "demo: the trap-flow picture is $(BUILD)/pictures/trap-and-emulate.svg"
+	  --timeline $(BUILD)/pictures/trap-and-emulate-timeline.svg
+	@TRAPSIM='$(TRAPSIM)' OUT='$(BUILD)/pictures' bash scenarios/test.sh --pictures
+	@echo "demo: the trap-flow picture is $(BUILD)/pictures/trap-and-emulate.svg; every scenario's SVGs are in $(BUILD)/pictures/"
 
 sanitize: deps
 	$(MAKE) BUILD=build/san SAN=1 TRAPSIM=build/san/trapsim OPT=-O1 SANITIZE_RUN=1 test

@@ -58,11 +58,13 @@ static void usage(FILE *f)
 "  --no-color            no ring colours in the trace (the default when not on a terminal)\n"
 "  --stats FILE          write the end-of-run statistics as key=value lines\n"
 "  --quiet               no end-of-run summary (why trapsim stopped a run is still said)\n"
+"  --success-exit V      exit status 0 when the guest writes V to isa-debug-exit (for scripts, make)\n"
 "  --no-cache            decode every instruction afresh (the decoded-instruction cache off)\n"
 "  --dot FILE            write the trap-flow graph of the run (Graphviz dot)\n"
 "  --svg FILE            the same graph rendered as SVG (needs Graphviz's dot)\n"
 "  --html FILE           the classroom view: lanes, events to step through, graph, summary (one HTML file)\n"
-"  --timeline FILE       one round trip as a sequence diagram (dot; SVG when FILE ends in .svg)\n"
+"  --timeline FILE       one round trip as a sequence diagram (dot; SVG when FILE ends in .svg;\n"
+"                        long ones in pages FILE-p2, FILE-p3, ... before the extension)\n"
 "  --timeline-from WHAT  the event that starts it, e.g. '#GP lidt', 'IRQ0' (default 'int 0x80')\n"
 "  --step                pause after each traced event (default level: trap); commands on stdin:\n"
 "                        Enter next, c [KIND] next trap, e next VM exit, g next break, r registers,\n"
@@ -327,6 +329,14 @@ static int parse_run(int argc, char **argv, session_opts_t *o)
         } else if (strcmp(a, "--no-color") == 0) color = 0;
         else if (strcmp(a, "--quiet") == 0) o->quiet = 1;
         else if (strcmp(a, "--no-cache") == 0) o->no_cache = 1;
+        else if ((r = opt_value(argc, argv, &i, "--success-exit", &v))) {
+            uint64_t code;
+            if (r < 0 || parse_u64(v, &code) || code > 127) {
+                errorf("--success-exit needs the guest's success value, 0 to 127");
+                return EXIT_USAGE;
+            }
+            o->success_exit = (int)code + 1;
+        }
         else if ((r = opt_value(argc, argv, &i, "--quantum", &v))) {
             if (r < 0 || parse_u64(v, &o->quantum) || o->quantum < 1) {
                 errorf("--quantum needs a number of steps (at least 1)");
@@ -500,7 +510,11 @@ int main(int argc, char **argv)
         session_opts_t o;
         session_defaults(&o);
         int r = parse_run(argc - 2, argv + 2, &o);
-        return r ? r : session_run(&o);
+        if (r)
+            return r;
+        int st = session_run(&o);
+        /* --success-exit V: the guest wrote V to isa-debug-exit, status (V << 1) | 1: success */
+        return o.success_exit && st == (((o.success_exit - 1) << 1) | 1) ? EXIT_OK : st;
     }
     errorf("unknown command '%s' (see 'trapsim --help')", cmd);
     return EXIT_USAGE;

@@ -46,11 +46,13 @@ typedef struct snap {
     int seen;
 } snap_t;
 
+enum { V_NA = 2 };        /* the technique has no such operation (MB_NA) */
+
 enum { Q_EXITS, Q_GUEST, Q_STEPS, Q_SILENT, Q_NS, Q_COUNT };
 
 typedef struct row {
     snap_t at[4];        /* short start, short end, long start, long end */
-    int verdict;         /* -1 none, 0 wrong, 1 ok */
+    int verdict;         /* -1 none, 0 wrong, 1 ok, V_NA */
     int64_t per100[Q_COUNT];   /* per operation, in hundredths */
     int measured;
 } row_t;
@@ -95,7 +97,7 @@ static void compare_emit(void *ctx, const event_t *ev)
         unsigned v = ev->value & 0xff;
         if (v & (MB_OK | MB_WRONG)) {
             if ((v & 0x3f) < MB_ROWS)
-                r->rows[v & 0x3f].verdict = (v & MB_OK) != 0;
+                r->rows[v & 0x3f].verdict = (v & MB_NA) == MB_NA ? V_NA : (v & MB_OK) != 0;
         } else if (v / 4 < MB_ROWS) {
             r->rows[v / 4].at[v % 4] = (snap_t){ ev->icount, r->exits, r->steps, r->silent, host_ns(), 1 };
         }
@@ -188,8 +190,18 @@ static const char *verdict_text(const result_t *r, const row_t *w)
         return "not built yet";
     if (w->verdict < 0)
         return "no result";
+    if (w->verdict == V_NA)
+        return "n/a: a pv kernel does not write CR0 (see below)";
     return w->verdict ? "ok" : "WRONG";
 }
+
+/* Under the text table when a row says n/a: why. */
+static const char na_note[] =
+    "\nn/a: a paravirtualized kernel leaves the control registers to the VMM: vmm/pv_abi.h has no\n"
+    "  call that writes CR0 (paging, protection and the FPU bits stay as the VMM set them), so\n"
+    "  there is nothing to measure; the rows that a pv kernel does replace are measured through\n"
+    "  their replacement (system call: the fast trap; in: port_io; cli/sti and popf: the mask\n"
+    "  byte of the shared page, the timer as an event; divide by zero: reflected by the VMM).\n";
 
 static void put_num(FILE *out, int64_t v100, int width)
 {
@@ -225,12 +237,18 @@ static void write_text(FILE *out, const result_t *res, size_t n, int times)
                 fprintf(out, "  %s\n", verdict_text(r, w));
             } else {
                 fprintf(out, "  %s", verdict_text(r, w));
-                if (r->built && r->stop[0])
+                if (r->built && r->stop[0] && w->verdict != V_NA)
                     fprintf(out, " (%s)", r->stop);
                 fputc('\n', out);
             }
         }
     }
+    for (size_t k = 0; k < n; k++)
+        for (int row = 0; row < MB_ROWS; row++)
+            if (res[k].rows[row].verdict == V_NA) {
+                fputs(na_note, out);
+                return;
+            }
 }
 
 static void write_csv(FILE *out, const result_t *res, size_t n, int times)

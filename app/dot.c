@@ -9,40 +9,84 @@
  * or an event delivered from a guest ring. */
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "cpu/names.h"
+#include "cpu/symbols.h"
 #include "cpu/vmx.h"
 #include "app/args.h"
 #include "app/dot.h"
-#include "cpu/symbols.h"
 #include "vmm/pv_abi.h"
 
 extern char **environ;
 
 /* ---- parties ---- */
-enum node { N_PROC, N_RING2, N_RING1, N_KERNEL, N_VMM, N_TIMER, N_CONSOLE, N_EXIT, N_PORTS, N_COUNT };
-static const char *const node_id[N_COUNT] = {
-    "proc", "ring2", "ring1", "kernel", "vmm", "timer", "console", "exit", "ports",
-};
-#define IS_DEVICE(n) ((n) >= N_TIMER)
-
+enum node { N_PROC, N_RING2, N_RING1, N_KERNEL, N_VMM, N_UNSEEN, N_TIMER, N_CONSOLE, N_EXIT, N_PORTS, N_COUNT };
 enum lane { L_PROC, L_KERNEL, L_VMM, L_DEV, L_COUNT };
+enum pkind { P_RING, P_NOTE, P_DEVICE };
 
 /* Fill colours follow the ring colours of the text trace (red 0, yellow 1,
- * magenta 2, green 3), lighter. */
-static const char *const ring_fill[4] = { "#f4cccc", "#fff2cc", "#ead1dc", "#d9ead3" };
-#define DEVICE_FILL "#e8e8e8"
+ * magenta 2, green 3), lighter; FILL_DEVICE and FILL_NOTE are the others. */
+static const char *const fill_color[] = { "#f4cccc", "#fff2cc", "#ead1dc", "#d9ead3", "#e8e8e8", "#ffe8e8" };
+#define FILL_DEVICE 4
+#define FILL_NOTE 5
+
+/* One row per party: a new party (a monitor's own node) is a row here and
+ * a value of enum node, not a case in the code. label_vmm and fill_vmm
+ * apply when a monitor deprivileges the guest (NULL / -1: as bare),
+ * label_vtx under VT-x (NULL: as bare). */
+typedef struct party {
+    const char *id, *label, *label_vmm, *label_vtx;
+    int8_t fill, fill_vmm;
+    uint8_t lane, kind;
+} party_t;
+static const party_t party[N_COUNT] = {
+    [N_PROC]    = { "proc", "processes\nring 3", NULL, "processes\nring 3, non-root", 3, -1, L_PROC, P_RING },
+    [N_RING2]   = { "ring2", "ring 2", NULL, NULL, 2, -1, L_KERNEL, P_RING },
+    [N_RING1]   = { "ring1", "ring 1", NULL, NULL, 1, -1, L_KERNEL, P_RING },
+    [N_KERNEL]  = { "kernel", "OS kernel\nring 0", "guest OS kernel\nring 1 (deprivileged)",
+                    "guest OS kernel\nring 0, non-root", 0, 1, L_KERNEL, P_RING },
+    [N_VMM]     = { "vmm", "VMM\nring 0", NULL, "hypervisor\nroot mode (VMX root, ring 0)", 0, -1, L_VMM, P_RING },
+    [N_UNSEEN]  = { "unseen", "ran without a trap:\nthe VMM never sees these", NULL, NULL, FILL_NOTE, -1, L_KERNEL, P_NOTE },
+    [N_TIMER]   = { "timer", "timer\nPIT + PIC", NULL, NULL, FILL_DEVICE, -1, L_DEV, P_DEVICE },
+    [N_CONSOLE] = { "console", "console\nCOM1, port 0xe9", NULL, NULL, FILL_DEVICE, -1, L_DEV, P_DEVICE },
+    [N_EXIT]    = { "exit", "debug exit\nport 0xf4", NULL, NULL, FILL_DEVICE, -1, L_DEV, P_DEVICE },
+    [N_PORTS]   = { "ports", "other ports", NULL, NULL, FILL_DEVICE, -1, L_DEV, P_DEVICE },
+};
+
+/* What each of the VMM's actions is called: as a count in the VMM's node
+ * (the summary's words), and on the way back into the guest after a visit
+ * whose most telling action it was. */
+static const struct { const char *count, *back; } action_words[VA_COUNT] = {
+    [VA_NONE]    = { "other notes", "resumed" },
+    [VA_SETUP]   = { "setup", "started the guest" },
+    [VA_EXIT]    = { "VM exits", "resumed" },
+    [VA_SHADOW]  = { "shadow updates", "shadow updated, resumed" },
+    [VA_DEFER]   = { "interrupts deferred (vIF=0)", "interrupt deferred, resumed" },
+    [VA_EMULATE] = { "emulated instructions", "emulated, resumed" },
+    [VA_REFLECT] = { "faults reflected", "fault reflected to the guest" },
+    [VA_FORWARD] = { "INT n forwarded", "forwarded to the guest's handler" },
+    [VA_INJECT]  = { "interrupts injected", "interrupt injected" },
+    [VA_HYPERCALL] = { "hypercalls", "hypercall answered" },
+};
+
+static const char *action_back(int action)
+{
+    return action >= 0 && action < VA_COUNT && action_words[action].back ? action_words[action].back
+                                                                          : vmm_action_name(action);
+}
 
 /* ---- the graph ---- */
 enum estyle { E_TRAP, E_RETURN, E_IO, E_PG };
 
 typedef struct edge {
     uint8_t from, to, style;
-    char label[48];
+    uint64_t code;            /* what tells its cause apart without its label (0: the label does) */
+    char label[64];
     uint64_t count;
 } edge_t;
 
@@ -51,38 +95,53 @@ enum skind { S_TRAP, S_RETURN, S_IO, S_NOTE, S_PG, S_STOP };
 
 typedef struct step {
     uint8_t from, to, kind;   /* lanes; from == to: a note on that lane */
-    char label[160];          /* what is drawn */
+    char *label;              /* what is drawn, whole (malloc'd) */
     char key[48];             /* what counts when finding repeats (no values) */
 } step_t;
 
 #define TL_MAX_RAW 4000       /* steps kept for one round trip */
 #define TL_END_RAW 400        /* steps kept for "end": the last ones */
 #define TL_MAX_PERIOD 12      /* longest repeating block that is folded */
-#define MAX_ACTORS 12
+#define DOT_MAX_VMS 16
+#define LABEL_CACHE 64        /* a power of two */
 
 struct dot {
     int vmm;                  /* DOT_TE: ring 0 is the VMM */
     int vtx;                  /* DOT_VTX: the hypervisor is in root operation */
-    int entering;             /* vtx: a VM entry that injects, its delivery not seen yet */
-    int entry_ring;           /* ... the guest's ring it enters */
-    char entry_label[48];     /* ... what it injects, as its interruption information says */
     char anchor[48];
 
     edge_t *edges;
     size_t nedges, cap;
+    uint32_t edge_hint[256];  /* by a hash of an edge's identity: its index + 1 (0: look) */
     int used[N_COUNT];
 
-    int in_vmm;               /* the VMM is running (a visit is open) */
-    int vmm_action;           /* the most telling action of this visit (the highest vmm_action_t), -1: none yet */
-    struct { int action; uint64_t count; } actors[MAX_ACTORS];   /* the VMM's actions, in order of first use */
-    int nactors;
+    /* where each VM's CPU is (a run of several VMs interleaves their events) */
+    struct where {
+        const char *vm;           /* event_t.vm: NULL for a run of one */
+        int in_vmm;               /* the VMM is running (a visit is open) */
+        int visit_exits;          /* VM exits seen in this visit */
+        uint64_t visit_icount;    /* the instruction count when the visit began */
+        int vmm_action;           /* the most telling action of this visit (the highest vmm_action_t), -1: none yet */
+        int entering;             /* vtx: a VM entry that injects, its delivery not seen yet */
+        int entry_ring;           /* ... the guest's ring it enters */
+        char entry_label[48];     /* ... what it injects, as its interruption information says */
+    } where[DOT_MAX_VMS], *v;
+    int nwhere;
+    uint64_t actions[VA_COUNT];   /* the VMM's actions, counted as the summary counts them */
 
-    int have_last;            /* the last instruction seen, for "#GP lidt" */
-    uint64_t last_icount;
-    uint32_t last_eip;
-    int last_ring;
-    const char *last_mnem;
     char stop[256];
+
+    /* the traces feeding this sink (dot_watch()): told when the timeline
+     * needs the VMM's words and when it no longer does */
+    trace_t *watched[DOT_MAX_VMS];
+    int nwatched, timeline, text_wanted;
+
+    /* the labels of deliveries and rows, formatted once (by code) */
+    struct label_cache {
+        uint64_t code;        /* the event's (delivery_code()) */
+        uint64_t label_code;  /* the label's: events of several codes may read the same */
+        char key[48], label[64];
+    } labels[LABEL_CACHE];
 
     int tl_end;               /* anchor "end": the last steps of the run */
     int tl_state;             /* 0: waiting for the anchor, 1: recording, 2: done */
@@ -108,7 +167,7 @@ dot_t *dot_new(int mode, const char *anchor)
         return NULL;
     d->vmm = mode == DOT_TE;
     d->vtx = mode == DOT_VTX;
-    d->vmm_action = -1;
+    d->v = &d->where[0];
     snprintf(d->anchor, sizeof d->anchor, "%s", anchor && *anchor ? anchor : DOT_DEFAULT_ANCHOR);
     d->tl_end = strcmp(d->anchor, "end") == 0;
     return d;
@@ -119,6 +178,11 @@ void dot_free(dot_t *d)
     if (!d)
         return;
     free(d->edges);
+    size_t n = d->tl_end ? (d->nsteps < TL_END_RAW ? d->nsteps : TL_END_RAW) : d->nsteps;
+    for (size_t k = 0; d->steps && k < n; k++)
+        free(d->steps[k].label);
+    for (size_t k = 0; k < d->npre; k++)
+        free(d->pre[k].label);
     free(d->steps);
     free(d);
 }
@@ -135,12 +199,7 @@ static int node_of_ring(const dot_t *d, int ring)
 
 static int lane_of_node(int n)
 {
-    switch (n) {
-    case N_PROC: return L_PROC;
-    case N_VMM: return L_VMM;
-    case N_RING2: case N_RING1: case N_KERNEL: return L_KERNEL;
-    default: return L_DEV;
-    }
+    return party[n].lane;
 }
 
 static int device_of_port(uint16_t port)
@@ -154,13 +213,26 @@ static int device_of_port(uint16_t port)
     return N_PORTS;
 }
 
-static void edge_add(dot_t *d, int from, int to, int style, const char *label)
+static int edge_is(const edge_t *e, int from, int to, int style, uint64_t code, const char *label)
+{
+    return e->from == from && e->to == to && e->style == style && e->code == code &&
+           (code || strcmp(e->label, label) == 0);
+}
+
+static void edge_add(dot_t *d, int from, int to, int style, uint64_t code, const char *label)
 {
     d->used[from] = d->used[to] = 1;
+    uint64_t h = code * 0x9e3779b97f4a7c15ull ^ (uint64_t)(from << 8 | to << 4 | style) * 0xff51afd7ed558ccdull;
+    uint32_t *hint = &d->edge_hint[(h >> 56) & 255];
+    if (*hint && edge_is(&d->edges[*hint - 1], from, to, style, code, label)) {
+        d->edges[*hint - 1].count++;
+        return;
+    }
     for (size_t k = 0; k < d->nedges; k++) {
         edge_t *e = &d->edges[k];
-        if (e->from == from && e->to == to && e->style == style && strcmp(e->label, label) == 0) {
+        if (edge_is(e, from, to, style, code, label)) {
             e->count++;
+            *hint = (uint32_t)k + 1;
             return;
         }
     }
@@ -172,12 +244,37 @@ static void edge_add(dot_t *d, int from, int to, int style, const char *label)
         d->edges = e;
         d->cap = cap;
     }
+    *hint = (uint32_t)d->nedges + 1;
     edge_t *e = &d->edges[d->nedges++];
     e->from = (uint8_t)from;
     e->to = (uint8_t)to;
     e->style = (uint8_t)style;
+    e->code = code;
     snprintf(e->label, sizeof e->label, "%s", label);
     e->count = 1;
+}
+
+/* A formatted string in fresh memory (NULL when memory is short). */
+static char *str_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *str_printf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (s) {
+        va_start(ap, fmt);
+        vsnprintf(s, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
+    return s;
+}
+
+/* Whether step_add() would keep a step now (else its label need not be made). */
+static int step_wanted(const dot_t *d)
+{
+    return d->tl_end || d->tl_state == 1 || (d->tl_state == 0 && d->npre < DOT_TIMELINE_STEPS);
 }
 
 /* One step of the timeline: into the round trip while recording, into the
@@ -187,9 +284,10 @@ static void step_add(dot_t *d, int from, int to, int kind, const char *label, co
     step_t *s;
     if (d->tl_end) {
         /* a ring of the last TL_END_RAW steps; nsteps counts them all */
-        if (!d->steps && !(d->steps = malloc(TL_END_RAW * sizeof *d->steps)))
+        if (!d->steps && !(d->steps = calloc(TL_END_RAW, sizeof *d->steps)))
             return;
         s = &d->steps[d->nsteps++ % TL_END_RAW];
+        free(s->label);
     } else if (d->tl_state == 1) {
         if (d->nsteps >= TL_MAX_RAW) {
             d->tl_truncated = 1;
@@ -209,100 +307,149 @@ static void step_add(dot_t *d, int from, int to, int kind, const char *label, co
     s->from = (uint8_t)from;
     s->to = (uint8_t)to;
     s->kind = (uint8_t)kind;
-    snprintf(s->label, sizeof s->label, "%s", label);
+    s->label = strdup(label);
     snprintf(s->key, sizeof s->key, "%s", key ? key : label);
 }
 
-/* The VMM resumes the guest in `ring`; label: what it did last. */
-static void vmm_leave(dot_t *d, int ring, const char *label)
+/* The round trip is over once the CPU is back in the ring it began in. */
+static void tl_arrived(dot_t *d, int ring)
 {
-    if (!label || !*label)
-        label = d->vmm_action >= 0 ? vmm_action_name(d->vmm_action) : "return";
-    int to = node_of_ring(d, ring);
-    edge_add(d, N_VMM, to, E_RETURN, label);
-    step_add(d, L_VMM, lane_of_node(to), S_RETURN, label, NULL);
-    d->in_vmm = 0;
+    if (d->tl_state == 1 && (ring & 3) == d->tl_ring && !d->v->in_vmm)
+        d->tl_state = 2;
 }
 
-/* "int 0x80", "IRQ0", "#GP lidt" (the instruction that raised it, when it
- * is the one just seen). */
-static void delivery_label(const dot_t *d, const event_t *ev, char *buf, size_t n)
+/* The VMM resumes the guest in `ring`; label (and its code): the event it
+ * delivered, or NULL: what it did in the visit. */
+static void vmm_leave(dot_t *d, int ring, uint64_t code, const char *label)
 {
-    if (ev->kind == EV_SOFTINT && ev->vector == PV_HYPERCALL_VECTOR && (ev->ring & 3) == PV_KERNEL_RPL && d->vmm) {
-        snprintf(buf, n, "hypercall");   /* --vmm=pv: int $0x82 from the guest kernel */
-    } else if (ev->kind == EV_SOFTINT) {
-        snprintf(buf, n, "int 0x%02x", ev->vector);
-    } else if (ev->kind == EV_IRQ) {
-        snprintf(buf, n, "IRQ%d", ev->irq);
-    } else {
-        const char *name = exc_name(ev->vector);
-        if (d->have_last && d->last_eip == ev->eip && d->last_icount == ev->icount)
-            snprintf(buf, n, "%s %s", name, d->last_mnem);
-        else
-            snprintf(buf, n, "%s", name);
+    if (!label || !*label) {
+        label = d->v->vmm_action >= 0 ? action_back(d->v->vmm_action) : "resumed";
+        code = (2ull << 40) | (uint64_t)(d->v->vmm_action + 1);
     }
+    int to = node_of_ring(d, ring);
+    edge_add(d, N_VMM, to, E_RETURN, code, label);
+    step_add(d, L_VMM, lane_of_node(to), S_RETURN, label, NULL);
+    d->v->in_vmm = 0;
+    tl_arrived(d, ring);
+}
+
+static void vmm_enter(dot_t *d, uint64_t icount)
+{
+    d->v->in_vmm = 1;
+    d->v->visit_exits = 0;
+    d->v->visit_icount = icount;
+    d->v->vmm_action = -1;
+}
+
+/* What tells a delivery's cause apart: its kind, vector, IRQ line, the
+ * row of the instruction that raised it and the ring it came from. */
+static uint64_t delivery_code(const event_t *ev)
+{
+    return (1ull << 40) | ((uint64_t)(ev->ring & 3) << 41) | ((uint64_t)ev->kind << 32) | ((uint64_t)ev->vector << 24) |
+           ((uint64_t)(ev->insn ? ev->insn->row + 1u : 0) << 8) | (uint64_t)(uint8_t)ev->irq;
+}
+
+/* The key and the label of a delivery, made once per code. The key is what
+ * the timeline anchor is matched against: "int 0x80", "IRQ0", "#GP lidt"
+ * (with the instruction that raised it, when the event names it); the
+ * label what the pictures say: "int 0x80", "IRQ0 (timer)", "#GP on lidt". */
+static const struct label_cache *delivery_labels(dot_t *d, const event_t *ev, uint64_t code)
+{
+    struct label_cache *c = &d->labels[(code ^ (code >> 8) ^ (code >> 24)) & (LABEL_CACHE - 1)];
+    if (c->code == code)
+        return c;
+    c->code = code;
+    if (ev->kind == EV_SOFTINT && ev->vector == PV_HYPERCALL_VECTOR && (ev->ring & 3) == PV_KERNEL_RPL && d->vmm)
+        snprintf(c->key, sizeof c->key, "hypercall");   /* --vmm=pv: int $0x82 from the guest kernel */
+    else if (ev->kind == EV_SOFTINT)
+        snprintf(c->key, sizeof c->key, "int 0x%02x", ev->vector);
+    else if (ev->kind == EV_IRQ)
+        snprintf(c->key, sizeof c->key, "IRQ%d", ev->irq);
+    else if (ev->insn)
+        snprintf(c->key, sizeof c->key, "%s %s", exc_name(ev->vector), isa_mnemonic(ev->insn));
+    else
+        snprintf(c->key, sizeof c->key, "%s", exc_name(ev->vector));
+    if (ev->kind == EV_IRQ) {
+        snprintf(c->label, sizeof c->label, "IRQ%d (%s)", ev->irq, ev->irq == 4 ? "UART" : "timer");
+    } else if (ev->kind == EV_EXC && ev->insn) {
+        char row[48];
+        isa_row_label(ev->insn->row, row, sizeof row);
+        snprintf(c->label, sizeof c->label, "%s on %s", exc_name(ev->vector), row);
+    } else {
+        memcpy(c->label, c->key, sizeof c->key);
+    }
+    uint64_t h = 0xcbf29ce484222325ull;   /* FNV-1a */
+    for (const char *p = c->label; *p; p++)
+        h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
+    c->label_code = h | 1;
+    return c;
 }
 
 static void vtx_entered(dot_t *d, int ring, const char *injected);
 
 static void on_delivery(dot_t *d, const event_t *ev)
 {
-    char label[48];
-    delivery_label(d, ev, label, sizeof label);
-    if (d->entering) {   /* the event the VM entry injects */
-        vtx_entered(d, ev->to_ring, label);
+    int from = ev->kind == EV_IRQ ? (ev->irq == 4 ? N_CONSOLE : N_TIMER) : node_of_ring(d, ev->ring);
+    uint64_t code = delivery_code(ev);
+    const struct label_cache *c = delivery_labels(d, ev, code);
+    const char *key = c->key, *label = c->label;
+    code = c->label_code;
+    if (d->v->entering) {   /* the event the VM entry injects */
+        vtx_entered(d, ev->to_ring, key);
         return;
     }
-    if (d->in_vmm && !d->vtx) {
+    if (d->v->in_vmm && !d->vtx) {
         if ((ev->ring & 3) == 0 && ev->kind != EV_IRQ) {
             /* the VMM delivers into the guest through the CPU */
             if ((ev->to_ring & 3) != 0)
-                vmm_leave(d, ev->to_ring, label);
+                vmm_leave(d, ev->to_ring, code, label);
             return;
         }
-        vmm_leave(d, ev->ring, NULL);   /* resumed, and at once interrupted */
+        vmm_leave(d, ev->ring, 0, NULL);   /* resumed, and at once interrupted */
     }
-    int from = ev->kind == EV_IRQ ? (ev->irq == 4 ? N_CONSOLE : N_TIMER) : node_of_ring(d, ev->ring);
     int to = node_of_ring(d, ev->to_ring);
-    edge_add(d, from, to, E_TRAP, label);
-    if (d->tl_state == 0 && !d->tl_end && strncmp(label, d->anchor, strlen(d->anchor)) == 0) {
+    edge_add(d, from, to, E_TRAP, code, label);
+    int start = d->tl_state == 0 && !d->tl_end && strncmp(key, d->anchor, strlen(d->anchor)) == 0;
+    if (start) {
         d->tl_state = 1;
         d->tl_ring = ev->ring & 3;
     }
-    char tl[160], sym[80];
-    symtab_format(ev->syms, ev->target, sym, sizeof sym);   /* the handler, when the image names it */
-    if (ev->kind == EV_IRQ)
-        snprintf(tl, sizeof tl, "%s (%s)%s", label, from == N_TIMER ? "timer" : "UART", sym);
-    else
-        snprintf(tl, sizeof tl, "%s%s", label, sym);
     int lf = lane_of_node(from), lt = lane_of_node(to);
-    step_add(d, lf, lt, lf == lt ? S_NOTE : S_TRAP, tl, label);
-    if (d->vmm && (ev->to_ring & 3) == 0) {
-        d->in_vmm = 1;
-        d->vmm_action = -1;
+    if (step_wanted(d)) {
+        char tl[160], sym[80];
+        symtab_format(ev->syms, ev->target, sym, sizeof sym);   /* the handler, when the image names it */
+        snprintf(tl, sizeof tl, "%s%s", label, sym);
+        step_add(d, lf, lt, lf == lt ? S_NOTE : S_TRAP, tl, key);
     }
+    if (d->vmm && (ev->to_ring & 3) == 0)
+        vmm_enter(d, ev->icount);
+    if (start && (ev->ring & 3) == (ev->to_ring & 3))
+        tl_arrived(d, ev->to_ring);   /* no ring change: the round trip is this step */
 }
 
 static void on_return(dot_t *d, const event_t *ev)
 {
     const char *what = ev->text ? ev->text : "return";
-    if (d->in_vmm && !d->vtx) {
+    if (d->v->in_vmm && !d->vtx) {
         if ((ev->ring & 3) == 0) {      /* the VMM's own exit to the guest */
-            vmm_leave(d, ev->to_ring, NULL);
+            vmm_leave(d, ev->to_ring, 0, NULL);
             return;
         }
-        vmm_leave(d, ev->ring, NULL);
+        vmm_leave(d, ev->ring, 0, NULL);
     }
     int from = node_of_ring(d, ev->ring), to = node_of_ring(d, ev->to_ring);
-    edge_add(d, from, to, E_RETURN, what);
+    edge_add(d, from, to, E_RETURN, 0, what);
     step_add(d, lane_of_node(from), lane_of_node(to), S_RETURN, what, NULL);
+    tl_arrived(d, ev->to_ring);
 }
 
 static void on_io(dot_t *d, const event_t *ev)
 {
-    int from = d->in_vmm ? N_VMM : node_of_ring(d, ev->ring);
+    int from = d->v->in_vmm ? N_VMM : node_of_ring(d, ev->ring);
     int dev = device_of_port(ev->port);
-    edge_add(d, from, dev, E_IO, ev->is_write ? "out" : "in");
+    edge_add(d, from, dev, E_IO, 4ull << 40 | ev->is_write, ev->is_write ? "out" : "in");
+    if (!step_wanted(d))
+        return;
     char tl[48];
     snprintf(tl, sizeof tl, "%s 0x%x", ev->is_write ? "out" : "in", ev->port);
     step_add(d, lane_of_node(from), L_DEV, S_IO, tl, NULL);
@@ -320,30 +467,30 @@ static int action_rank(int action)
 static void on_vmm(dot_t *d, const event_t *ev)
 {
     int action = ev->action < VA_COUNT ? ev->action : VA_NONE;
-    const char *actor = vmm_action_name(action);
-    if (!d->in_vmm)
-        d->vmm_action = -1;
-    d->in_vmm = 1;
-    if (d->vmm_action < 0 || action_rank(action) >= action_rank(d->vmm_action))
-        d->vmm_action = action;
+    /* a note made at an exit is not one (the summary counts exits) */
+    int is_exit = action == VA_EXIT && ev->exit_reason != XR_NONE;
+    if (d->v->in_vmm && is_exit && d->v->visit_exits)
+        vmm_leave(d, ev->ring, 0, NULL);   /* the guest ran, and exited again without an event */
+    if (!d->v->in_vmm)
+        vmm_enter(d, ev->icount);
+    d->v->visit_exits += is_exit;
+    if (action != VA_EXIT || is_exit)
+        d->actions[action]++;
+    if (d->v->vmm_action < 0 || action_rank(action) >= action_rank(d->v->vmm_action))
+        d->v->vmm_action = action;
     d->used[N_VMM] = 1;
-    int k;
-    for (k = 0; k < d->nactors; k++)
-        if (d->actors[k].action == action)
-            break;
-    if (k == d->nactors && d->nactors < MAX_ACTORS)
-        d->actors[d->nactors++].action = action;
-    if (k < d->nactors)
-        d->actors[k].count++;
     /* the timeline leaves out the exits: the arrow into the VMM says it */
-    if (action == VA_EXIT)
+    if (is_exit || !step_wanted(d))
         return;
+    const char *actor = vmm_action_name(action);
     const char *text = ev->text ? ev->text : "";
-    char tl[160], key[48];
-    snprintf(tl, sizeof tl, "%s: %s", actor, text);
+    char *tl = str_printf("%s: %s", actor, text), key[48];
+    if (!tl)
+        return;
     /* notes repeat when they differ only in numbers (addresses, values) */
     snprintf(key, sizeof key, "%s: %.*s", actor, (int)strcspn(text, "0123456789"), text);
     step_add(d, L_VMM, L_VMM, S_NOTE, tl, key);
+    free(tl);
 }
 
 /* --vmm=dbt: a fragment went back to the translator, which went on in the
@@ -353,30 +500,35 @@ static void on_dbt(dot_t *d, const event_t *ev)
     if (ev->action != DA_EXIT)
         return;
     int from = node_of_ring(d, ev->ring);
-    edge_add(d, from, N_VMM, E_TRAP, "translator");
-    edge_add(d, N_VMM, from, E_RETURN, "into the TC");
+    edge_add(d, from, N_VMM, E_TRAP, 6ull << 40, "translator");
+    edge_add(d, N_VMM, from, E_RETURN, 6ull << 40, "into the TC");
 }
 
 static void on_pg(dot_t *d, const event_t *ev)
 {
-    char mnem[24] = "";
-    if (d->have_last && d->last_eip == ev->eip)
-        snprintf(mnem, sizeof mnem, "%s", d->last_mnem);
-    else if (ev->text)
-        snprintf(mnem, sizeof mnem, "%.*s", (int)strcspn(ev->text, " :,"), ev->text);
-    char label[48];
-    snprintf(label, sizeof label, "%s (no trap)", mnem[0] ? mnem : "sensitive");
-    /* the ring of the instruction concerned, when it is the one just seen */
-    int from = node_of_ring(d, d->have_last && d->last_eip == ev->eip ? d->last_ring : ev->ring);
+    char label[64];
+    if (ev->insn && !d->vmm && !step_wanted(d))
+        return;
+    if (ev->insn)
+        isa_row_label(ev->insn->row, label, sizeof label);
+    else
+        snprintf(label, sizeof label, "%.*s", ev->text ? (int)strcspn(ev->text, " :,") : 0, ev->text ? ev->text : "");
+    if (!label[0])
+        snprintf(label, sizeof label, "sensitive");
+    int from = node_of_ring(d, ev->ring);
     if (from == N_VMM)
         from = N_KERNEL;
     if (d->vmm)
-        edge_add(d, from, N_VMM, E_PG, label);
-    char tl[160];
+        edge_add(d, from, N_UNSEEN, E_PG, 0, label);
+    if (!step_wanted(d))
+        return;
     const char *text = ev->text ? ev->text : label;
     const char *semi = strstr(text, "; ");   /* the what, without the why */
-    snprintf(tl, sizeof tl, "no trap: %.*s", (int)(semi ? (size_t)(semi - text) : strlen(text)), text);
+    char *tl = str_printf("no trap: %.*s", (int)(semi ? (size_t)(semi - text) : strlen(text)), text);
+    if (!tl)
+        return;
     step_add(d, lane_of_node(from), lane_of_node(from), S_PG, tl, label);
+    free(tl);
 }
 
 /* ---- VT-x: VM exits into the hypervisor, VM entries back ---- */
@@ -388,18 +540,20 @@ static void vtx_entered(dot_t *d, int ring, const char *injected)
     char label[64];
     snprintf(label, sizeof label, "VM entry%s%s", injected ? ", inject " : "", injected ? injected : "");
     int to = node_of_ring(d, ring);
-    edge_add(d, N_VMM, to, E_RETURN, label);
+    edge_add(d, N_VMM, to, E_RETURN, 0, label);
     step_add(d, L_VMM, lane_of_node(to), S_RETURN, label, NULL);
-    d->in_vmm = 0;
-    d->entering = 0;
+    d->v->in_vmm = 0;
+    d->v->entering = 0;
+    tl_arrived(d, ring);
 }
 
 static void on_vmx(dot_t *d, const event_t *ev)
 {
     if (!d->vtx)
         return;   /* a guest hypervisor's VMX (the minivisor) is not drawn */
-    if (d->entering)   /* the injection did not reach the guest's IDT */
-        vtx_entered(d, d->entry_ring, d->entry_label);
+    struct where *v = d->v;
+    if (v->entering)   /* the injection did not reach the guest's IDT */
+        vtx_entered(d, v->entry_ring, v->entry_label);
     if (ev->vmx_kind == VX_ENTRY) {
         uint32_t info = ev->vmx_reason;
         if (!(info >> 31)) {
@@ -408,49 +562,82 @@ static void on_vmx(dot_t *d, const event_t *ev)
         }
         int vector = info & 0xff, type = (info >> 8) & 7;
         if (type == INTR_EXT)
-            snprintf(d->entry_label, sizeof d->entry_label, "vector 0x%02x", vector);
+            snprintf(v->entry_label, sizeof v->entry_label, "vector 0x%02x", vector);
         else if (type == INTR_SW_INT)
-            snprintf(d->entry_label, sizeof d->entry_label, "int 0x%02x", vector);
+            snprintf(v->entry_label, sizeof v->entry_label, "int 0x%02x", vector);
         else
-            snprintf(d->entry_label, sizeof d->entry_label, "%s", exc_name(vector));
-        d->entering = 1;
-        d->entry_ring = ev->to_ring & 3;
+            snprintf(v->entry_label, sizeof v->entry_label, "%s", exc_name(vector));
+        v->entering = 1;
+        v->entry_ring = ev->to_ring & 3;
         return;
     }
     if (ev->vmx_kind != VX_EXIT)
         return;
-    const char *name = vmx_exit_name((int)(ev->vmx_reason & 0xffff));
+    int reason = (int)(ev->vmx_reason & 0xffff);
+    const char *name = vmx_exit_name(reason);
     /* a VM-entry failure never left the hypervisor */
     int from = (ev->vmx_reason & VMX_EXIT_ENTRY_FAILURE) ? N_VMM : node_of_ring(d, ev->ring);
-    edge_add(d, from, N_VMM, E_TRAP, name);
+    edge_add(d, from, N_VMM, E_TRAP, 5ull << 40 | (uint64_t)reason, name);
     if (d->tl_state == 0 && !d->tl_end && strncmp(name, d->anchor, strlen(d->anchor)) == 0) {
         d->tl_state = 1;
         d->tl_ring = ev->ring & 3;
     }
-    char tl[160];
-    snprintf(tl, sizeof tl, "VM exit: %s", name);
-    step_add(d, lane_of_node(from), L_VMM, from == N_VMM ? S_NOTE : S_TRAP, tl, NULL);
-    d->in_vmm = 1;
+    if (step_wanted(d)) {
+        char tl[160];
+        snprintf(tl, sizeof tl, "VM exit: %s", name);
+        step_add(d, lane_of_node(from), L_VMM, from == N_VMM ? S_NOTE : S_TRAP, tl, NULL);
+    }
+    vmm_enter(d, ev->icount);
+}
+
+/* Whether the VMM's and the PG audit's words are wanted now: by the
+ * timeline, while it keeps steps. */
+static void update_text(dot_t *d)
+{
+    int want = d->timeline && step_wanted(d);
+    if (want == d->text_wanted)
+        return;
+    d->text_wanted = want;
+    for (int k = 0; k < d->nwatched; k++)
+        trace_set_textless(d->watched[k], d, want ? 0 : DOT_GRAPH_TEXTLESS);
+}
+
+void dot_watch(dot_t *d, trace_t *t, int timeline)
+{
+    if (d->nwatched == DOT_MAX_VMS)
+        return;
+    d->watched[d->nwatched++] = t;
+    d->timeline = timeline;
+    d->text_wanted = -1;
+    update_text(d);
+}
+
+/* The CPU of the VM an event names (past DOT_MAX_VMS, the last one is shared). */
+static struct where *where_of(dot_t *d, const char *vm)
+{
+    for (int k = 0; k < d->nwhere; k++)
+        if (d->where[k].vm == vm || (vm && d->where[k].vm && strcmp(d->where[k].vm, vm) == 0))
+            return &d->where[k];
+    if (d->nwhere == DOT_MAX_VMS)
+        return &d->where[DOT_MAX_VMS - 1];
+    d->where[d->nwhere] = (struct where){ .vm = vm, .vmm_action = -1 };
+    return &d->where[d->nwhere++];
 }
 
 void dot_emit(void *ctx, const event_t *ev)
 {
     dot_t *d = ctx;
-    if (d->entering && ev->kind != EV_EXC && ev->kind != EV_IRQ && ev->kind != EV_SOFTINT &&
-        ev->kind != EV_VMX && ev->kind != EV_CONSOLE)
-        vtx_entered(d, d->entry_ring, d->entry_label);
+    d->v = where_of(d, ev->vm);
+    /* The VMM retires no instructions of its own, at most the one it
+     * emulates: a later event from a guest ring means the guest ran in
+     * between, and a sensitive instruction without a trap is the guest's. */
+    if (!d->vtx && d->v->in_vmm && (ev->ring & 3) != 0 && (ev->kind == EV_PG || ev->icount > d->v->visit_icount + 1))
+        vmm_leave(d, ev->ring, 0, NULL);
+    /* under VT-x the hypervisor leaves by a VM entry; one that injects is
+     * done when its event is delivered, or at the next other sign of the guest */
+    if (d->v->entering && ev->kind != EV_EXC && ev->kind != EV_IRQ && ev->kind != EV_SOFTINT && ev->kind != EV_VMX)
+        vtx_entered(d, d->v->entry_ring, d->v->entry_label);
     switch (ev->kind) {
-    case EV_INSN:
-        if (d->in_vmm && !d->vtx && (ev->ring & 3) != 0)
-            vmm_leave(d, ev->ring, NULL);
-        d->have_last = 1;
-        d->last_icount = ev->icount;
-        d->last_eip = ev->eip;
-        d->last_ring = ev->ring & 3;
-        d->last_mnem = ev->insn ? isa_mnemonic(ev->insn) : "?";
-        if (d->tl_state == 1 && (ev->ring & 3) == d->tl_ring && !d->in_vmm)
-            d->tl_state = 2;    /* back where the round trip began */
-        break;
     case EV_EXC: case EV_IRQ: case EV_SOFTINT:
         on_delivery(d, ev);
         break;
@@ -471,10 +658,11 @@ void dot_emit(void *ctx, const event_t *ev)
         break;
     case EV_STOP: {
         snprintf(d->stop, sizeof d->stop, "%s", ev->text ? ev->text : "");
-        int n = d->in_vmm ? N_VMM : node_of_ring(d, ev->ring);
-        char tl[160];
-        snprintf(tl, sizeof tl, "stop: %.150s", d->stop);
-        step_add(d, lane_of_node(n), lane_of_node(n), S_STOP, tl, NULL);
+        int n = d->v->in_vmm ? N_VMM : node_of_ring(d, ev->ring);
+        char *tl = str_printf("stop: %s", d->stop);
+        if (tl)
+            step_add(d, lane_of_node(n), lane_of_node(n), S_STOP, tl, NULL);
+        free(tl);
         if (d->tl_state == 1)
             d->tl_state = 2;
         break;
@@ -482,9 +670,11 @@ void dot_emit(void *ctx, const event_t *ev)
     case EV_VMX:
         on_vmx(d, ev);
         break;
-    case EV_CONSOLE:
+    case EV_INSN: case EV_CONSOLE:   /* not drawn: not subscribed (DOT_LEVELS) */
         break;
     }
+    if (d->nwatched)
+        update_text(d);
 }
 
 /* ---- writing dot ---- */
@@ -532,49 +722,44 @@ static int put_wrapped(FILE *out, const char *s, int width)
 
 static const char *node_label(const dot_t *d, int n)
 {
-    switch (n) {
-    case N_PROC:    return d->vtx ? "processes\nring 3, non-root" : "processes\nring 3";
-    case N_RING2:   return "ring 2";
-    case N_RING1:   return "ring 1";
-    case N_KERNEL:  return d->vmm ? "guest OS kernel\nring 1 (deprivileged)"
-                         : d->vtx ? "guest OS kernel\nring 0, non-root" : "OS kernel\nring 0";
-    case N_VMM:     return d->vtx ? "hypervisor\nroot mode (VMX root, ring 0)" : "VMM\nring 0";
-    case N_TIMER:   return "timer\nPIT + PIC";
-    case N_CONSOLE: return "console\nCOM1, port 0xe9";
-    case N_EXIT:    return "debug exit\nport 0xf4";
-    default:        return "other ports";
-    }
+    if (d->vtx && party[n].label_vtx)
+        return party[n].label_vtx;
+    return d->vmm && party[n].label_vmm ? party[n].label_vmm : party[n].label;
 }
 
 static const char *node_fill(const dot_t *d, int n)
 {
-    switch (n) {
-    case N_PROC:   return ring_fill[3];
-    case N_RING2:  return ring_fill[2];
-    case N_RING1:  return ring_fill[1];
-    case N_KERNEL: return ring_fill[d->vmm ? 1 : 0];
-    case N_VMM:    return ring_fill[0];
-    default:       return DEVICE_FILL;
-    }
+    const party_t *p = &party[n];
+    int fill = p->fill;
+    if (d->vmm && p->fill_vmm >= 0)
+        fill = p->fill_vmm;
+    return fill_color[fill];
 }
 
 /* Thicker edges for more traffic, in four steps. */
 static const char *penwidth(uint64_t count)
 {
-    return count < 10 ? "1" : count < 100 ? "1.5" : count < 1000 ? "2" : "2.5";
+    return count < 10 ? "1.2" : count < 100 ? "1.8" : count < 1000 ? "2.4" : "3";
 }
+
+/* Sizes for a projector: drawn at their natural size, a picture fits a
+ * 16:9 slide 1920 pixels wide with its smallest text at 12 pt or more
+ * (tests/pictures checks the rendered SVGs). */
+#define FONT_TITLE 16
+#define FONT_NODE 15
+#define FONT_EDGE 13
 
 static void graph_header(FILE *out, const char *name, const char *title, const char *sub, const char *extra)
 {
     fprintf(out, "digraph %s {\n", name);
-    fputs("  graph [labelloc=t, fontname=\"Helvetica\", fontsize=12", out);
+    fprintf(out, "  graph [labelloc=t, fontname=\"Helvetica\", fontsize=%d", FONT_TITLE);
     if (extra)
         fprintf(out, ", %s", extra);
     fputs(", label=\"", out);
-    put_esc(out, title ? title : "trapsim");
+    put_wrapped(out, title ? title : "trapsim", 110);
     if (sub && *sub) {
         fputs("\\n", out);
-        put_esc(out, sub);
+        put_wrapped(out, sub, 110);
     }
     fputs("\"];\n", out);
 }
@@ -584,54 +769,53 @@ void dot_write_graph(const dot_t *d, FILE *out, const char *title)
     int used[N_COUNT];
     memcpy(used, d->used, sizeof used);
     used[N_KERNEL] = 1;
-    if (d->vmm || d->vtx)
-        used[N_VMM] = 1;
-    else
-        used[N_VMM] = 0;
-    graph_header(out, "trapflow", title, d->stop, "rankdir=TB, nodesep=0.7, ranksep=0.8");
-    fputs("  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\", fontsize=11];\n", out);
-    fputs("  edge [fontname=\"Helvetica\", fontsize=9];\n", out);
+    used[N_VMM] = d->vmm || d->vtx;
+    /* landscape: the rings from left (outermost) to right, the devices last */
+    graph_header(out, "trapflow", title, d->stop, "rankdir=LR, nodesep=0.5, ranksep=1.1");
+    fprintf(out, "  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\", fontsize=%d];\n", FONT_NODE);
+    fprintf(out, "  edge [fontname=\"Helvetica\", fontsize=%d];\n", FONT_EDGE);
     for (int n = 0; n < N_COUNT; n++) {
         if (!used[n])
             continue;
-        fprintf(out, "  %s [label=\"", node_id[n]);
+        fprintf(out, "  %s [label=\"", party[n].id);
         put_esc(out, node_label(d, n));
         if (n == N_VMM)
-            for (int k = 0; k < d->nactors; k++) {
-                fputs("\\n", out);
-                put_esc(out, vmm_action_name(d->actors[k].action));
-                fprintf(out, " x%llu", (unsigned long long)d->actors[k].count);
-            }
+            for (int a = 0; a < VA_COUNT; a++)
+                if (d->actions[a])
+                    fprintf(out, "\\n%s x%llu", action_words[a].count, (unsigned long long)d->actions[a]);
         fprintf(out, "\", fillcolor=\"%s\"%s];\n", node_fill(d, n),
-                IS_DEVICE(n) ? ", shape=component, style=filled" : "");
+                party[n].kind == P_DEVICE ? ", shape=component, style=filled"
+                : party[n].kind == P_NOTE ? ", shape=note, style=\"filled,dashed\", color=red, fontcolor=red" : "");
     }
     /* under VT-x, the lecture's two modes as boxes around their parties */
     if (d->vtx) {
         fputs("  subgraph cluster_nonroot { label=\"VMX non-root operation: the VM\"; style=dashed;", out);
         for (int n = N_PROC; n <= N_KERNEL; n++)
             if (used[n])
-                fprintf(out, " %s;", node_id[n]);
+                fprintf(out, " %s;", party[n].id);
         fputs(" }\n  subgraph cluster_root { label=\"VMX root operation\"; style=dashed; vmm; }\n", out);
     }
-    /* the rings from top to bottom, the devices underneath */
+    /* the rings in order, the devices after them */
     int prev = -1, ndev = 0;
     for (int n = 0; n < N_COUNT; n++) {
-        if (!used[n])
+        if (!used[n] || party[n].kind == P_NOTE)
             continue;
-        if (IS_DEVICE(n)) {
+        if (party[n].kind == P_DEVICE) {
             if (ndev++ == 0 && prev >= 0)
-                fprintf(out, "  %s -> %s [style=invis];\n", node_id[prev], node_id[n]);
+                fprintf(out, "  %s -> %s [style=invis];\n", party[prev].id, party[n].id);
             continue;
         }
         if (prev >= 0)
-            fprintf(out, "  %s -> %s [style=invis];\n", node_id[prev], node_id[n]);
+            fprintf(out, "  %s -> %s [style=invis];\n", party[prev].id, party[n].id);
         prev = n;
     }
+    if (used[N_UNSEEN])   /* beside the ring it ran in */
+        fprintf(out, "  { rank=same; %s; %s; }\n", party[N_KERNEL].id, party[N_UNSEEN].id);
     if (ndev > 1) {
         fputs("  { rank=same;", out);
-        for (int n = N_TIMER; n < N_COUNT; n++)
-            if (used[n])
-                fprintf(out, " %s;", node_id[n]);
+        for (int n = 0; n < N_COUNT; n++)
+            if (used[n] && party[n].kind == P_DEVICE)
+                fprintf(out, " %s;", party[n].id);
         fputs(" }\n", out);
     }
     /* one arrow per pair of parties and style; its label lists each cause
@@ -640,7 +824,7 @@ void dot_write_graph(const dot_t *d, FILE *out, const char *title)
         [E_TRAP] = "",
         [E_RETURN] = ", style=dashed, color=\"gray35\"",
         [E_IO] = ", style=dotted, color=\"gray45\"",
-        [E_PG] = ", style=dashed, color=\"red\", fontcolor=\"red\"",
+        [E_PG] = ", style=dashed, color=\"red\", fontcolor=\"red\", arrowhead=none",
     };
     size_t *group = malloc((d->nedges + 1) * sizeof *group);
     char *done = calloc(d->nedges + 1, 1);
@@ -663,10 +847,10 @@ void dot_write_graph(const dot_t *d, FILE *out, const char *title)
                 total += f->count;
             }
         }
-        /* an edge up the picture is laid out downwards and drawn reversed,
-         * so that both directions between two parties run side by side */
+        /* an edge against the order is laid out forwards and drawn
+         * reversed, so that both directions between two parties run side by side */
         int up = e->from > e->to;
-        fprintf(out, "  %s -> %s [label=\"", node_id[up ? e->to : e->from], node_id[up ? e->from : e->to]);
+        fprintf(out, "  %s -> %s [label=\"", party[up ? e->to : e->from].id, party[up ? e->from : e->to].id);
         for (size_t j = 0; j < n; j++) {
             const edge_t *f = &d->edges[group[j]];
             if (j)
@@ -696,10 +880,14 @@ static int same_block(const step_t *s, size_t i, size_t j, size_t p)
 }
 
 /* Centimeter-free geometry: positions in hundredths of an inch, printed
- * without floating point so the text is the same everywhere. */
-#define LANE_DX 260
-#define ROW_DY 42
-#define LINE_DY 15
+ * without floating point so the text is the same everywhere. A page holds
+ * rows up to PAGE_DY deep: with the heads and the title it fits a 16:9
+ * slide at the fonts above. */
+#define LANE_DX 380
+#define ROW_DY 46
+#define LINE_DY 20
+#define PAGE_DY 780
+#define NOTE_WIDTH 40         /* characters a line of a note */
 static void put_pos(FILE *out, int x, int y)
 {
     fprintf(out, "pos=\"%s%d.%02d,%s%d.%02d!\"", x < 0 ? "-" : "", abs(x) / 100, abs(x) % 100,
@@ -709,68 +897,126 @@ static void put_pos(FILE *out, int x, int y)
 typedef struct item {
     const step_t *step;
     size_t reps;              /* how many times its block repeats (1: once) */
+    int lines;                /* lines of text when drawn */
 } item_t;
 
-void dot_write_timeline(const dot_t *d, FILE *out, const char *title)
+/* What the timeline draws, folded and cut to at most DOT_TIMELINE_STEPS
+ * items, and the pages they fall on. */
+typedef struct tl_plan {
+    step_t *ring;             /* "end": the last steps, oldest first */
+    item_t *items;
+    size_t nitems, first, last;   /* items[first..last) are drawn */
+    size_t before, after;     /* steps not drawn */
+    size_t page_start[DOT_TIMELINE_STEPS + 2];   /* the first item of each page */
+    int npages;
+    char sub[160];
+} tl_plan_t;
+
+static const char *step_label(const step_t *s)
 {
-    step_t *ring = NULL;
+    return s->label ? s->label : "";
+}
+
+static char *item_label(const item_t *it)
+{
+    if (it->reps > 1)
+        return str_printf("%s (x%zu)", step_label(it->step), it->reps);
+    return str_printf("%s", step_label(it->step));
+}
+
+/* Lines of a note wrapped at `width` (as put_wrapped() breaks them). */
+static int wrapped_lines(const char *s, int width)
+{
+    FILE *null = fopen("/dev/null", "w");
+    int lines = null ? put_wrapped(null, s, width) : 1;
+    if (null)
+        fclose(null);
+    return lines;
+}
+
+static int is_note(const step_t *t, const int *x)
+{
+    return t->from == t->to || x[t->from] < 0 || x[t->to] < 0;
+}
+
+static void tl_plan(const dot_t *d, tl_plan_t *p, const int *x)
+{
+    memset(p, 0, sizeof *p);
     const step_t *s;
     size_t n;
-    char sub[160];
     if (d->tl_end) {
-        /* the ring of last steps, oldest first */
         n = d->nsteps < TL_END_RAW ? d->nsteps : TL_END_RAW;
-        ring = malloc((n + 1) * sizeof *ring);
-        for (size_t k = 0; ring && k < n; k++)
-            ring[k] = d->steps[(d->nsteps - n + k) % TL_END_RAW];
-        if (!ring)
+        p->ring = malloc((n + 1) * sizeof *p->ring);
+        for (size_t k = 0; p->ring && k < n; k++)
+            p->ring[k] = d->steps[(d->nsteps - n + k) % TL_END_RAW];
+        if (!p->ring)
             n = 0;
-        s = ring;
-        snprintf(sub, sizeof sub, "the last steps before the run ended");
+        s = p->ring;
+        snprintf(p->sub, sizeof p->sub, "the last steps before the run ended");
     } else if (d->tl_state != 0) {
         s = d->steps;
         n = d->nsteps;
-        snprintf(sub, sizeof sub, "the round trip of the first %s%s", d->anchor,
+        snprintf(p->sub, sizeof p->sub, "the round trip of the first %s%s", d->anchor,
                  d->tl_truncated ? " (cut short)" : "");
     } else {
         s = d->pre;
         n = d->npre;
-        snprintf(sub, sizeof sub, "the first %zu steps of the run (no %s in it)", n, d->anchor);
+        snprintf(p->sub, sizeof p->sub, "the first %zu steps of the run (no %s in it)", n, d->anchor);
     }
     /* fold repeats: the longest-covering repeating block at each place */
-    item_t *items = malloc((n + 1) * sizeof *items);
-    size_t nitems = 0;
-    for (size_t i = 0; items && i < n;) {
+    p->items = malloc((n + 1) * sizeof *p->items);
+    for (size_t i = 0; p->items && i < n;) {
         size_t best_p = 1, best_r = 1;
-        for (size_t p = 1; p <= TL_MAX_PERIOD && i + 2 * p <= n; p++) {
+        for (size_t q = 1; q <= TL_MAX_PERIOD && i + 2 * q <= n; q++) {
             size_t r = 1;
-            while (i + (r + 1) * p <= n && same_block(s, i, i + r * p, p))
+            while (i + (r + 1) * q <= n && same_block(s, i, i + r * q, q))
                 r++;
-            if (r >= 2 && r * p > best_r * best_p) {
-                best_p = p;
+            if (r >= 2 && r * q > best_r * best_p) {
+                best_p = q;
                 best_r = r;
             }
         }
         for (size_t k = 0; k < best_p; k++)
-            items[nitems++] = (item_t){ &s[i + k], best_r };
+            p->items[p->nitems++] = (item_t){ &s[i + k], best_r, 1 };
         i += best_p * best_r;
     }
-    /* which items are drawn: the first DOT_TIMELINE_STEPS, or the last */
-    size_t first = 0, last = nitems;
-    if (nitems > DOT_TIMELINE_STEPS) {
+    p->first = 0;
+    p->last = p->nitems;
+    if (p->nitems > DOT_TIMELINE_STEPS) {
         if (d->tl_end)
-            first = nitems - DOT_TIMELINE_STEPS;
+            p->first = p->nitems - DOT_TIMELINE_STEPS;
         else
-            last = DOT_TIMELINE_STEPS;
+            p->last = DOT_TIMELINE_STEPS;
     }
-    size_t before = 0, after = 0;
-    for (size_t k = 0; k < first; k++)
-        before += items[k].reps;
-    for (size_t k = last; k < nitems; k++)
-        after += items[k].reps;
+    for (size_t k = 0; k < p->first; k++)
+        p->before += p->items[k].reps;
+    for (size_t k = p->last; k < p->nitems; k++)
+        p->after += p->items[k].reps;
     if (d->tl_end && d->nsteps > n)
-        before += d->nsteps - n;
+        p->before += d->nsteps - n;
+    /* pages: rows until PAGE_DY is used up */
+    int used = p->before ? ROW_DY : 0;
+    p->page_start[0] = p->first;
+    p->npages = 1;
+    for (size_t k = p->first; k < p->last; k++) {
+        item_t *it = &p->items[k];
+        if (is_note(it->step, x)) {
+            char *label = item_label(it);
+            it->lines = label ? wrapped_lines(label, NOTE_WIDTH) : 1;
+            free(label);
+        }
+        int dy = ROW_DY + (it->lines - 1) * LINE_DY;
+        if (used + dy > PAGE_DY && k > p->page_start[p->npages - 1]) {
+            p->page_start[p->npages++] = k;
+            used = 0;
+        }
+        used += dy;
+    }
+    p->page_start[p->npages] = p->last;
+}
 
+int dot_write_timeline(const dot_t *d, FILE *out, const char *title, int page)
+{
     /* lanes present: process and kernel always, the VMM under --vmm */
     int x[L_COUNT], col = 0;
     const char *head[L_COUNT] = {
@@ -782,13 +1028,22 @@ void dot_write_timeline(const dot_t *d, FILE *out, const char *title)
         head[L_KERNEL] = "guest OS kernel\nring 0, non-root";
         head[L_VMM] = "hypervisor\nroot mode";
     }
-    const char *fill[L_COUNT] = { ring_fill[3], ring_fill[d->vmm ? 1 : 0], ring_fill[0], DEVICE_FILL };
+    const char *fill[L_COUNT] = { fill_color[3], fill_color[d->vmm ? 1 : 0], fill_color[0], fill_color[FILL_DEVICE] };
     for (int l = 0; l < L_COUNT; l++)
         x[l] = (l == L_VMM && !d->vmm && !d->vtx) ? -1 : LANE_DX * col++;
 
+    tl_plan_t p;
+    tl_plan(d, &p, x);
+    if (page < 0 || page >= p.npages)
+        page = p.npages - 1;
+    char sub[200];
+    if (p.npages > 1)
+        snprintf(sub, sizeof sub, "%s, page %d of %d", p.sub, page + 1, p.npages);
+    else
+        snprintf(sub, sizeof sub, "%s", p.sub);
     graph_header(out, "timeline", title, sub, "layout=neato, splines=line, outputorder=edgesfirst");
-    fputs("  node [fontname=\"Helvetica\", fontsize=10];\n", out);
-    fputs("  edge [fontname=\"Helvetica\", fontsize=9, arrowsize=0.7];\n", out);
+    fprintf(out, "  node [fontname=\"Helvetica\", fontsize=%d];\n", FONT_NODE);
+    fprintf(out, "  edge [fontname=\"Helvetica\", fontsize=%d, arrowsize=0.8];\n", FONT_EDGE);
     for (int l = 0; l < L_COUNT; l++) {
         if (x[l] < 0)
             continue;
@@ -798,33 +1053,29 @@ void dot_write_timeline(const dot_t *d, FILE *out, const char *title)
         put_pos(out, x[l], 0);
         fputs("];\n", out);
     }
-    int y = -60, id = 0;
-    if (before) {
-        fprintf(out, "  e0 [shape=plaintext, fontsize=9, label=\"... %zu earlier steps not drawn\", ", before);
+    int y = -70, id = 0;
+    if (page == 0 && p.before) {
+        fprintf(out, "  e0 [shape=plaintext, fontsize=%d, label=\"... %zu earlier steps not drawn\", ", FONT_EDGE, p.before);
         put_pos(out, x[L_KERNEL], y);
         fputs("];\n", out);
         y -= ROW_DY;
     }
-    for (size_t k = first; k < last; k++) {
-        const step_t *t = items[k].step;
-        char label[200];
-        if (items[k].reps > 1)
-            snprintf(label, sizeof label, "%s (x%zu)", t->label, items[k].reps);
-        else
-            snprintf(label, sizeof label, "%s", t->label);
-        int lines = 1;
-        if (t->from == t->to || x[t->from] < 0 || x[t->to] < 0) {
+    for (size_t k = p.page_start[page]; k < p.page_start[page + 1]; k++) {
+        const item_t *it = &p.items[k];
+        const step_t *t = it->step;
+        char *label = item_label(it);
+        if (is_note(t, x)) {
             int l = x[t->from] >= 0 ? t->from : L_KERNEL;
             const char *color = t->kind == S_PG ? "#ffd0d0" : t->kind == S_STOP ? "#dddddd" : "#fffbe6";
-            fprintf(out, "  n%d [shape=note, fontsize=9, style=filled, fillcolor=\"%s\"%s, label=\"", id,
-                    color, t->kind == S_PG ? ", color=red, fontcolor=red" : "");
-            lines = put_wrapped(out, label, 44);
+            fprintf(out, "  n%d [shape=note, fontsize=%d, style=filled, fillcolor=\"%s\"%s, label=\"", id,
+                    FONT_EDGE, color, t->kind == S_PG ? ", color=red, fontcolor=red" : "");
+            put_wrapped(out, label ? label : "", NOTE_WIDTH);
             fputs("\", ", out);
-            put_pos(out, x[l], y - (lines - 1) * LINE_DY / 2);
+            put_pos(out, x[l], y - (it->lines - 1) * LINE_DY / 2);
             fputs("];\n", out);
         } else {
             static const char *const style[] = {
-                [S_TRAP] = "penwidth=1.3", [S_RETURN] = "style=dashed, color=\"gray35\"",
+                [S_TRAP] = "penwidth=1.6", [S_RETURN] = "style=dashed, color=\"gray35\"",
                 [S_IO] = "style=dotted, color=\"gray35\"", [S_NOTE] = "", [S_PG] = "color=red",
                 [S_STOP] = "",
             };
@@ -833,17 +1084,27 @@ void dot_write_timeline(const dot_t *d, FILE *out, const char *title)
             fprintf(out, "];\n  b%d [shape=point, width=0.02, style=invis, ", id);
             put_pos(out, x[t->to], y);
             fprintf(out, "];\n  a%d -> b%d [%s];\n", id, id, style[t->kind]);
-            fprintf(out, "  t%d [shape=plaintext, fontsize=9, label=\"", id);
-            put_esc(out, label);
+            fprintf(out, "  t%d [shape=plaintext, fontsize=%d, label=\"", id, FONT_EDGE);
+            put_esc(out, label ? label : "");
             fputs("\", ", out);
-            put_pos(out, (x[t->from] + x[t->to]) / 2, y + 12);
+            put_pos(out, (x[t->from] + x[t->to]) / 2, y + 16);
             fputs("];\n", out);
         }
-        y -= ROW_DY + (lines - 1) * LINE_DY;
+        free(label);
+        y -= ROW_DY + (it->lines - 1) * LINE_DY;
         id++;
     }
-    if (after) {
-        fprintf(out, "  n%d [shape=plaintext, fontsize=9, label=\"... %zu more steps not drawn\", ", id, after);
+    const char *more = NULL;
+    char buf[96];
+    if (page + 1 < p.npages) {
+        snprintf(buf, sizeof buf, "... continued on page %d", page + 2);
+        more = buf;
+    } else if (p.after) {
+        snprintf(buf, sizeof buf, "... %zu more steps not drawn", p.after);
+        more = buf;
+    }
+    if (more) {
+        fprintf(out, "  n%d [shape=plaintext, fontsize=%d, label=\"%s\", ", id, FONT_EDGE, more);
         put_pos(out, x[L_KERNEL], y);
         fputs("];\n", out);
         y -= ROW_DY;
@@ -857,8 +1118,9 @@ void dot_write_timeline(const dot_t *d, FILE *out, const char *title)
         fprintf(out, "];\n  h%d -> f%d [arrowhead=none, style=dashed, color=\"gray70\"];\n", l, l);
     }
     fputs("}\n", out);
-    free(items);
-    free(ring);
+    free(p.items);
+    free(p.ring);
+    return p.npages;
 }
 
 /* ---- files ---- */
@@ -916,18 +1178,8 @@ static int ends_with(const char *s, const char *suffix)
 }
 
 /* Writes dot text to `file`, or renders it to SVG when `svg`. */
-static int write_one(const char *file, int svg, void (*gen)(const dot_t *, FILE *, const char *),
-                     const dot_t *d, const char *title)
+static int write_text(const char *file, int svg, const char *buf, size_t len)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&buf, &len);
-    if (!mem) {
-        errorf("%s: out of memory", file);
-        return -1;
-    }
-    gen(d, mem, title);
-    fclose(mem);
     int rc = 0;
     if (svg) {
         char err[512];
@@ -946,7 +1198,72 @@ static int write_one(const char *file, int svg, void (*gen)(const dot_t *, FILE 
             rc = -1;
         }
     }
+    return rc;
+}
+
+/* The graph (page < 0) or one page of the timeline, as dot text in fresh
+ * memory; *pages: how many the timeline has. */
+static char *generate(const dot_t *d, const char *title, int page, size_t *len, int *pages)
+{
+    char *buf = NULL;
+    FILE *mem = open_memstream(&buf, len);
+    if (!mem)
+        return NULL;
+    if (page < 0)
+        dot_write_graph(d, mem, title);
+    else
+        *pages = dot_write_timeline(d, mem, title, page);
+    fclose(mem);
+    return buf;
+}
+
+void dot_page_name(const char *file, int page, char *buf, size_t n)
+{
+    if (page == 0) {
+        snprintf(buf, n, "%s", file);
+        return;
+    }
+    const char *slash = strrchr(file, '/'), *dot = strrchr(file, '.');
+    size_t stem = dot && (!slash || dot > slash) ? (size_t)(dot - file) : strlen(file);
+    snprintf(buf, n, "%.*s-p%d%s", (int)stem, file, page + 1, file + stem);
+}
+
+static int write_graph(const dot_t *d, const char *title, const char *file, int svg)
+{
+    size_t len = 0;
+    int pages = 0;
+    char *buf = generate(d, title, -1, &len, &pages);
+    if (!buf) {
+        errorf("%s: out of memory", file);
+        return -1;
+    }
+    int rc = write_text(file, svg, buf, len);
     free(buf);
+    return rc;
+}
+
+/* Every page of the timeline: FILE, then FILE-p2, FILE-p3, ... (before the
+ * extension); stale pages of an earlier, longer timeline are removed. */
+static int write_timeline(const dot_t *d, const char *title, const char *file)
+{
+    int svg = ends_with(file, ".svg"), pages = 1, rc = 0;
+    char name[4096];
+    for (int page = 0; page < pages; page++) {
+        size_t len = 0;
+        char *buf = generate(d, title, page, &len, &pages);
+        dot_page_name(file, page, name, sizeof name);
+        if (!buf) {
+            errorf("%s: out of memory", name);
+            return -1;
+        }
+        rc |= write_text(name, svg, buf, len);
+        free(buf);
+    }
+    for (int page = pages; page < DOT_TIMELINE_STEPS; page++) {
+        dot_page_name(file, page, name, sizeof name);
+        if (unlink(name) && errno == ENOENT)
+            break;
+    }
     return rc;
 }
 
@@ -954,11 +1271,35 @@ int dot_write_files(const dot_t *d, const char *title, const char *dot_file,
                     const char *svg_file, const char *timeline_file)
 {
     int rc = 0;
-    if (dot_file && write_one(dot_file, 0, dot_write_graph, d, title))
+    if (dot_file && write_graph(d, title, dot_file, 0))
         rc = -1;
-    if (svg_file && write_one(svg_file, 1, dot_write_graph, d, title))
+    if (svg_file && write_graph(d, title, svg_file, 1))
         rc = -1;
-    if (timeline_file && write_one(timeline_file, ends_with(timeline_file, ".svg"), dot_write_timeline, d, title))
+    if (timeline_file && write_timeline(d, title, timeline_file))
         rc = -1;
     return rc;
+}
+
+static int check_path(const char *file)
+{
+    /* opened for appending, so an existing file is left as it is until the run writes it */
+    int existed = access(file, F_OK) == 0;
+    FILE *f = fopen(file, "a");
+    if (!f) {
+        errorf("%s: cannot write the picture: %s", file, strerror(errno));
+        return -1;
+    }
+    fclose(f);
+    if (!existed)
+        unlink(file);
+    return 0;
+}
+
+int dot_check_paths(const char *dot_file, const char *svg_file, const char *timeline_file)
+{
+    const char *files[] = { dot_file, svg_file, timeline_file };
+    for (int k = 0; k < 3; k++)
+        if (files[k] && check_path(files[k]))
+            return -1;
+    return 0;
 }

@@ -92,8 +92,9 @@ static int has_scenarios(const char *path)
 
 /* Where scenarios live. The repository root is the directory of the
  * trapsim binary or the nearest one above it (up to 3 levels: build/san/
- * trapsim) whose scenarios/ folder has scenario files; scenario images are
- * relative to it. TRAPSIM_SCENARIOS names another folder of scenario files. */
+ * trapsim) whose scenarios/ folder has scenario files, or for an installed
+ * trapsim (make install) PREFIX/share/trapsim; the built-in scenarios'
+ * images are relative to it. TRAPSIM_SCENARIOS names another folder of scenario files. */
 typedef struct places {
     char root[PATH_MAX];
     char dir[PATH_MAX];     /* the scenario files, as opened */
@@ -116,11 +117,16 @@ static void find_places(places_t *pl)
         snprintf(exe, sizeof exe, ".");
     snprintf(pl->root, sizeof pl->root, "%s", exe);
     char dir[PATH_MAX + 16];
+    /* installed (make install): PREFIX/bin/trapsim, PREFIX/share/trapsim/scenarios */
+    char probe[PATH_MAX + 48];
+    snprintf(probe, sizeof probe, "%.4000s/../share/trapsim/scenarios", exe);
+    if (has_scenarios(probe))
+        snprintf(pl->root, sizeof pl->root, "%.4000s/../share/trapsim", exe);
     snprintf(dir, sizeof dir, "%s", exe);
-    for (int up = 0; up < 4; up++) {
-        char probe[PATH_MAX + 32];
-        snprintf(probe, sizeof probe, "%.4000s/scenarios", dir);
-        if (has_scenarios(probe)) {
+    for (int up = 0; up < 4 && !has_scenarios(probe); up++) {
+        char here[PATH_MAX + 32];
+        snprintf(here, sizeof here, "%.4000s/scenarios", dir);
+        if (has_scenarios(here)) {
             snprintf(pl->root, sizeof pl->root, "%.4000s", dir);
             break;
         }
@@ -143,6 +149,7 @@ static void find_places(places_t *pl)
  * and as shown. */
 typedef struct files {
     char name[64];
+    char dir[PATH_MAX];     /* the folder of the scenario file, as opened */
     char scn[PATH_MAX], scn_shown[PATH_MAX];
     char log[PATH_MAX], log_shown[PATH_MAX];
     char dot[PATH_MAX], dot_shown[PATH_MAX];
@@ -186,6 +193,7 @@ static int find_files(const places_t *pl, const char *arg, files_t *f)
             snprintf(dir, sizeof dir, ".");
         snprintf(f->scn, PATH_MAX, "%s", arg);
         snprintf(f->scn_shown, PATH_MAX, "%s", arg);
+        snprintf(f->dir, PATH_MAX, "%s", dir);
         set_path(f->log, dir, f->name, ".expected");
         set_path(f->dot, dir, f->name, ".dot");
         snprintf(f->log_shown, PATH_MAX, "%s", f->log);
@@ -197,6 +205,7 @@ static int find_files(const places_t *pl, const char *arg, files_t *f)
         return -1;
     }
     snprintf(f->name, sizeof f->name, "%s", arg);
+    snprintf(f->dir, PATH_MAX, "%s", pl->dir);
     set_path(f->scn, pl->dir, arg, ".scn");
     set_path(f->log, pl->dir, arg, ".expected");
     set_path(f->dot, pl->dir, arg, ".dot");
@@ -378,6 +387,9 @@ static void put_filters(FILE *out, const scenario_t *s)
                 s->until);
     if (s->limit)
         fprintf(out, "== shown: at most %llu trace lines, the first ones\n", (unsigned long long)s->limit);
+    if (s->hide_hi)
+        fprintf(out, "== shown: no lines of events in the code at %08x-%08x (%s)\n", s->hide_lo, s->hide_hi,
+                s->hide_what);
     if (s->tail)
         fprintf(out, "== shown: the last %u trace lines only (and every console line)\n", s->tail);
 }
@@ -399,16 +411,25 @@ static const char *status_meaning(int st)
 }
 
 /* A VM's options from its scenario keys; 0, or EXIT_USAGE after an error
- * line. `image` holds the image's path as opened. */
+ * line. `image` holds the image's path as opened: a relative path is
+ * relative to the scenario file's folder, or else (the built-in scenarios'
+ * build/guests/...) to the repository root. */
 static int vm_opts(const places_t *pl, const files_t *f, const scn_vm_t *v, session_opts_t *o, char *image,
                    size_t n)
 {
-    if (v->image[0] == '/')
+    if (v->image[0] == '/') {
         snprintf(image, n, "%s", v->image);
-    else
-        snprintf(image, n, "%s/%s", pl->root, v->image);
+    } else {
+        snprintf(image, n, "%s/%s", f->dir, v->image);
+        if (access(image, F_OK) != 0)
+            snprintf(image, n, "%s/%s", pl->root, v->image);
+    }
     if (access(image, R_OK) != 0) {
-        errorf("%s: image %s: %s (build it with 'make')", f->scn_shown, v->image, strerror(errno));
+        if (v->image[0] == '/')
+            errorf("%s: image %s: %s (build it with 'make')", f->scn_shown, v->image, strerror(errno));
+        else
+            errorf("%s: image %s: %s (looked for beside the scenario file, then in %s; build it with 'make')",
+                   f->scn_shown, v->image, strerror(errno), pl->root);
         return EXIT_USAGE;
     }
     session_defaults(o);
@@ -506,7 +527,6 @@ static int run_scenario(const places_t *pl, const files_t *f, const scenario_t *
     return st;
 }
 
-/* Whether any VM of the scenario runs under the VMM (the graph's names). */
 /* The pictures' mode (app/dot.h) for the monitors of every VM. */
 static int dot_mode(const scenario_t *s)
 {
@@ -734,6 +754,8 @@ int scenario_main(int argc, char **argv)
     /* the file's own name wins over what the argument looked like */
     snprintf(s.name, sizeof s.name, "%s", f.name);
 
+    if (dot_check_paths(dot_file, svg_file, timeline_file))
+        return EXIT_USAGE;
     dot_t *dot = dot_new(dot_mode(&s), s.timeline[0] ? s.timeline : NULL);
     html_t *html = html_file ? html_new() : NULL;
     if (!dot || (html_file && !html)) {

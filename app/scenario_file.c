@@ -18,13 +18,13 @@
 enum key {
     K_DESCRIPTION, K_IMAGE, K_CMDLINE, K_MODE, K_ISA, K_EXPOSE_PG, K_TRACE, K_MAX_INSNS,
     K_GUEST_IPS, K_MEM, K_INSNS, K_PORTS, K_MATCH, K_FROM, K_UNTIL, K_CONTEXT, K_LIMIT, K_TAIL,
-    K_TIMELINE, K_QUANTUM, K_WEIGHT, K_SNAPSHOT_AT, K_MIGRATE_AT, K_MIGRATE_DIRTY, K_MIGRATE_ROUNDS,
+    K_TIMELINE, K_QUANTUM, K_WEIGHT, K_SNAPSHOT_AT, K_MIGRATE_AT, K_MIGRATE_DIRTY, K_MIGRATE_ROUNDS, K_HIDE_CODE,
     K_COUNT
 };
 static const char *const key_names[K_COUNT] = {
     "description", "image", "cmdline", "mode", "isa", "expose_pg", "trace", "max_insns",
     "guest_ips", "mem", "insns", "ports", "match", "from", "until", "context", "limit", "tail",
-    "timeline", "quantum", "weight", "snapshot_at", "migrate_at", "migrate_dirty", "migrate_rounds",
+    "timeline", "quantum", "weight", "snapshot_at", "migrate_at", "migrate_dirty", "migrate_rounds", "hide_code",
 };
 
 /* Where a key may be: before the first section (the scenario's), in a
@@ -249,6 +249,18 @@ static int parse_value(parse_t *p, scenario_t *s, scn_vm_t *vm, uint64_t *quantu
             return fail(p, "'tail' needs a number of lines from 0 to %d", SCN_MAX_TAIL);
         s->tail = (uint32_t)n;
         return 0;
+    case K_HIDE_CODE: {
+        /* "0x101fb0-0x101fcf uartputc: UART polling" */
+        char *sp = v + strcspn(v, " \t"), *rest = *sp ? trim(sp + 1) : sp;
+        *sp = 0;
+        char *dash = strchr(v, '-');
+        uint32_t lo, hi;
+        if (!dash || (*dash = 0, parse_u32(trim(v), &lo)) || parse_u32(trim(dash + 1), &hi) || lo > hi || hi == 0)
+            return fail(p, "'hide_code': expected an address range and what it is, like 0x101fb0-0x101fcf uart polling");
+        s->hide_lo = lo;
+        s->hide_hi = hi;
+        return set_str(p, s->hide_what, sizeof s->hide_what, "hide_code", rest);
+    }
     case K_TIMELINE:
         if (!*v)
             return fail(p, "'timeline' needs an event, e.g. 'int 0x80' or '#GP lidt'");

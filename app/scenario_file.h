@@ -70,6 +70,8 @@ typedef struct scenario {
      * by a live migration to a destination in this process (0: not cut) */
     uint64_t snapshot_at, migrate_at;
     uint64_t migrate_dirty, migrate_rounds;   /* 0: --migrate-dirty's and --migrate-rounds' defaults */
+    uint32_t hide_lo, hide_hi;  /* no trace lines of events at EIPs hide_lo..hide_hi (hide_hi 0: none) */
+    char hide_what[64];         /* what that code is, for the log's header ("uartputc: UART polling") */
 } scenario_t;
 
 /* Parses a scenario's text; `name` is how errors name the file

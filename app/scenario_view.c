@@ -28,6 +28,7 @@ typedef struct scenario_view {
     int state;              /* 0: before `from`, 1: showing, 2: after `until` */
     uint64_t shown;         /* trace lines shown (or kept for `tail`) */
     uint64_t hidden;        /* trace lines left out by `limit` */
+    uint64_t code_hidden;   /* trace lines left out by `hide_code` */
     uint64_t seq;
     held_t *ctx;            /* the last `context` lines before `from` */
     size_t nctx, ctx_next;
@@ -202,6 +203,10 @@ static void view_emit(void *vctx, const event_t *ev)
     }
     if (v->state == 2 || !view_wants(v, ev))
         return;
+    if (v->s->hide_hi && ev->eip >= v->s->hide_lo && ev->eip <= v->s->hide_hi) {
+        v->code_hidden++;
+        return;
+    }
     char line[LINE_MAX_LEN];
     trace_format(ev, line, sizeof line);
     if (!view_matches(v, line))
@@ -253,6 +258,9 @@ static void view_finish(void *vctx)
     }
     if (v->state == 0 && v->s->from[0])
         fprintf(v->out, "== no trace line contained '%s': nothing shown\n", v->s->from);
+    if (v->code_hidden)
+        fprintf(v->out, "== %llu trace lines of the code at %08x-%08x (%s) not shown\n",
+                (unsigned long long)v->code_hidden, v->s->hide_lo, v->s->hide_hi, v->s->hide_what);
     if (v->hidden)
         fprintf(v->out, "== %llu more trace lines not shown (limit = %llu)\n",
                 (unsigned long long)v->hidden, (unsigned long long)v->s->limit);

@@ -3,6 +3,7 @@
 #include <string.h>
 #include "app/args.h"
 #include "app/dot.h"
+#include "app/progress.h"
 #include "app/gdb.h"
 #include "app/html.h"
 #include "app/session.h"
@@ -271,6 +272,8 @@ static int connect(run_t *r)
         return -1;
     }
     if (o->dot_file || o->svg_file || o->timeline_file || o->html_file) {
+        if (dot_check_paths(o->dot_file, o->svg_file, o->timeline_file))
+            return -1;
         int mode = DOT_BARE;
         for (int k = 0; k < r->n; k++)
             mode = dot_mode_add(mode, r->vo[k].monitor);
@@ -287,8 +290,10 @@ static int connect(run_t *r)
             vm_add_sink(v->vm, &s);
         }
         if (r->dot) {
-            trace_sink_t s = { DOT_LEVELS, dot_emit, NULL, r->dot };
+            trace_sink_t s = { DOT_LEVELS | (o->timeline_file ? 0 : TL_TEXTLESS(DOT_GRAPH_TEXTLESS)), dot_emit, NULL, r->dot };
             vm_add_sink(v->vm, &s);
+            if (!r->named)   /* one VM: the sink is its machine's own (host/vm.c wraps those of several) */
+                dot_watch(r->dot, &vm_machine(v->vm)->trace, o->timeline_file != NULL);
         }
         if (r->html) {
             trace_sink_t s = { HTML_LEVELS, html_emit, NULL, r->html };
@@ -439,6 +444,8 @@ int session_run(const session_opts_t *o)
         no_run = gdb_serve(o->gdb, m, vm_monitor_view(r.vm[0].vm)) != 0;
     else if (o->step)
         step_run(o->step, m, vm_monitor_view(r.vm[0].vm), o->trace_levels, r.trace_out == stderr, stdin);
+    else if (r.dot)
+        progress_run(m, stderr, "drawing the pictures at the end");
     else
         machine_run(m);
     for (int k = 0; k < r.n; k++)

@@ -28,6 +28,7 @@ typedef struct session_opts {
     uint32_t tc_size;           /* --tc-size: --vmm=dbt's translation cache (0: its default) */
     int no_cache;               /* --no-cache */
     int quiet;                  /* --quiet: no end-of-run summary */
+    int success_exit;           /* --success-exit V, as V + 1 (0: not given): main() maps the guest's V to 0 */
     FILE *summary_out;          /* where the summary goes (NULL: stderr) */
     const char *stats_file;     /* --stats */
     const char *dot_file;       /* --dot */

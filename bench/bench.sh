@@ -11,7 +11,7 @@
 #        [--native N] [--notrace T2] [--kprime-image K] [--xlate-image X]
 # Environment: BENCH_REPS (default 3), BENCH_CLOCK (cpu, the default: user +
 # system time, steady on a machine shared with other jobs; or wall), BENCH_ONLY (words among
-# vmm sysloop pv dbt trace notrace hosts vtx snapshot qemu bochs native; the bare isprime reference
+# vmm sysloop pv dbt pictures trace notrace hosts vtx snapshot qemu bochs native; the bare isprime reference
 # always runs).
 # Output: the table on stdout; progress on stderr; the table again in
 # D/bench.txt and every number as key=value lines in D/bench.stats.
@@ -375,6 +375,19 @@ if want dbt && want sysloop; then
   if [ -z "$DBT_NA" ]; then
     say "sysloop --vmm=dbt --isa x86"
     sysloop_case dsys --vmm=dbt --isa x86
+  fi
+fi
+
+# 3c. Pictures (--dot, --timeline): the sysloop under the VMM, the run with
+#     the most events per instruction, with the trap-flow graph and timeline.
+if want pictures && [ -z "$VMM_NA" ]; then
+  say "sysloop --vmm --isa pg with --dot --timeline (loops=$SYS_S, $SYS_B)"
+  if trapsim_case pic "$SYS_S" check_sysloop --vmm --isa pg --dot "$RUN/pic.dot" --timeline "$RUN/pic-timeline.dot" \
+       -- "procs=sysloop loops=$SYS_S" &&
+     trapsim_case pic "$SYS_B" check_sysloop --vmm --isa pg --dot "$RUN/pic.dot" --timeline "$RUN/pic-timeline.dot" \
+       -- "procs=sysloop loops=$SYS_B"; then
+    for s in "$SYS_S" "$SYS_B"; do I[pic.$s]=$(sval pic "$s" insns.total); done
+    slope pic $((I[pic.$SYS_B] - I[pic.$SYS_S])) "$SYS_S" "$SYS_B" "${I[pic.$SYS_S]}"
   fi
 fi
 
@@ -826,6 +839,10 @@ sys_perop() {  # KEY: ns per call and exits per call of a sysloop_case
   SYS_NA=$(want sysloop || echo "n/a (not selected)")
   row "sysloop bare" sys "$SYS_S" "$SYS_B" "$sys_perop" "$SYS_NA"
   row "sysloop --vmm --isa pg" vsys "$SYS_S" "$SYS_B" "$vsys_perop" "${SYS_NA:-$VMM_NA}"
+  PIC_NA=$(want pictures || echo "n/a (not selected)")
+  pic_perop=
+  ok pic && ok vsys && pic_perop="$(calc "%+.1f" "(${M[vsys]} / ${M[pic]} - 1) * 100")% time vs sysloop --vmm without pictures"
+  row "sysloop --vmm, --dot --timeline" pic "$SYS_S" "$SYS_B" "$pic_perop" "${PIC_NA:-${SYS_NA:-$VMM_NA}}"
   pv_rows
   # issue 15: binary translation
   KP_NA=$(want dbt || echo "n/a (not selected)")
@@ -898,6 +915,12 @@ sys_perop() {  # KEY: ns per call and exits per call of a sysloop_case
     tgt "insn trace >= 20M events/s" "$EV_S M events/s" "$(met "$EV_S >= 20")" trace_events
   else
     tgt "insn trace >= 20M events/s" "n/a" "n/a" trace_events
+  fi
+  if ok pic && ok vsys; then
+    tgt "pictures <= 20% slower (issue 19)" "$(calc "%+.1f" "(${M[vsys]} / ${M[pic]} - 1) * 100")% (sysloop --vmm, ${M[pic]} vs ${M[vsys]} MIPS)" \
+      "$(met "${M[vsys]} / ${M[pic]} <= 1.2")" pictures
+  else
+    tgt "pictures <= 20% slower (issue 19)" "n/a" "n/a" pictures
   fi
   if [ -n "$HOSTS_PCT" ]; then
     tgt "$HOSTS_N VMs >= 95% of one VM's MIPS (issue 14)" "$HOSTS_PCT% (${M[hosts]} MIPS aggregate, $REF alone)" \

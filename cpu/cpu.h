@@ -99,6 +99,7 @@ struct machine {
     uint8_t *code_page_map;   /* decoded-instruction cache bookkeeping (cpu/run.c) */
     struct decode_cache *dcache;
     int halted;               /* HLT retired: waiting for an interrupt */
+    const isa_insn_t *fault_insn;   /* the instruction whose fault is being delivered: its event names it */
 };
 
 /* Creates a machine with `ram_size` bytes of zeroed RAM, devices in their

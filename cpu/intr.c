@@ -120,7 +120,7 @@ static void emit_delivery(machine_t *m, int vector, deliver_kind_t kind, int has
         .ring = (uint8_t)from, .to_ring = c->cpl, .vector = (uint8_t)vector,
         .has_error = (uint8_t)has_error, .error = error, .eip = fault_eip,
         .cs = c->seg[SEG_CS].sel, .target = c->eip, .ss = c->seg[SEG_SS].sel,
-        .esp = c->reg[ESP], .irq = irq,
+        .esp = c->reg[ESP], .irq = irq, .insn = kind == DK_EXCEPTION ? m->fault_insn : NULL,
     };
     machine_emit(m, &ev);
 }

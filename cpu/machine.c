@@ -119,8 +119,11 @@ void machine_emit(machine_t *m, event_t *ev)
 void machine_emitv(machine_t *m, event_t *ev, const char *fmt, va_list ap)
 {
     char text[256];
-    vsnprintf(text, sizeof text, fmt, ap);
-    ev->text = text;
+    ev->text = NULL;
+    if (trace_text_on(&m->trace, trace_level_of(ev->kind))) {
+        vsnprintf(text, sizeof text, fmt, ap);
+        ev->text = text;
+    }
     machine_emit(m, ev);
 }
 

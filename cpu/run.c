@@ -208,7 +208,9 @@ static NOIPA void retire(machine_t *m, const isa_insn_t *insn, uint32_t eip, int
     if ((how & RETIRE_AUDITED) && (r == ISA_OK || r == ISA_SOFTINT || r == ISA_HALT) && m->hv.ops->after_insn)
         m->hv.ops->after_insn(m->hv.ctx, m, insn, eip);
     if (r == ISA_FAULT) {
+        m->fault_insn = insn;
         deliver_event(m, c->exc_vector, DK_EXCEPTION, c->exc_has_error, c->exc_error, eip);
+        m->fault_insn = NULL;
         return;
     }
     if (r == ISA_STOP) {

@@ -38,6 +38,7 @@ static const struct { const char *name; int sdm; } exit_reasons[XR_COUNT] = {
     [XR_EXTINT] = { "external interrupt", 1 },
     [XR_SOFTINT] = { "software interrupt", 0 },
     [XR_HYPERCALL] = { "hypercall", -1 },
+    [XR_CPUID] = { "cpuid", 10 },
 };
 
 const char *exit_reason_name(int reason)
@@ -55,7 +56,20 @@ void trace_add_sink(trace_t *t, const trace_sink_t *s)
     if (t->nsinks >= TRACE_MAX_SINKS)
         return;
     t->sinks[t->nsinks++] = *s;
-    t->levels |= s->levels;
+    uint32_t levels = s->levels & ~TL_TEXTLESS(0xff);
+    t->levels |= levels;
+    t->text_levels |= levels & ~((s->levels >> 8) & 0xffu);
+}
+
+void trace_set_textless(trace_t *t, const void *ctx, uint32_t textless)
+{
+    t->text_levels = 0;
+    for (int k = 0; k < t->nsinks; k++) {
+        trace_sink_t *s = &t->sinks[k];
+        if (s->ctx == ctx)
+            s->levels = (s->levels & ~TL_TEXTLESS(0xff)) | TL_TEXTLESS(textless);
+        t->text_levels |= s->levels & ~TL_TEXTLESS(0xff) & ~((s->levels >> 8) & 0xffu);
+    }
 }
 
 void trace_emit_slow(trace_t *t, const event_t *ev)

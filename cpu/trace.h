@@ -66,6 +66,7 @@ typedef enum exit_reason {
     XR_EXTINT,        /* SDM 1: an external interrupt; qualification the IRQ line */
     XR_SOFTINT,       /* SDM 0, interruption type 4: INT n; qualification the vector */
     XR_HYPERCALL,     /* --vmm=pv: int $0x82 from the guest kernel; qualification the hypercall number */
+    XR_CPUID,         /* SDM 10: --vmm=pv answers CPUID (as CPUID faulting would let it); qualification the leaf */
     XR_COUNT
 } exit_reason_t;
 const char *exit_reason_name(int reason);
@@ -114,11 +115,17 @@ typedef struct trace_sink {
     void (*finish)(void *ctx);                    /* at the end of the run (may be NULL) */
     void *ctx;
 } trace_sink_t;
+/* In a sink's levels: of its levels (TL_* below 0x100), those whose events
+ * it takes without their text (levels | TL_TEXTLESS(TL_VMM)), in bits 8-15.
+ * When no sink wants a level's text, its producers need not format it:
+ * ev->text is NULL. */
+#define TL_TEXTLESS(levels) (((uint32_t)(levels) & 0xffu) << 8)
 
 #define TRACE_MAX_SINKS 8
 typedef struct trace {
     uint32_t levels;        /* union of the sinks' levels: the one branch */
     const struct symtab *syms; /* the guest image's symbols: every event reaches the sinks with them */
+    uint32_t text_levels;   /* the levels some sink wants with their text */
     int nsinks;
     trace_sink_t sinks[TRACE_MAX_SINKS];
 } trace_t;
@@ -126,11 +133,16 @@ typedef struct trace {
 /* Level an event kind belongs to. */
 uint32_t trace_level_of(ev_kind_t kind);
 void trace_add_sink(trace_t *t, const trace_sink_t *s);
+/* Changes which levels the sinks with context `ctx` take without text
+ * (TL_TEXTLESS), as their needs change during a run. */
+void trace_set_textless(trace_t *t, const void *ctx, uint32_t textless);
 void trace_emit_slow(trace_t *t, const event_t *ev);
 void trace_finish(trace_t *t);
 
 #ifndef TRAPSIM_NO_TRACE
 static inline int trace_on(const trace_t *t, uint32_t level) { return (t->levels & level) != 0; }
+/* Whether some sink wants the text of `level`'s events (else emit them with text NULL). */
+static inline int trace_text_on(const trace_t *t, uint32_t level) { return (t->text_levels & level) != 0; }
 static inline void trace_emit(trace_t *t, const event_t *ev)
 {
     if (t->levels & trace_level_of(ev->kind))
@@ -140,6 +152,7 @@ static inline void trace_emit(trace_t *t, const event_t *ev)
 /* Built without trace hooks (the bench's "trace hooks cost" row): no event
  * reaches a sink, so traces, graphs and event counts stay empty. */
 static inline int trace_on(const trace_t *t, uint32_t level) { (void)t; (void)level; return 0; }
+static inline int trace_text_on(const trace_t *t, uint32_t level) { (void)t; (void)level; return 0; }
 static inline void trace_emit(trace_t *t, const event_t *ev) { (void)t; (void)ev; }
 #endif
 

@@ -23,19 +23,13 @@
 #include "traps.h"
 #include "proc.h"
 #include "defs.h"
-#include "../vmm/pv_abi.h"
+#include "../vmm/pv_guest.h"
 
 int pv_on;
 static int fasttrap;
 static volatile pv_shared_t shared __attribute__((aligned(16)));
 static struct dtr gdtr_given, idtr_given;
 static ushort tr_given;
-
-static int hypercall(uint nr, uint a, uint b, uint c) {
-  int r;
-  asm volatile("int $0x82" : "=a"(r) : "a"(nr), "b"(a), "c"(b), "d"(c) : "memory");
-  return r;
-}
 
 // ---- lazy mode: one multicall ----
 static pv_multicall_t mc[PV_MAX_MULTICALL];
@@ -55,7 +49,7 @@ static void call(uint nr, uint a, uint b, uint c) {
     mc[nmc++] = (pv_multicall_t){ nr, { a, b, c, 0, 0 }, 0, 0 };
     return;
   }
-  check(nr, hypercall(nr, a, b, c));
+  check(nr, pv_hypercall(nr, a, b, c));
 }
 
 void pv_lazy_begin(void) {
@@ -68,9 +62,9 @@ void pv_lazy_end(void) {
     return;
   lazy = 0;
   if (nmc == 1) {
-    check(mc[0].op, hypercall(mc[0].op, mc[0].args[0], mc[0].args[1], mc[0].args[2]));
+    check(mc[0].op, pv_hypercall(mc[0].op, mc[0].args[0], mc[0].args[1], mc[0].args[2]));
   } else if (nmc > 1) {
-    check(PV_multicall, hypercall(PV_multicall, (uint)mc, nmc, 0));
+    check(PV_multicall, pv_hypercall(PV_multicall, (uint)mc, nmc, 0));
     for (int i = 0; i < nmc; i++)
       check(mc[i].op, mc[i].result);
   }
@@ -79,10 +73,6 @@ void pv_lazy_end(void) {
 }
 
 // ---- detection ----
-static void cpuid(uint leaf, uint *a, uint *b, uint *c, uint *d) {
-  asm volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(0));
-}
-
 int pvops_option(const char *key) {
   return strcmp(key, "pv") == 0 || strcmp(key, "fasttrap") == 0;
 }
@@ -91,29 +81,25 @@ void pvops_init(void) {
   if (!opt_num("pv", 1))
     return;
   uint a, b, c, d;
-  cpuid(1, &a, &b, &c, &d);
+  pv_cpuid(1, &a, &b, &c, &d);
   if (!(c & (1u << 31)))
     return;                       // no hypervisor: native
   uint sig[3];
-  cpuid(PV_CPUID_LEAF, &a, &sig[0], &sig[1], &sig[2]);
+  pv_cpuid(PV_CPUID_LEAF, &a, &sig[0], &sig[1], &sig[2]);
   if (memcmp(sig, PV_SIGNATURE, 12) != 0)
     return;                       // another one (vtx): native
   pv_on = 1;
   fasttrap = opt_num("fasttrap", 1);
-  check(PV_register_shared, hypercall(PV_register_shared, (uint)&shared, 0, 0));
+  check(PV_register_shared, pv_hypercall(PV_register_shared, (uint)&shared, 0, 0));
 }
 
 // ---- the virtual IF ----
 void pv_irq_disable(void) {
-  shared.upcall_mask = 1;
-  asm volatile("" ::: "memory");
+  pv_events_mask(&shared);
 }
 
 void pv_irq_enable(void) {
-  shared.upcall_mask = 0;
-  asm volatile("" ::: "memory");
-  if (shared.upcall_pending)      // an event came while masked: have it now
-    hypercall(PV_event_check, 0, 0, 0);
+  pv_events_unmask(&shared);
 }
 
 uint pv_save_fl(void) {
@@ -155,7 +141,7 @@ static int nline;
 
 static void console_flush_pv(void) {
   if (nline)
-    hypercall(PV_console_write, (uint)line, nline, 0);
+    pv_hypercall(PV_console_write, (uint)line, nline, 0);
   nline = 0;
 }
 
@@ -167,7 +153,7 @@ void pv_console_putc(int c) {
 
 void pv_halt(void) {
   console_flush_pv();
-  hypercall(PV_sched_op, PV_SCHEDOP_block, 0, 0);
+  pv_hypercall(PV_sched_op, PV_SCHEDOP_block, 0, 0);
 }
 
 void pv_outb(ushort port, uchar v) {
@@ -182,13 +168,13 @@ void pv_outb(ushort port, uchar v) {
     return;
   }
   pv_port_op_t op = { port, 1, PV_PORT_OUT, v };
-  check(PV_port_io, hypercall(PV_port_io, (uint)&op, 1, 0));
+  check(PV_port_io, pv_hypercall(PV_port_io, (uint)&op, 1, 0));
 }
 
 uchar pv_inb(ushort port) {
   pv_lazy_end();        // an IN needs its answer now
   pv_port_op_t op = { port, 1, PV_PORT_IN, 0 };
-  check(PV_port_io, hypercall(PV_port_io, (uint)&op, 1, 0));
+  check(PV_port_io, pv_hypercall(PV_port_io, (uint)&op, 1, 0));
   return op.value;
 }
 

@@ -90,6 +90,33 @@ static const char *behaviour(const isa_profile_t *p, int row, int cpl)
     return "runs, no trap";
 }
 
+/* The list of sensitive, unprivileged IA-32 instructions as usually quoted
+ * from Robin and Irvine (2000), "the 17": it names 18 mnemonics (MOV last).
+ * A row of the table carries the number of its name in that list; "+" marks
+ * a row the list does not name, explained below the table. */
+static const char *const ri_names[] = {
+    "sgdt", "sidt", "sldt", "smsw", "pushf", "popf", "lar", "lsl", "verr", "verw",
+    "pop", "push", "call", "jmp", "int", "ret", "str", "mov",
+};
+#define RI_COUNT (int)(sizeof ri_names / sizeof ri_names[0])
+
+/* The number (1..RI_COUNT) of a row's name in the list, 0 when it names none:
+ * by the mnemonic, far forms (lcall, ljmp, lret) as their near names. */
+static int ri_number(const char *label)
+{
+    char m[16];
+    size_t n = strcspn(label, " ");
+    snprintf(m, sizeof m, "%.*s", (int)(n < 15 ? n : 15), label);
+    const char *name = strcmp(m, "lcall") == 0 ? "call" : strcmp(m, "ljmp") == 0 ? "jmp"
+                     : strcmp(m, "lret") == 0 ? "ret" : strcmp(m, "int3") == 0 || strcmp(m, "into") == 0 ? "int" : m;
+    if (strcmp(m, "pop") == 0 || strcmp(m, "push") == 0 || strcmp(m, "mov") == 0)
+        name = strstr(label, "%sreg") ? m : "";   /* the segment register forms */
+    for (int k = 0; k < RI_COUNT; k++)
+        if (strcmp(ri_names[k], name) == 0)
+            return k + 1;
+    return 0;
+}
+
 static void print_section(const isa_profile_t *p, FILE *f, const char *title, int cls_a, int cls_b)
 {
     char label[40], seen[ROW_COUNT][40];
@@ -108,7 +135,13 @@ static void print_section(const isa_profile_t *p, FILE *f, const char *title, in
         strcpy(seen[nseen++], label);
         const char *b1 = behaviour(p, row, 1), *b3 = behaviour(p, row, 3);
         int runs = strncmp(b1, "runs", 4) == 0 || strncmp(b3, "runs", 4) == 0 || r->cls == SINT;
-        fprintf(f, "  %-16s %-36s %-14s %-14s %s\n", label, class_name(r->cls), b1, b3,
+        char num[12] = "";
+        int ri = ri_number(label);
+        if (ri)
+            snprintf(num, sizeof num, "%d", ri);
+        else if (cls_a == SCTRL)
+            snprintf(num, sizeof num, "+");
+        fprintf(f, "  %3s %-16s %-36s %-14s %-14s %s\n", num, label, class_name(r->cls), b1, b3,
                 runs ? row_note(row) : "");
     }
 }
@@ -118,10 +151,19 @@ void isa_print_table(const isa_profile_t *p, void *file)
     FILE *f = file;
     fprintf(f, "profile %s: %s\n", p->name, p->summary);
     fprintf(f, "ring 1 and ring 3 with IOPL 0 and no I/O bitmap, as a VMM runs a guest\n\n");
-    fprintf(f, "  %-16s %-36s %-14s %-14s %s\n", "instruction", "class", "ring 1", "ring 3",
+    fprintf(f, "  %3s %-16s %-36s %-14s %-14s %s\n", "R&I", "instruction", "class", "ring 1", "ring 3",
             "what it does outside ring 0 when it runs");
     print_section(p, f, "sensitive but unprivileged on IA-32 (Robin and Irvine, 2000):", SCTRL, SBEHV);
     print_section(p, f, "privileged:", PRIV, PRIV);
     print_section(p, f, "privileged relative to IOPL:", IOPL, IOPL);
     print_section(p, f, "software interrupts (enter the supervisor through the IDT in every profile):", SINT, SINT);
+    fprintf(f, "\nR&I: the number of the instruction in the list of sensitive, unprivileged IA-32\n"
+               "instructions quoted from Robin and Irvine (2000), \"the 17\"; it names %d:\n ", RI_COUNT);
+    for (int k = 0; k < RI_COUNT; k++)
+        fprintf(f, " %d %s%s", k + 1, ri_names[k], k + 1 < RI_COUNT ? "," : ".\n");
+    fputs("A name covers several rows: its operand forms (push/pop/mov of a segment register,\n"
+          "near and far call, jmp, ret). The rows marked + are not named in the list but are sensitive\n"
+          "for the same reason: les, lds, lss, lfs, lgs load a segment register with the checks of\n"
+          "mov and pop; iret restores IF and IOPL as popf does and returns as ret does. int (15) is\n"
+          "sensitive only in that it enters the supervisor: it goes through the IDT, so a VMM sees it.\n", f);
 }

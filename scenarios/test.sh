@@ -9,7 +9,8 @@
 #   1. `trapsim scenario NAME --check`: the log equals NAME.expected and the
 #      trap-flow graph NAME.dot (exit status 0);
 #   2. two more runs give byte-identical logs, graphs and timelines;
-#   3. Graphviz's `dot -Tsvg` accepts the graph and the timeline.
+#   3. Graphviz's `dot -Tsvg` accepts the graph and the timeline;
+#   4. its pg lines fit 160 columns.
 # Then the checks of the command itself: a changed expected log is a mismatch (status 12) with a
 # diff, a missing one and a broken scenario file are errors (status 2).
 #
@@ -67,6 +68,8 @@ for n in "${names[@]}"; do
     cmp -s "$a" "$b" || { fail "$n" "two runs differ: $a $b"; ok=0; }
   done
   cmp -s "$OUT/$n.run1" "scenarios/$n.expected" || { fail "$n" "the plain log differs from scenarios/$n.expected"; ok=0; }
+  long=$(awk '/^[0-9]{10} r[0-9] pg / && length > 160 { print NR": "length" columns" }' "$OUT/$n.run1" | head -3)
+  [ -z "$long" ] || { fail "$n" "pg lines wider than 160 columns: $long"; ok=0; }
   cmp -s "$OUT/$n.dot" "$OUT/$n.run1.dot" || { fail "$n" "--dot differs from the graph --check compared"; ok=0; }
   for d in "$OUT/$n.dot" "$OUT/$n-timeline.dot"; do
     dot -Tsvg "$d" -o "${d%.dot}.svg" 2>"$OUT/$n.doterr" && [ ! -s "$OUT/$n.doterr" ] ||

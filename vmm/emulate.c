@@ -42,6 +42,15 @@ static void describe(const vmm_t *v, const isa_insn_t *insn, int old_vif, int ol
             ADD(" (virtual IF %d, IOPL %d)", vmm_vif(v), vmm_viopl(v));
         break;
     }
+    case ROW_POPF: {   /* what it popped and what it set, the virtual IF with them */
+        const struct cpu *c = &v->m->cpu;
+        ADD("popped %08x: EFLAGS := %08x (IOPL %d)",
+            vmm_guest_word(v, c->seg[SEG_SS].base + c->reg[ESP] - insn->opsize, insn->opsize),
+            v->vcpu.eflags, vmm_viopl(v));
+        if (old_vif == vmm_vif(v))
+            ADD(", virtual IF stays %d", vmm_vif(v));
+        break;
+    }
     case ROW_POP_DS: case ROW_POP_ES: case ROW_POP_FS: case ROW_POP_GS: case ROW_POP_SS:
     case ROW_MOV_SwEw: case ROW_LSS: case ROW_LDS: case ROW_LES: case ROW_LFS: case ROW_LGS: {
         static const char *const names[6] = { "es", "cs", "ss", "ds", "fs", "gs" };
@@ -100,7 +109,7 @@ void vmm_emulate_insn(vmm_t *v, const isa_insn_t *decoded, uint32_t eip)
     struct cpu *c = &m->cpu;
     isa_insn_t insn = *decoded;   /* a copy: emulation may write guest memory and drop the cache entry */
     char text[96] = "";
-    if (trace_on(&m->trace, TL_VMM))
+    if (trace_text_on(&m->trace, TL_VMM))
         isa_disasm(&insn, eip, text, sizeof text);
     int ring = c->cpl, old_vif = vmm_vif(v), old_viopl = vmm_viopl(v), old_vcpl = v->vcpu.cpl;
     int single_step = (c->eflags & FL_TF) != 0;   /* the guest's TF as the instruction starts */
@@ -132,8 +141,9 @@ void vmm_emulate_insn(vmm_t *v, const isa_insn_t *decoded, uint32_t eip)
     /* the guest's instruction retired */
     v->emulated[insn.row]++;
     if (trace_on(&m->trace, TL_VMM)) {
-        char what[200];
-        describe(v, &insn, old_vif, old_viopl, old_vcpl, what, sizeof what);
+        char what[200] = "";
+        if (trace_text_on(&m->trace, TL_VMM))
+            describe(v, &insn, old_vif, old_viopl, old_vcpl, what, sizeof what);
         vmm_trace(v, VA_EMULATE, -1, "%s: %s", text, what);
     }
     if (old_gdtr.base != v->vcpu.gdtr.base || old_gdtr.limit != v->vcpu.gdtr.limit)   /* not memcmp: padding */

@@ -17,6 +17,11 @@ static void report(vmm_t *v, const isa_insn_t *insn, uint32_t eip, const char *f
     v->pg[insn->row]++;
     if (!trace_on(&m->trace, TL_PG))
         return;
+    if (!trace_text_on(&m->trace, TL_PG)) {
+        event_t ev = { .kind = EV_PG, .ring = v->pre.cpl, .eip = eip, .insn = insn };
+        machine_emit(m, &ev);
+        return;
+    }
     char what[200], text[320], dis[80];
     va_list ap;
     va_start(ap, fmt);
@@ -70,37 +75,37 @@ void pg_audit_after(void *ctx, machine_t *m, const isa_insn_t *insn, uint32_t ei
         if (insn->base != ISA_NOREG) ea += c->reg[insn->base];
         if (insn->index != ISA_NOREG) ea += c->reg[insn->index] << insn->scale;
     }
-    const char *why = "it does not trap outside ring 0 on x86, so the VMM never sees it";
+    /* a line fits 160 columns: "0000001998 r1 pg    " and the instruction, then this */
+    const char *why = "the VMM never sees it";
     switch (insn->row) {
     case ROW_POPF: {
         uint32_t meant = v->pre.top;
-        report(v, insn, eip, "the guest meant IF=%d IOPL=%d (popped %08x), got IF unchanged: the VMM's "
+        report(v, insn, eip, "meant IF=%d IOPL=%d (popped %08x), got IF unchanged: "
                "virtual IF stays %d; %s", !!(meant & FL_IF), IOPL_OF(meant), meant, vmm_vif(v), why);
         break;
     }
     case ROW_PUSHF:
-        report(v, insn, eip, "the guest meant to read its own IF=%d IOPL=%d, got the real IF=%d IOPL=%d "
-               "(the VMM's); %s", vmm_vif(v), vmm_viopl(v), !!(c->eflags & FL_IF), IOPL_OF(c->eflags), why);
+        report(v, insn, eip, "meant to read its own IF=%d IOPL=%d, got the real IF=%d IOPL=%d; %s", vmm_vif(v),
+               vmm_viopl(v), !!(c->eflags & FL_IF), IOPL_OF(c->eflags), why);
         break;
     case ROW_IRET:
-        report(v, insn, eip, "the guest returned to ring %d; IF and IOPL popped at CPL 1 were kept "
-               "silently and the VMM did not see the return; %s", c->cpl, why);
+        report(v, insn, eip, "returned to ring %d, IF and IOPL kept silently at CPL 1; %s", c->cpl, why);
         break;
     case ROW_SGDT: case ROW_SIDT: {
         int idt = insn->row == ROW_SIDT;
         dtr_t want = idt ? v->vcpu.idtr : v->vcpu.gdtr, got = idt ? c->idtr : c->gdtr;
-        report(v, insn, eip, "the guest meant its own %s %08x/%04x, got the VMM's %08x/%04x; %s",
+        report(v, insn, eip, "meant its own %s %08x/%04x, got the VMM's %08x/%04x; %s",
                idt ? "IDTR" : "GDTR", want.base, want.limit, got.base, got.limit, why);
         break;
     }
     case ROW_SLDT: case ROW_STR: {
         int tr = insn->row == ROW_STR;
-        report(v, insn, eip, "the guest meant its own %s %04x, got %04x; %s", tr ? "TR" : "LDTR",
+        report(v, insn, eip, "meant its own %s %04x, got %04x; %s", tr ? "TR" : "LDTR",
                tr ? v->vcpu.tr.sel : v->vcpu.ldtr.sel, stored_word(v, insn, ea) & 0xffff, why);
         break;
     }
     case ROW_SMSW:
-        report(v, insn, eip, "the guest meant its own CR0 %04x, got the real %04x; %s", v->vcpu.cr0 & 0xffff,
+        report(v, insn, eip, "meant its own CR0 %04x, got the real %04x; %s", v->vcpu.cr0 & 0xffff,
                c->cr0 & 0xffff, why);
         break;
     case ROW_MOV_EwSw: case ROW_PUSH_CS: case ROW_PUSH_SS: case ROW_PUSH_DS: case ROW_PUSH_ES:
@@ -108,18 +113,17 @@ void pg_audit_after(void *ctx, machine_t *m, const isa_insn_t *insn, uint32_t ei
         int s = insn->row == ROW_MOV_EwSw ? insn->reg : insn->op[0].reg;
         uint16_t sel = c->seg[s].sel;
         if ((s == SEG_CS || s == SEG_SS) && (sel & 3) != v->vcpu.cpl)
-            report(v, insn, eip, "the guest meant selector %04x (RPL %d), got %04x: RPL %d reveals that it "
-                   "does not run in ring %d; %s", (sel & ~3u) | v->vcpu.cpl, v->vcpu.cpl, sel, sel & 3, v->vcpu.cpl, why);
+            report(v, insn, eip, "meant selector %04x (RPL %d), got %04x: RPL %d shows it is not in "
+                   "ring %d; %s", (sel & ~3u) | v->vcpu.cpl, v->vcpu.cpl, sel, sel & 3, v->vcpu.cpl, why);
         else
             report(v, insn, eip, "read selector %04x as the guest expects; %s", sel, why);
         break;
     }
     case ROW_LAR: case ROW_LSL: case ROW_VERR: case ROW_VERW:
-        report(v, insn, eip, "answered from the VMM's shadow GDT (DPL 1 where the guest wrote 0, limits "
-               "truncated below %08x), not from the guest's; %s", v->base, why);
+        report(v, insn, eip, "read the shadow GDT (DPL 1 for 0, limits < %08x), not the guest's; %s", v->base, why);
         break;
     default:
-        report(v, insn, eip, "checked against the shadow GDT at the real ring %d, not the guest's ring %d; %s",
+        report(v, insn, eip, "checked in the shadow GDT at the real ring %d, not the guest's ring %d; %s",
                c->cpl, v->vcpu.cpl, why);
         break;
     }

@@ -568,7 +568,7 @@ static int pv_cpuid(void *ctx, machine_t *m, const isa_insn_t *insn, uint32_t ei
     struct cpu *c = &m->cpu;
     uint32_t leaf = c->reg[EAX];
     int ring = c->cpl, tf = (c->eflags & FL_TF) != 0;
-    vm_exit_t x = { XR_NONE, 0, 0, 0 };
+    vm_exit_t x = { XR_CPUID, leaf, 0, 0 };
     vmm_exit(v, &x, -1, "VM exit: cpuid leaf %08x from ring %d at %08x", leaf, ring, eip);
     isa_result_t r = isa_execute(c, insn);
     if (leaf == 1) {
@@ -579,7 +579,6 @@ static int pv_cpuid(void *ctx, machine_t *m, const isa_insn_t *insn, uint32_t ei
         memcpy(&c->reg[ECX], &PV_SIGNATURE[4], 4);
         memcpy(&c->reg[EDX], &PV_SIGNATURE[8], 4);
     }
-    v->exit_cpuid++;
     vmm_trace(v, VA_EMULATE, -1, "cpuid leaf %08x: %s", leaf,
               leaf == 1 ? "ECX bit 31, a hypervisor" : leaf == PV_CPUID_LEAF ? "the signature " PV_SIGNATURE : "as the CPU");
     if (machine_retire(m, insn, ring, r, tf) && m->stop == STOP_NONE) {

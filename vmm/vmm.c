@@ -59,6 +59,7 @@ void vmm_exit(vmm_t *v, const vm_exit_t *x, int vector, const char *fmt, ...)
     case XR_EXTINT:    v->exit_irq[x->qual & 15]++; break;
     case XR_SOFTINT:   v->exit_soft++; break;
     case XR_HYPERCALL: v->exit_hypercall++; break;
+    case XR_CPUID:     v->exit_cpuid++; break;
     default: break;
     }
     if (!trace_on(&v->m->trace, TL_VMM))

@@ -117,6 +117,8 @@ fi
 t noargs        2 "no command given (see 'trapsim --help')"
 t bogus-cmd     2 "unknown command 'bogus' (see 'trapsim --help')" bogus
 t run-unknown   2 "run: unknown option '--bogus' (see 'trapsim --help')" run --bogus good.elf
+t success-bad   2 "--success-exit needs the guest's success value, 0 to 127" run --success-exit 128 good.elf
+t svg-nodir     2 "/nonexistent-trapsim/x.svg: cannot write the picture: No such file or directory" run --svg /nonexistent-trapsim/x.svg good.elf
 t run-noimage   2 "run: no image given (trapsim run [options] IMAGE)" run
 t run-noimage2  2 "run: no image given (trapsim run [options] IMAGE)" run --quiet
 t run-twoimages 2 "run: more than one image ('good.elf' and 'text.elf')" run good.elf text.elf
@@ -221,6 +223,7 @@ printf 'description = a scenario\nimage = %s\nmode = bare\nbogus = 1\n' "$tmp/go
 printf 'description = a scenario\nimage = %s\n' "$tmp/good.elf" > "$tmp/scn/nolog.scn"
 printf 'description = a scenario\nimage = %s\n' "$tmp/good.elf" > "$tmp/scn/dir.scn"
 printf 'description = a scenario\nimage = %s\n' "$tmp/nofile.elf" > "$tmp/scn/noimage.scn"
+printf 'description = a scenario\nimage = nofile.elf\n' > "$tmp/scn/noimage-rel.scn"
 t scn-unknown  2 "scenarios/no-such-scenario.scn: no such scenario (see 'trapsim scenario --list')" scenario no-such-scenario
 t scn-badname  2 "scenario 'a b': a name has letters, digits, '-', '_' and '.' only (see 'trapsim scenario --list')" scenario 'a b'
 t scn-missing  2 "scn/nofile.scn: no such scenario (see 'trapsim scenario --list')" scenario scn/nofile.scn
@@ -228,6 +231,7 @@ t scn-broken   2 "~scn/broken\.scn:4: .*" scenario scn/broken.scn
 t scn-nolog    2 "~scn/nolog\.expected: no expected .* to check against \(write it with: trapsim scenario nolog --update\)" scenario scn/nolog.scn --check
 t scn-logdir   2 "scn/dir.expected: cannot read: Is a directory" scenario scn/dir.scn --check
 t scn-noimage  2 "~scn/noimage\.scn: image .*nofile\.elf: No such file or directory \(build it with 'make'\)" scenario scn/noimage.scn
+t scn-noimage-rel 2 "~scn/noimage-rel\.scn: image nofile\.elf: No such file or directory \(looked for beside the scenario file, then in .*; build it with 'make'\)" scenario scn/noimage-rel.scn
 t scn-none     2 "scenario: which one? (trapsim scenario NAME; 'trapsim scenario --list' shows them)" scenario
 t scn-unknown-opt 2 "scenario: unknown option '--bogus' (see 'trapsim --help')" scenario lde --bogus
 t scn-both     2 "scenario: --check or --update, not both" scenario lde --check --update

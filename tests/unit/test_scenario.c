@@ -84,6 +84,12 @@ START_TEST(test_defaults)
     ck_assert_int_eq(s.has_cmdline, 0);
     ck_assert_uint_eq(s.limit, 0);
     ck_assert_str_eq(s.timeline, "");
+    ck_assert_uint_eq(s.hide_hi, 0);
+    ck_assert_int_eq(parse("description = d\nimage = x.elf\nhide_code = 0x101fb0-0x101fcf uartputc: polling", &s, err,
+                           sizeof err), 0);
+    ck_assert_uint_eq(s.hide_lo, 0x101fb0);
+    ck_assert_uint_eq(s.hide_hi, 0x101fcf);
+    ck_assert_str_eq(s.hide_what, "uartputc: polling");
 }
 END_TEST
 
@@ -129,6 +135,8 @@ static const struct { const char *text, *err; } broken[] = {
     { "description = d\nimage = a\nlimit = 3\ntail = 4\n",
       "scenarios/t.scn:4: 'tail' and 'limit' do not go together (the last lines, or the first?)" },
     { "description = d\nimage =\n", "scenarios/t.scn:2: 'image' needs a file name" },
+    { "description = d\nimage = a\nhide_code = 0x20-0x10 x\n",
+      "scenarios/t.scn:3: 'hide_code': expected an address range and what it is, like 0x101fb0-0x101fcf uart polling" },
     { "image = a\n", "scenarios/t.scn: no 'description': say what the scenario shows" },
     { "description = d\n", "scenarios/t.scn: no 'image': which guest image to run" },
     { "description = d\nimage = a\x01\n", "scenarios/t.scn:2: a control character (0x01) in the line" },

@@ -431,6 +431,31 @@ START_TEST(test_privilege_fault_agrees)
 }
 END_TEST
 
+/* `isa show` numbers the unprivileged sensitive rows against Robin and
+ * Irvine's list and explains the rows it does not name. */
+START_TEST(test_table_numbers_robin_irvine)
+{
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+    isa_print_table(isa_profile_find("x86"), f);
+    fclose(f);
+    ck_assert_ptr_nonnull(strstr(out, "\n    6 popf "));
+    ck_assert_ptr_nonnull(strstr(out, "\n    5 pushf "));
+    ck_assert_ptr_nonnull(strstr(out, "\n   18 mov %sreg,r/m "));
+    ck_assert_ptr_nonnull(strstr(out, "\n    + iret "));
+    ck_assert_ptr_nonnull(strstr(out, "\n    + lss "));
+    ck_assert_ptr_nonnull(strstr(out, "\n   15 int $n "));
+    ck_assert_ptr_nonnull(strstr(out, "iret restores IF and IOPL as popf does"));
+    for (int k = 1; k <= 18; k++) {     /* every name of the list has a row */
+        char want[24];
+        snprintf(want, sizeof want, "\n  %3d ", k);
+        ck_assert_msg(strstr(out, want) != NULL, "no row numbered %d", k);
+    }
+    free(out);
+}
+END_TEST
+
 static Suite *sensitive_suite(void)
 {
     Suite *s = suite_create("sensitive");
@@ -438,6 +463,7 @@ static Suite *sensitive_suite(void)
     tcase_add_loop_test(tc, test_sensitive, 0, (int)(9 * (sizeof cases / sizeof cases[0])));
     tcase_add_test(tc, test_every_sensitive_row_covered);
     tcase_add_test(tc, test_privilege_fault_agrees);
+    tcase_add_test(tc, test_table_numbers_robin_irvine);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,15 +1,19 @@
-/* Unit tests for the text trace's colours by actor (cpu/trace.c): the
+/* Unit tests for the text trace (cpu/trace.c): colours by actor (the
  * monitor's lines coloured as the monitor whatever ring the guest left,
  * pg lines red, VMX lines and console apart, the guest's own events by
- * ring; without colour the bytes are exactly the plain line. */
-#include "cpu/symbols.h"
-#include "cpu/trace.h"
-
+ * ring; without colour the bytes are exactly the plain line), symbols, and
+ * text on demand (TL_TEXTLESS: a sink that takes a level without its text
+ * spares the producers the formatting, unless another sink wants it). */
 #include <check.h>
-#include "tests/unit/suite_main.h"
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "cpu/cpu.h"
+#include "cpu/symbols.h"
+#include "cpu/trace.h"
+#include "tests/unit/suite_main.h"
 
 /* The text sink's output for one event. */
 static char *emit(const event_t *ev, int color)
@@ -84,4 +88,71 @@ START_TEST(symbols)
 }
 END_TEST
 
-SUITE_MAIN("trace", actors, symbols)
+
+typedef struct seen {
+    int n;
+    char text[64];
+    int had_text;
+} seen_t;
+
+static void remember(void *ctx, const event_t *ev)
+{
+    seen_t *s = ctx;
+    s->n++;
+    s->had_text = ev->text != NULL;
+    snprintf(s->text, sizeof s->text, "%s", ev->text ? ev->text : "");
+}
+
+static void emit_vmm(machine_t *m, const char *fmt, ...)
+{
+    event_t ev = { .kind = EV_VMM, .irq = -1 };
+    va_list ap;
+    va_start(ap, fmt);
+    machine_emitv(m, &ev, fmt, ap);
+    va_end(ap);
+}
+
+START_TEST(test_textless_alone)
+{
+    machine_t *m = machine_new(1 << 20, isa_profile_find("x86"));
+    ck_assert_ptr_nonnull(m);
+    seen_t s = { 0 };
+    trace_sink_t k = { TL_VMM | TL_TRAP | TL_TEXTLESS(TL_VMM), remember, NULL, &s };
+    trace_add_sink(&m->trace, &k);
+    ck_assert(trace_on(&m->trace, TL_VMM));
+    ck_assert(!trace_text_on(&m->trace, TL_VMM));
+    ck_assert(trace_text_on(&m->trace, TL_TRAP));
+    ck_assert(!trace_on(&m->trace, TL_TEXTLESS(TL_VMM)));   /* the flag bits are no levels */
+    emit_vmm(m, "emulate %d", 42);
+    ck_assert_int_eq(s.n, 1);
+    ck_assert(!s.had_text);
+    /* its needs change during the run */
+    trace_set_textless(&m->trace, &s, 0);
+    ck_assert(trace_text_on(&m->trace, TL_VMM));
+    emit_vmm(m, "emulate %d", 43);
+    ck_assert_str_eq(s.text, "emulate 43");
+    trace_set_textless(&m->trace, &s, TL_VMM);
+    ck_assert(!trace_text_on(&m->trace, TL_VMM));
+    ck_assert(trace_on(&m->trace, TL_VMM));
+    machine_free(m);
+}
+END_TEST
+
+START_TEST(test_text_when_another_wants_it)
+{
+    machine_t *m = machine_new(1 << 20, isa_profile_find("x86"));
+    ck_assert_ptr_nonnull(m);
+    seen_t a = { 0 }, b = { 0 };
+    trace_sink_t ka = { TL_VMM | TL_TEXTLESS(TL_VMM), remember, NULL, &a };
+    trace_sink_t kb = { TL_VMM, remember, NULL, &b };
+    trace_add_sink(&m->trace, &ka);
+    trace_add_sink(&m->trace, &kb);
+    ck_assert(trace_text_on(&m->trace, TL_VMM));
+    emit_vmm(m, "emulate %d", 42);
+    ck_assert_str_eq(b.text, "emulate 42");
+    ck_assert_int_eq(a.n, 1);
+    machine_free(m);
+}
+END_TEST
+
+SUITE_MAIN("trace", actors, symbols, test_textless_alone, test_text_when_another_wants_it)

@@ -163,14 +163,14 @@ pg_line() {
         fail "--expose-pg: $n pg line(s) in ring 1 for $1 (want >= ${3:-1}): /$2/"
     fi
 }
-pg_line sgdt "sgdtl .* ring 1: the guest meant its own GDTR [0-9a-f]{8}/002f, got the VMM's fff00000/ffff"
-pg_line sidt "sidtl .* ring 1: the guest meant its own IDTR [0-9a-f]{8}/07ff, got the VMM's fff10000/07ff"
-pg_line str "str .* ring 1: the guest meant its own TR 0028, got ffe8"
-pg_line "mov %cs" "mov +%cs,%ax .* ring 1: the guest meant selector 0008 \(RPL 0\), got 0009"
-pg_line pushf "pushf .* ring 1: the guest meant to read its own IF=0 IOPL=0, got the real IF=1"
-pg_line popf "popf .* ring 1: the guest meant IF=1 IOPL=0 \(popped [0-9a-f]{8}\), got IF unchanged"
-pg_line lar "lar .* ring 1: answered from the VMM's shadow GDT" 3
-pg_line lsl "lsl .* ring 1: answered from the VMM's shadow GDT" 3
+pg_line sgdt "sgdtl .* ring 1: meant its own GDTR [0-9a-f]{8}/002f, got the VMM's fff00000/ffff"
+pg_line sidt "sidtl .* ring 1: meant its own IDTR [0-9a-f]{8}/07ff, got the VMM's fff10000/07ff"
+pg_line str "str .* ring 1: meant its own TR 0028, got ffe8"
+pg_line "mov %cs" "mov +%cs,%ax .* ring 1: meant selector 0008 \(RPL 0\), got 0009"
+pg_line pushf "pushf .* ring 1: meant to read its own IF=0 IOPL=0, got the real IF=1"
+pg_line popf "popf .* ring 1: meant IF=1 IOPL=0 \(popped [0-9a-f]{8}\), got IF unchanged"
+pg_line lar "lar .* ring 1: read the shadow GDT" 3
+pg_line lsl "lsl .* ring 1: read the shadow GDT" 3
 if grep -E "^[0-9]{10} r[0-9] pg " "$tmp/pg-x86.trace" | grep -qvE "^[0-9]{10} r([13]) pg .* ring \1: "; then
     fail "--expose-pg: a pg line outside ring 1 and 3, or whose ring is not the trace line's:"
     grep -E "^[0-9]{10} r[0-9] pg " "$tmp/pg-x86.trace" | grep -vE "^[0-9]{10} r([13]) pg .* ring \1: " | head -3 | sed 's/^/    /'
@@ -247,7 +247,7 @@ for isa in x86 umip; do
     fi
     run "sleeper-$isa-pg" "$GUESTOS" "procs=sleeper" --vmm --isa "$isa" --expose-pg --trace pg
     if grep -q "^trapsim: halted for ever: the guest executed HLT .* with its virtual IF = 0, .*(see the pg lines: a POPF that could not set IF?)" "$tmp/sleeper-$isa-pg.err" &&
-       grep -qE "^[0-9]{10} r1 pg +popf .* ring 1: the guest meant IF=1 .*got IF unchanged: the VMM's virtual IF stays 0" "$tmp/sleeper-$isa-pg.err"; then
+       grep -qE "^[0-9]{10} r1 pg +popf .* ring 1: meant IF=1 .*got IF unchanged: virtual IF stays 0" "$tmp/sleeper-$isa-pg.err"; then
         ok "sleeper under $isa --expose-pg: the stop names the HLT with virtual IF 0 and a pg line the POPF"
     else
         fail "sleeper under $isa --expose-pg: no 'halted for ever ... virtual IF = 0' stop or no POPF pg line"

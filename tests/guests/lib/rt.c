@@ -20,6 +20,43 @@ uint32_t outer_cs, outer_ss;
 
 static uint32_t nchecks, nfailed;
 
+#ifdef RT_PV
+int pv_on;
+volatile pv_shared_t pv_shared __attribute__((aligned(16)));
+static char pv_line[128];
+static unsigned pv_nline;
+
+static void pv_console_flush(void)
+{
+    if (pv_nline)
+        pv_hypercall(PV_console_write, (uint32_t)pv_line, pv_nline, 0);
+    pv_nline = 0;
+}
+
+static uint32_t pv_port(uint16_t port, uint8_t dir, uint8_t v)
+{
+    pv_port_op_t op = { port, 1, dir, v };
+    pv_console_flush();     /* what was printed comes first */
+    pv_hypercall(PV_port_io, (uint32_t)&op, 1, 0);
+    return op.value;
+}
+
+void pv_outb(uint16_t port, uint8_t v) { pv_port(port, PV_PORT_OUT, v); }
+uint8_t pv_inb(uint16_t port) { return (uint8_t)pv_port(port, PV_PORT_IN, 0); }
+
+int memcmp(const void *a, const void *b, unsigned n)
+{
+    const unsigned char *p = a, *q = b;
+    for (; n; n--, p++, q++)
+        if (*p != *q)
+            return *p - *q;
+    return 0;
+}
+#define PV_ONLY(...) __VA_ARGS__
+#else
+#define PV_ONLY(...)
+#endif
+
 /* ---- console: COM1 THR, polling LSR.THRE ---- */
 #define COM1 0x3F8
 
@@ -36,6 +73,12 @@ static void uart_init(void)
 
 void putch(char c)
 {
+    PV_ONLY(if (pv_on) {
+        pv_line[pv_nline++] = c;
+        if (c == '\n' || pv_nline == sizeof pv_line)
+            pv_console_flush();
+        return;
+    })
     while (!(inb(COM1 + 5) & 0x20))
         ;
     outb(COM1, (uint8_t)c);
@@ -103,6 +146,12 @@ void kprintf(const char *fmt, ...)
 /* ---- exit and checks ---- */
 __attribute__((noreturn)) void guest_exit(uint32_t code)
 {
+    PV_ONLY(if (pv_on) {
+        pv_events_mask(&pv_shared);
+        outb(0xF4, (uint8_t)code);
+        for (;;)
+            pv_hypercall(PV_sched_op, PV_SCHEDOP_block, 0, 0);
+    })
     __asm__ volatile("cli");
     outb(0xF4, (uint8_t)code);
     for (;;)
@@ -231,6 +280,30 @@ void idt_set(int vec, uint32_t handler, uint16_t sel, uint8_t type_attr)
     idt[vec] = ((uint64_t)hi << 32) | lo;
 }
 
+#ifdef RT_PV
+void seg_reload(void);
+
+/* The IDT as a trap table; IRQ0's stub takes the timer events (no PIC).
+ * The handlers are trap gates (no PV_TI_MASK_EVENTS): the virtual IF stays
+ * as it was, so the common IRET needs nothing; only the event callback
+ * masks, and irq0 unmasks as it returns. */
+static void pv_load_idt(void)
+{
+    static pv_trap_info_t traps[256];
+    int n = 0;
+    for (int v = 0; v < 256; v++) {
+        uint32_t lo = (uint32_t)idt[v], hi = (uint32_t)(idt[v] >> 32);
+        if ((v >= VEC_IRQ0 && v < VEC_IRQ0 + 16) || v == PV_HYPERCALL_VECTOR)
+            continue;
+        traps[n++] = (pv_trap_info_t){ (uint8_t)v, (uint8_t)(hi >> 13 & 3),
+                                       (uint16_t)(lo >> 16 | PV_KERNEL_RPL), (hi & 0xFFFF0000) | (lo & 0xFFFF) };
+    }
+    pv_hypercall(PV_set_trap_table, (uint32_t)traps, (uint32_t)n, 0);
+    pv_hypercall(PV_set_callback, SEL_KCODE | PV_KERNEL_RPL, (uint32_t)vector_stubs + 16 * VEC_IRQ0, 0);
+    pv_hypercall(PV_set_fast_trap, VEC_SYSCALL, 1, 0);
+}
+#endif
+
 static struct __attribute__((packed)) {
     uint16_t limit;
     uint32_t base;
@@ -250,9 +323,18 @@ static void tables_init(void)
     gdt_set(5, seg_desc((uint32_t)&tss, sizeof(tss) - 1, 0x89, 0x0));
     gdtr.limit = sizeof(gdt) - 1;
     gdtr.base = (uint32_t)gdt;
+#ifdef RT_PV
+    if (pv_on) {
+        pv_hypercall(PV_set_gdt, (uint32_t)gdt, GDT_ENTRIES, 0);
+        seg_reload();
+        pv_hypercall(PV_stack_switch, SEL_KDATA | PV_KERNEL_RPL, tss.esp0, 0);
+    } else
+#endif
+    {
     gdt_load(&gdtr);
     __asm__ volatile("ltr %w0" : : "r"(SEL_TSS));
     __asm__ volatile("lldt %w0" : : "r"(0));                 /* no LDT */
+    }
 
     for (int v = 0; v < 256; v++)
         idt_set(v, (uint32_t)vector_stubs + 16 * v, SEL_KCODE, 0x8E);
@@ -262,6 +344,10 @@ static void tables_init(void)
             0xEF);                                                    /* trap gate, DPL 3 */
     idtr.limit = sizeof(idt) - 1;
     idtr.base = (uint32_t)idt;
+    PV_ONLY(if (pv_on) {
+        pv_load_idt();
+        return;
+    })
     __asm__ volatile("lidt %0" : : "m"(idtr));
 }
 
@@ -315,6 +401,15 @@ static void irq0(struct trapframe *tf)
     }
     if (tf->eip < tick_eip_lo || tf->eip >= tick_eip_hi || !(tf->eflags & FL_IF))
         tick_bad++;
+    PV_ONLY(if (pv_on) {          /* the event's "EOI": its pending bit */
+        pv_shared.pending &= ~(1u << PV_EVENT_TIMER);
+        pv_shared.upcall_pending = pv_shared.pending != 0;
+        if (ticks >= tick_limit)
+            pv_hypercall(PV_set_timer, 0, 0, 0);
+        if (tf->eflags & FL_IF)     /* back to a context with events on */
+            pv_events_unmask(&pv_shared);
+        return;
+    })
     outb(0x20, 0x0B);   /* OCW3: read ISR */
     if (inb(0x20) != 0x01)
         tick_isr_bad++;
@@ -387,6 +482,10 @@ void *memcpy(void *d, const void *s, unsigned n)
 __attribute__((noreturn)) void rt_main(void);
 __attribute__((noreturn)) void rt_main(void)
 {
+    PV_ONLY(if (pv_detect()) {
+        pv_on = 1;
+        pv_hypercall(PV_register_shared, (uint32_t)&pv_shared, 0, 0);
+    } else)
     uart_init();
     kprintf("%s: start\n", guest_name);
     check("multiboot magic (eax)", boot_magic, MB_BOOT_MAGIC);

@@ -199,8 +199,25 @@ extern char u_load_ds[], u_load_ss[];
 extern uint32_t u_arg;
 
 /* Devices. */
-static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }
-static inline uint8_t inb(uint16_t port) { uint8_t v; __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port)); return v; }
+#ifdef RT_PV
+/* The runtime built with RT_PV (only for the guests that paravirtualize
+ * themselves: microbench) finds --vmm=pv at boot (pv_on) and then runs in
+ * ring 1 on hypercalls (vmm/pv_guest.h): tables by set_gdt,
+ * set_trap_table, stack_switch, set_callback (IRQ0's stub gets the timer
+ * events), set_fast_trap (VEC_SYSCALL); console_write; port I/O by
+ * port_io; no PIC; the virtual IF is pv_shared's mask byte. */
+int memcmp(const void *a, const void *b, unsigned n);
+#include "../../../vmm/pv_guest.h"
+extern int pv_on;
+extern volatile pv_shared_t pv_shared;
+void pv_outb(uint16_t port, uint8_t v);
+uint8_t pv_inb(uint16_t port);
+#define RT_NATIVE(pv_call) if (pv_on) { pv_call; } else
+#else
+#define RT_NATIVE(pv_call)
+#endif
+static inline void outb(uint16_t port, uint8_t v) { RT_NATIVE(pv_outb(port, v); return) __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }
+static inline uint8_t inb(uint16_t port) { RT_NATIVE(return pv_inb(port)) { uint8_t v; __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port)); return v; } }
 void pic_remap_masked(void);                /* vectors 0x20/0x28, every IRQ masked */
 void pic_set_mask(uint8_t master, uint8_t slave);
 void pit_periodic(uint16_t reload);         /* channel 0, mode 2 */

@@ -33,6 +33,20 @@ GLOBAL(gdt_load)
     movw %ax, %ss
     ret
 
+#ifdef RT_PV
+/* void seg_reload(void): gdt_load's reloads after set_gdt, with the
+ * selectors of the ring a pv kernel runs in (MOV SS needs RPL = CPL). */
+GLOBAL(seg_reload)
+    ljmp $(SEL_KCODE | 1), $1f
+1:  movw $(SEL_KDATA | 1), %ax
+    movw %ax, %ds
+    movw %ax, %es
+    movw %ax, %fs
+    movw %ax, %gs
+    movw %ax, %ss
+    ret
+#endif
+
 /* One stub of 16 bytes per vector: push a dummy error code where the CPU
  * pushes none, push the vector, go to alltraps. */
     .align 16
