@@ -100,20 +100,6 @@ static uint32_t log_count(const dirty_log_t *d)
 
 /* ---- the source ---- */
 
-static void put_le(uint8_t *p, uint64_t v, int n)
-{
-    for (int k = 0; k < n; k++)
-        p[k] = (uint8_t)(v >> (8 * k));
-}
-
-static uint64_t get_le(const uint8_t *p, int n)
-{
-    uint64_t v = 0;
-    for (int k = 0; k < n; k++)
-        v |= (uint64_t)p[k] << (8 * k);
-    return v;
-}
-
 /* One message: its type and a snapshot image of `parts`. */
 static int send_image(host_t *h, const migrate_link_t *l, uint32_t type, unsigned parts, uint8_t *const *dirty,
                       const snap_extra_t *extra, uint64_t *bytes, char *err, size_t errlen)

@@ -331,20 +331,6 @@ static int monitor_saved(vm_monitor_t mon)
     return mon == MON_BARE;
 }
 
-static void put_le(uint8_t *p, uint64_t v, int n)
-{
-    for (int k = 0; k < n; k++)
-        p[k] = (uint8_t)(v >> (8 * k));
-}
-
-static uint64_t get_le(const uint8_t *p, int n)
-{
-    uint64_t v = 0;
-    for (int k = 0; k < n; k++)
-        v |= (uint64_t)p[k] << (8 * k);
-    return v;
-}
-
 /* Appends one section: its header, then its payload compressed. */
 static int add_section(snap_io_t *out, const char *name, uint32_t vm, const snap_io_t *payload, int stored)
 {

@@ -11,6 +11,22 @@
 #include "cpu/snap.h"
 #include "host/host.h"
 
+/* Little-endian numbers of n bytes in a file or stream (headers, lengths,
+ * checksums): the same bytes on every host. */
+static inline void put_le(uint8_t *p, uint64_t v, int n)
+{
+    for (int k = 0; k < n; k++)
+        p[k] = (uint8_t)(v >> (8 * k));
+}
+
+static inline uint64_t get_le(const uint8_t *p, int n)
+{
+    uint64_t v = 0;
+    for (int k = 0; k < n; k++)
+        v |= (uint64_t)p[k] << (8 * k);
+    return v;
+}
+
 #define SNAP_MAGIC "TRAPSNAP"
 #define SNAP_VERSION 2u   /* 2: the vm section has --tc-size, the symbols, pv and dbt sections */
 
