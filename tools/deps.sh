@@ -10,6 +10,7 @@ command -v qemu-system-i386 >/dev/null 2>&1 || missing+=(qemu-system-x86)
 command -v objdump >/dev/null 2>&1 || missing+=(binutils)
 command -v gdb >/dev/null 2>&1 || missing+=(gdb)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)   # the HTML view's browser test
+command -v help2man >/dev/null 2>&1 || missing+=(help2man)   # the man page (make man, test-install)
 [ -e "$(gcc -m32 -print-libgcc-file-name 2>/dev/null)" ] && \
   [ -e /usr/lib32/libc.a -o -e /usr/lib/i386-linux-gnu/libc.a ] || missing+=(gcc-multilib)
 [ ${#missing[@]} -eq 0 ] && exit 0
