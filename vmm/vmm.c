@@ -492,12 +492,8 @@ void vmm_hook_up(vmm_t *v)
     hv_attach(v->m, &te_ops, v, v->expose_pg ? ~(1u << INNOC) : 0, 1);
 }
 
-/* Everything trap-and-emulate and the translator share: the VMM's area,
- * the virtual CPU, the shadow tables, the physical PIC, the guest
- * deprivileged to ring 1. The caller attaches its hooks. */
-static vmm_t *vmm_setup(machine_t *m, int expose_pg)
+vmm_t *vmm_new(machine_t *m)
 {
-    struct cpu *c = &m->cpu;
     vmm_t *v = calloc(1, sizeof *v);
     uint8_t *area = v ? machine_map_top(m, VMM_AREA_BASE, VMM_AREA_SIZE) : NULL;
     if (!area) {
@@ -507,6 +503,18 @@ static vmm_t *vmm_setup(machine_t *m, int expose_pg)
     v->m = m;
     v->base = VMM_AREA_BASE;
     v->area = area;
+    return v;
+}
+
+/* Everything trap-and-emulate and the translator share: the VMM's area,
+ * the virtual CPU, the shadow tables, the physical PIC, the guest
+ * deprivileged to ring 1. The caller attaches its hooks. */
+static vmm_t *vmm_setup(machine_t *m, int expose_pg)
+{
+    struct cpu *c = &m->cpu;
+    vmm_t *v = vmm_new(m);
+    if (!v)
+        return NULL;
     v->expose_pg = expose_pg;
     v->exit_ring = 1;
 

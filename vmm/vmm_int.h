@@ -123,6 +123,9 @@ void vmm_shadow_gdt_sync(vmm_t *v, int force);
  * exit; with expose_pg, every instruction but the innocuous ones outside
  * ring 0 passes the PG audit; the STI shadow ends a step later. */
 void vmm_hook_up(vmm_t *v);
+/* The VMM's state with its area mapped at the top, nothing else set up
+ * (attach and a snapshot's load); NULL when out of memory. */
+vmm_t *vmm_new(machine_t *m);
 /* Writes one of the VMM's own descriptors into the shadow GDT. */
 void vmm_set_desc(vmm_t *v, uint16_t sel, uint32_t base, uint32_t limit, uint32_t access, uint32_t flags);
 /* The end of every VM exit: a pending virtual interrupt injected (pv: an

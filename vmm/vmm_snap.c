@@ -63,16 +63,11 @@ void vmm_snap_save(vmm_t *v, snap_io_t *io)
 
 vmm_t *vmm_snap_load(machine_t *m, snap_io_t *io)
 {
-    vmm_t *v = calloc(1, sizeof *v);
-    uint8_t *area = v ? machine_map_top(m, VMM_AREA_BASE, VMM_AREA_SIZE) : NULL;
-    if (!area) {
-        free(v);
+    vmm_t *v = vmm_new(m);
+    if (!v) {
         snap_fail(io, "out of memory for the VMM");
         return NULL;
     }
-    v->m = m;
-    v->base = VMM_AREA_BASE;
-    v->area = area;
     vmm_state(io, v);
     if (!snap_ok(io)) {
         vmm_free(v);

@@ -158,9 +158,10 @@ static void vtx_exit(void *ctx, machine_t *m, const vmx_exit_t *e)
     resume(v);
 }
 
-vtx_t *vtx_attach(machine_t *m)
+/* The hypervisor's state with its area mapped at the top (attach and a
+ * snapshot's load); NULL when out of memory. */
+static vtx_t *vtx_new(machine_t *m)
 {
-    struct cpu *c = &m->cpu;
     vtx_t *v = calloc(1, sizeof *v);
     uint8_t *area = v ? machine_map_top(m, VTX_AREA_BASE, VTX_AREA_SIZE) : NULL;
     if (!area) {
@@ -169,6 +170,15 @@ vtx_t *vtx_attach(machine_t *m)
     }
     v->m = m;
     v->area = area;
+    return v;
+}
+
+vtx_t *vtx_attach(machine_t *m)
+{
+    struct cpu *c = &m->cpu;
+    vtx_t *v = vtx_new(m);
+    if (!v)
+        return NULL;
     v->cr0 = c->cr0;
     v->cr4 = c->cr4;
     /* what firmware and VMXON do; the VMCS made current and clear */
@@ -242,15 +252,11 @@ void vtx_snap_save(vtx_t *v, snap_io_t *io)
 
 vtx_t *vtx_snap_load(machine_t *m, snap_io_t *io)
 {
-    vtx_t *v = calloc(1, sizeof *v);
-    uint8_t *area = v ? machine_map_top(m, VTX_AREA_BASE, VTX_AREA_SIZE) : NULL;
-    if (!area) {
-        free(v);
+    vtx_t *v = vtx_new(m);
+    if (!v) {
         snap_fail(io, "out of memory for the VMX hypervisor");
         return NULL;
     }
-    v->m = m;
-    v->area = area;
     vtx_state(io, v);
     if (!snap_ok(io)) {
         vtx_free(v);
