@@ -221,19 +221,28 @@ static int starts(const char *p, size_t len, const char *name)
 /* gdb's i386 numbering of the segment registers 10..15. */
 static const int gdb_seg[6] = { SEG_CS, SEG_SS, SEG_DS, SEG_ES, SEG_FS, SEG_GS };
 
-static uint32_t reg_get(const struct cpu *c, int n)
+/* Register n as the guest has it: CS, EIP and GS are the guest's even while
+ * the CPU runs a monitor's code for it (hv_guest_regs()). */
+static uint32_t reg_get(const machine_t *m, int n)
 {
+    const struct cpu *c = &m->cpu;
+    hv_guest_regs_t g;
+    hv_guest_regs(m, &g);
     if (n < 8) return c->reg[n];
-    if (n == 8) return c->eip;
+    if (n == 8) return g.eip;
     if (n == 9) return c->eflags;
+    if (gdb_seg[n - 10] == SEG_CS) return g.cs.sel;
+    if (gdb_seg[n - 10] == SEG_GS) return g.gs.sel;
     return c->seg[gdb_seg[n - 10]].sel;
 }
 
 #define EFLAGS_WRITABLE (FL_ARITH | FL_TF | FL_IF | FL_DF | FL_IOPL | FL_NT | FL_RF | FL_AC | \
                          FL_VIF | FL_VIP | FL_ID)
 
-/* Sets register n of gdb's numbering; -1 (and c untouched) when refused. */
-static int reg_set(gdb_t *g, struct cpu *c, int n, uint32_t v)
+/* Sets register n of gdb's numbering in c, the guest's registers being
+ * `gr` (hv_guest_regs()); a new EIP goes to *eip, for hv_guest_goto().
+ * -1 (and c untouched) when refused. */
+static int reg_set(gdb_t *g, struct cpu *c, const hv_guest_regs_t *gr, int n, uint32_t v, uint32_t *eip)
 {
     if (n < 0 || n >= GDB_NREGS) {
         g->error = "no such register";
@@ -242,7 +251,7 @@ static int reg_set(gdb_t *g, struct cpu *c, int n, uint32_t v)
     if (n < 8) {
         c->reg[n] = v;
     } else if (n == 8) {
-        c->eip = v;
+        *eip = v;
     } else if (n == 9) {
         if (v & FL_VM) {
             g->error = "EFLAGS.VM: virtual-8086 mode is not modelled";
@@ -251,8 +260,12 @@ static int reg_set(gdb_t *g, struct cpu *c, int n, uint32_t v)
         c->eflags = (v & EFLAGS_WRITABLE) | FL_1;
     } else {
         int s = gdb_seg[n - 10];
-        if (v == c->seg[s].sel)
+        if (v == (s == SEG_CS ? gr->cs.sel : s == SEG_GS ? gr->gs.sel : c->seg[s].sel))
             return 0;
+        if (s == SEG_GS && gr->gs.sel != c->seg[SEG_GS].sel) {
+            g->error = "GS is the monitor's while the guest runs from its translation cache";
+            return -1;
+        }
         if (v > 0xffff || s == SEG_CS) {
             g->error = v > 0xffff ? "a selector has 16 bits" : "CS changes only by a far jump, call, return or IRET";
             return -1;
@@ -318,7 +331,6 @@ int gdb_break_at(const gdb_t *g, uint32_t eip)
 void gdb_stop_reply(const gdb_t *g, char *reply, size_t replysize)
 {
     const machine_t *m = g->m;
-    const struct cpu *c = &m->cpu;
     out_t o = { reply, 0, replysize, 0 };
     char head[16];
     if (replysize == 0)
@@ -338,7 +350,7 @@ void gdb_stop_reply(const gdb_t *g, char *reply, size_t replysize)
         for (int k = 0; k < 3; k++) {
             snprintf(head, sizeof head, "%02x:", expedite[k]);
             put(&o, head);
-            put_le32(&o, reg_get(c, expedite[k]));
+            put_le32(&o, reg_get(g->m, expedite[k]));
             put(&o, ";");
         }
         put(&o, "thread:1;");
@@ -349,12 +361,20 @@ void gdb_stop_reply(const gdb_t *g, char *reply, size_t replysize)
 
 void gdb_step(machine_t *m)
 {
-    /* HLT waits move only time; fold them into the step after (bounded, in
-     * case no interrupt ever comes and the machine does not notice). */
+    /* HLT waits move only time, and a translator's own steps between two
+     * fragments (hv_guest_regs(): the CPU in its code) neither retire nor
+     * move the guest: fold both into the step after (bounded, in case no
+     * interrupt ever comes and the machine does not notice). */
     for (int waits = 0; m->stop == STOP_NONE && waits < 1000000; waits++) {
         int waiting = m->halted;
+        hv_guest_regs_t before, after;
+        hv_guest_regs(m, &before);
+        uint64_t icount = m->cpu.icount;
         machine_step(m);
-        if (!(waiting && m->halted))
+        hv_guest_regs(m, &after);
+        int translator = after.eip != m->cpu.eip && m->cpu.icount == icount && after.eip == before.eip &&
+                         after.cs.sel == before.cs.sel;
+        if (!(waiting && m->halted) && !translator)
             break;
     }
 }
@@ -516,7 +536,7 @@ static int handle_resume(gdb_t *g, const char *p, size_t len, out_t *o)
     if (k < len) {
         if (!parse_hex(p, len, &k, &v) || k != len || v > 0xffffffffu)
             return reply_error(g, o, "E02", "c/s: expected an address");
-        g->m->cpu.eip = (uint32_t)v;
+        hv_guest_goto(g->m, (uint32_t)v);
     }
     return p[0] == 'c' || p[0] == 'C' ? GDB_ACT_CONTINUE : GDB_ACT_STEP;
 }
@@ -582,6 +602,8 @@ static int handle_memory(gdb_t *g, const char *p, size_t len, out_t *o)
 static int handle_regs(gdb_t *g, const char *p, size_t len, out_t *o)
 {
     struct cpu *c = &g->m->cpu;
+    hv_guest_regs_t gr;
+    hv_guest_regs(g->m, &gr);
     size_t k = 1;
     uint64_t n;
     switch (p[0]) {
@@ -589,20 +611,23 @@ static int handle_regs(gdb_t *g, const char *p, size_t len, out_t *o)
         if (len != 1)
             return reply_error(g, o, "E02", "g takes no arguments");
         for (int r = 0; r < GDB_NREGS; r++)
-            put_le32(o, reg_get(c, r));
+            put_le32(o, reg_get(g->m, r));
         return GDB_ACT_REPLY;
     case 'G': {
         if (len != 1 + 8 * GDB_NREGS)
             return reply_error(g, o, "E02", "G: expected 16 registers of 8 hex digits");
         struct cpu nc = *c;
+        uint32_t eip = gr.eip;
         for (int r = 0; r < GDB_NREGS; r++) {
             uint32_t v;
             if (parse_le32(p, len, 1 + 8 * (size_t)r, &v))
                 return reply_error(g, o, "E02", "G: the registers are not hex");
-            if (reg_set(g, &nc, r, v))
+            if (reg_set(g, &nc, &gr, r, v, &eip))
                 return reply_error(g, o, "E03", g->error);
         }
         *c = nc;
+        if (eip != gr.eip)
+            hv_guest_goto(g->m, eip);
         put(o, "OK");
         return GDB_ACT_REPLY;
     }
@@ -610,7 +635,7 @@ static int handle_regs(gdb_t *g, const char *p, size_t len, out_t *o)
         if (!parse_hex(p, len, &k, &n) || k != len)
             return reply_error(g, o, "E02", "p: expected a register number");
         if (n < GDB_NREGS)
-            put_le32(o, reg_get(c, (int)n));
+            put_le32(o, reg_get(g->m, (int)n));
         else if (n < 64)
             put(o, "xxxxxxxx");   /* x87, SSE, orig_eax: not modelled, unavailable */
         else
@@ -623,8 +648,11 @@ static int handle_regs(gdb_t *g, const char *p, size_t len, out_t *o)
             return reply_error(g, o, "E02", "P: expected N=VALUE (8 hex digits)");
         if (n >= GDB_NREGS)
             return reply_error(g, o, "E03", "only registers 0-15 (eax..gs) can be written");
-        if (reg_set(g, c, (int)n, v))
+        uint32_t eip = gr.eip;
+        if (reg_set(g, c, &gr, (int)n, v, &eip))
             return reply_error(g, o, "E03", g->error);
+        if (eip != gr.eip)
+            hv_guest_goto(g->m, eip);
         put(o, "OK");
         return GDB_ACT_REPLY;
     }
@@ -840,13 +868,13 @@ static int run_until_stop(server_t *s)
     machine_t *m = s->g.m;
     const struct cpu *c = &m->cpu;
     uint64_t icount0 = c->icount;
-    uint32_t eip0 = c->eip;
-    uint16_t cs0 = c->seg[SEG_CS].sel;
+    hv_guest_regs_t at0, at;   /* breakpoints are the guest's addresses */
+    hv_guest_regs(m, &at0);
     unsigned n = 0;
     while (m->stop == STOP_NONE) {
         /* a breakpoint where the run resumed does not count again */
-        if (s->g.nbreaks && gdb_break_at(&s->g, c->eip) &&
-            !(c->icount == icount0 && c->eip == eip0 && c->seg[SEG_CS].sel == cs0))
+        if (s->g.nbreaks && (hv_guest_regs(m, &at), gdb_break_at(&s->g, at.eip)) &&
+            !(c->icount == icount0 && at.eip == at0.eip && at.cs.sel == at0.cs.sel))
             return RUN_BREAK;
         machine_step(m);
         if (++n % GDB_POLL_STEPS == 0) {
@@ -948,8 +976,9 @@ int gdb_serve(const gdb_opts_t *o, machine_t *m, monitor_view_t view)
             break;
         }
         if (act == GDB_ACT_KILL) {
-            machine_stop(m, STOP_QUIT, "killed from the debugger at %04x:%08x",
-                         m->cpu.seg[SEG_CS].sel, m->cpu.eip);
+            hv_guest_regs_t at;
+            hv_guest_regs(m, &at);
+            machine_stop(m, STOP_QUIT, "killed from the debugger at %04x:%08x", at.cs.sel, at.eip);
             break;
         }
         if (act == GDB_ACT_DETACH) {

@@ -254,8 +254,10 @@ static int parse_addr(const stepper_t *s, const char *arg, uint32_t *addr)
     static const char *const regs[8] = { "eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi" };
     if (arg[0] == '$')
         arg++;
-    if (!strcmp(arg, "eip") || !strcmp(arg, ".")) {
-        *addr = c->seg[SEG_CS].base + c->eip;
+    if (!strcmp(arg, "eip") || !strcmp(arg, ".")) {   /* the guest's, also in a monitor's code */
+        hv_guest_regs_t g;
+        hv_guest_regs(s->m, &g);
+        *addr = g.cs.base + g.eip;
         return 0;
     }
     for (int r = 0; r < 8; r++) {   /* a register's value (esp, ebp: SS's base added) */
@@ -405,7 +407,7 @@ static int show_command(stepper_t *s, int argc, char **argv)
         else if (!parse_addr(s, argv[1], &addr) && !parse_count(s, argc > 2 ? argv[2] : NULL, 64, 4096, &n))
             show_mem(c, addr, n, ui);
     } else if (!strcmp(cmd, "u")) {
-        addr = c->seg[SEG_CS].base + c->eip;
+        parse_addr(s, ".", &addr);
         if ((argc < 2 || !parse_addr(s, argv[1], &addr)) &&
             !parse_count(s, argc > 2 ? argv[2] : NULL, 8, 256, &n))
             show_disasm(c, addr, DESC_DB(c->seg[SEG_CS].flags), (int)n, s->syms, ui);
@@ -437,10 +439,12 @@ static void step_pause(stepper_t *s, const event_t *ev, const char *why)
     }
     if (why)
         fprintf(s->ui, "%s\n", why);
+    hv_guest_regs_t at;
+    hv_guest_regs(m, &at);
     s->seen = 1;
     s->seen_icount = m->cpu.icount;
-    s->seen_eip = m->cpu.eip;
-    s->seen_cs = m->cpu.seg[SEG_CS].sel;
+    s->seen_eip = at.eip;
+    s->seen_cs = at.cs.sel;
     for (;;) {
         if (s->tty) {
             if (!s->hinted) {
@@ -481,8 +485,7 @@ static void step_pause(stepper_t *s, const event_t *ev, const char *why)
             vmx_print_vmcs(&m->cpu, s->ui);
         } else if (!strcmp(cmd, "q") || !strcmp(cmd, "quit")) {
             s->quitting = 1;
-            machine_stop(m, STOP_QUIT, "quit from step mode at %04x:%08x", m->cpu.seg[SEG_CS].sel,
-                         m->cpu.eip);
+            machine_stop(m, STOP_QUIT, "quit from step mode at %04x:%08x", at.cs.sel, at.eip);
             return;
         } else if (!show_command(s, argc, argv)) {
             fprintf(s->ui, "unknown command '%s' (h: help)\n", cmd);
@@ -536,31 +539,33 @@ static void step_emit(void *ctx, const event_t *ev)
         step_pause(s, ev, NULL);
 }
 
-/* Decodes the instruction at CS:EIP (bytes outside memory read as 0). */
-static void decode_at_eip(const machine_t *m, isa_insn_t *insn)
+/* Decodes the guest's instruction at `at` (bytes outside memory read as 0). */
+static void decode_at_eip(const machine_t *m, const hv_guest_regs_t *at, isa_insn_t *insn)
 {
     const struct cpu *c = &m->cpu;
     uint8_t buf[ISA_MAX_LEN];
-    uint32_t lin = c->seg[SEG_CS].base + c->eip;
+    uint32_t lin = at->cs.base + at->eip;
     for (int k = 0; k < ISA_MAX_LEN; k++) {
         uint32_t a = lin + (uint32_t)k;
         buf[k] = a < c->ram_size ? c->ram[a] : 0;
     }
-    isa_decode(buf, sizeof buf, DESC_DB(c->seg[SEG_CS].flags), insn);
+    isa_decode(buf, sizeof buf, DESC_DB(at->cs.flags), insn);
 }
 
-/* A break condition at CS:EIP, before the next step; writes why. */
+/* A break condition at the guest's CS:EIP (hv_guest_regs(): also while
+ * the CPU runs a translation of it), before the next step; writes why. */
 static int break_hit(stepper_t *s, char *why, size_t n)
 {
     const machine_t *m = s->m;
     const struct cpu *c = &m->cpu;
-    if (s->seen && s->seen_icount == c->icount && s->seen_eip == c->eip &&
-        s->seen_cs == c->seg[SEG_CS].sel)
+    hv_guest_regs_t at;
+    hv_guest_regs(m, &at);
+    if (s->seen && s->seen_icount == c->icount && s->seen_eip == at.eip && s->seen_cs == at.cs.sel)
         return 0;   /* the user already has control here */
     const char *reason = NULL;
     char rbuf[96];
     for (int k = 0; k < s->nbreaks; k++) {
-        if (c->eip == s->breaks[k]) {
+        if (at.eip == s->breaks[k]) {
             int given = s->break_no[k] <= s->o->nbreaks;   /* numbered from 1: --break's first */
             const char *sym = given ? s->o->break_syms[s->break_no[k] - 1] : NULL;
             if (sym)
@@ -576,7 +581,7 @@ static int break_hit(stepper_t *s, char *why, size_t n)
     isa_insn_t insn;
     int decoded = 0;
     if (!reason && s->o->nmnems && !m->halted) {
-        decode_at_eip(m, &insn);
+        decode_at_eip(m, &at, &insn);
         decoded = 1;
         const char *mn = isa_mnemonic(&insn);
         for (int k = 0; k < s->o->nmnems; k++) {
@@ -590,12 +595,14 @@ static int break_hit(stepper_t *s, char *why, size_t n)
     if (!reason)
         return 0;
     if (!decoded)
-        decode_at_eip(m, &insn);
-    char dis[96], sym[64];
-    isa_disasm(&insn, c->eip, dis, sizeof dis);
-    symtab_format(s->syms, c->seg[SEG_CS].base + c->eip, sym, sizeof sym);
-    snprintf(why, n, "%010llu r%d break %04x:%08x%s: %s  (%s)", (unsigned long long)c->icount, c->cpl,
-             c->seg[SEG_CS].sel, c->eip, sym, dis, reason);
+        decode_at_eip(m, &at, &insn);
+    char dis[96], sym[64], tc[48] = "";
+    isa_disasm(&insn, at.eip, dis, sizeof dis);
+    symtab_format(s->syms, at.cs.base + at.eip, sym, sizeof sym);
+    if (at.eip != c->eip || at.cs.sel != c->seg[SEG_CS].sel)
+        snprintf(tc, sizeof tc, "; the CPU runs its translation at %04x:%08x", c->seg[SEG_CS].sel, c->eip);
+    snprintf(why, n, "%010llu r%d break %04x:%08x%s: %s  (%s%s)", (unsigned long long)c->icount, c->cpl,
+             at.cs.sel, at.eip, sym, dis, reason, tc);
     return 1;
 }
 

@@ -132,6 +132,15 @@ int machine_fetch_decode(machine_t *m, isa_insn_t *scratch, const isa_insn_t **o
  * when the single-step trap follows it (`tf`: TF as it started). The run
  * loop's retire() and a monitor's emulation book through here alike. */
 int machine_retire(machine_t *m, const isa_insn_t *insn, int ring, isa_result_t r, int tf);
+/* Runs the instructions from `first` (decoded at CS:`eip`, already traced)
+ * up to EIP `end` as ONE step that retires one instruction: a monitor's
+ * inline sequence standing for one guest instruction (vmm/dbt.c's PUSHF).
+ * Each runs on the CPU as any instruction does, and shows in the
+ * instruction trace; no interrupt, device tick or budget comes between
+ * them, as none comes inside one instruction. Only the first may fault (it
+ * is delivered at its address, nothing done); anything else inside stops
+ * the run as unmodelled, after at most 16 instructions too. */
+void machine_run_sequence(machine_t *m, const isa_insn_t *first, uint32_t eip, uint32_t end);
 /* Prints a byte on the console (COM1 and port 0xE9 end here). */
 void machine_console_put(machine_t *m, uint8_t ch);
 

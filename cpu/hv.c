@@ -47,3 +47,17 @@ void hv_monitor_leave(machine_t *m)
     m->hv.in_monitor = 0;
     m->hv.vcpu = NULL;
 }
+
+void hv_guest_regs(const machine_t *m, hv_guest_regs_t *r)
+{
+    const struct cpu *c = &m->cpu;
+    if (m->hv.ops && m->hv.ops->guest_regs && m->hv.ops->guest_regs(m->hv.ctx, m, r))
+        return;
+    *r = (hv_guest_regs_t){ c->seg[SEG_CS], c->seg[SEG_GS], c->eip };
+}
+
+void hv_guest_goto(machine_t *m, uint32_t eip)
+{
+    if (!(m->hv.ops && m->hv.ops->guest_goto && m->hv.ops->guest_goto(m->hv.ctx, m, eip)))
+        m->cpu.eip = eip;
+}

@@ -21,6 +21,10 @@
  *   step_end     the end of a step the monitor asked for with
  *                hv_request_step_end() (trap-and-emulate's STI shadow; a
  *                DBT's block boundary)
+ *   guest_regs   what a user reads of the guest (step mode, the debugger,
+ *                a stop message, breakpoints): the guest's CS:EIP and GS
+ *                while the CPU runs the monitor's code for it (DBT)
+ *   guest_goto   a debugger sets the guest's EIP there
  *
  * Trap-and-emulate (vmm/) is one implementation; raw mode (app/raw.c) is
  * another; a new monitor is a third, without a change to the run loop. */
@@ -43,6 +47,12 @@ typedef struct hv_event {
     seg_cache_t pre_cs, pre_ss;
 } hv_event_t;
 
+/* The registers a monitor's own code holds in the guest's place. */
+typedef struct hv_guest_regs {
+    seg_cache_t cs, gs;
+    uint32_t eip;
+} hv_guest_regs_t;
+
 typedef struct hv_ops {
     /* Returns 1 when the monitor took the event (the machine delivers nothing). */
     int  (*deliver)(void *ctx, struct machine *m, const hv_event_t *ev);
@@ -60,6 +70,11 @@ typedef struct hv_ops {
     void (*step_end)(void *ctx, struct machine *m);
     /* a write of `size` bytes at phys, of which at least one is on a tracked page */
     void (*tracked_write)(void *ctx, struct machine *m, uint32_t phys, int size);
+    /* 1 with the guest's registers in *r when the CPU runs the monitor's
+     * code for it; 0 when the CPU's are the guest's */
+    int  (*guest_regs)(void *ctx, const struct machine *m, hv_guest_regs_t *r);
+    /* 1 when the monitor moved the guest to `eip` itself */
+    int  (*guest_goto)(void *ctx, struct machine *m, uint32_t eip);
 } hv_ops_t;
 
 /* The monitor's place in a machine (machine_t.hv). */
@@ -94,6 +109,13 @@ void hv_monitor_leave(struct machine *m);
  * the machine delivers to its own (cpu/intr.c): no hook, no event. */
 void hv_deliver_virtual(struct machine *m, struct cpu *c, int vector, int kind, int has_error,
                         uint32_t error, uint32_t fault_eip);
+
+/* The guest's CS, GS and EIP as a user reads them: the CPU's, or the
+ * monitor's guest_regs. */
+void hv_guest_regs(const struct machine *m, hv_guest_regs_t *r);
+/* A debugger's new guest EIP: through the monitor's guest_goto, or into
+ * the CPU. */
+void hv_guest_goto(struct machine *m, uint32_t eip);
 
 /* Whether before/after_insn see this instruction at `cpl` (the run loop). */
 static inline int hv_intercepts(const hv_t *h, const isa_insn_t *insn, int cpl)

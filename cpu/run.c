@@ -131,9 +131,12 @@ static void retire(machine_t *m, const isa_insn_t *insn, uint32_t eip, int ring,
 static void budget_check(machine_t *m)
 {
     struct cpu *c = &m->cpu;
-    if (m->max_insns && c->icount + m->unretired >= m->max_insns && m->stop == STOP_NONE)
+    if (m->max_insns && c->icount + m->unretired >= m->max_insns && m->stop == STOP_NONE) {
+        hv_guest_regs_t g;   /* the guest's address, also in a monitor's code */
+        hv_guest_regs(m, &g);
         machine_stop(m, STOP_BUDGET, "instruction budget of %llu ran out at %04x:%08x",
-                     (unsigned long long)m->max_insns, c->seg[SEG_CS].sel, c->eip);
+                     (unsigned long long)m->max_insns, g.cs.sel, g.eip);
+    }
 }
 
 /* One step; the monitor's step_end, when it asked for it (hv.h), runs once
@@ -242,6 +245,35 @@ static NOIPA void retire(machine_t *m, const isa_insn_t *insn, uint32_t eip, int
         c->dr[6] |= DR6_BS;
         deliver_event(m, EXC_DB, DK_EXCEPTION, 0, 0, c->eip);
     }
+}
+
+void machine_run_sequence(machine_t *m, const isa_insn_t *first, uint32_t eip, uint32_t end)
+{
+    struct cpu *c = &m->cpu;
+    int ring = c->cpl, how = c->eflags & FL_TF ? RETIRE_TF : 0;
+    isa_insn_t head = *first, scratch;   /* a copy: its stores may drop the cache entry */
+    isa_result_t r = isa_execute(c, &head);
+    for (int n = 1; r == ISA_OK && c->eip != end; n++) {
+        const isa_insn_t *insn;
+        uint32_t at = c->eip;
+        if (n == 16 || c->cpl != ring || machine_fetch_decode(m, &scratch, &insn)) {
+            machine_stop(m, STOP_UNMODELLED, "an inline sequence from %04x:%08x did not reach %08x (at %08x)",
+                         c->seg[SEG_CS].sel, eip, end, at);
+            return;
+        }
+        if (trace_on(&m->trace, TL_INSN)) {
+            event_t ev = { .kind = EV_INSN, .ring = (uint8_t)ring, .eip = at, .insn = insn,
+                           .text = dcache_disasm(m, c->seg[SEG_CS].base + at, insn, at) };
+            machine_emit(m, &ev);
+        }
+        isa_insn_t copy = *insn;
+        if ((r = isa_execute(c, &copy)) != ISA_OK) {
+            machine_stop(m, STOP_UNMODELLED, "an inline sequence from %04x:%08x ended at %08x with %s",
+                         c->seg[SEG_CS].sel, eip, at, r == ISA_FAULT ? "a fault" : "no plain retirement");
+            return;
+        }
+    }
+    retire(m, &head, eip, ring, r, how);   /* one instruction, or the first's fault */
 }
 
 /* What ends a run of fast instructions: the counts and the flags written

@@ -45,6 +45,8 @@ static int fw_in(void *c, machine_t *m, uint16_t p, int s, uint32_t *v) { return
 static int fw_out(void *c, machine_t *m, uint16_t p, int s, uint32_t v) { return INNER(c)->inner->port_out(INNER(c)->inner_ctx, m, p, s, v); }
 static void fw_code(void *c, machine_t *m, uint32_t phys) { INNER(c)->inner->code_write(INNER(c)->inner_ctx, m, phys); }
 static void fw_step_end(void *c, machine_t *m) { INNER(c)->inner->step_end(INNER(c)->inner_ctx, m); }
+static int fw_regs(void *c, const machine_t *m, hv_guest_regs_t *r) { return INNER(c)->inner->guest_regs(INNER(c)->inner_ctx, m, r); }
+static int fw_goto(void *c, machine_t *m, uint32_t eip) { return INNER(c)->inner->guest_goto(INNER(c)->inner_ctx, m, eip); }
 
 static void log_write(void *ctx, machine_t *m, uint32_t phys, int size)
 {
@@ -67,6 +69,7 @@ static int log_start(dirty_log_t *d, machine_t *m)
         .halt = in && in->halt ? fw_halt : NULL, .port_in = in && in->port_in ? fw_in : NULL,
         .port_out = in && in->port_out ? fw_out : NULL, .code_write = in && in->code_write ? fw_code : NULL,
         .step_end = in && in->step_end ? fw_step_end : NULL, .tracked_write = log_write,
+        .guest_regs = in && in->guest_regs ? fw_regs : NULL, .guest_goto = in && in->guest_goto ? fw_goto : NULL,
     };
     for (uint32_t p = 0; p < d->npages; p++)
         if (hv_track_page(m, p, 1)) {

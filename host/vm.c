@@ -202,7 +202,7 @@ monitor_view_t vm_monitor_view(const vm_t *vm)
     case MON_TE:
     case MON_PV:    /* pv and dbt are the te VMM with hypercalls or a translator: its views */
     case MON_DBT:
-        v.ops = vm->vmm ? &vmm_view_ops : NULL;
+        v.ops = !vm->vmm ? NULL : mon == MON_DBT ? &dbt_view_ops : &vmm_view_ops;
         v.mon = vm->vmm;
         break;
     case MON_VTX:

@@ -18,7 +18,13 @@
  *                filled with HLT: running into it faults (#GP in ring 1),
  *                and the translator starts afresh at that guest address.
  * After the VMM's work, dbt_resume() puts a guest at CPL 0 back into the TC.
- * Guest user code runs directly, under trap-and-emulate. */
+ * Guest user code runs directly, under trap-and-emulate.
+ *
+ * In the TC, %gs is the VMM's: it covers the state page where inline code
+ * keeps the virtual IF and reads the virtual IOPL (dbt.h). Going in saves
+ * the guest's GS and writes the page from the virtual CPU; going out puts
+ * the guest's GS back and reads the virtual IF back; every guest use of
+ * %gs is a callout, so the guest never sees the swap. */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +60,9 @@ typedef struct dbt {
     uint32_t npages;
     seg_cache_t tc_cs;            /* the TC's code segment */
     seg_cache_t guest_cs;         /* the guest's CS while the CPU is in the TC */
+    seg_cache_t state_gs;         /* the state page's data segment */
+    seg_cache_t guest_gs;         /* the guest's GS while the CPU is in the TC */
+    uint8_t *state;               /* the state page: v->area + DBT_STATE_OFF */
     int in_tc;
     uint32_t flush_gen;
 
@@ -85,22 +94,26 @@ static uint8_t *tc_ptr(const dbt_t *d, uint32_t eip)
     return d->tc + (eip - d->tc_eip0);
 }
 
-static const char *const how_names[] = { "IDENT", "rewritten", "callout", "exit" };
+static const char *const how_names[] = { "IDENT", "rewritten", "inline", "callout", "exit" };
 
-/* The lecture's picture: the guest block and its fragment side by side. */
-static void trace_translation(vmm_t *v, const frag_t *f)
+/* The lecture's picture: the guest block and its fragment side by side, a
+ * line each to `line` (`tc` of the fragment instruction it shows, the
+ * guest address it stands for, the text). */
+typedef void (*translation_line_fn)(void *arg, uint32_t tc, uint32_t from, const char *text);
+
+static void translation_lines(vmm_t *v, const frag_t *f, translation_line_fn line, void *arg)
 {
-    dbt_t *d = v->dbt;
+    const dbt_t *d = v->dbt;
     const dbt_block_t *b = &f->b;
-    dbt_emit(v, DA_TRANSLATE, b->eip, "translate %08x: %d guest instructions (%u bytes) -> fragment at tc %08x "
-             "(%u bytes): %d IDENT, %d rewritten, %d callouts", b->eip, b->ninsns, b->guest_len,
-             b->tc_at, b->len, b->ident, b->rewritten, b->callouts);
+    char text[192];
     for (int k = 0; k < b->nmap; k++) {
         const dbt_map_t *mp = &b->map[k];
         uint32_t room = b->len - mp->tc;
         isa_insn_t ti;
         char gtext[80] = "", ttext[80] = "?";
-        if (isa_decode(tc_ptr(d, b->tc_at) + mp->tc, room < ISA_MAX_LEN ? room : ISA_MAX_LEN, 1, &ti) == ISA_DECODE_OK)
+        int decoded = isa_decode(tc_ptr(d, b->tc_at) + mp->tc, room < ISA_MAX_LEN ? room : ISA_MAX_LEN, 1, &ti) ==
+                      ISA_DECODE_OK;
+        if (decoded)
             isa_disasm(&ti, b->tc_at + mp->tc, ttext, sizeof ttext);
         if (mp->first) {
             uint8_t bytes[ISA_MAX_LEN];
@@ -112,12 +125,41 @@ static void trace_translation(vmm_t *v, const frag_t *f)
                 snprintf(gtext, sizeof gtext, "(undecodable)");
         }
         if (mp->how == DH_EXIT)
-            dbt_emit(v, DA_TRANSLATE, mp->from, "  %-8s  %-34s | tc %08x  %-30s  exit -> %08x", "", "",
-                     b->tc_at + mp->tc, ttext, mp->eip);
+            snprintf(text, sizeof text, "  %-8s  %-34s | tc %08x  %-30s  exit -> %08x", "", "", b->tc_at + mp->tc,
+                     ttext, mp->eip);
         else
-            dbt_emit(v, DA_TRANSLATE, mp->from, "  %08x  %-34s | tc %08x  %-30s  %s", mp->from, gtext,
-                     b->tc_at + mp->tc, ttext, how_names[mp->how]);
+            snprintf(text, sizeof text, "  %08x  %-34s | tc %08x  %-30s  %s", mp->from, gtext, b->tc_at + mp->tc,
+                     ttext, how_names[mp->how]);
+        line(arg, b->tc_at + mp->tc, mp->from, text);
+        /* the rest of an inline sequence, under its first instruction */
+        uint32_t end = k + 1 < b->nmap ? b->map[k + 1].tc : b->len;
+        char gname[16];   /* the guest mnemonic the sequence stands for */
+        snprintf(gname, sizeof gname, "%.*s", (int)strcspn(gtext, " "), gtext);
+        for (uint32_t at = mp->tc + ti.len; decoded && mp->how == DH_INLINE && at < end; at += ti.len) {
+            if (isa_decode(tc_ptr(d, b->tc_at) + at, end - at < ISA_MAX_LEN ? end - at : ISA_MAX_LEN, 1, &ti) !=
+                ISA_DECODE_OK)
+                break;
+            isa_disasm(&ti, b->tc_at + at, ttext, sizeof ttext);
+            snprintf(text, sizeof text, "  %-8s  %-34s | tc %08x  %-30s  (inline %s)", "", "", b->tc_at + at,
+                     ttext, gname);
+            line(arg, b->tc_at + at, mp->from, text);
+        }
     }
+}
+
+static void trace_line(void *arg, uint32_t tc, uint32_t from, const char *text)
+{
+    (void)tc;
+    dbt_emit(arg, DA_TRANSLATE, from, "%s", text);
+}
+
+static void trace_translation(vmm_t *v, const frag_t *f)
+{
+    const dbt_block_t *b = &f->b;
+    dbt_emit(v, DA_TRANSLATE, b->eip, "translate %08x: %d guest instructions (%u bytes) -> fragment at tc %08x "
+             "(%u bytes): %d IDENT, %d rewritten, %d callouts", b->eip, b->ninsns, b->guest_len,
+             b->tc_at, b->len, b->ident, b->rewritten, b->callouts);
+    translation_lines(v, f, trace_line, v);
 }
 
 /* ---- fragments ---- */
@@ -246,6 +288,39 @@ int dbt_guest_eip(const vmm_t *v, uint32_t *eip)
     return f ? dbt_map_back(&f->b, c->eip - f->b.tc_at, eip) : -1;
 }
 
+static uint32_t state_get(const dbt_t *d, uint32_t off)
+{
+    const uint8_t *p = d->state + off;
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void state_put(dbt_t *d, uint32_t off, uint32_t x)
+{
+    for (int k = 0; k < 4; k++)
+        d->state[off + (uint32_t)k] = (uint8_t)(x >> (8 * k));
+}
+
+/* Into the TC: %gs is the state page's, which holds the virtual IF and IOPL. */
+static void gs_to_vmm(vmm_t *v)
+{
+    dbt_t *d = v->dbt;
+    struct cpu *c = &v->m->cpu;
+    d->guest_gs = c->seg[SEG_GS];
+    c->seg[SEG_GS] = d->state_gs;
+    state_put(d, DBT_VIF, v->vcpu.eflags & FL_IF);
+    state_put(d, DBT_VIOPL, v->vcpu.eflags & FL_IOPL);
+    v->vif_live = d->state + DBT_VIF;
+}
+
+/* Out of it: the guest's GS, and the virtual IF as inline CLI left it. */
+static void gs_to_guest(vmm_t *v)
+{
+    dbt_t *d = v->dbt;
+    v->m->cpu.seg[SEG_GS] = d->guest_gs;
+    v->vcpu.eflags = (v->vcpu.eflags & ~FL_IF) | (state_get(d, DBT_VIF) & FL_IF);
+    v->vif_live = NULL;
+}
+
 /* The real CPU back at the guest's CS and the guest EIP its TC offset
  * stands for; 0, or -1 (the run stops) when it is at no instruction of a
  * fragment. */
@@ -263,6 +338,7 @@ static int dbt_leave(vmm_t *v)
     }
     c->seg[SEG_CS] = d->guest_cs;
     c->eip = eip;
+    gs_to_guest(v);
     d->in_tc = 0;
     return 0;
 }
@@ -280,6 +356,7 @@ static void dbt_enter(vmm_t *v)
     d->guest_cs = c->seg[SEG_CS];
     c->seg[SEG_CS] = d->tc_cs;
     c->eip = d->frags[k].b.tc_at;
+    gs_to_vmm(v);
     d->in_tc = 1;
 }
 
@@ -357,11 +434,38 @@ static void callout(vmm_t *v)
     dbt_resume(v);
 }
 
-/* hv.h's before_insn: a fragment's exit (its ljmp), before it runs. */
+/* An inline sequence that starts at `eip` with `insn` (PUSHF's): run as
+ * one step, one guest instruction (cpu.h's machine_run_sequence()). Its
+ * addressing is 32-bit: on a 16-bit stack the VMM runs the guest's PUSHF
+ * instead. 0 when `eip` starts no inline sequence. */
+static int inline_sequence(vmm_t *v, const isa_insn_t *insn, uint32_t eip)
+{
+    dbt_t *d = v->dbt;
+    machine_t *m = v->m;
+    const frag_t *f = fragment_at(d, eip);
+    int k = 0;
+    while (f && k < f->b.nmap && f->b.tc_at + f->b.map[k].tc != eip)
+        k++;
+    if (!f || k + 1 >= f->b.nmap || f->b.map[k].how != DH_INLINE)
+        return 0;
+    if (!DESC_DB(m->cpu.seg[SEG_SS].flags)) {
+        d->exit_callout++;
+        if (!dbt_leave(v))
+            callout(v);
+        return 1;
+    }
+    machine_run_sequence(m, insn, eip, f->b.tc_at + f->b.map[k + 1].tc);
+    return 1;
+}
+
+/* hv.h's before_insn: a fragment's exit (its ljmp), before it runs; an
+ * inline sequence's start. */
 static int dbt_before_insn(void *ctx, machine_t *m, const isa_insn_t *insn, uint32_t eip)
 {
     vmm_t *v = ctx;
     dbt_t *d = v->dbt;
+    if (d->in_tc && insn->row == ROW_PUSHF)
+        return inline_sequence(v, insn, eip);
     if (!d->in_tc || insn->row != ROW_JMPF_Ap)
         return 0;
     frag_t *f = fragment_at(d, eip);
@@ -419,6 +523,33 @@ static int dbt_deliver(void *ctx, machine_t *m, const hv_event_t *ev)
     return 1;
 }
 
+/* hv.h's guest_regs: in the TC, the guest's CS:EIP the fragment stands
+ * for and the guest's GS. */
+static int dbt_guest_regs(void *ctx, const machine_t *m, hv_guest_regs_t *r)
+{
+    const vmm_t *v = ctx;
+    const dbt_t *d = v->dbt;
+    uint32_t eip;
+    (void)m;
+    if (!d->in_tc || dbt_guest_eip(v, &eip))
+        return 0;
+    *r = (hv_guest_regs_t){ d->guest_cs, d->guest_gs, eip };
+    return 1;
+}
+
+/* hv.h's guest_goto: out of the TC, and in again at the fragment for `eip`. */
+static int dbt_guest_goto(void *ctx, machine_t *m, uint32_t eip)
+{
+    vmm_t *v = ctx;
+    if (!v->dbt->in_tc)
+        return 0;
+    if (!dbt_leave(v)) {
+        m->cpu.eip = eip;
+        dbt_resume(v);
+    }
+    return 1;
+}
+
 static void dbt_ring0_entry(void *ctx, machine_t *m, const hv_event_t *ev)
 {
     vmm_entry(ctx, m, ev);
@@ -471,6 +602,36 @@ static void dbt_tracked_write(void *ctx, machine_t *m, uint32_t phys, int size)
     }
 }
 
+/* ---- the view (vmm/view.h: dbt's state) ---- */
+typedef struct view_line { FILE *out; uint32_t at; } view_line_t;
+
+static void view_line(void *arg, uint32_t tc, uint32_t from, const char *text)
+{
+    const view_line_t *w = arg;
+    (void)from;
+    fprintf(w->out, "%s%s\n", tc == w->at ? "=>" : "  ", text + 2);
+}
+
+void dbt_print_view(const vmm_t *cv, FILE *out)
+{
+    vmm_t *v = (vmm_t *)cv;   /* read only: the guest's bytes, the TC's */
+    dbt_t *d = v->dbt;
+    const struct cpu *c = &v->m->cpu;
+    fprintf(out, "binary translator: translation cache %08x-%08x, %u of %u bytes in use, %d fragments; "
+            "state page %08x in %%gs (virtual IF %d, IOPL %d)\n", d->tc_eip0, d->tc_eip0 + d->tc_size - 1, d->tc_used,
+            d->tc_size, d->nfrags, v->base + DBT_STATE_OFF, vmm_vif(v), vmm_viopl(v));
+    const frag_t *f = d->in_tc ? fragment_at(d, c->eip) : NULL;
+    if (!f) {
+        fprintf(out, "  the CPU is not in the translation cache: %s\n",
+                v->vcpu.cpl ? "the guest runs user code directly" : "the VMM is between two fragments");
+        return;
+    }
+    fprintf(out, "  the current fragment (=> where the CPU is): guest block %08x, %d instructions, at tc %08x, "
+            "%u bytes%s\n", f->b.eip, f->b.ninsns, f->b.tc_at, f->b.len, f->dead ? ", invalidated" : "");
+    view_line_t w = { out, c->eip };
+    translation_lines(v, f, view_line, &w);
+}
+
 /* ---- attaching, the summary ---- */
 int dbt_init(vmm_t *v, uint32_t tc_size)
 {
@@ -498,11 +659,18 @@ int dbt_init(vmm_t *v, uint32_t tc_size)
     vmm_set_desc(v, VMM_TC_CS, 0, 0xfffff, 0xbb, 0xc);
     uint32_t gdt = v->base + VMM_GDT_OFF + (VMM_TC_CS & ~7u);
     desc_to_cache(&d->tc_cs, VMM_TC_CS | 1, phys_read(&m->cpu, gdt, 4), phys_read(&m->cpu, gdt + 4, 4));
+    /* the state page's segment: ring-1 data, one page of the VMM's area */
+    d->state = v->area + DBT_STATE_OFF;
+    vmm_set_desc(v, VMM_STATE_DS, v->base + DBT_STATE_OFF, 0xfff, 0xb3, 0x4);
+    gdt = v->base + VMM_GDT_OFF + (VMM_STATE_DS & ~7u);
+    desc_to_cache(&d->state_gs, VMM_STATE_DS | 1, phys_read(&m->cpu, gdt, 4), phys_read(&m->cpu, gdt + 4, 4));
     static const hv_ops_t dbt_ops = { .deliver = dbt_deliver, .ring0_entry = dbt_ring0_entry,
                                       .before_insn = dbt_before_insn, .step_end = dbt_step_end,
-                                      .tracked_write = dbt_tracked_write };
-    /* the exits are far jumps: SCTRL, seen at ring 1 and above */
-    hv_attach(m, &dbt_ops, v, 1u << SCTRL, 1);
+                                      .tracked_write = dbt_tracked_write, .guest_regs = dbt_guest_regs,
+                                      .guest_goto = dbt_guest_goto };
+    /* the exits are far jumps: SCTRL, seen at ring 1 and above; an inline
+     * PUSHF sequence starts with PUSHF: SBEHV */
+    hv_attach(m, &dbt_ops, v, 1u << SCTRL | 1u << SBEHV, 1);
     return 0;
 }
 
@@ -519,6 +687,7 @@ void dbt_free(vmm_t *v)
 {
     if (!v->dbt)
         return;
+    v->vif_live = NULL;
     free(v->dbt->frags);
     free(v->dbt->page_head);
     free(v->dbt);
@@ -572,10 +741,12 @@ int dbt_snap_park(vmm_t *v, dbt_park_t *p)
     if (dbt_guest_eip(v, &eip))
         return -1;
     p->cs = c->seg[SEG_CS];
+    p->gs = c->seg[SEG_GS];
     p->eip = c->eip;
     p->parked = 1;
     c->seg[SEG_CS] = d->guest_cs;
     c->eip = eip;
+    gs_to_guest(v);
     return 0;
 }
 
@@ -585,6 +756,8 @@ void dbt_snap_unpark(vmm_t *v, const dbt_park_t *p)
         return;
     v->m->cpu.seg[SEG_CS] = p->cs;
     v->m->cpu.eip = p->eip;
+    v->m->cpu.seg[SEG_GS] = p->gs;
+    v->vif_live = v->dbt->state + DBT_VIF;
 }
 
 #define DBT_NCOUNTS 14

@@ -12,17 +12,23 @@
  * neither of its sides costs an extra jump: exact virtual time counts
  * every instruction that runs, and a guest Jcc must stay one):
  *   IDENT      innocuous instructions, copied byte for byte;
- *   inline     MOV %cs,reg and PUSH %cs: the guest's selector as an
- *              immediate (the unit is for one guest CS), one instruction
- *              for one, so no callout;
+ *   inline     real code on the virtual CPU, no callout: MOV %cs,reg and
+ *              PUSH %cs push or load the guest's selector as an immediate
+ *              (the unit is for one guest CS); CLI clears the virtual IF in
+ *              the VMM's state page (`movb $0,%gs:vif+1`); PUSHF pushes
+ *              the real flags with the virtual IF and IOPL in them, a
+ *              sequence the machine runs as one step (dbt.c);
  *   rewritten  direct JMP/Jcc (rel32 into the TC; a Jcc's taken side exits
  *              after the fragment's last instruction), CALL (PUSH of the
  *              guest return address, then an exit), LOOP/JECXZ (rel8 over
  *              two exits);
  *   callout    every sensitive, privileged or I/O instruction, RET and the
  *              indirect transfers (a lookup of the guest target), an
- *              instruction with a CS override: the VMM runs the guest
- *              instruction on its virtual CPU.
+ *              instruction with a CS override, every use of the guest's
+ *              %gs (in the TC, %gs is the VMM's: it reaches the state
+ *              page): the VMM runs the guest instruction on its virtual
+ *              CPU. STI and POPF stay callouts: they may open the window on
+ *              an interrupt the VMM holds, which only it can inject.
  * A fragment leaves through exits: an `ljmp $VMM_TC_CS, $self` that the
  * VMM intercepts before it runs (hv.h's before_insn), so an exit never
  * counts as an instruction. An exit whose target is translated is chained:
@@ -44,8 +50,18 @@
 #define VMM_TC_CS       0xffe0                /* the TC's code segment, DPL 1 */
 #define DBT_EXIT_LEN    7                     /* ljmp ptr16:32 */
 
+/* The virtual CPU's part that inline code reads and writes: a page of the
+ * VMM's area that a ring-1 data segment (VMM_STATE_DS) covers, in %gs
+ * while the CPU is in the TC. The VMM reads it back whenever the CPU
+ * leaves the TC. Dwords, at these offsets: */
+#define DBT_STATE_OFF   0x21000u              /* in the VMM's area */
+#define VMM_STATE_DS    0xffd8                /* its data segment, DPL 1 */
+#define DBT_VIF         0x0                   /* the virtual IF: 0 or FL_IF */
+#define DBT_VIOPL       0x4                   /* the virtual IOPL, in place: 0 .. FL_IOPL */
+#define DBT_SAVE        0x8                   /* a register an inline sequence borrows */
+
 /* How a fragment instruction stands for its guest instruction. */
-typedef enum dbt_how { DH_IDENT, DH_REWRITTEN, DH_CALLOUT, DH_EXIT } dbt_how_t;
+typedef enum dbt_how { DH_IDENT, DH_REWRITTEN, DH_INLINE, DH_CALLOUT, DH_EXIT } dbt_how_t;
 
 /* Each instruction of a fragment, at `tc` bytes from its start: the guest
  * state at its start is the guest's at `eip` (so an event there is
@@ -86,7 +102,7 @@ typedef struct dbt_block {
     uint32_t guest_len;            /* guest bytes read: [cs_base + eip, + guest_len) */
     uint32_t tc_at;
     uint16_t len;                  /* fragment bytes */
-    uint8_t ninsns, ident, rewritten, callouts;
+    uint8_t ninsns, ident, rewritten, callouts;   /* rewritten: inline sequences too */
     int nmap, nexit;
     dbt_map_t map[DBT_MAP_MAX];
     dbt_exit_t exit[DBT_EXIT_MAX];

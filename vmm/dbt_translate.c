@@ -64,21 +64,29 @@ static int is_indirect(int row)
     return row == ROW_RET || row == ROW_RET_Iw || row == ROW_GFF_CALL || row == ROW_GFF_JMP;
 }
 
-/* PUSH and MOV from DS, ES, FS, GS: sensitive in general, but under ring
+/* Whether it names the guest's %gs, which in the TC is the VMM's. */
+static int uses_gs(const isa_insn_t *i)
+{
+    return i->seg_override == SEG_GS || i->row == ROW_PUSH_GS || i->row == ROW_POP_GS || i->row == ROW_LGS ||
+           ((i->row == ROW_MOV_EwSw || i->row == ROW_MOV_SwEw) && i->reg == SEG_GS);
+}
+
+/* PUSH and MOV from DS, ES, FS: sensitive in general, but under ring
  * compression those selectors are the guest's own (only CS and SS carry
  * the real ring), so the real CPU gives what the guest's would. */
 static int reads_data_sreg(const isa_insn_t *i)
 {
-    return i->row == ROW_PUSH_DS || i->row == ROW_PUSH_ES || i->row == ROW_PUSH_FS || i->row == ROW_PUSH_GS ||
+    return i->row == ROW_PUSH_DS || i->row == ROW_PUSH_ES || i->row == ROW_PUSH_FS ||
            (i->row == ROW_MOV_EwSw && i->reg != SEG_CS && i->reg != SEG_SS);
 }
 
 /* Copied byte for byte: innocuous (or reading a data selector), not a
- * transfer, and not reading through CS (which, in the TC, is the TC). */
+ * transfer, and reading neither through CS (in the TC, the TC) nor
+ * through GS (in the TC, the VMM's state page). */
 static int is_ident(const isa_insn_t *i)
 {
     return i->row != ROW_INVALID && (isa_rows[i->row].cls == INNOC || reads_data_sreg(i)) &&
-           !is_direct(i->row) && !is_indirect(i->row) && i->seg_override != SEG_CS;
+           !is_direct(i->row) && !is_indirect(i->row) && i->seg_override != SEG_CS && !uses_gs(i);
 }
 
 /* A direct transfer at `eip`, `bytes` its guest bytes: rewritten; 0 (the
@@ -139,7 +147,7 @@ static int rewrite_cs_read(tr_t *t, const dbt_guest_t *g, const isa_insn_t *i, u
         size = i->op[0].size;
     else
         return -1;
-    map(t, DH_REWRITTEN, 1, eip, eip);
+    map(t, DH_INLINE, 1, eip, eip);
     if (size == 2)
         put8(t, 0x66);
     put8(t, i->row == ROW_PUSH_CS ? 0x68 : (uint8_t)(0xb8 + i->op[0].reg));   /* push $sel / mov $sel,%reg */
@@ -148,6 +156,78 @@ static int rewrite_cs_read(tr_t *t, const dbt_guest_t *g, const isa_insn_t *i, u
     if (size == 4) {
         put8(t, 0);
         put8(t, 0);
+    }
+    t->b->rewritten++;
+    return 0;
+}
+
+static void put_bytes(tr_t *t, const uint8_t *p, int n)
+{
+    memcpy(t->code + t->b->len, p, (size_t)n);
+    t->b->len += (uint16_t)n;
+}
+
+/* `op %ecx,%gs:off` or `op %gs:off,%ecx` (opcode `op`, ModRM ecx/disp32). */
+static void put_gs_ecx(tr_t *t, uint8_t op, uint32_t off)
+{
+    put8(t, 0x65);
+    put8(t, op);
+    put8(t, 0x0d);
+    put32(t, off);
+}
+
+/* CLI and PUSHF as inline code on the virtual CPU's state page in %gs
+ * (dbt.h); 0, or -1 when it is neither. CLI: the virtual IF's byte
+ * cleared, no flag touched. PUSHF (O = 66 for 16 bits):
+ *     O pushf                       the real flags: their IF, IOPL the VMM's
+ *       mov  %ecx,%gs:SAVE
+ *       mov  %gs:VIF,%ecx
+ *       or   %gs:VIOPL,%ecx          the virtual IF and IOPL
+ *     O and  $~(IF|IOPL),(%esp)
+ *     O or   %ecx,(%esp)            merged, as the guest's PUSHF pushes them
+ *       mov  %gs:SAVE,%ecx
+ *     O popf                        the flags back: at ring 1 and IOPL 0,
+ *                                   POPF leaves the real IF and IOPL alone
+ *       lea  -W(%esp),%esp          the merged word is on top again
+ * Nothing beyond the word PUSHF writes is touched. The machine runs it as
+ * one step that retires one instruction (dbt.c), so virtual time and
+ * interrupts see one guest PUSHF. */
+static int rewrite_inline(tr_t *t, const isa_insn_t *i, uint32_t eip)
+{
+    if (i->row == ROW_CLI) {
+        map(t, DH_INLINE, 1, eip, eip);
+        static const uint8_t clear_vif[] = { 0x65, 0xc6, 0x05, DBT_VIF + 1, 0, 0, 0, 0 };   /* movb $0,%gs:vif+1 */
+        put_bytes(t, clear_vif, sizeof clear_vif);
+    } else if (i->row == ROW_PUSHF) {
+        int w = i->opsize;
+        map(t, DH_INLINE, 1, eip, eip);
+        if (w == 2)
+            put8(t, 0x66);
+        put8(t, 0x9c);
+        put_gs_ecx(t, 0x89, DBT_SAVE);
+        put_gs_ecx(t, 0x8b, DBT_VIF);
+        put_gs_ecx(t, 0x0b, DBT_VIOPL);
+        if (w == 2)
+            put8(t, 0x66);
+        static const uint8_t and_esp[] = { 0x81, 0x24, 0x24, 0xff, 0xcd };   /* and $~0x3200,(%esp) */
+        put_bytes(t, and_esp, sizeof and_esp);
+        if (w == 4) {
+            put8(t, 0xff);
+            put8(t, 0xff);
+        }
+        if (w == 2)
+            put8(t, 0x66);
+        static const uint8_t or_esp[] = { 0x09, 0x0c, 0x24 };                /* or %ecx,(%esp) */
+        put_bytes(t, or_esp, sizeof or_esp);
+        put_gs_ecx(t, 0x8b, DBT_SAVE);
+        if (w == 2)
+            put8(t, 0x66);
+        put8(t, 0x9d);
+        static const uint8_t lea_esp[] = { 0x8d, 0x64, 0x24 };               /* lea -W(%esp),%esp */
+        put_bytes(t, lea_esp, sizeof lea_esp);
+        put8(t, (uint8_t)-w);
+    } else {
+        return -1;
     }
     t->b->rewritten++;
     return 0;
@@ -186,7 +266,7 @@ void dbt_translate(const dbt_guest_t *g, uint32_t eip, uint32_t tc_at, dbt_block
         }
         b->guest_len = eip + i.len - start;
         b->ninsns++;
-        if (rewrite_cs_read(&t, g, &i, eip) == 0) {
+        if (!uses_gs(&i) && !i.lock && (rewrite_cs_read(&t, g, &i, eip) == 0 || rewrite_inline(&t, &i, eip) == 0)) {
             eip += i.len;
             continue;
         }

@@ -50,6 +50,8 @@ static inline void monitor_view_none(const monitor_view_t *v, FILE *out)
 
 /* Trap-and-emulate's views (vmm/vmm_view.c). */
 extern const monitor_view_ops_t vmm_view_ops;
+/* The binary translator's: te's, and as its state the current fragment. */
+extern const monitor_view_ops_t dbt_view_ops;
 /* VT-x's (vmm/vtx.c): its state is the current VMCS. */
 extern const monitor_view_ops_t vtx_view_ops;
 #endif

@@ -31,7 +31,7 @@ vmm_t *vmm_snap_load(machine_t *m, struct snap_io *io);
  * no fragment instruction) and dbt_snap_unpark() back where it was; the
  * area saves with the cache all HLT, as a flush leaves it. */
 typedef struct dbt_park {
-    seg_cache_t cs;
+    seg_cache_t cs, gs;
     uint32_t eip;
     int parked;
 } dbt_park_t;

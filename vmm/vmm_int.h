@@ -89,6 +89,8 @@ struct vmm {
     uint64_t idt_rebuilds, gdt_syncs;
 
     struct dbt *dbt;                 /* --vmm=dbt: the binary translator (vmm/dbt.c), else NULL */
+    const uint8_t *vif_live;         /* while the CPU is in dbt's TC: the virtual IF's dword in the
+                                      * state page, which inline CLI writes; else NULL */
 };
 
 /* A VM exit as a value: its reason and qualification (cpu/trace.h), what
@@ -100,7 +102,10 @@ typedef struct vm_exit {
     uint32_t error;
 } vm_exit_t;
 
-static inline int vmm_vif(const vmm_t *v) { return (v->vcpu.eflags & FL_IF) != 0; }     /* virtual IF */
+static inline int vmm_vif(const vmm_t *v)   /* virtual IF */
+{
+    return v->vif_live ? (v->vif_live[1] & FL_IF >> 8) != 0 : (v->vcpu.eflags & FL_IF) != 0;
+}
 static inline int vmm_viopl(const vmm_t *v) { return (int)IOPL_OF(v->vcpu.eflags); }     /* virtual IOPL */
 
 /* vmm.c */
@@ -183,6 +188,9 @@ void dbt_free(vmm_t *v);
 void dbt_trace_setup(vmm_t *v);
 void dbt_print_summary(const vmm_t *v, FILE *out);
 void dbt_write_stats(const vmm_t *v, FILE *f);
+/* The translator's view (vmm/view.h's state): the TC, the state page, and
+ * the fragment the CPU is in beside its guest block. */
+void dbt_print_view(const vmm_t *v, FILE *out);
 /* The guest EIP the real CPU is at (in a fragment: the guest instruction
  * it stands for); 0, or -1 when the CPU is at no fragment instruction. */
 int dbt_guest_eip(const vmm_t *v, uint32_t *eip);

@@ -54,7 +54,7 @@ static void te_vcpu(const void *mon, FILE *out)
     snprintf(b, sizeof b, "%u", IOPL_OF(r->eflags));
     row(out, "iopl", a, b);
     char fa[64], fb[64];
-    show_flags_str(g->eflags & (FL_IF | FL_IOPL), fa, sizeof fa);
+    show_flags_str((g->eflags & FL_IOPL) | (vmm_vif(v) ? FL_IF : 0), fa, sizeof fa);
     show_flags_str(r->eflags, fb, sizeof fb);
     snprintf(a, sizeof a, "%s (IF, IOPL)", fa);
     snprintf(b, sizeof b, "%08x %s", r->eflags, fb);
@@ -71,10 +71,20 @@ static void te_vcpu(const void *mon, FILE *out)
     row_dtr(out, "idtr", &g->idtr, &r->idtr);
     row_sel(out, "tr", &g->tr, &r->tr);
     row_sel(out, "ldtr", &g->ldtr, &r->ldtr);
-    uint16_t cs = r->seg[SEG_CS].sel;
+    hv_guest_regs_t at;   /* under dbt, in the TC: the guest's CS:EIP and GS are the translator's to say */
+    hv_guest_regs(v->m, &at);
+    uint16_t cs = at.cs.sel;
     snprintf(a, sizeof a, "%04x", r->cpl ? (uint16_t)((cs & ~3u) | g->cpl) : g->seg[SEG_CS].sel);
-    snprintf(b, sizeof b, "%04x", cs);
+    snprintf(b, sizeof b, "%04x", r->seg[SEG_CS].sel);
     row(out, "cs", a, b);
+    if (at.eip != r->eip || at.gs.sel != r->seg[SEG_GS].sel) {
+        snprintf(a, sizeof a, "%08x", at.eip);
+        snprintf(b, sizeof b, "%08x (in the translation cache)", r->eip);
+        row(out, "eip", a, b);
+        snprintf(a, sizeof a, "%04x", at.gs.sel);
+        snprintf(b, sizeof b, "%04x (the translator's state page)", r->seg[SEG_GS].sel);
+        row(out, "gs", a, b);
+    }
     fprintf(out, "  guest %s; virtual PIC (master) irr=%02x isr=%02x imr=%02x%s\n",
             v->guest_halted ? "halted (HLT with virtual IF = 1: waiting for an interrupt)" : "running",
             v->vpic.chip[0].irr, v->vpic.chip[0].isr, v->vpic.chip[0].imr, v->sti_shadow ? "; STI shadow: no injection before the next instruction" : "");
@@ -173,4 +183,15 @@ static void te_state(const void *mon, FILE *out)
 
 const monitor_view_ops_t vmm_view_ops = {
     .name = "te", .vcpu = te_vcpu, .idt = te_idt, .gdt = te_gdt, .tss = te_tss, .state = te_state,
+};
+
+/* dbt: te's views, and as its state the translator's first. */
+static void dbt_state(const void *mon, FILE *out)
+{
+    dbt_print_view(mon, out);
+    te_state(mon, out);
+}
+
+const monitor_view_ops_t dbt_view_ops = {
+    .name = "dbt", .vcpu = te_vcpu, .idt = te_idt, .gdt = te_gdt, .tss = te_tss, .state = dbt_state,
 };

@@ -215,17 +215,26 @@ static void item(gen_t *g, int where, int blk)
     }
     case 5: b(g, (uint8_t)((pick(g) & 1 ? 0x40 : 0x48) + r)); break;             /* inc, dec */
     case 6: b(g, 0xf7); b(g, (uint8_t)((pick(g) & 1 ? 0xd8 : 0xd0) | r)); break; /* neg, not */
-    case 7: b(g, 0x8b); b(g, (uint8_t)(0x45 | r << 3)); b(g, data_disp(g, 0)); break;
-    case 8: b(g, 0x89); b(g, (uint8_t)(0x45 | r << 3)); b(g, data_disp(g, 0)); break;
+    case 7: case 8:                                   /* load, store; through %gs: (flat) at times */
+        if (pick(g) % 4 == 0)
+            b(g, 0x65);
+        b(g, k % 24 == 7 ? 0x8b : 0x89); b(g, (uint8_t)(0x45 | r << 3)); b(g, data_disp(g, 0));
+        break;
     case 9: b(g, (uint8_t)(0x50 + r)); b(g, (uint8_t)(0x58 + r2)); break;        /* push; pop */
-    case 10: b(g, 0x9c); b(g, (uint8_t)(0x58 + r)); break;                       /* pushf; pop */
+    case 10:                                                                      /* pushf; pop */
+        if (pick(g) % 4 == 0) {
+            b(g, 0x66); b(g, 0x9c); b(g, 0x66); b(g, (uint8_t)(0x58 + r));
+        } else {
+            b(g, 0x9c); b(g, (uint8_t)(0x58 + r));
+        }
+        break;
     case 11: {                                                                    /* push imm; popf */
         uint32_t f = 0x2 | (pick32(g) & 0x36d5);
         b(g, 0x68); d(g, f); b(g, 0x9d);
         break;
     }
     case 12: b(g, pick(g) & 1 ? 0xfa : 0xfb); break;                             /* cli, sti */
-    case 13: b(g, 0x8c); b(g, (uint8_t)(0xc0 | (1 + pick(g) % 3) << 3 | r)); break;   /* mov cs/ss/ds */
+    case 13: b(g, 0x8c); b(g, (uint8_t)(0xc0 | (1 + pick(g) % 5) << 3 | r)); break;   /* mov cs/ss/ds/fs/gs */
     case 14: b(g, 0x0f); b(g, 0x01); b(g, (uint8_t)(0x45 | (pick(g) & 1) << 3)); b(g, data_disp(g, 1)); break;
     case 15: {                                                                    /* smsw, str, sldt */
         static const uint8_t op[3][2] = { { 0x01, 0xe0 }, { 0x00, 0xc8 }, { 0x00, 0xc0 } };

@@ -119,6 +119,19 @@ if command -v gdb >/dev/null 2>&1; then
         finish vtx; fail vtx "trapsim did not listen"
     fi
 
+    # Under the binary translator: the guest kernel runs from the translation
+    # cache, but gdb sees the guest's addresses: a breakpoint in the kernel,
+    # EIP and CS as the guest has them, stepi on, a write of EIP.
+    if start dbt --vmm=dbt --isa x86; then
+        gdb_batch dbt 'break trap' 'continue' 'info registers eip cs gs' 'stepi' 'info registers eip' \
+            "set \$eip = $main" 'info registers eip' 'kill'
+        finish dbt
+        check dbt 14 gdb '+Breakpoint 1, trap (tf=' "+eip            0x${trap8#00}" '+cs             0x9' \
+            '+gs             0x10' '+<trap+' "+eip            $main " '-0xfff4'
+    else
+        finish dbt; fail dbt "trapsim did not listen"
+    fi
+
     # monitor commands (qRcmd) at the popf lesson's scheduler: the virtual
     # CPU beside the real one, the guest's tables beside the shadow ones.
     if start monitor --vmm --isa x86 --cmdline procs=sleeper; then

@@ -8,7 +8,7 @@
 #                                    == QEMU == NAME.expected
 #   make test-guests TRAPSIM_FLAGS='--vmm --isa pg'   the same with extra trapsim flags
 #   make guests-expected             rewrite tests/guests/*.expected from QEMU
-TG_NAMES   := basic flags segments tf-emul fwait tswitch rep-int smc reload kstate xlate
+TG_NAMES   := basic flags segments tf-emul fwait tswitch rep-int smc reload kstate kgs xlate
 TG_DIR     := $(GUEST_DIR)/tests
 TG_IMAGES  := $(TG_NAMES:%=$(TG_DIR)/%.elf)
 # Guests that use what QEMU's TCG does not have (VMX): compared with their

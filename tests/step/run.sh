@@ -148,6 +148,21 @@ check look 1 "+  $main8  55 " "+main:" "+  $main8: 55                       push
 run vtxe 'e\ne\nvmm\nq\n' --vmm=vtx --step "$ELF"
 check vtxe 14 '+r3 vmx   exit: 1 external interrupt' '+current VMCS at fffff000, launched'
 
+# Under the binary translator: the guest kernel runs from the translation
+# cache, yet a breakpoint is a guest address, the stop names the guest's
+# instruction and `r` shows the guest's CS:EIP and GS beside the cache's;
+# vmm shows the fragment the CPU is in beside its guest block; the budget's
+# stop names a guest address too.
+irqsave8=$(nm "$ELF" | awk '$3 == "irqsave" { print $1 }')
+run dbt 'r\nvmm\nc\nq\n' --vmm=dbt --isa x86 --break irqsave --cmdline procs=sleeper "$ELF"
+check dbt 14 "+ break 0009:$irqsave8 <irqsave>: sub    \$0x1c,%esp  (--break irqsave; the CPU runs its translation at ffe1:" \
+    "+  eip      $irqsave8                             " '+ (in the translation cache)' \
+    "+  gs       0010                                 ffd9 (the translator's state page)" \
+    '+binary translator: translation cache fff40000-fff7ffff' '+=>  ' '+  the current fragment (=> where the CPU is)' \
+    "+trapsim: quit from step mode at 0009:$irqsave8"
+run dbtbudget '' --vmm=dbt --isa x86 --max-insns 5000 --cmdline procs=sleeper "$ELF"
+check dbtbudget 4 '+instruction budget of 5000 ran out at 0009:00' '-ran out at ffe1:'
+
 # --break SYMBOL, and a symbol the image does not have.
 run bsym 'q\n' --break main "$ELF"
 check bsym 14 "+ break 0008:$main8 <main>: push   %ebp  (--break main)"

@@ -7,7 +7,8 @@
  *   runtime      a tiny guest kernel under --vmm=dbt: it runs from the TC;
  *                CALL pushes the guest's return address; a fault in a
  *                fragment reaches the guest at its guest instruction;
- *                CLI/STI/PUSHF/POPF/MOV %cs on the virtual CPU; a loop is
+ *                CLI/STI/PUSHF/POPF/MOV %cs on the virtual CPU; inline CLI
+ *                and PUSHF one step each, no exit, GS kept; a loop is
  *                chained; a write to translated code invalidates it; a tiny
  *                TC flushes and gives the same result
  *
@@ -94,7 +95,10 @@ END_TEST
 START_TEST(test_sensitive_callout)
 {
     static const struct { uint8_t n, b[8]; const char *what; } cases[] = {
-        { 1, { 0xfa }, "cli" }, { 1, { 0xfb }, "sti" }, { 1, { 0x9c }, "pushf" }, { 1, { 0x9d }, "popf" },
+        { 1, { 0xfb }, "sti" }, { 1, { 0x9d }, "popf" },
+        { 6, { 0x65, 0xa1, 0, 0, 0, 0 }, "mov %gs:0,%eax" }, { 2, { 0x0f, 0xa8 }, "push %gs" },
+        { 2, { 0x0f, 0xa9 }, "pop %gs" }, { 2, { 0x8c, 0xe8 }, "mov %gs,%eax" }, { 2, { 0x8e, 0xe8 }, "mov %eax,%gs" },
+        { 3, { 0x0f, 0xb5, 0x00 }, "lgs (%eax),%eax" }, { 2, { 0x65, 0x9c }, "pushf with a GS prefix" },
         { 2, { 0x8c, 0xd0 }, "mov %ss,%eax" }, { 2, { 0x8c, 0x08 }, "mov %cs,(%eax)" },
         { 1, { 0x16 }, "push %ss" }, { 2, { 0x8e, 0xd8 }, "mov %eax,%ds" }, { 1, { 0x1f }, "pop %ds" },
         { 3, { 0x0f, 0x01, 0x00 }, "sgdt (%eax)" }, { 3, { 0x0f, 0x01, 0x08 }, "sidt (%eax)" },
@@ -139,9 +143,9 @@ END_TEST
 /* PUSH and MOV from DS..GS read the guest's own selectors: IDENT. */
 START_TEST(test_data_sreg_reads_ident)
 {
-    static const uint8_t g[] = { 0x1e, 0x06, 0x0f, 0xa0, 0x0f, 0xa8, 0x8c, 0xd8, 0x8c, 0x20, 0xf4 };
+    static const uint8_t g[] = { 0x1e, 0x06, 0x0f, 0xa0, 0x8c, 0xd8, 0x8c, 0x20, 0xf4 };
     tr(g, sizeof g);
-    ck_assert_int_eq(blk.ident, 6);   /* push %ds, %es, %fs, %gs; mov %ds,%eax; mov %fs,(%eax) */
+    ck_assert_int_eq(blk.ident, 5);   /* push %ds, %es, %fs; mov %ds,%eax; mov %fs,(%eax) (not %gs: the VMM's) */
     ck_assert_int_eq(memcmp(code, g, sizeof g - 1), 0);
 }
 END_TEST
@@ -157,7 +161,51 @@ START_TEST(test_cs_reads_inline)
     ck_assert_int_eq(blk.callouts, 1);                        /* the hlt */
     ck_assert_int_eq(memcmp(code, want, sizeof want), 0);
     for (int k = 0; k < 4; k++)
-        ck_assert_int_eq(blk.map[k].how, DH_REWRITTEN);
+        ck_assert_int_eq(blk.map[k].how, DH_INLINE);
+}
+END_TEST
+
+/* CLI and PUSHF: inline code on the state page in %gs (dbt.h), no exit. */
+START_TEST(test_cli_pushf_inline)
+{
+    static const uint8_t g[] = { 0xfa, 0x9c, 0x66, 0x9c, 0xf4 };   /* cli; pushf; pushfw; hlt */
+    tr(g, sizeof g);
+    static const uint8_t cli[] = { 0x65, 0xc6, 0x05, DBT_VIF + 1, 0, 0, 0, 0 };   /* movb $0,%gs:vif+1 */
+    static const uint8_t pushf[] = {
+        0x9c,                                             /* pushf */
+        0x65, 0x89, 0x0d, DBT_SAVE, 0, 0, 0,              /* mov %ecx,%gs:save */
+        0x65, 0x8b, 0x0d, DBT_VIF, 0, 0, 0,               /* mov %gs:vif,%ecx */
+        0x65, 0x0b, 0x0d, DBT_VIOPL, 0, 0, 0,             /* or %gs:viopl,%ecx */
+        0x81, 0x24, 0x24, 0xff, 0xcd, 0xff, 0xff,         /* andl $~(IF|IOPL),(%esp) */
+        0x09, 0x0c, 0x24,                                 /* or %ecx,(%esp) */
+        0x65, 0x8b, 0x0d, DBT_SAVE, 0, 0, 0,              /* mov %gs:save,%ecx */
+        0x9d,                                             /* popf */
+        0x8d, 0x64, 0x24, 0xfc,                           /* lea -4(%esp),%esp */
+    };
+    static const uint8_t pushfw[] = {
+        0x66, 0x9c, 0x65, 0x89, 0x0d, DBT_SAVE, 0, 0, 0, 0x65, 0x8b, 0x0d, DBT_VIF, 0, 0, 0,
+        0x65, 0x0b, 0x0d, DBT_VIOPL, 0, 0, 0, 0x66, 0x81, 0x24, 0x24, 0xff, 0xcd, 0x66, 0x09, 0x0c, 0x24,
+        0x65, 0x8b, 0x0d, DBT_SAVE, 0, 0, 0, 0x66, 0x9d, 0x8d, 0x64, 0x24, 0xfe,
+    };
+    ck_assert_int_eq(blk.rewritten, 3);
+    ck_assert_int_eq(blk.callouts, 1);                 /* the hlt */
+    ck_assert_int_eq(blk.nmap, 4);
+    for (int k = 0; k < 3; k++) {
+        ck_assert_int_eq(blk.map[k].how, DH_INLINE);
+        ck_assert_int_eq(blk.map[k].first, 1);
+    }
+    ck_assert_int_eq(memcmp(code, cli, sizeof cli), 0);
+    ck_assert_uint_eq(blk.map[1].tc, sizeof cli);
+    ck_assert_int_eq(memcmp(code + sizeof cli, pushf, sizeof pushf), 0);
+    ck_assert_uint_eq(blk.map[2].tc, sizeof cli + sizeof pushf);
+    ck_assert_int_eq(memcmp(code + blk.map[2].tc, pushfw, sizeof pushfw), 0);
+    assert_exit(0, DX_CALLOUT, G_BASE + 4);
+    ck_assert_uint_eq(blk.exit[0].at, blk.map[2].tc + sizeof pushfw);
+    /* inside a sequence no instruction maps back: only its start does */
+    uint32_t eip;
+    ck_assert_int_eq(dbt_map_back(&blk, sizeof cli + 1, &eip), -1);
+    ck_assert_int_eq(dbt_map_back(&blk, sizeof cli, &eip), 0);
+    ck_assert_uint_eq(eip, G_BASE + 1);
 }
 END_TEST
 
@@ -416,6 +464,48 @@ START_TEST(test_flags_and_cs_on_virtual_cpu)
 }
 END_TEST
 
+/* Inline CLI and PUSHF: no exit, one guest instruction each in virtual
+ * time, one step each; the guest's GS kept aside while %gs is the VMM's. */
+START_TEST(test_inline_on_state_page)
+{
+    uint32_t at = boot(0);
+    /* mov $0x10,%eax; mov %eax,%gs; sti; cli; pushf; pop %ebx; mov %gs,%edx; jmp . */
+    static const uint8_t g[] = { 0xb8, 0x10, 0, 0, 0, 0x8e, 0xe8, 0xfb, 0xfa, 0x9c, 0x5b, 0x8c, 0xea, 0xeb, 0xfe };
+    wr(at, g, sizeof g);
+    RUN_TO(at + 8);                                              /* at the cli */
+    ck_assert_int_eq(vmm_vif(v), 1);
+    ck_assert_uint_eq(c->seg[SEG_GS].sel, VMM_STATE_DS | 1);     /* in the TC: the VMM's */
+    ck_assert_uint_eq(c->seg[SEG_GS].base, v->base + DBT_STATE_OFF);
+    unsigned long long callouts = stat("dbt.exit.callout");
+    uint64_t icount = c->icount;
+    machine_step(m);                                             /* cli: one step, one instruction */
+    ck_assert_uint_eq(guest_eip(), at + 9);
+    ck_assert_uint_eq(c->icount, icount + 1);
+    ck_assert_int_eq(vmm_vif(v), 0);
+    ck_assert(c->eflags & FL_IF);                                /* the real IF stays the VMM's */
+    uint32_t esp = c->reg[ESP], ecx = c->reg[ECX] = 0x5a5a5a5a;
+    machine_step(m);                                             /* pushf: nine real ones, one step */
+    ck_assert_uint_eq(guest_eip(), at + 10);
+    ck_assert_uint_eq(c->icount, icount + 2);
+    ck_assert_uint_eq(c->reg[ESP], esp - 4);
+    ck_assert_uint_eq(c->reg[ECX], ecx);
+    ck_assert_uint_eq(rd32(esp - 4) & (FL_IF | FL_IOPL), 0);     /* the virtual IF, in the real flags */
+    ck_assert_uint_eq(rd32(esp - 4) & 2, 2);
+    ck_assert_uint_eq(stat("dbt.exit.callout"), callouts);      /* neither left the TC */
+    RUN_TO(at + 13);
+    ck_assert_uint_eq(c->reg[EDX] & 0xffff, 0x10);               /* MOV %gs: the guest's, by a callout */
+    ck_assert_uint_eq(stat("dbt.exit.callout"), callouts + 1);
+    /* out of the TC the real GS is the guest's again, IF as CLI left it */
+    dbt_park_t park;
+    ck_assert_int_eq(dbt_snap_park(v, &park), 0);
+    ck_assert_uint_eq(c->seg[SEG_GS].sel, 0x10);
+    ck_assert_uint_eq(v->vcpu.eflags & FL_IF, 0);
+    dbt_snap_unpark(v, &park);
+    ck_assert_uint_eq(c->seg[SEG_GS].sel, VMM_STATE_DS | 1);
+    teardown();
+}
+END_TEST
+
 START_TEST(test_loop_chained)
 {
     uint32_t at = boot(0);
@@ -481,6 +571,7 @@ static Suite *suite(void)
     tcase_add_test(t, test_sensitive_callout);
     tcase_add_test(t, test_undefined_is_callout);
     tcase_add_test(t, test_cs_reads_inline);
+    tcase_add_test(t, test_cli_pushf_inline);
     tcase_add_test(t, test_data_sreg_reads_ident);
     tcase_add_test(t, test_jmp_rewritten);
     tcase_add_test(t, test_jcc_fallthrough_stays);
@@ -494,6 +585,7 @@ static Suite *suite(void)
     tcase_add_test(t, test_call_and_ret_exact);
     tcase_add_test(t, test_fault_in_fragment_at_guest_eip);
     tcase_add_test(t, test_flags_and_cs_on_virtual_cpu);
+    tcase_add_test(t, test_inline_on_state_page);
     tcase_add_test(t, test_loop_chained);
     tcase_add_test(t, test_write_invalidates);
     tcase_add_test(t, test_tiny_tc_flushes_same_result);
