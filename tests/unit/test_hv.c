@@ -10,6 +10,9 @@ typedef struct mon {
     int tracked_size[8];
     int take_events;          /* deliver: take every event */
     int take_insns;           /* before_insn: run the instruction itself (skip it, retire it) */
+    uint32_t sequence_end;    /* before_insn: run up to here as one step (machine_run_sequence) */
+    int hold;                 /* guest_regs: the guest is at 0008:00001234, GS 0x10 */
+    uint32_t went_to;         /* guest_goto's EIP */
     int last_vector;
     uint32_t last_eip;
     uint16_t last_port;
@@ -41,6 +44,10 @@ static int m_before(void *ctx, machine_t *m, const isa_insn_t *insn, uint32_t ei
     mon_t *t = ctx;
     t->before++;
     t->last_eip = eip;
+    if (t->sequence_end) {
+        machine_run_sequence(m, insn, eip, t->sequence_end);
+        return 1;
+    }
     if (!t->take_insns)
         return 0;
     m->cpu.eip = eip + insn->len;   /* the monitor "emulates" it: nothing but EIP */
@@ -103,8 +110,26 @@ static void m_tracked(void *ctx, machine_t *m, uint32_t phys, int size)
     t->tracked++;
 }
 
+static int m_guest_regs(void *ctx, const machine_t *m, hv_guest_regs_t *r)
+{
+    (void)m;
+    if (!((mon_t *)ctx)->hold)
+        return 0;
+    r->cs.sel = 0x0008;
+    r->gs.sel = 0x0010;
+    r->eip = 0x1234;
+    return 1;
+}
+
+static int m_guest_goto(void *ctx, machine_t *m, uint32_t eip)
+{
+    (void)m;
+    ((mon_t *)ctx)->went_to = eip;
+    return ((mon_t *)ctx)->hold;
+}
+
 static const hv_ops_t ops = { m_deliver, m_ring0, m_before, m_after, m_halt, m_in, m_out, m_code_write,
-                              m_step_end, m_tracked };
+                              m_step_end, m_tracked, m_guest_regs, m_guest_goto };
 
 static void setup(int ring, uint32_t classes, int min_cpl, const char *code, size_t n)
 {
@@ -158,6 +183,68 @@ START_TEST(test_before_insn_takes)
     machine_run(fx_m);
     ck_assert_int_eq(mon.before, 0);
     ck_assert_int_eq(mon.halts, 1);
+    fx_free();
+}
+END_TEST
+
+/* A monitor's inline sequence: several instructions, one step, one
+ * retirement; a fault in its first instruction is delivered, nothing done. */
+START_TEST(test_run_sequence)
+{
+    /* pushf (starts it); inc %eax; inc %eax; inc %ebx | hlt */
+    setup(0, 1u << SBEHV, 0, "\x9c\x40\x40\x43\xf4", 5);
+    mon.sequence_end = FX_CODE + 4;
+    uint32_t esp = fx_c->reg[ESP], eax = fx_c->reg[EAX], ebx = fx_c->reg[EBX];
+    machine_step(fx_m);
+    ck_assert_uint_eq(fx_c->eip, FX_CODE + 4);
+    ck_assert_uint_eq(fx_c->icount, 1);              /* one instruction for the four */
+    ck_assert_uint_eq(fx_m->now, 1);
+    ck_assert_uint_eq(fx_c->reg[EAX], eax + 2);
+    ck_assert_uint_eq(fx_c->reg[EBX], ebx + 1);
+    ck_assert_uint_eq(fx_c->reg[ESP], esp - 4);
+    machine_run(fx_m);
+    ck_assert_int_eq(mon.halts, 1);
+    ck_assert_uint_eq(fx_c->icount, 2);
+    fx_free();
+
+    /* the first one faults: #SS, the push below a stack segment's limit of 0 */
+    setup(0, 1u << SBEHV, 0, "\x9c\x40\xf4", 3);
+    fx_c->seg[SEG_SS].limit = 0;
+    fx_c->seg[SEG_SS].flat = 0;
+    fx_idt_gate(EXC_SS, FX_CS(0), FX_CODE + 0x100, ACC_INTGATE(0));
+    mon.sequence_end = FX_CODE + 2;
+    eax = fx_c->reg[EAX];
+    machine_step(fx_m);
+    ck_assert_int_eq(mon.delivers, 1);
+    ck_assert_int_eq(mon.last_vector, EXC_SS);
+    ck_assert_uint_eq(fx_c->reg[EAX], eax);          /* the rest did not run */
+    ck_assert_uint_eq(fx_c->icount, 0);
+    fx_free();
+}
+END_TEST
+
+/* What users read of the guest: the CPU's, or the monitor's guest_regs;
+ * the budget's stop message names the guest's address; guest_goto. */
+START_TEST(test_guest_regs)
+{
+    setup(0, 0, 0, "\x90\x90\x90", 3);
+    hv_guest_regs_t r;
+    hv_guest_regs(fx_m, &r);
+    ck_assert_uint_eq(r.eip, FX_CODE);
+    ck_assert_uint_eq(r.cs.sel, fx_c->seg[SEG_CS].sel);
+    hv_guest_goto(fx_m, FX_CODE + 1);                 /* the monitor declines: the CPU's EIP */
+    ck_assert_uint_eq(fx_c->eip, FX_CODE + 1);
+    mon.hold = 1;
+    hv_guest_regs(fx_m, &r);
+    ck_assert_uint_eq(r.eip, 0x1234);
+    ck_assert_uint_eq(r.gs.sel, 0x10);
+    hv_guest_goto(fx_m, 0x5678);                      /* the monitor's */
+    ck_assert_uint_eq(mon.went_to, 0x5678);
+    ck_assert_uint_eq(fx_c->eip, FX_CODE + 1);
+    fx_m->max_insns = 1;
+    machine_run(fx_m);
+    ck_assert_int_eq(fx_m->stop, STOP_BUDGET);
+    ck_assert_msg(strstr(fx_m->stop_msg, "at 0008:00001234") != NULL, "%s", fx_m->stop_msg);
     fx_free();
 }
 END_TEST
@@ -252,6 +339,8 @@ static Suite *hv_suite(void)
     tcase_add_test(tc, test_deliver_taken);
     tcase_add_test(tc, test_step_end_and_code_write);
     tcase_add_test(tc, test_tracked_write);
+    tcase_add_test(tc, test_run_sequence);
+    tcase_add_test(tc, test_guest_regs);
     suite_add_tcase(s, tc);
     return s;
 }
