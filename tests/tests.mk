@@ -16,3 +16,12 @@ test-unit: $(UNIT_BINS) $(TRAPSIM) guests
 TEST_TARGETS += test-unit
 
 -include $(UNIT_BINS:=.d)
+
+# Every shell script parses, those make test never runs included (make
+# bench's bench/bench.sh once lost a `fi` in a merge and nobody knew).
+.PHONY: test-scripts
+test-scripts:
+	@n=0; bad=0; for f in .ci/run $$(find . -name '*.sh' -not -path './build/*' | sort); do \
+	  n=$$((n + 1)); bash -n "$$f" || { echo "test-scripts: $$f does not parse"; bad=$$((bad + 1)); }; \
+	done; echo "test-scripts: $$((n - bad)) of $$n shell scripts parse"; [ $$bad = 0 ]
+TEST_TARGETS += test-scripts
