@@ -16,6 +16,7 @@
 
 #define HTML_LEVELS (TL_TRAP | TL_IO | TL_VMM | TL_PG | TL_VMX)
 #define HTML_MAX_MARKS 5000
+#define HTML_MAX_PROCS 64     /* ring-3 lanes per VM; the last takes any more processes */
 
 typedef struct html html_t;
 

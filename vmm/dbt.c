@@ -502,7 +502,7 @@ int dbt_init(vmm_t *v, uint32_t tc_size)
                                       .before_insn = dbt_before_insn, .step_end = dbt_step_end,
                                       .tracked_write = dbt_tracked_write };
     /* the exits are far jumps: SCTRL, seen at ring 1 and above */
-    hv_attach(m, &dbt_ops, v, 1u << SCTRL, 1);
+    vmm_hv_attach(v, &dbt_ops, 1u << SCTRL);
     return 0;
 }
 
