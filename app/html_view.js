@@ -109,7 +109,7 @@
   function xOf(i) { return byOrder ? i : EV[i][0]; }
   function full() { return byOrder ? [-0.5, Math.max(EV.length, 1) - 0.5] : [0, end]; }
   var view = full();
-  var LABEL_W = 190, AXIS_H = 22, MIN_ROW_H = 18;
+  var LABEL_W = 190, AXIS_H = 22, MIN_ROW_H = 16;
   /* many processes: the lanes keep a readable height and the box scrolls */
   svg.style.minHeight = (AXIS_H + (D.vms.length > 1 ? D.vms.length * 16 : 0) + rows.length * MIN_ROW_H + 4) + 'px';
 
