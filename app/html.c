@@ -33,6 +33,7 @@ typedef struct mark {
 typedef struct proc_info {
     uint32_t kstack;
     char first[HTML_SYM_LEN], then[HTML_SYM_LEN];
+    int entered;            /* it entered ring 3 at the very start of `first`: a return to its first byte */
 } proc_info_t;
 
 typedef struct vm_info {
@@ -111,8 +112,10 @@ static int proc_of(vm_info_t *vi, const event_t *ev)
     proc_info_t *pi = &vi->procs[p];
     uint32_t off;
     const char *sym = symtab_lookup(ev->syms, addr, &off);
-    if (sym && !pi->first[0])
+    if (sym && !pi->first[0]) {
         snprintf(pi->first, sizeof pi->first, "%s", sym);
+        pi->entered = ev->kind == EV_RETURN && ev->ring != 3 && off == 0;
+    }
     else if (sym && !pi->then[0] && strncmp(sym, pi->first, sizeof pi->first - 1) != 0)
         snprintf(pi->then, sizeof pi->then, "%s", sym);
     return p;
@@ -254,13 +257,14 @@ static void put_counts(FILE *out, const uint64_t *c)
 }
 
 /* The function a process's lane is labelled with: the first one it ran in
- * ring 3, unless every process of its VM started there (an entry they all
- * share, as guestos's ustart): then the first other one it ran. */
+ * ring 3, unless every process of its VM entered ring 3 at the start of
+ * that one (an entry they all share, as guestos's ustart): then the first
+ * other one it ran. */
 static const char *proc_symbol(const vm_info_t *vi, int p)
 {
     const proc_info_t *pi = &vi->procs[p];
     for (int k = 0; k < vi->nprocs; k++)
-        if (strcmp(vi->procs[k].first, pi->first) != 0)
+        if (!vi->procs[k].entered || strcmp(vi->procs[k].first, pi->first) != 0)
             return pi->first;
     return pi->then[0] ? pi->then : pi->first;
 }

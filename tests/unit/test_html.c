@@ -129,8 +129,8 @@ START_TEST(a_lane_per_process)
 END_TEST
 
 /* A process's lane names its code: the first function it ran in ring 3,
- * or, when every process of the VM entered ring 3 in the same one (guestos's
- * ustart), the first other function it ran. */
+ * or, when every process of the VM entered ring 3 at the start of the same
+ * one (guestos's ustart), the first other function it ran. */
 START_TEST(process_labels)
 {
     symtab_t *syms = symtab_load("build/guests/guestos.elf");
@@ -158,6 +158,16 @@ START_TEST(process_labels)
         free(t);
         html_free(h);
     }
+    /* one process, first seen trapping from its main (a run resumed, or
+     * under te, whose return to ring 3 is the VMM's): no entry to skip */
+    html_t *h = html_new();
+    emit(h, (event_t){ .kind = EV_SOFTINT, .icount = 1, .ring = 3, .eip = sleeper + 8, .kstack = 0x100, .syms = syms });
+    emit(h, (event_t){ .kind = EV_SOFTINT, .icount = 2, .ring = 3, .eip = hello + 8, .kstack = 0x100, .syms = syms });
+    char *t = page(h);
+    ck_assert_msg(strstr(t, "\"procs\":[{\"kstack\":256,\"sym\":\"sleeper_main\",\"first\":\"sleeper_main\"}]"),
+                  "one process: %.200s", strstr(t, "\"procs\""));
+    free(t);
+    html_free(h);
     symtab_free(syms);
 }
 END_TEST
