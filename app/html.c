@@ -45,8 +45,9 @@ typedef struct vm_info {
     uint64_t last_t;
     size_t shown;                   /* its marks */
     char stop[256];
-    proc_info_t procs[HTML_MAX_PROCS];  /* in order of first appearance; the last takes any more */
+    proc_info_t procs[HTML_MAX_PROCS];  /* in order of first appearance */
     int nprocs;
+    int procs_more;                 /* more processes than HTML_MAX_PROCS: the last lane takes them too */
 } vm_info_t;
 
 struct html {
@@ -105,8 +106,10 @@ static int proc_of(vm_info_t *vi, const event_t *ev)
     while (p < vi->nprocs && vi->procs[p].kstack != ev->kstack)
         p++;
     if (p == vi->nprocs) {
-        if (p == HTML_MAX_PROCS)
+        if (p == HTML_MAX_PROCS) {
+            vi->procs_more = 1;
             return HTML_MAX_PROCS - 1;
+        }
         vi->procs[vi->nprocs++] = (proc_info_t){ .kstack = ev->kstack };
     }
     proc_info_t *pi = &vi->procs[p];
@@ -115,8 +118,7 @@ static int proc_of(vm_info_t *vi, const event_t *ev)
     if (sym && !pi->first[0]) {
         snprintf(pi->first, sizeof pi->first, "%s", sym);
         pi->entered = ev->kind == EV_RETURN && ev->ring != 3 && off == 0;
-    }
-    else if (sym && !pi->then[0] && strncmp(sym, pi->first, sizeof pi->first - 1) != 0)
+    } else if (sym && !pi->then[0] && strncmp(sym, pi->first, sizeof pi->first - 1) != 0)
         snprintf(pi->then, sizeof pi->then, "%s", sym);
     return p;
 }
@@ -296,7 +298,7 @@ static void put_data(const html_t *h, FILE *out, const char *title, const char *
                 fprintf(out, ":%llu", (unsigned long long)vi->exits[r]);
                 first = 0;
             }
-        fputs("},\"procs\":[", out);
+        fprintf(out, "},\"procsMore\":%d,\"procs\":[", vi->procs_more);
         for (int p = 0; p < vi->nprocs; p++) {
             fprintf(out, "%s{\"kstack\":%lu,\"sym\":", p ? "," : "", (unsigned long)vi->procs[p].kstack);
             put_json(out, proc_symbol(vi, p));

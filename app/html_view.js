@@ -5,6 +5,7 @@
  *        process (index into its VM's procs, for the lane or toLane that is
  *        ring 3; -1: none)]
  *   vms[v].procs: [{kstack, sym, first}]: ring 3's processes, one lane each
+ *   (vms[v].procsMore: the last lane takes the processes beyond them too)
  * Opened with #selftest, the page checks itself and writes one line into
  * <pre id="selftest"> (make test reads it from headless Chromium). */
 (function () {
@@ -42,11 +43,15 @@
   function hex(n) { return '0x' + ('0000000' + n.toString(16)).slice(-8); }
   function procName(vm, p) {
     var pr = vm.procs[p];
-    return pr ? 'process ' + (p + 1) + (pr.sym ? ' \u00b7 ' + short(pr.sym) : '') : 'processes \u00b7 ring 3';
+    if (!pr) return 'processes \u00b7 ring 3';
+    if (vm.procsMore && p === vm.procs.length - 1) return 'processes ' + (p + 1) + ' and later';
+    return 'process ' + (p + 1) + (pr.sym ? ' \u00b7 ' + short(pr.sym) : '');
   }
   function procTip(vm, p) {
     var pr = vm.procs[p];
     if (!pr) return 'ring 3: no process trapped, returned or was interrupted here';
+    if (vm.procsMore && p === vm.procs.length - 1)
+      return 'processes ' + (p + 1) + ' and later (ring 3): more processes than the page has lanes for';
     return 'process ' + (p + 1) + ' (ring 3): its kernel stack, TSS.ESP0 as the guest sees it, is ' + hex(pr.kstack) +
       (pr.sym ? '; it ran ' + pr.sym + (pr.first && pr.first !== pr.sym ? ', entered at ' + pr.first : '') : '');
   }

@@ -128,6 +128,25 @@ START_TEST(a_lane_per_process)
 }
 END_TEST
 
+/* More processes than lanes: the last lane takes the rest, and says so. */
+START_TEST(process_lanes_bounded)
+{
+    html_t *h = html_new();
+    for (int k = 0; k < HTML_MAX_PROCS + 6; k++)
+        emit(h, (event_t){ .kind = EV_SOFTINT, .icount = (uint64_t)k, .ring = 3, .vector = 0x80,
+                           .kstack = 0x1000 * (uint32_t)(k + 1) });
+    char *t = page(h);
+    ck_assert_uint_eq(count(t, "{\"kstack\":"), HTML_MAX_PROCS);
+    ck_assert_ptr_nonnull(strstr(t, "\"procsMore\":1,"));
+    ck_assert_int_eq(last_field(strstr(t, "\n[0,0,0,")), 0);
+    char last[32];
+    snprintf(last, sizeof last, "\n[%d,0,0,", HTML_MAX_PROCS + 5);
+    ck_assert_int_eq(last_field(strstr(t, last)), HTML_MAX_PROCS - 1);
+    free(t);
+    html_free(h);
+}
+END_TEST
+
 /* A process's lane names its code: the first function it ran in ring 3,
  * or, when every process of the VM entered ring 3 at the start of the same
  * one (guestos's ustart), the first other function it ran. */
@@ -208,6 +227,7 @@ static Suite *suite(void)
     tcase_add_test(tc, monitor_lanes);
     tcase_add_test(tc, a_lane_per_process);
     tcase_add_test(tc, process_labels);
+    tcase_add_test(tc, process_lanes_bounded);
     tcase_add_test(tc, bound_per_vm);
     tcase_add_test(tc, text_cannot_end_the_script);
     suite_add_tcase(s, tc);
