@@ -3,24 +3,38 @@
  * plus the view's script and style (app/html_view.js, app/html_view.css,
  * built in by app/html_assets.c). Which lane an event is on is decided when
  * the page is written: ring 0 is the VMM only in a VM where a monitor spoke
- * (an EV_VMM event), the guest kernel otherwise. */
+ * (an EV_VMM event), the guest kernel otherwise. Ring 3 has a lane per
+ * process: the marks that concern ring 3 are grouped by the kernel stack
+ * the machine stamped on them (event_t.kstack), in order of first
+ * appearance. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "app/args.h"
 #include "app/html.h"
+#include "cpu/symbols.h"
 
 extern const char html_view_js[], html_view_css[];
 
 #define HTML_MAX_VMS 16
 #define HTML_MAX_PG 200      /* PG violations listed in the summary */
+#define HTML_SYM_LEN 64
 
 typedef struct mark {
     uint64_t t;
     uint8_t vm, kind, ring, to_ring, action;
+    int16_t proc;                   /* its process (vm_info_t.procs) when ring 3 is concerned, else -1 */
     char *line;
 } mark_t;
+
+/* A process of a VM: its key and the first two functions it ran in ring 3
+ * (the first, and the first other one), by the image's symbols. */
+typedef struct proc_info {
+    uint32_t kstack;
+    char first[HTML_SYM_LEN], then[HTML_SYM_LEN];
+    int entered;            /* it entered ring 3 at the very start of `first`: a return to its first byte */
+} proc_info_t;
 
 typedef struct vm_info {
     char name[64];
@@ -31,6 +45,9 @@ typedef struct vm_info {
     uint64_t last_t;
     size_t shown;                   /* its marks */
     char stop[256];
+    proc_info_t procs[HTML_MAX_PROCS];  /* in order of first appearance */
+    int nprocs;
+    int procs_more;                 /* more processes than HTML_MAX_PROCS: the last lane takes them too */
 } vm_info_t;
 
 struct html {
@@ -69,6 +86,41 @@ static int vm_index(html_t *h, const char *name)
         return HTML_MAX_VMS - 1;
     snprintf(h->vms[h->nvms].name, sizeof h->vms[h->nvms].name, "%s", n);
     return h->nvms++;
+}
+
+/* The process a mark concerns (-1: none): the one a trap or an interrupt
+ * left ring 3 from, a return went to, or a PG violation or the stop was in
+ * (mark_lanes() puts all but the interrupt on its lane), recorded on its
+ * first appearance, with the function of its ring-3 address. */
+static int proc_of(vm_info_t *vi, const event_t *ev)
+{
+    uint32_t addr;
+    int transfer = ev->kind == EV_EXC || ev->kind == EV_SOFTINT || ev->kind == EV_RETURN;
+    if (ev->ring == 3 && (transfer || ev->kind == EV_IRQ || ev->kind == EV_PG || ev->kind == EV_STOP))
+        addr = ev->eip;
+    else if (ev->to_ring == 3 && transfer)
+        addr = ev->target;
+    else
+        return -1;
+    int p = 0;
+    while (p < vi->nprocs && vi->procs[p].kstack != ev->kstack)
+        p++;
+    if (p == vi->nprocs) {
+        if (p == HTML_MAX_PROCS) {
+            vi->procs_more = 1;
+            return HTML_MAX_PROCS - 1;
+        }
+        vi->procs[vi->nprocs++] = (proc_info_t){ .kstack = ev->kstack };
+    }
+    proc_info_t *pi = &vi->procs[p];
+    uint32_t off;
+    const char *sym = symtab_lookup(ev->syms, addr, &off);
+    if (sym && !pi->first[0]) {
+        snprintf(pi->first, sizeof pi->first, "%s", sym);
+        pi->entered = ev->kind == EV_RETURN && ev->ring != 3 && off == 0;
+    } else if (sym && !pi->then[0] && strncmp(sym, pi->first, sizeof pi->first - 1) != 0)
+        snprintf(pi->then, sizeof pi->then, "%s", sym);
+    return p;
 }
 
 void html_emit(void *ctx, const event_t *ev)
@@ -118,7 +170,7 @@ void html_emit(void *ctx, const event_t *ev)
     }
     vi->shown++;
     h->marks[h->n++] = (mark_t){ ev->icount, (uint8_t)v, (uint8_t)ev->kind, ev->ring & 3, ev->to_ring & 3,
-                                 ev->action, copy };
+                                 ev->action, (int16_t)proc_of(vi, ev), copy };
 }
 
 /* ---- the page ---- */
@@ -206,6 +258,19 @@ static void put_counts(FILE *out, const uint64_t *c)
     fputc('}', out);
 }
 
+/* The function a process's lane is labelled with: the first one it ran in
+ * ring 3, unless every process of its VM entered ring 3 at the start of
+ * that one (an entry they all share, as guestos's ustart): then the first
+ * other one it ran. */
+static const char *proc_symbol(const vm_info_t *vi, int p)
+{
+    const proc_info_t *pi = &vi->procs[p];
+    for (int k = 0; k < vi->nprocs; k++)
+        if (!vi->procs[k].entered || strcmp(vi->procs[k].first, pi->first) != 0)
+            return pi->first;
+    return pi->then[0] ? pi->then : pi->first;
+}
+
 static void put_data(const html_t *h, FILE *out, const char *title, const char *graph_note)
 {
     fputs("{\"title\":", out);
@@ -233,7 +298,15 @@ static void put_data(const html_t *h, FILE *out, const char *title, const char *
                 fprintf(out, ":%llu", (unsigned long long)vi->exits[r]);
                 first = 0;
             }
-        fputs("}}", out);
+        fprintf(out, "},\"procsMore\":%d,\"procs\":[", vi->procs_more);
+        for (int p = 0; p < vi->nprocs; p++) {
+            fprintf(out, "%s{\"kstack\":%lu,\"sym\":", p ? "," : "", (unsigned long)vi->procs[p].kstack);
+            put_json(out, proc_symbol(vi, p));
+            fputs(",\"first\":", out);
+            put_json(out, vi->procs[p].first);
+            fputc('}', out);
+        }
+        fputs("]}", out);
     }
     fputs("],\"pg\":[", out);
     for (size_t k = 0; k < h->npg; k++) {
@@ -241,7 +314,7 @@ static void put_data(const html_t *h, FILE *out, const char *title, const char *
             fputc(',', out);
         put_json(out, h->pg[k]);
     }
-    /* events: [time, vm, lane, to-lane, kind, action, line] */
+    /* events: [time, vm, lane, to-lane, kind, action, line, process (of the lane or to-lane that is ring 3; -1: none)] */
     fputs("],\"ev\":[", out);
     for (size_t k = 0; k < h->n; k++) {
         const mark_t *m = &h->marks[k];
@@ -252,7 +325,7 @@ static void put_data(const html_t *h, FILE *out, const char *title, const char *
         put_json(out, m->kind == EV_VMM ? vmm_action_name(m->action < VA_COUNT ? m->action : VA_NONE) : "");
         fputc(',', out);
         put_json(out, m->line);
-        fputc(']', out);
+        fprintf(out, ",%d]", m->proc);
     }
     fputs("]}", out);
 }

@@ -1,7 +1,7 @@
 /* The classroom view of a run: one self-contained HTML page (no network)
- * drawn from the event stream. A lane per actor (processes in ring 3, the
- * guest kernel, the VMM in ring 0 or root mode, the devices), a lane group
- * per VM; every trap, I/O, monitor, PG and VMX event a mark on the
+ * drawn from the event stream. A lane per actor (each process in ring 3,
+ * told apart by its kernel stack, event_t.kstack; the guest kernel, the VMM
+ * in ring 0 or root mode, the devices), a lane group per VM; every trap, I/O, monitor, PG and VMX event a mark on the
  * virtual-time axis (the instruction count); stepping through them with
  * their trace line and an explanation; the trap-flow graph (app/dot.h) and
  * a summary with the PG violations.
@@ -16,6 +16,7 @@
 
 #define HTML_LEVELS (TL_TRAP | TL_IO | TL_VMM | TL_PG | TL_VMX)
 #define HTML_MAX_MARKS 5000
+#define HTML_MAX_PROCS 64     /* ring-3 lanes per VM; the last takes any more processes */
 
 typedef struct html html_t;
 

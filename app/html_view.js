@@ -1,7 +1,11 @@
 /* trapsim's HTML view (app/html.h): lanes of actors, the events as marks on
  * the virtual-time axis, stepping with the arrow keys, the trap-flow graph
  * and the summary. The data is the JSON in #trapsim-data:
- *   ev: [time, vm, lane, toLane (-1: none), kind, vmm action, trace line]
+ *   ev: [time, vm, lane, toLane (-1: none), kind, vmm action, trace line,
+ *        process (index into its VM's procs, for the lane or toLane that is
+ *        ring 3; -1: none)]
+ *   vms[v].procs: [{kstack, sym, first}]: ring 3's processes, one lane each
+ *   (vms[v].procsMore: the last lane takes the processes beyond them too)
  * Opened with #selftest, the page checks itself and writes one line into
  * <pre id="selftest"> (make test reads it from headless Chromium). */
 (function () {
@@ -34,24 +38,49 @@
     return e;
   }
 
-  /* ---- lanes: per VM processes, kernel, monitor (when one spoke), devices ---- */
+  /* ---- lanes: per VM a lane per process, kernel, monitor (when one spoke), devices ---- */
+  function short(s) { return s.length > 16 ? s.slice(0, 15) + '\u2026' : s; }
+  function hex(n) { return '0x' + ('0000000' + n.toString(16)).slice(-8); }
+  function procName(vm, p) {
+    var pr = vm.procs[p];
+    if (!pr) return 'processes \u00b7 ring 3';
+    if (vm.procsMore && p === vm.procs.length - 1) return 'processes ' + (p + 1) + ' and later';
+    return 'process ' + (p + 1) + (pr.sym ? ' \u00b7 ' + short(pr.sym) : '');
+  }
+  function procTip(vm, p) {
+    var pr = vm.procs[p];
+    if (!pr) return 'ring 3: no process trapped, returned or was interrupted here';
+    if (vm.procsMore && p === vm.procs.length - 1)
+      return 'processes ' + (p + 1) + ' and later (ring 3): more processes than the page has lanes for';
+    return 'process ' + (p + 1) + ' (ring 3): its kernel stack, TSS.ESP0 as the guest sees it, is ' + hex(pr.kstack) +
+      (pr.sym ? '; it ran ' + pr.sym + (pr.first && pr.first !== pr.sym ? ', entered at ' + pr.first : '') : '');
+  }
   function laneName(vm, lane) {
-    if (lane === P) return 'processes \u00b7 ring 3';
     if (lane === K) return vm.vmm ? 'guest kernel \u00b7 ring 1' : vm.vmx ? 'guest kernel \u00b7 non-root' : 'kernel \u00b7 ring 0';
     if (lane === M) return vm.vmm ? 'VMM \u00b7 ring 0' : 'hypervisor \u00b7 root mode';
     return 'devices \u00b7 PIT, PIC, UART';
   }
   var CLS = ['r3', 'r1', 'r0', 'dev'];
-  var rows = [], rowOf = [];
+  var rows = [], rowOf = [], procRow = [];
   D.vms.forEach(function (vm, v) {
     rowOf[v] = [];
-    [P, K, M, DEV].forEach(function (lane) {
+    procRow[v] = [];
+    for (var p = 0; p < Math.max(vm.procs.length, 1); p++) {
+      procRow[v][p] = rows.length;
+      rows.push({ vm: v, lane: P, proc: p, name: procName(vm, p), tip: procTip(vm, p), cls: p % 2 ? 'r3 alt' : 'r3' });
+    }
+    [K, M, DEV].forEach(function (lane) {
       if (lane === M && !vm.vmm && !vm.vmx) return;
       rowOf[v][lane] = rows.length;
       rows.push({ vm: v, lane: lane, name: laneName(vm, lane), cls: lane === K && !vm.vmm ? 'r0' : CLS[lane] });
     });
   });
-  var rowName = function (v, lane) { return rows[rowOf[v][lane]].name; };
+  /* the row of an event's lane (from) or toLane (to) */
+  function rowAt(e, to) {
+    var lane = e[to ? 3 : 2];
+    return lane === P ? procRow[e[1]][Math.max(e[7], 0)] : rowOf[e[1]][lane];
+  }
+  var rowName = function (e, to) { return rows[rowAt(e, to)].name; };
 
   /* ---- the page ---- */
   var head = el('header', {}, null, document.body);
@@ -85,12 +114,14 @@
   function xOf(i) { return byOrder ? i : EV[i][0]; }
   function full() { return byOrder ? [-0.5, Math.max(EV.length, 1) - 0.5] : [0, end]; }
   var view = full();
-  var LABEL_W = 190, AXIS_H = 22;
+  var LABEL_W = 190, AXIS_H = 22, MIN_ROW_H = 16;
+  /* many processes: the lanes keep a readable height and the box scrolls */
+  svg.style.minHeight = (AXIS_H + (D.vms.length > 1 ? D.vms.length * 16 : 0) + rows.length * MIN_ROW_H + 4) + 'px';
 
   function geometry() {
     var w = svg.clientWidth || 800, h = svg.clientHeight || 400;
     var groups = D.vms.length > 1 ? D.vms.length : 0;
-    var rowH = Math.max(22, Math.min(90, (h - AXIS_H - groups * 16) / Math.max(rows.length, 1)));
+    var rowH = Math.max(MIN_ROW_H, Math.min(90, (h - AXIS_H - groups * 16) / Math.max(rows.length, 1)));
     return { w: w, h: h, rowH: rowH, plotW: Math.max(50, w - LABEL_W - 10), groups: groups };
   }
   function px(g, x) { return LABEL_W + (x - view[0]) / (view[1] - view[0]) * g.plotW; }
@@ -108,9 +139,10 @@
         lastVm = r.vm;
       }
       rowY[k] = y;
-      sv('rect', { x: 0, y: y, width: g.w, height: g.rowH - 2, 'class': 'lane ' + r.cls, 'data-row': k }, svg);
+      var lr = sv('rect', { x: 0, y: y, width: g.w, height: g.rowH - 2, 'class': 'lane ' + r.cls, 'data-row': k }, svg);
       var l = sv('text', { x: 8, y: y + g.rowH / 2 + 4, 'class': 'lane-label' }, svg);
       l.textContent = r.name;
+      if (r.tip) [lr, l].forEach(function (n) { sv('title', {}, n).textContent = r.tip; });
       y += g.rowH;
     });
     /* ticks: a round step of virtual time (or events) */
@@ -125,9 +157,9 @@
     for (var i = 0; i < EV.length; i++) {
       var e = EV[i], xi = xOf(i);
       if (xi < view[0] || xi > view[1]) continue;
-      var X = px(g, xi), r0 = rowOf[e[1]][e[2]];
+      var X = px(g, xi), r0 = rowAt(e, false);
       if (e[3] >= 0)
-        sv('line', { x1: X, x2: X, y1: rowY[r0] + g.rowH / 2, y2: rowY[rowOf[e[1]][e[3]]] + g.rowH / 2,
+        sv('line', { x1: X, x2: X, y1: rowY[r0] + g.rowH / 2, y2: rowY[rowAt(e, true)] + g.rowH / 2,
                      'class': 'xfer' }, svg);
       sv('rect', { x: X - 2, y: rowY[r0] + 3, width: 4, height: g.rowH - 8,
                    'class': 'mark k-' + e[4] + (i === sel ? ' sel' : ''), 'data-i': i }, svg);
@@ -153,7 +185,7 @@
     inject: 'A virtual interrupt delivered into the guest: its handler runs as if the device had interrupted it.'
   };
   function explain(e) {
-    var vm = D.vms[e[1]], dep = vm.vmm, line = e[6], to = e[3] >= 0 ? rowName(e[1], e[3]) : '';
+    var vm = D.vms[e[1]], dep = vm.vmm, line = e[6], to = e[3] >= 0 ? rowName(e, true) : '';
     switch (e[4]) {
     case 'exc':
       if (dep && e[3] === M)
@@ -194,7 +226,7 @@
     var e = EV[sel], vm = D.vms[e[1]];
     el('div', { 'class': 'where' }, 'event ' + (sel + 1) + ' of ' + EV.length + ' \u00b7 virtual time ' + e[0] +
        ' instructions \u00b7 ' + (vm.name ? 'VM ' + vm.name + ' \u00b7 ' : '') + KIND_NAME[e[4]] + ' \u00b7 ' +
-       rowName(e[1], e[2]) + (e[3] >= 0 ? ' \u2192 ' + rowName(e[1], e[3]) : ''), detail);
+       rowName(e, false) + (e[3] >= 0 ? ' \u2192 ' + rowName(e, true) : ''), detail);
     el('pre', { 'class': e[4] === 'pg' ? 'pg' : '' }, e[6], detail);
     el('p', {}, explain(e), detail);
   }
@@ -262,7 +294,7 @@
     if (row < 0) return;
     var x = view[0] + (ev.clientX - rect.left - LABEL_W) / g.plotW * (view[1] - view[0]), best = -1, bd = Infinity;
     for (var i = 0; i < EV.length; i++)
-      if (rowOf[EV[i][1]][EV[i][2]] === row && Math.abs(xOf(i) - x) < bd) { bd = Math.abs(xOf(i) - x); best = i; }
+      if (rowAt(EV[i], false) === row && Math.abs(xOf(i) - x) < bd) { bd = Math.abs(xOf(i) - x); best = i; }
     if (best >= 0) select(best);
   });
   svg.addEventListener('wheel', function (ev) {
@@ -339,6 +371,20 @@
   if (location.hash === '#selftest') {
     var q = function (s) { return document.querySelectorAll(s).length; };
     var out = ['lanes=' + q('#lanes .lane'), 'marks=' + q('#lanes .mark'), 'pgmarks=' + q('#lanes .mark.k-pg')];
+    /* the process lanes, and where the system calls sit: for each process
+     * lane (by its key, the kernel stack) the INT n marks drawn inside it */
+    var g0 = geometry(), sys = [];
+    rows.forEach(function (r, k) {
+      var pr = r.lane === P && D.vms[r.vm].procs[r.proc];
+      if (!pr) return;
+      var n = 0;
+      Array.prototype.forEach.call(document.querySelectorAll('#lanes .mark.k-softint'), function (m) {
+        var y = +m.getAttribute('y');
+        if (y >= rowY[k] && y < rowY[k] + g0.rowH) n++;
+      });
+      sys.push(hex(pr.kstack).slice(2) + ':' + n);
+    });
+    out.push('procs=' + sys.length, 'syscalls=' + (sys.join('/') || 'none'));
     var s0 = sel;
     document.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowRight', bubbles: true }));
     var s1 = sel;

@@ -186,7 +186,15 @@ uint64_t machine_pit_ticks(const machine_t *m, uint64_t now);
 uint8_t *machine_map_top(machine_t *m, uint32_t base, uint32_t size);
 void machine_unmap_top(machine_t *m, uint8_t *area);
 
-/* Emits an event stamped with the current time and ring. */
+/* The kernel stack the guest's ring 3 enters its kernel on: ESP0 (SP0) of
+ * the TSS the guest's TR names, on the guest's CPU (hv_t.guest_cpu, else the
+ * machine's, which under --vmm=vtx holds the guest's TR); 0 when the guest
+ * has no TSS. Tells the guest's processes apart (event_t.kstack): a kernel
+ * gives each its own kernel stack. */
+uint32_t machine_guest_kstack(const machine_t *m);
+
+/* Emits an event stamped with the current time (and, when ring 3 is
+ * concerned, machine_guest_kstack()). */
 void machine_emit(machine_t *m, event_t *ev);
 /* Emits an event whose text is formatted (at most 255 characters): the
  * VMM's and VMX's lines. */

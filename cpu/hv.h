@@ -86,6 +86,10 @@ typedef struct hv {
     uint8_t in_monitor;       /* the monitor is running its virtual CPU: deliveries neither re-enter it nor emit */
     const struct cpu *vcpu;   /* while in_monitor: that CPU (what the machine's events are stamped with), or NULL */
     uint8_t step_end_pending; /* step_end is due at the end of this step */
+    /* The CPU whose system tables the guest sees when they are not the
+     * machine's (te, pv, dbt: the monitor's virtual CPU, whose TR names the
+     * guest's TSS), set after hv_attach(); NULL: the machine's own CPU. */
+    const struct cpu *guest_cpu;
 } hv_t;
 
 /* Attaches a monitor (one per machine); insn_classes and insn_min_cpl say

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "cpu/cpu.h"
 #include "cpu/dcache.h"
+#include "cpu/show.h"
 #include "cpu/vmx.h"
 #include "isa/access.h"
 
@@ -110,9 +111,22 @@ void machine_unmap_top(machine_t *m, uint8_t *area)
     free(area);
 }
 
+uint32_t machine_guest_kstack(const machine_t *m)
+{
+    const struct cpu *c = m->hv.guest_cpu ? m->hv.guest_cpu : &m->cpu;
+    int type = DESC_TYPE(c->tr.access), wide = type == 9 || type == 11;
+    uint32_t esp0;
+    if (!c->tr.usable || DESC_S(c->tr.access) || c->tr.limit < (wide ? 7u : 3u) ||
+        show_read32(c, c->tr.base + (wide ? 4 : 2), &esp0))
+        return 0;
+    return wide ? esp0 : esp0 & 0xffff;
+}
+
 void machine_emit(machine_t *m, event_t *ev)
 {
     ev->icount = m->cpu.icount;
+    if ((ev->ring == 3 || ev->to_ring == 3) && trace_on(&m->trace, trace_level_of(ev->kind)))
+        ev->kstack = machine_guest_kstack(m);
     trace_emit(&m->trace, ev);
 }
 

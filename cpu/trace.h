@@ -106,6 +106,9 @@ typedef struct event {
                              * entry: the VM-entry interruption information (bit 31: it injects) */
     const char *text;       /* VMM, PG, STOP: the message; INSN: the disassembly, when known (else made from insn) */
     const char *vm;         /* the VM's name when a run has several (host/vm.h), else NULL */
+    uint32_t kstack;        /* ring 3 concerned (ring or to_ring 3): which process, by the kernel stack a
+                             * 3->0 transition of the guest lands on: ESP0 of the TSS the guest sees
+                             * (machine_guest_kstack(), cpu/cpu.h); 0 otherwise or without a TSS */
     const struct symtab *syms; /* the image's symbols (trace_t.syms), to name code addresses; NULL: none */
 } event_t;
 

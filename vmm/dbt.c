@@ -670,7 +670,7 @@ int dbt_init(vmm_t *v, uint32_t tc_size)
                                       .guest_goto = dbt_guest_goto };
     /* the exits are far jumps: SCTRL, seen at ring 1 and above; an inline
      * PUSHF sequence starts with PUSHF: SBEHV */
-    hv_attach(m, &dbt_ops, v, 1u << SCTRL | 1u << SBEHV, 1);
+    vmm_hv_attach(v, &dbt_ops, 1u << SCTRL | 1u << SBEHV);
     return 0;
 }
 

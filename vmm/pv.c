@@ -596,7 +596,7 @@ static void pv_hook_up(vmm_t *v)
     v->vcpu.bus.top_base = PV_VIEW_BASE;
     v->vcpu.bus.top_size = sizeof v->pv->view;
     static const hv_ops_t pv_ops = { .ring0_entry = vmm_entry, .before_insn = pv_cpuid };
-    hv_attach(v->m, &pv_ops, v, 1u << INNOC, 1);
+    vmm_hv_attach(v, &pv_ops, 1u << INNOC);
 }
 
 vmm_t *vmm_attach_pv(machine_t *m)

@@ -489,7 +489,13 @@ void vmm_hook_up(vmm_t *v)
 {
     static const hv_ops_t te_ops = { .ring0_entry = vmm_entry, .before_insn = pg_audit_before,
                                      .after_insn = pg_audit_after, .step_end = vmm_sti_shadow_end };
-    hv_attach(v->m, &te_ops, v, v->expose_pg ? ~(1u << INNOC) : 0, 1);
+    vmm_hv_attach(v, &te_ops, v->expose_pg ? ~(1u << INNOC) : 0);
+}
+
+void vmm_hv_attach(vmm_t *v, const hv_ops_t *ops, uint32_t insn_classes)
+{
+    hv_attach(v->m, ops, v, insn_classes, 1);
+    v->m->hv.guest_cpu = &v->vcpu;
 }
 
 vmm_t *vmm_new(machine_t *m)

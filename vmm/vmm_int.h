@@ -128,6 +128,9 @@ void vmm_shadow_gdt_sync(vmm_t *v, int force);
  * exit; with expose_pg, every instruction but the innocuous ones outside
  * ring 0 passes the PG audit; the STI shadow ends a step later. */
 void vmm_hook_up(vmm_t *v);
+/* Attaches `ops` (te's, pv's, dbt's) to the VMM's machine, the guest's
+ * tables being the virtual CPU's (hv_t.guest_cpu). */
+void vmm_hv_attach(vmm_t *v, const hv_ops_t *ops, uint32_t insn_classes);
 /* The VMM's state with its area mapped at the top, nothing else set up
  * (attach and a snapshot's load); NULL when out of memory. */
 vmm_t *vmm_new(machine_t *m);

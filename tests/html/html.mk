@@ -5,3 +5,10 @@
 test-html: $(TRAPSIM) guests
 	@TRAPSIM='$(TRAPSIM)' OUT='$(BUILD)/html-test' bash tests/html/test.sh
 TEST_TARGETS += test-html
+
+# The README's pictures of the view (docs/), made again after the view
+# changed: scenario popf on its first POPF that did not trap, and
+# scenario uber-ola's process lanes; 1280x720, the projector's 16:9.
+.PHONY: html-screenshots
+html-screenshots: $(TRAPSIM) guests
+	@TRAPSIM='$(TRAPSIM)' OUT='$(BUILD)/html-test' DOCS=docs bash tests/html/test.sh --screenshots

@@ -5,7 +5,9 @@
 # app/html_view.js) and checks that line: no console error, the lanes, the
 # number of event marks (for a run: the number of lines of its text trace at
 # the same levels), that stepping and clicking move the selection, the
-# embedded graph. Saves screenshots of three of the pages in $OUT.
+# embedded graph; with PROCS=N, N process lanes in ring 3 and, for a run,
+# each system call in the lane of its process (the kernel stack it landed
+# on, from the text trace). Saves screenshots of three of the pages in $OUT.
 #   TRAPSIM=./trapsim OUT=build/html-test bash tests/html/test.sh
 set -u
 TRAPSIM=${TRAPSIM:-./trapsim}
@@ -22,6 +24,18 @@ PROFILE=$(mktemp -d)
 trap 'rm -rf "$PROFILE"' EXIT
 CHROME=("$BROWSER" --headless --no-sandbox --disable-gpu --no-first-run --hide-scrollbars
         --user-data-dir="$PROFILE" --window-size=1600,900)
+
+# --screenshots (make html-screenshots): the README's pictures into $DOCS
+if [ "${1:-}" = --screenshots ]; then
+  # docshot SCENARIO EVENT PNG: the scenario's page at 1280x720, on event EVENT
+  docshot() {
+    "$TRAPSIM" scenario "$1" --html "$OUT/doc-$1.html" >/dev/null &&
+      timeout 60 "${CHROME[@]}" --window-size=1280,720 --screenshot="$DOCS/$3" "file://$(realpath "$OUT/doc-$1.html")#event=$2" \
+        >/dev/null 2>&1 && echo "html-screenshots: $DOCS/$3"
+  }
+  docshot popf 291 html-view.png && docshot uber-ola 136 html-view-processes.png
+  exit
+fi
 fails=0
 fail() { echo "test-html: FAIL: $*"; fails=$((fails + 1)); }
 
@@ -32,7 +46,8 @@ selftest() {
 }
 field() { sed -n "s/.*\b$2=\([^ ]*\).*/\1/p" <<<"$1"; }
 
-# check NAME PAGE LANES MARKS [PGMARKS]: what the page shows
+# check NAME PAGE LANES MARKS [PGMARKS]: what the page shows (PROCS: its
+# process lanes; SYSCALLS: "KEY:N/..." the INT n marks in each, any order)
 check() {
   local name=$1 page=$2 lanes=$3 marks=$4 pg=${5:-}
   local st
@@ -43,6 +58,10 @@ check() {
   [ "$(field "$st" lanes)" = "$lanes" ] || { fail "$name: lanes $(field "$st" lanes), want $lanes"; ok=0; }
   [ "$(field "$st" marks)" = "$marks" ] || { fail "$name: event marks $(field "$st" marks), want $marks"; ok=0; }
   [ -z "$pg" ] || [ "$(field "$st" pgmarks)" = "$pg" ] || { fail "$name: PG marks $(field "$st" pgmarks), want $pg"; ok=0; }
+  [ -z "${PROCS:-}" ] || [ "$(field "$st" procs)" = "$PROCS" ] ||
+    { fail "$name: process lanes $(field "$st" procs), want $PROCS"; ok=0; }
+  [ -z "${SYSCALLS:-}" ] || [ "$(field "$st" syscalls | tr / '\n' | sort | paste -sd/)" = "$SYSCALLS" ] ||
+    { fail "$name: system calls by process lane $(field "$st" syscalls), want $SYSCALLS (the trace's)"; ok=0; }
   [ "$(field "$st" step)" = 0,1,0 ] || { fail "$name: the arrow keys did not step 0 -> 1 -> 0: $st"; ok=0; }
   [ "$(field "$st" click)" = 2 ] && [ "$(field "$st" selected)" = 2 ] || { fail "$name: a click did not select event 2: $st"; ok=0; }
   [ "$(field "$st" detail)" = ok ] || { fail "$name: the detail is not the selected event's trace line"; ok=0; }
@@ -51,6 +70,17 @@ check() {
   [ -z "${SHOT:-}" ] || timeout 60 "${CHROME[@]}" --screenshot="$OUT/$name.png" "file://$(realpath "$page")" >/dev/null 2>&1 ||
     { fail "$name: no screenshot"; ok=0; }
   [ $ok = 1 ] && echo "test-html: $name: ok ($st${SHOT:+; $OUT/$name.png})"
+}
+
+# trace_syscalls TRACE: "KEY:N/..." (sorted): the INT n from ring 3 by the
+# kernel stack they land on (hex), which the page calls its processes' keys.
+# Read from the frame: the stack after the 5 dwords pushed, on the trap
+# line, or, when the CPU went to a ring-0 VMM's stack (fff0:), on the line
+# the VMM forwards it to the guest kernel with.
+trace_syscalls() {
+  awk '/^[0-9]+ r3 trap  int 0x/ { want = 1 }
+       want && /stack / { s = $0; sub(/.*stack /, "", s); if (s !~ /^fff0:/) { print substr(s, 6, 8); want = 0 } }' "$1" |
+    while read -r esp; do printf '%08x\n' $((16#$esp + 20)); done | sort | uniq -c | awk '{ print $2 ":" $1 }' | paste -sd/
 }
 
 # run NAME LANES ARGS...: a run's page, its marks counted from its text trace
@@ -62,12 +92,13 @@ run() {
   n=$(grep -c '^[0-9]' "$OUT/$name.trace")
   pg=$(grep -c '^[0-9]* r[0-3] pg ' "$OUT/$name.trace")
   [ "$n" -gt "$MAX_MARKS" ] && n=$MAX_MARKS
-  check "$name" "$OUT/$name.html" "$lanes" "$n" "$pg"
+  SYSCALLS=$(trace_syscalls "$OUT/$name.trace") check "$name" "$OUT/$name.html" "$lanes" "$n" "$pg"
 }
 
-SHOT=1 run bare-hello 3 "$OS" --cmdline procs=hello
-run te-hello 4 "$OS" --vmm --isa pg --cmdline procs=hello
-SHOT=1 run te-popf-x86 4 "$OS" --vmm --isa x86 --expose-pg --cmdline procs=sleeper
+# a lane per process: bare (3 + kernel, devices), under te (2 + kernel, VMM, devices)
+SHOT=1 PROCS=3 run bare-procs 5 "$OS" --cmdline procs=sleeper,hello,counter
+PROCS=2 run te-procs 5 "$OS" --vmm --isa pg --cmdline procs=hello,sleeper
+SHOT=1 PROCS=1 run te-popf-x86 4 "$OS" --vmm --isa x86 --expose-pg --cmdline procs=sleeper
 
 # scenario NAME LANES: a scenario's page; its marks are every event it kept
 scenario() {
@@ -77,9 +108,10 @@ scenario() {
   kept=$(grep -o '^\[[0-9]*,' "$OUT/scenario-$name.html" | wc -l)
   check "scenario-$name" "$OUT/scenario-$name.html" "$lanes" "$kept"
 }
-scenario popf 4
-# two runs: one OS (3 lanes), then two VMs under the VMM (4 lanes each)
-SHOT=1 scenario uber-ola 11
+PROCS=1 scenario popf 4
+# two runs: one OS with 5 processes (7 lanes), then two VMs under the VMM
+# with 4 processes and 1 (7 lanes and 4)
+SHOT=1 PROCS=10 scenario uber-ola 18
 # a long run: each VM's first HTML_MAX_MARKS events are marks, the rest counted
 if ! grep -q '"hidden":{"[a-z]' "$OUT/scenario-uber-ola.html"; then
   fail "scenario-uber-ola: more than $MAX_MARKS events, but the page counts none as not shown"

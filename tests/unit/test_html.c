@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "app/html.h"
+#include "cpu/symbols.h"
 
 /* Writes the page and returns its text (malloc'ed). */
 static char *page(const html_t *h)
@@ -35,6 +36,19 @@ static size_t count(const char *s, const char *what)
     for (const char *p = s; (p = strstr(p, what)); p += strlen(what))
         n++;
     return n;
+}
+
+/* The last field of the event that starts at e ("[time,...,process]"). */
+static int last_field(const char *e)
+{
+    const char *next = strstr(e + 1, "\n[");
+    const char *close = next ? next - 2 : strstr(e, "]]}");   /* the event's closing ']' */
+    ck_assert_ptr_nonnull(close);
+    ck_assert_int_eq(*close, ']');
+    const char *comma = close;
+    while (*comma != ',')
+        comma--;
+    return atoi(comma + 1);
 }
 
 static void emit(html_t *h, event_t ev)
@@ -85,6 +99,98 @@ START_TEST(monitor_lanes)
 }
 END_TEST
 
+/* Ring 3 has a lane per process, by the kernel stack the events carry, in
+ * order of first appearance; a return to ring 3 is the lane it goes to. */
+START_TEST(a_lane_per_process)
+{
+    html_t *h = html_new();
+    emit(h, (event_t){ .kind = EV_RETURN, .icount = 1, .ring = 0, .to_ring = 3, .kstack = 0x2000 });
+    emit(h, (event_t){ .kind = EV_SOFTINT, .icount = 2, .ring = 3, .to_ring = 0, .vector = 0x80, .kstack = 0x2000 });
+    emit(h, (event_t){ .kind = EV_RETURN, .icount = 3, .ring = 0, .to_ring = 3, .kstack = 0x1000 });
+    emit(h, (event_t){ .kind = EV_IRQ, .icount = 4, .ring = 3, .to_ring = 0, .irq = 0, .kstack = 0x1000 });
+    emit(h, (event_t){ .kind = EV_EXC, .icount = 5, .ring = 3, .to_ring = 0, .vector = 13, .kstack = 0x2000 });
+    emit(h, (event_t){ .kind = EV_IO, .icount = 6, .ring = 0, .port = 0x20 });
+    emit(h, (event_t){ .kind = EV_PG, .icount = 7, .ring = 3, .kstack = 0x1000, .text = "smsw" });
+    char *t = page(h);
+    ck_assert_ptr_nonnull(strstr(t, "\"procs\":[{\"kstack\":8192,\"sym\":\"\",\"first\":\"\"},"
+                                    "{\"kstack\":4096,\"sym\":\"\",\"first\":\"\"}]"));
+    /* [time, vm, lane, to-lane, ...,  process]: process 0 is 0x2000's, 1 is 0x1000's */
+    ck_assert_ptr_nonnull(strstr(t, "[1,0,1,0,\"return\""));
+    const char *want[] = { "[1,0,1,0,", "[2,0,0,1,", "[3,0,1,0,", "[4,0,3,1,", "[5,0,0,1,", "[6,0,3,-1,", "[7,0,0,-1," };
+    const int proc[] = { 0, 0, 1, 1, 0, -1, 1 };
+    for (int k = 0; k < 7; k++) {
+        const char *e = strstr(t, want[k]);
+        ck_assert_msg(e != NULL, "%s", want[k]);
+        ck_assert_int_eq(last_field(e), proc[k]);
+    }
+    free(t);
+    html_free(h);
+}
+END_TEST
+
+/* More processes than lanes: the last lane takes the rest, and says so. */
+START_TEST(process_lanes_bounded)
+{
+    html_t *h = html_new();
+    for (int k = 0; k < HTML_MAX_PROCS + 6; k++)
+        emit(h, (event_t){ .kind = EV_SOFTINT, .icount = (uint64_t)k, .ring = 3, .vector = 0x80,
+                           .kstack = 0x1000 * (uint32_t)(k + 1) });
+    char *t = page(h);
+    ck_assert_uint_eq(count(t, "{\"kstack\":"), HTML_MAX_PROCS);
+    ck_assert_ptr_nonnull(strstr(t, "\"procsMore\":1,"));
+    ck_assert_int_eq(last_field(strstr(t, "\n[0,0,0,")), 0);
+    char last[32];
+    snprintf(last, sizeof last, "\n[%d,0,0,", HTML_MAX_PROCS + 5);
+    ck_assert_int_eq(last_field(strstr(t, last)), HTML_MAX_PROCS - 1);
+    free(t);
+    html_free(h);
+}
+END_TEST
+
+/* A process's lane names its code: the first function it ran in ring 3,
+ * or, when every process of the VM entered ring 3 at the start of the same
+ * one (guestos's ustart), the first other function it ran. */
+START_TEST(process_labels)
+{
+    symtab_t *syms = symtab_load("build/guests/guestos.elf");
+    ck_assert_ptr_nonnull(syms);
+    uint32_t ustart, hello, sleeper;
+    ck_assert_int_eq(symtab_find(syms, "ustart", &ustart), 0);
+    ck_assert_int_eq(symtab_find(syms, "hello_main", &hello), 0);
+    ck_assert_int_eq(symtab_find(syms, "sleeper_main", &sleeper), 0);
+    for (int shared = 0; shared < 2; shared++) {
+        html_t *h = html_new();
+        /* process 1 enters at ustart, then runs hello_main; process 2 enters
+         * at sleeper_main (shared = 0) or at ustart too (shared = 1) */
+        emit(h, (event_t){ .kind = EV_RETURN, .icount = 1, .to_ring = 3, .target = ustart, .kstack = 0x100, .syms = syms });
+        emit(h, (event_t){ .kind = EV_SOFTINT, .icount = 2, .ring = 3, .eip = hello + 4, .kstack = 0x100, .syms = syms });
+        emit(h, (event_t){ .kind = EV_RETURN, .icount = 3, .to_ring = 3, .target = shared ? ustart : sleeper,
+                           .kstack = 0x200, .syms = syms });
+        emit(h, (event_t){ .kind = EV_SOFTINT, .icount = 4, .ring = 3, .eip = sleeper + 8, .kstack = 0x200, .syms = syms });
+        char *t = page(h);
+        if (shared)
+            ck_assert_msg(strstr(t, "\"procs\":[{\"kstack\":256,\"sym\":\"hello_main\",\"first\":\"ustart\"},"
+                                    "{\"kstack\":512,\"sym\":\"sleeper_main\",\"first\":\"ustart\"}]"), "shared entry %d: %.200s", shared, strstr(t, "\"procs\""));
+        else
+            ck_assert_msg(strstr(t, "\"procs\":[{\"kstack\":256,\"sym\":\"ustart\",\"first\":\"ustart\"},"
+                                    "{\"kstack\":512,\"sym\":\"sleeper_main\",\"first\":\"sleeper_main\"}]"), "shared entry %d: %.200s", shared, strstr(t, "\"procs\""));
+        free(t);
+        html_free(h);
+    }
+    /* one process, first seen trapping from its main (a run resumed, or
+     * under te, whose return to ring 3 is the VMM's): no entry to skip */
+    html_t *h = html_new();
+    emit(h, (event_t){ .kind = EV_SOFTINT, .icount = 1, .ring = 3, .eip = sleeper + 8, .kstack = 0x100, .syms = syms });
+    emit(h, (event_t){ .kind = EV_SOFTINT, .icount = 2, .ring = 3, .eip = hello + 8, .kstack = 0x100, .syms = syms });
+    char *t = page(h);
+    ck_assert_msg(strstr(t, "\"procs\":[{\"kstack\":256,\"sym\":\"sleeper_main\",\"first\":\"sleeper_main\"}]"),
+                  "one process: %.200s", strstr(t, "\"procs\""));
+    free(t);
+    html_free(h);
+    symtab_free(syms);
+}
+END_TEST
+
 START_TEST(bound_per_vm)
 {
     html_t *h = html_new();
@@ -119,6 +225,9 @@ static Suite *suite(void)
     TCase *tc = tcase_create("sink");
     tcase_add_test(tc, bare_lanes);
     tcase_add_test(tc, monitor_lanes);
+    tcase_add_test(tc, a_lane_per_process);
+    tcase_add_test(tc, process_labels);
+    tcase_add_test(tc, process_lanes_bounded);
     tcase_add_test(tc, bound_per_vm);
     tcase_add_test(tc, text_cannot_end_the_script);
     suite_add_tcase(s, tc);
