@@ -103,7 +103,8 @@ typedef struct step {
 #define TL_END_RAW 400        /* steps kept for "end": the last ones */
 #define TL_MAX_PERIOD 12      /* longest repeating block that is folded */
 #define DOT_MAX_VMS 16
-#define LABEL_CACHE 64        /* a power of two */
+#define LABEL_CACHE_BITS 8
+#define LABEL_CACHE (1 << LABEL_CACHE_BITS)
 
 struct dot {
     int vmm;                  /* DOT_TE: ring 0 is the VMM */
@@ -140,8 +141,13 @@ struct dot {
     struct label_cache {
         uint64_t code;        /* the event's (delivery_code()) */
         uint64_t label_code;  /* the label's: events of several codes may read the same */
+        uint32_t edge;        /* the edge it was last counted on: index + 1 (0: none yet) */
+        uint8_t edge_to;      /* ... which goes to this node (the code names where it comes from) */
         char key[48], label[64];
     } labels[LABEL_CACHE];
+    /* the VMM's way back into the guest after a visit (vmm_leave()), by the
+     * node it resumes and the visit's action + 1: the edge's index + 1 */
+    uint32_t back_edge[N_COUNT][VA_COUNT + 1];
 
     int tl_end;               /* anchor "end": the last steps of the run */
     int tl_state;             /* 0: waiting for the anchor, 1: recording, 2: done */
@@ -219,28 +225,31 @@ static int edge_is(const edge_t *e, int from, int to, int style, uint64_t code, 
            (code || strcmp(e->label, label) == 0);
 }
 
-static void edge_add(dot_t *d, int from, int to, int style, uint64_t code, const char *label)
+/* Counts one more transfer on an edge; returns its index + 1 (0: out of
+ * memory), which a caller may keep to count the same edge again with
+ * edge_again(). */
+static uint32_t edge_add(dot_t *d, int from, int to, int style, uint64_t code, const char *label)
 {
     d->used[from] = d->used[to] = 1;
     uint64_t h = code * 0x9e3779b97f4a7c15ull ^ (uint64_t)(from << 8 | to << 4 | style) * 0xff51afd7ed558ccdull;
     uint32_t *hint = &d->edge_hint[(h >> 56) & 255];
     if (*hint && edge_is(&d->edges[*hint - 1], from, to, style, code, label)) {
         d->edges[*hint - 1].count++;
-        return;
+        return *hint;
     }
     for (size_t k = 0; k < d->nedges; k++) {
         edge_t *e = &d->edges[k];
         if (edge_is(e, from, to, style, code, label)) {
             e->count++;
             *hint = (uint32_t)k + 1;
-            return;
+            return *hint;
         }
     }
     if (d->nedges == d->cap) {
         size_t cap = d->cap ? 2 * d->cap : 32;
         edge_t *e = realloc(d->edges, cap * sizeof *e);
         if (!e)
-            return;
+            return 0;
         d->edges = e;
         d->cap = cap;
     }
@@ -252,6 +261,15 @@ static void edge_add(dot_t *d, int from, int to, int style, uint64_t code, const
     e->code = code;
     snprintf(e->label, sizeof e->label, "%s", label);
     e->count = 1;
+    return *hint;
+}
+
+/* edge_add() of an edge counted before, by the index + 1 it returned: the
+ * common case of a long run, without finding the edge again. */
+static uint32_t edge_again(dot_t *d, uint32_t edge)
+{
+    d->edges[edge - 1].count++;
+    return edge;
 }
 
 /* A formatted string in fresh memory (NULL when memory is short). */
@@ -279,7 +297,7 @@ static int step_wanted(const dot_t *d)
 
 /* One step of the timeline: into the round trip while recording, into the
  * run's first steps while no anchor has been seen. */
-static void step_add(dot_t *d, int from, int to, int kind, const char *label, const char *key)
+static void step_keep(dot_t *d, int from, int to, int kind, const char *label, const char *key)
 {
     step_t *s;
     if (d->tl_end) {
@@ -311,6 +329,14 @@ static void step_add(dot_t *d, int from, int to, int kind, const char *label, co
     snprintf(s->key, sizeof s->key, "%s", key ? key : label);
 }
 
+/* step_keep() when a step is wanted: once the timeline has its round trip,
+ * a step costs a test. */
+static inline void step_add(dot_t *d, int from, int to, int kind, const char *label, const char *key)
+{
+    if (step_wanted(d))
+        step_keep(d, from, to, kind, label, key);
+}
+
 /* The round trip is over once the CPU is back in the ring it began in. */
 static void tl_arrived(dot_t *d, int ring)
 {
@@ -322,12 +348,16 @@ static void tl_arrived(dot_t *d, int ring)
  * delivered, or NULL: what it did in the visit. */
 static void vmm_leave(dot_t *d, int ring, uint64_t code, const char *label)
 {
-    if (!label || !*label) {
-        label = d->v->vmm_action >= 0 ? action_back(d->v->vmm_action) : "resumed";
-        code = (2ull << 40) | (uint64_t)(d->v->vmm_action + 1);
-    }
     int to = node_of_ring(d, ring);
-    edge_add(d, N_VMM, to, E_RETURN, code, label);
+    if (!label || !*label) {
+        int action = d->v->vmm_action;
+        label = action >= 0 ? action_back(action) : "resumed";
+        uint32_t *back = &d->back_edge[to][action + 1];
+        *back = *back ? edge_again(d, *back)
+                      : edge_add(d, N_VMM, to, E_RETURN, (2ull << 40) | (uint64_t)(action + 1), label);
+    } else {
+        edge_add(d, N_VMM, to, E_RETURN, code, label);
+    }
     step_add(d, L_VMM, lane_of_node(to), S_RETURN, label, NULL);
     d->v->in_vmm = 0;
     tl_arrived(d, ring);
@@ -353,12 +383,15 @@ static uint64_t delivery_code(const event_t *ev)
  * the timeline anchor is matched against: "int 0x80", "IRQ0", "#GP lidt"
  * (with the instruction that raised it, when the event names it); the
  * label what the pictures say: "int 0x80", "IRQ0 (timer)", "#GP on lidt". */
-static const struct label_cache *delivery_labels(dot_t *d, const event_t *ev, uint64_t code)
+static struct label_cache *delivery_labels(dot_t *d, const event_t *ev, uint64_t code)
 {
-    struct label_cache *c = &d->labels[(code ^ (code >> 8) ^ (code >> 24)) & (LABEL_CACHE - 1)];
+    /* a multiplicative hash: a run's few codes (which differ in a few bits
+     * each: ring, kind, vector, row) rarely evict each other */
+    struct label_cache *c = &d->labels[(code * 0x9e3779b97f4a7c15ull) >> (64 - LABEL_CACHE_BITS)];
     if (c->code == code)
         return c;
     c->code = code;
+    c->edge = 0;
     if (ev->kind == EV_SOFTINT && ev->vector == PV_HYPERCALL_VECTOR && (ev->ring & 3) == PV_KERNEL_RPL && d->vmm)
         snprintf(c->key, sizeof c->key, "hypercall");   /* --vmm=pv: int $0x82 from the guest kernel */
     else if (ev->kind == EV_SOFTINT)
@@ -387,11 +420,21 @@ static const struct label_cache *delivery_labels(dot_t *d, const event_t *ev, ui
 
 static void vtx_entered(dot_t *d, int ring, const char *injected);
 
+/* A delivery's step on the timeline: its label and the handler it runs. */
+static __attribute__((noinline)) void delivery_step(dot_t *d, const event_t *ev, int lf, int lt, const char *label,
+                                                    const char *key)
+{
+    char tl[160], sym[80];
+    symtab_format(ev->syms, ev->target, sym, sizeof sym);   /* the handler, when the image names it */
+    snprintf(tl, sizeof tl, "%s%s", label, sym);
+    step_keep(d, lf, lt, lf == lt ? S_NOTE : S_TRAP, tl, key);
+}
+
 static void on_delivery(dot_t *d, const event_t *ev)
 {
     int from = ev->kind == EV_IRQ ? (ev->irq == 4 ? N_CONSOLE : N_TIMER) : node_of_ring(d, ev->ring);
     uint64_t code = delivery_code(ev);
-    const struct label_cache *c = delivery_labels(d, ev, code);
+    struct label_cache *c = delivery_labels(d, ev, code);
     const char *key = c->key, *label = c->label;
     code = c->label_code;
     if (d->v->entering) {   /* the event the VM entry injects */
@@ -408,26 +451,22 @@ static void on_delivery(dot_t *d, const event_t *ev)
         vmm_leave(d, ev->ring, 0, NULL);   /* resumed, and at once interrupted */
     }
     int to = node_of_ring(d, ev->to_ring);
-    edge_add(d, from, to, E_TRAP, code, label);
+    c->edge = c->edge && c->edge_to == to ? edge_again(d, c->edge) : edge_add(d, from, to, E_TRAP, code, label);
+    c->edge_to = (uint8_t)to;
     int start = d->tl_state == 0 && !d->tl_end && strncmp(key, d->anchor, strlen(d->anchor)) == 0;
     if (start) {
         d->tl_state = 1;
         d->tl_ring = ev->ring & 3;
     }
-    int lf = lane_of_node(from), lt = lane_of_node(to);
-    if (step_wanted(d)) {
-        char tl[160], sym[80];
-        symtab_format(ev->syms, ev->target, sym, sizeof sym);   /* the handler, when the image names it */
-        snprintf(tl, sizeof tl, "%s%s", label, sym);
-        step_add(d, lf, lt, lf == lt ? S_NOTE : S_TRAP, tl, key);
-    }
+    if (step_wanted(d))
+        delivery_step(d, ev, lane_of_node(from), lane_of_node(to), label, key);
     if (d->vmm && (ev->to_ring & 3) == 0)
         vmm_enter(d, ev->icount);
     if (start && (ev->ring & 3) == (ev->to_ring & 3))
         tl_arrived(d, ev->to_ring);   /* no ring change: the round trip is this step */
 }
 
-static void on_return(dot_t *d, const event_t *ev)
+static __attribute__((noinline)) void on_return(dot_t *d, const event_t *ev)
 {
     const char *what = ev->text ? ev->text : "return";
     if (d->v->in_vmm && !d->vtx) {
@@ -443,7 +482,7 @@ static void on_return(dot_t *d, const event_t *ev)
     tl_arrived(d, ev->to_ring);
 }
 
-static void on_io(dot_t *d, const event_t *ev)
+static __attribute__((noinline)) void on_io(dot_t *d, const event_t *ev)
 {
     int from = d->v->in_vmm ? N_VMM : node_of_ring(d, ev->ring);
     int dev = device_of_port(ev->port);
@@ -495,7 +534,7 @@ static void on_vmm(dot_t *d, const event_t *ev)
 
 /* --vmm=dbt: a fragment went back to the translator, which went on in the
  * translation cache: the guest kernel's round trips without a trap. */
-static void on_dbt(dot_t *d, const event_t *ev)
+static __attribute__((noinline)) void on_dbt(dot_t *d, const event_t *ev)
 {
     if (ev->action != DA_EXIT)
         return;
@@ -504,7 +543,7 @@ static void on_dbt(dot_t *d, const event_t *ev)
     edge_add(d, N_VMM, from, E_RETURN, 6ull << 40, "into the TC");
 }
 
-static void on_pg(dot_t *d, const event_t *ev)
+static __attribute__((noinline)) void on_pg(dot_t *d, const event_t *ev)
 {
     char label[64];
     if (ev->insn && !d->vmm && !step_wanted(d))
@@ -547,7 +586,7 @@ static void vtx_entered(dot_t *d, int ring, const char *injected)
     tl_arrived(d, ring);
 }
 
-static void on_vmx(dot_t *d, const event_t *ev)
+static __attribute__((noinline)) void on_vmx(dot_t *d, const event_t *ev)
 {
     if (!d->vtx)
         return;   /* a guest hypervisor's VMX (the minivisor) is not drawn */
@@ -590,6 +629,18 @@ static void on_vmx(dot_t *d, const event_t *ev)
     vmm_enter(d, ev->icount);
 }
 
+static __attribute__((noinline)) void on_stop(dot_t *d, const event_t *ev)
+{
+    snprintf(d->stop, sizeof d->stop, "%s", ev->text ? ev->text : "");
+    int n = d->v->in_vmm ? N_VMM : node_of_ring(d, ev->ring);
+    char *tl = str_printf("stop: %s", d->stop);
+    if (tl)
+        step_add(d, lane_of_node(n), lane_of_node(n), S_STOP, tl, NULL);
+    free(tl);
+    if (d->tl_state == 1)
+        d->tl_state = 2;
+}
+
 /* Whether the VMM's and the PG audit's words are wanted now: by the
  * timeline, while it keeps steps. */
 static void update_text(dot_t *d)
@@ -615,6 +666,8 @@ void dot_watch(dot_t *d, trace_t *t, int timeline)
 /* The CPU of the VM an event names (past DOT_MAX_VMS, the last one is shared). */
 static struct where *where_of(dot_t *d, const char *vm)
 {
+    if (d->v->vm == vm)   /* the VM of the event before (always, in a run of one) */
+        return d->v;
     for (int k = 0; k < d->nwhere; k++)
         if (d->where[k].vm == vm || (vm && d->where[k].vm && strcmp(d->where[k].vm, vm) == 0))
             return &d->where[k];
@@ -656,24 +709,16 @@ void dot_emit(void *ctx, const event_t *ev)
     case EV_DBT:
         on_dbt(d, ev);
         break;
-    case EV_STOP: {
-        snprintf(d->stop, sizeof d->stop, "%s", ev->text ? ev->text : "");
-        int n = d->v->in_vmm ? N_VMM : node_of_ring(d, ev->ring);
-        char *tl = str_printf("stop: %s", d->stop);
-        if (tl)
-            step_add(d, lane_of_node(n), lane_of_node(n), S_STOP, tl, NULL);
-        free(tl);
-        if (d->tl_state == 1)
-            d->tl_state = 2;
+    case EV_STOP:
+        on_stop(d, ev);
         break;
-    }
     case EV_VMX:
         on_vmx(d, ev);
         break;
     case EV_INSN: case EV_CONSOLE:   /* not drawn: not subscribed (DOT_LEVELS) */
         break;
     }
-    if (d->nwatched)
+    if (d->nwatched && (d->timeline && step_wanted(d)) != d->text_wanted)
         update_text(d);
 }
 

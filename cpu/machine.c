@@ -113,6 +113,8 @@ void machine_unmap_top(machine_t *m, uint8_t *area)
 void machine_emit(machine_t *m, event_t *ev)
 {
     ev->icount = m->cpu.icount;
+    if (!ev->syms)   /* named here, so trace_emit_slow() need not copy the event to name them */
+        ev->syms = m->trace.syms;
     trace_emit(&m->trace, ev);
 }
 
