@@ -7,6 +7,8 @@
 #include "cpu/symbols.h"
 #include "cpu/trace.h"
 
+const event_t event_blank;
+
 const char *vmm_action_name(int action)
 {
     static const char *const names[VA_COUNT] = {
