@@ -106,15 +106,23 @@ typedef struct step {
 #define LABEL_CACHE_BITS 8
 #define LABEL_CACHE (1 << LABEL_CACHE_BITS)
 
+/* The fields every event reads come first, the words and the timeline's
+ * steps last: a picture's share of the run is mostly waiting for memory. */
 struct dot {
     int vmm;                  /* DOT_TE: ring 0 is the VMM */
     int vtx;                  /* DOT_VTX: the hypervisor is in root operation */
-    char anchor[48];
-
-    edge_t *edges;
-    size_t nedges, cap;
-    uint32_t edge_hint[256];  /* by a hash of an edge's identity: its index + 1 (0: look) */
+    struct where *v;          /* where[] of the VM of the latest event */
+    int tl_end;               /* anchor "end": the last steps of the run */
+    int tl_state;             /* 0: waiting for the anchor, 1: recording, 2: done */
+    size_t npre;              /* steps in pre[] */
+    /* the traces feeding this sink (dot_watch()): told when the timeline
+     * needs the VMM's words and when it no longer does */
+    int nwatched, timeline, text_wanted;
     int used[N_COUNT];
+    uint64_t actions[VA_COUNT];   /* the VMM's actions, counted as the summary counts them */
+    /* the VMM's way back into the guest after a visit (vmm_leave()), by the
+     * node it resumes and the visit's action + 1: the edge's index + 1 */
+    uint32_t back_edge[N_COUNT][VA_COUNT + 1];
 
     /* where each VM's CPU is (a run of several VMs interleaves their events) */
     struct where {
@@ -126,37 +134,33 @@ struct dot {
         int entering;             /* vtx: a VM entry that injects, its delivery not seen yet */
         int entry_ring;           /* ... the guest's ring it enters */
         char entry_label[48];     /* ... what it injects, as its interruption information says */
-    } where[DOT_MAX_VMS], *v;
+    } where[DOT_MAX_VMS];
     int nwhere;
-    uint64_t actions[VA_COUNT];   /* the VMM's actions, counted as the summary counts them */
 
-    char stop[256];
+    edge_t *edges;
+    size_t nedges, cap;
+    uint32_t edge_hint[256];  /* by a hash of an edge's identity: its index + 1 (0: look) */
 
-    /* the traces feeding this sink (dot_watch()): told when the timeline
-     * needs the VMM's words and when it no longer does */
-    trace_t *watched[DOT_MAX_VMS];
-    int nwatched, timeline, text_wanted;
-
-    /* the labels of deliveries and rows, formatted once (by code) */
+    /* the labels of deliveries, formatted once (by code): what a delivery
+     * reads, and apart (label_words[], same index) the words */
     struct label_cache {
         uint64_t code;        /* the event's (delivery_code()) */
         uint64_t label_code;  /* the label's: events of several codes may read the same */
         uint32_t edge;        /* the edge it was last counted on: index + 1 (0: none yet) */
         uint8_t edge_to;      /* ... which goes to this node (the code names where it comes from) */
-        char key[48], label[64];
     } labels[LABEL_CACHE];
-    /* the VMM's way back into the guest after a visit (vmm_leave()), by the
-     * node it resumes and the visit's action + 1: the edge's index + 1 */
-    uint32_t back_edge[N_COUNT][VA_COUNT + 1];
+    struct label_words {
+        char key[48], label[64];
+    } label_words[LABEL_CACHE];
 
-    int tl_end;               /* anchor "end": the last steps of the run */
-    int tl_state;             /* 0: waiting for the anchor, 1: recording, 2: done */
+    trace_t *watched[DOT_MAX_VMS];
+    char anchor[48];
+    char stop[256];
     int tl_ring;              /* the ring the round trip started from */
     int tl_truncated;         /* more than TL_MAX_RAW steps */
     step_t *steps;
     size_t nsteps;
     step_t pre[DOT_TIMELINE_STEPS];   /* the run's first steps (no anchor found) */
-    size_t npre;
 };
 
 int dot_mode_add(int mode, vm_monitor_t mon)
@@ -392,27 +396,28 @@ static struct label_cache *delivery_labels(dot_t *d, const event_t *ev, uint64_t
         return c;
     c->code = code;
     c->edge = 0;
+    struct label_words *w = &d->label_words[c - d->labels];
     if (ev->kind == EV_SOFTINT && ev->vector == PV_HYPERCALL_VECTOR && (ev->ring & 3) == PV_KERNEL_RPL && d->vmm)
-        snprintf(c->key, sizeof c->key, "hypercall");   /* --vmm=pv: int $0x82 from the guest kernel */
+        snprintf(w->key, sizeof w->key, "hypercall");   /* --vmm=pv: int $0x82 from the guest kernel */
     else if (ev->kind == EV_SOFTINT)
-        snprintf(c->key, sizeof c->key, "int 0x%02x", ev->vector);
+        snprintf(w->key, sizeof w->key, "int 0x%02x", ev->vector);
     else if (ev->kind == EV_IRQ)
-        snprintf(c->key, sizeof c->key, "IRQ%d", ev->irq);
+        snprintf(w->key, sizeof w->key, "IRQ%d", ev->irq);
     else if (ev->insn)
-        snprintf(c->key, sizeof c->key, "%s %s", exc_name(ev->vector), isa_mnemonic(ev->insn));
+        snprintf(w->key, sizeof w->key, "%s %s", exc_name(ev->vector), isa_mnemonic(ev->insn));
     else
-        snprintf(c->key, sizeof c->key, "%s", exc_name(ev->vector));
+        snprintf(w->key, sizeof w->key, "%s", exc_name(ev->vector));
     if (ev->kind == EV_IRQ) {
-        snprintf(c->label, sizeof c->label, "IRQ%d (%s)", ev->irq, ev->irq == 4 ? "UART" : "timer");
+        snprintf(w->label, sizeof w->label, "IRQ%d (%s)", ev->irq, ev->irq == 4 ? "UART" : "timer");
     } else if (ev->kind == EV_EXC && ev->insn) {
         char row[48];
         isa_row_label(ev->insn->row, row, sizeof row);
-        snprintf(c->label, sizeof c->label, "%s on %s", exc_name(ev->vector), row);
+        snprintf(w->label, sizeof w->label, "%s on %s", exc_name(ev->vector), row);
     } else {
-        memcpy(c->label, c->key, sizeof c->key);
+        memcpy(w->label, w->key, sizeof w->key);
     }
     uint64_t h = 0xcbf29ce484222325ull;   /* FNV-1a */
-    for (const char *p = c->label; *p; p++)
+    for (const char *p = w->label; *p; p++)
         h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
     c->label_code = h | 1;
     return c;
@@ -435,7 +440,8 @@ static void on_delivery(dot_t *d, const event_t *ev)
     int from = ev->kind == EV_IRQ ? (ev->irq == 4 ? N_CONSOLE : N_TIMER) : node_of_ring(d, ev->ring);
     uint64_t code = delivery_code(ev);
     struct label_cache *c = delivery_labels(d, ev, code);
-    const char *key = c->key, *label = c->label;
+    const struct label_words *w = &d->label_words[c - d->labels];
+    const char *key = w->key, *label = w->label;
     code = c->label_code;
     if (d->v->entering) {   /* the event the VM entry injects */
         vtx_entered(d, ev->to_ring, key);
@@ -503,21 +509,36 @@ static int action_rank(int action)
     return action == VA_NONE ? 2 * VA_SHADOW + 1 : 2 * action;
 }
 
+/* The VMM's action (EV_VMM) as the graph counts it, in the open visit `v`. */
+static inline void vmm_count(dot_t *d, struct where *v, int action, int is_exit)
+{
+    v->visit_exits += is_exit;
+    if (action != VA_EXIT || is_exit)
+        d->actions[action]++;
+    if (v->vmm_action < 0 || action_rank(action) >= action_rank(v->vmm_action))
+        v->vmm_action = action;
+    d->used[N_VMM] = 1;
+}
+
+static inline int vmm_action_of(const event_t *ev)
+{
+    return ev->action < VA_COUNT ? ev->action : VA_NONE;
+}
+
+/* a note made at an exit is not one (the summary counts exits) */
+static inline int vmm_is_exit(const event_t *ev)
+{
+    return ev->action == VA_EXIT && ev->exit_reason != XR_NONE;
+}
+
 static void on_vmm(dot_t *d, const event_t *ev)
 {
-    int action = ev->action < VA_COUNT ? ev->action : VA_NONE;
-    /* a note made at an exit is not one (the summary counts exits) */
-    int is_exit = action == VA_EXIT && ev->exit_reason != XR_NONE;
+    int action = vmm_action_of(ev), is_exit = vmm_is_exit(ev);
     if (d->v->in_vmm && is_exit && d->v->visit_exits)
         vmm_leave(d, ev->ring, 0, NULL);   /* the guest ran, and exited again without an event */
     if (!d->v->in_vmm)
         vmm_enter(d, ev->icount);
-    d->v->visit_exits += is_exit;
-    if (action != VA_EXIT || is_exit)
-        d->actions[action]++;
-    if (d->v->vmm_action < 0 || action_rank(action) >= action_rank(d->v->vmm_action))
-        d->v->vmm_action = action;
-    d->used[N_VMM] = 1;
+    vmm_count(d, d->v, action, is_exit);
     /* the timeline leaves out the exits: the arrow into the VMM says it */
     if (is_exit || !step_wanted(d))
         return;
@@ -677,9 +698,9 @@ static struct where *where_of(dot_t *d, const char *vm)
     return &d->where[d->nwhere++];
 }
 
-void dot_emit(void *ctx, const event_t *ev)
+/* Every event but the commonest (dot_emit()). */
+static __attribute__((noinline)) void dot_event(dot_t *d, const event_t *ev)
 {
-    dot_t *d = ctx;
     d->v = where_of(d, ev->vm);
     /* The VMM retires no instructions of its own, at most the one it
      * emulates: a later event from a guest ring means the guest ran in
@@ -720,6 +741,22 @@ void dot_emit(void *ctx, const event_t *ev)
     }
     if (d->nwatched && (d->timeline && step_wanted(d)) != d->text_wanted)
         update_text(d);
+}
+
+void dot_emit(void *ctx, const event_t *ev)
+{
+    dot_t *d = ctx;
+    struct where *v = d->v;
+    /* The commonest event of a long run under a monitor, two of three at a
+     * VM exit: the VMM's note in an open visit of the same VM, the guest
+     * not run since (dot_event() would not leave it), the timeline no longer
+     * taking steps nor asking for words. Counted here, in a few instructions. */
+    if (ev->kind == EV_VMM && ev->vm == v->vm && v->in_vmm && !v->entering && ev->icount <= v->visit_icount + 1 &&
+        !(vmm_is_exit(ev) && v->visit_exits) && !step_wanted(d) && d->text_wanted == 0) {
+        vmm_count(d, v, vmm_action_of(ev), vmm_is_exit(ev));
+        return;
+    }
+    dot_event(d, ev);
 }
 
 /* ---- writing dot ---- */
