@@ -350,7 +350,7 @@ static void tl_arrived(dot_t *d, int ring)
 
 /* The VMM resumes the guest in `ring`; label (and its code): the event it
  * delivered, or NULL: what it did in the visit. */
-static void vmm_leave(dot_t *d, int ring, uint64_t code, const char *label)
+static __attribute__((noinline)) void vmm_leave_drawn(dot_t *d, int ring, uint64_t code, const char *label)
 {
     int to = node_of_ring(d, ring);
     if (!label || !*label) {
@@ -365,6 +365,21 @@ static void vmm_leave(dot_t *d, int ring, uint64_t code, const char *label)
     step_add(d, L_VMM, lane_of_node(to), S_RETURN, label, NULL);
     d->v->in_vmm = 0;
     tl_arrived(d, ring);
+}
+
+static inline void vmm_leave(dot_t *d, int ring, uint64_t code, const char *label)
+{
+    if ((!label || !*label) && !step_wanted(d)) {
+        /* the way back after what the VMM did, counted before, no step to
+         * draw (nor a round trip recorded, so nothing arrives): a count */
+        uint32_t back = d->back_edge[node_of_ring(d, ring)][d->v->vmm_action + 1];
+        if (back) {
+            edge_again(d, back);
+            d->v->in_vmm = 0;
+            return;
+        }
+    }
+    vmm_leave_drawn(d, ring, code, label);
 }
 
 static void vmm_enter(dot_t *d, uint64_t icount)
@@ -387,11 +402,16 @@ static uint64_t delivery_code(const event_t *ev)
  * the timeline anchor is matched against: "int 0x80", "IRQ0", "#GP lidt"
  * (with the instruction that raised it, when the event names it); the
  * label what the pictures say: "int 0x80", "IRQ0 (timer)", "#GP on lidt". */
-static struct label_cache *delivery_labels(dot_t *d, const event_t *ev, uint64_t code)
+static inline struct label_cache *label_slot(dot_t *d, uint64_t code)
 {
     /* a multiplicative hash: a run's few codes (which differ in a few bits
      * each: ring, kind, vector, row) rarely evict each other */
-    struct label_cache *c = &d->labels[(code * 0x9e3779b97f4a7c15ull) >> (64 - LABEL_CACHE_BITS)];
+    return &d->labels[(code * 0x9e3779b97f4a7c15ull) >> (64 - LABEL_CACHE_BITS)];
+}
+
+static struct label_cache *delivery_labels(dot_t *d, const event_t *ev, uint64_t code)
+{
+    struct label_cache *c = label_slot(d, code);
     if (c->code == code)
         return c;
     c->code = code;
@@ -743,19 +763,37 @@ static __attribute__((noinline)) void dot_event(dot_t *d, const event_t *ev)
         update_text(d);
 }
 
+/* The events of a long run under a deprivileging monitor, every VM exit,
+ * once the timeline has its round trip (it takes no steps and asks for no
+ * words): counted here in a few instructions, as dot_event() would count
+ * them; any other event, or one seen for the first time, goes there. */
 void dot_emit(void *ctx, const event_t *ev)
 {
     dot_t *d = ctx;
     struct where *v = d->v;
-    /* The commonest event of a long run under a monitor, two of three at a
-     * VM exit: the VMM's note in an open visit of the same VM, the guest
-     * not run since (dot_event() would not leave it), the timeline no longer
-     * taking steps nor asking for words. Counted here, in a few instructions. */
-    if (ev->kind == EV_VMM && ev->vm == v->vm && v->in_vmm && !v->entering && ev->icount <= v->visit_icount + 1 &&
-        !(vmm_is_exit(ev) && v->visit_exits) && !step_wanted(d) && d->text_wanted == 0) {
-        vmm_count(d, v, vmm_action_of(ev), vmm_is_exit(ev));
+    if (ev->vm != v->vm || v->entering || d->tl_state != 2 || d->text_wanted != 0)
+        goto other;
+    if (ev->kind == EV_VMM) {
+        /* the VMM's note (exit, emulate) in an open visit, the guest not run since */
+        int is_exit = vmm_is_exit(ev);
+        if (!v->in_vmm || ev->icount > v->visit_icount + 1 || (is_exit && v->visit_exits))
+            goto other;
+        vmm_count(d, v, vmm_action_of(ev), is_exit);
         return;
     }
+    if ((ev->kind == EV_EXC || ev->kind == EV_SOFTINT) && d->vmm && (ev->ring & 3) != 0 && (ev->to_ring & 3) == 0) {
+        /* a trap from the guest into the VMM, its label and edge known */
+        uint64_t code = delivery_code(ev);
+        struct label_cache *c = label_slot(d, code);
+        if (c->code != code || !c->edge || c->edge_to != N_VMM)
+            goto other;
+        if (v->in_vmm)
+            vmm_leave(d, ev->ring, 0, NULL);   /* the visit before: the guest ran since */
+        edge_again(d, c->edge);
+        vmm_enter(d, ev->icount);
+        return;
+    }
+other:
     dot_event(d, ev);
 }
 
