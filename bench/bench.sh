@@ -274,6 +274,7 @@ if want pv; then
     pv_tick "$mode" || F[${mode}tick]=${F[${mode}tick]:-failed}
     pv_boot "$mode" || F[${mode}boot]=${F[${mode}boot]:-failed}
   done
+fi
 # 3c. Binary translation (issue 15), on guestos-kprime.elf: the lecture's
 #     isPrime run by the guest kernel (kprime=N, CPL 0) bare and under
 #     --vmm=dbt (after warm-up: the slope leaves the first translations
