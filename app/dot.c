@@ -106,8 +106,8 @@ typedef struct step {
 #define LABEL_CACHE_BITS 8
 #define LABEL_CACHE (1 << LABEL_CACHE_BITS)
 
-/* The fields every event reads come first, the words and the timeline's
- * steps last: a picture's share of the run is mostly waiting for memory. */
+/* The fields every event reads come first, in a few cache lines; the
+ * words and the timeline's steps last. */
 struct dot {
     int vmm;                  /* DOT_TE: ring 0 is the VMM */
     int vtx;                  /* DOT_VTX: the hypervisor is in root operation */
