@@ -103,17 +103,26 @@ typedef struct step {
 #define TL_END_RAW 400        /* steps kept for "end": the last ones */
 #define TL_MAX_PERIOD 12      /* longest repeating block that is folded */
 #define DOT_MAX_VMS 16
-#define LABEL_CACHE 64        /* a power of two */
+#define LABEL_CACHE_BITS 8
+#define LABEL_CACHE (1 << LABEL_CACHE_BITS)
 
+/* The fields every event reads come first, in a few cache lines; the
+ * words and the timeline's steps last. */
 struct dot {
     int vmm;                  /* DOT_TE: ring 0 is the VMM */
     int vtx;                  /* DOT_VTX: the hypervisor is in root operation */
-    char anchor[48];
-
-    edge_t *edges;
-    size_t nedges, cap;
-    uint32_t edge_hint[256];  /* by a hash of an edge's identity: its index + 1 (0: look) */
+    struct where *v;          /* where[] of the VM of the latest event */
+    int tl_end;               /* anchor "end": the last steps of the run */
+    int tl_state;             /* 0: waiting for the anchor, 1: recording, 2: done */
+    size_t npre;              /* steps in pre[] */
+    /* the traces feeding this sink (dot_watch()): told when the timeline
+     * needs the VMM's words and when it no longer does */
+    int nwatched, timeline, text_wanted;
     int used[N_COUNT];
+    uint64_t actions[VA_COUNT];   /* the VMM's actions, counted as the summary counts them */
+    /* the VMM's way back into the guest after a visit (vmm_leave()), by the
+     * node it resumes and the visit's action + 1: the edge's index + 1 */
+    uint32_t back_edge[N_COUNT][VA_COUNT + 1];
 
     /* where each VM's CPU is (a run of several VMs interleaves their events) */
     struct where {
@@ -125,32 +134,33 @@ struct dot {
         int entering;             /* vtx: a VM entry that injects, its delivery not seen yet */
         int entry_ring;           /* ... the guest's ring it enters */
         char entry_label[48];     /* ... what it injects, as its interruption information says */
-    } where[DOT_MAX_VMS], *v;
+    } where[DOT_MAX_VMS];
     int nwhere;
-    uint64_t actions[VA_COUNT];   /* the VMM's actions, counted as the summary counts them */
 
-    char stop[256];
+    edge_t *edges;
+    size_t nedges, cap;
+    uint32_t edge_hint[256];  /* by a hash of an edge's identity: its index + 1 (0: look) */
 
-    /* the traces feeding this sink (dot_watch()): told when the timeline
-     * needs the VMM's words and when it no longer does */
-    trace_t *watched[DOT_MAX_VMS];
-    int nwatched, timeline, text_wanted;
-
-    /* the labels of deliveries and rows, formatted once (by code) */
+    /* the labels of deliveries, formatted once (by code): what a delivery
+     * reads, and apart (label_words[], same index) the words */
     struct label_cache {
         uint64_t code;        /* the event's (delivery_code()) */
         uint64_t label_code;  /* the label's: events of several codes may read the same */
-        char key[48], label[64];
+        uint32_t edge;        /* the edge it was last counted on: index + 1 (0: none yet) */
+        uint8_t edge_to;      /* ... which goes to this node (the code names where it comes from) */
     } labels[LABEL_CACHE];
+    struct label_words {
+        char key[48], label[64];
+    } label_words[LABEL_CACHE];
 
-    int tl_end;               /* anchor "end": the last steps of the run */
-    int tl_state;             /* 0: waiting for the anchor, 1: recording, 2: done */
+    trace_t *watched[DOT_MAX_VMS];
+    char anchor[48];
+    char stop[256];
     int tl_ring;              /* the ring the round trip started from */
     int tl_truncated;         /* more than TL_MAX_RAW steps */
     step_t *steps;
     size_t nsteps;
     step_t pre[DOT_TIMELINE_STEPS];   /* the run's first steps (no anchor found) */
-    size_t npre;
 };
 
 int dot_mode_add(int mode, vm_monitor_t mon)
@@ -219,28 +229,31 @@ static int edge_is(const edge_t *e, int from, int to, int style, uint64_t code, 
            (code || strcmp(e->label, label) == 0);
 }
 
-static void edge_add(dot_t *d, int from, int to, int style, uint64_t code, const char *label)
+/* Counts one more transfer on an edge; returns its index + 1 (0: out of
+ * memory), which a caller may keep to count the same edge again with
+ * edge_again(). */
+static uint32_t edge_add(dot_t *d, int from, int to, int style, uint64_t code, const char *label)
 {
     d->used[from] = d->used[to] = 1;
     uint64_t h = code * 0x9e3779b97f4a7c15ull ^ (uint64_t)(from << 8 | to << 4 | style) * 0xff51afd7ed558ccdull;
     uint32_t *hint = &d->edge_hint[(h >> 56) & 255];
     if (*hint && edge_is(&d->edges[*hint - 1], from, to, style, code, label)) {
         d->edges[*hint - 1].count++;
-        return;
+        return *hint;
     }
     for (size_t k = 0; k < d->nedges; k++) {
         edge_t *e = &d->edges[k];
         if (edge_is(e, from, to, style, code, label)) {
             e->count++;
             *hint = (uint32_t)k + 1;
-            return;
+            return *hint;
         }
     }
     if (d->nedges == d->cap) {
         size_t cap = d->cap ? 2 * d->cap : 32;
         edge_t *e = realloc(d->edges, cap * sizeof *e);
         if (!e)
-            return;
+            return 0;
         d->edges = e;
         d->cap = cap;
     }
@@ -252,6 +265,15 @@ static void edge_add(dot_t *d, int from, int to, int style, uint64_t code, const
     e->code = code;
     snprintf(e->label, sizeof e->label, "%s", label);
     e->count = 1;
+    return *hint;
+}
+
+/* edge_add() of an edge counted before, by the index + 1 it returned: the
+ * common case of a long run, without finding the edge again. */
+static uint32_t edge_again(dot_t *d, uint32_t edge)
+{
+    d->edges[edge - 1].count++;
+    return edge;
 }
 
 /* A formatted string in fresh memory (NULL when memory is short). */
@@ -279,7 +301,7 @@ static int step_wanted(const dot_t *d)
 
 /* One step of the timeline: into the round trip while recording, into the
  * run's first steps while no anchor has been seen. */
-static void step_add(dot_t *d, int from, int to, int kind, const char *label, const char *key)
+static void step_keep(dot_t *d, int from, int to, int kind, const char *label, const char *key)
 {
     step_t *s;
     if (d->tl_end) {
@@ -311,6 +333,14 @@ static void step_add(dot_t *d, int from, int to, int kind, const char *label, co
     snprintf(s->key, sizeof s->key, "%s", key ? key : label);
 }
 
+/* step_keep() when a step is wanted: once the timeline has its round trip,
+ * a step costs a test. */
+static inline void step_add(dot_t *d, int from, int to, int kind, const char *label, const char *key)
+{
+    if (step_wanted(d))
+        step_keep(d, from, to, kind, label, key);
+}
+
 /* The round trip is over once the CPU is back in the ring it began in. */
 static void tl_arrived(dot_t *d, int ring)
 {
@@ -320,17 +350,36 @@ static void tl_arrived(dot_t *d, int ring)
 
 /* The VMM resumes the guest in `ring`; label (and its code): the event it
  * delivered, or NULL: what it did in the visit. */
-static void vmm_leave(dot_t *d, int ring, uint64_t code, const char *label)
+static __attribute__((noinline)) void vmm_leave_drawn(dot_t *d, int ring, uint64_t code, const char *label)
 {
-    if (!label || !*label) {
-        label = d->v->vmm_action >= 0 ? action_back(d->v->vmm_action) : "resumed";
-        code = (2ull << 40) | (uint64_t)(d->v->vmm_action + 1);
-    }
     int to = node_of_ring(d, ring);
-    edge_add(d, N_VMM, to, E_RETURN, code, label);
+    if (!label || !*label) {
+        int action = d->v->vmm_action;
+        label = action >= 0 ? action_back(action) : "resumed";
+        uint32_t *back = &d->back_edge[to][action + 1];
+        *back = *back ? edge_again(d, *back)
+                      : edge_add(d, N_VMM, to, E_RETURN, (2ull << 40) | (uint64_t)(action + 1), label);
+    } else {
+        edge_add(d, N_VMM, to, E_RETURN, code, label);
+    }
     step_add(d, L_VMM, lane_of_node(to), S_RETURN, label, NULL);
     d->v->in_vmm = 0;
     tl_arrived(d, ring);
+}
+
+static inline void vmm_leave(dot_t *d, int ring, uint64_t code, const char *label)
+{
+    if ((!label || !*label) && !step_wanted(d)) {
+        /* the way back after what the VMM did, counted before, no step to
+         * draw (nor a round trip recorded, so nothing arrives): a count */
+        uint32_t back = d->back_edge[node_of_ring(d, ring)][d->v->vmm_action + 1];
+        if (back) {
+            edge_again(d, back);
+            d->v->in_vmm = 0;
+            return;
+        }
+    }
+    vmm_leave_drawn(d, ring, code, label);
 }
 
 static void vmm_enter(dot_t *d, uint64_t icount)
@@ -353,33 +402,42 @@ static uint64_t delivery_code(const event_t *ev)
  * the timeline anchor is matched against: "int 0x80", "IRQ0", "#GP lidt"
  * (with the instruction that raised it, when the event names it); the
  * label what the pictures say: "int 0x80", "IRQ0 (timer)", "#GP on lidt". */
-static const struct label_cache *delivery_labels(dot_t *d, const event_t *ev, uint64_t code)
+static inline struct label_cache *label_slot(dot_t *d, uint64_t code)
 {
-    struct label_cache *c = &d->labels[(code ^ (code >> 8) ^ (code >> 24)) & (LABEL_CACHE - 1)];
+    /* a multiplicative hash: a run's few codes (which differ in a few bits
+     * each: ring, kind, vector, row) rarely evict each other */
+    return &d->labels[(code * 0x9e3779b97f4a7c15ull) >> (64 - LABEL_CACHE_BITS)];
+}
+
+static struct label_cache *delivery_labels(dot_t *d, const event_t *ev, uint64_t code)
+{
+    struct label_cache *c = label_slot(d, code);
     if (c->code == code)
         return c;
     c->code = code;
+    c->edge = 0;
+    struct label_words *w = &d->label_words[c - d->labels];
     if (ev->kind == EV_SOFTINT && ev->vector == PV_HYPERCALL_VECTOR && (ev->ring & 3) == PV_KERNEL_RPL && d->vmm)
-        snprintf(c->key, sizeof c->key, "hypercall");   /* --vmm=pv: int $0x82 from the guest kernel */
+        snprintf(w->key, sizeof w->key, "hypercall");   /* --vmm=pv: int $0x82 from the guest kernel */
     else if (ev->kind == EV_SOFTINT)
-        snprintf(c->key, sizeof c->key, "int 0x%02x", ev->vector);
+        snprintf(w->key, sizeof w->key, "int 0x%02x", ev->vector);
     else if (ev->kind == EV_IRQ)
-        snprintf(c->key, sizeof c->key, "IRQ%d", ev->irq);
+        snprintf(w->key, sizeof w->key, "IRQ%d", ev->irq);
     else if (ev->insn)
-        snprintf(c->key, sizeof c->key, "%s %s", exc_name(ev->vector), isa_mnemonic(ev->insn));
+        snprintf(w->key, sizeof w->key, "%s %s", exc_name(ev->vector), isa_mnemonic(ev->insn));
     else
-        snprintf(c->key, sizeof c->key, "%s", exc_name(ev->vector));
+        snprintf(w->key, sizeof w->key, "%s", exc_name(ev->vector));
     if (ev->kind == EV_IRQ) {
-        snprintf(c->label, sizeof c->label, "IRQ%d (%s)", ev->irq, ev->irq == 4 ? "UART" : "timer");
+        snprintf(w->label, sizeof w->label, "IRQ%d (%s)", ev->irq, ev->irq == 4 ? "UART" : "timer");
     } else if (ev->kind == EV_EXC && ev->insn) {
         char row[48];
         isa_row_label(ev->insn->row, row, sizeof row);
-        snprintf(c->label, sizeof c->label, "%s on %s", exc_name(ev->vector), row);
+        snprintf(w->label, sizeof w->label, "%s on %s", exc_name(ev->vector), row);
     } else {
-        memcpy(c->label, c->key, sizeof c->key);
+        memcpy(w->label, w->key, sizeof w->key);
     }
     uint64_t h = 0xcbf29ce484222325ull;   /* FNV-1a */
-    for (const char *p = c->label; *p; p++)
+    for (const char *p = w->label; *p; p++)
         h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
     c->label_code = h | 1;
     return c;
@@ -387,12 +445,23 @@ static const struct label_cache *delivery_labels(dot_t *d, const event_t *ev, ui
 
 static void vtx_entered(dot_t *d, int ring, const char *injected);
 
+/* A delivery's step on the timeline: its label and the handler it runs. */
+static __attribute__((noinline)) void delivery_step(dot_t *d, const event_t *ev, int lf, int lt, const char *label,
+                                                    const char *key)
+{
+    char tl[160], sym[80];
+    symtab_format(ev->syms, ev->target, sym, sizeof sym);   /* the handler, when the image names it */
+    snprintf(tl, sizeof tl, "%s%s", label, sym);
+    step_keep(d, lf, lt, lf == lt ? S_NOTE : S_TRAP, tl, key);
+}
+
 static void on_delivery(dot_t *d, const event_t *ev)
 {
     int from = ev->kind == EV_IRQ ? (ev->irq == 4 ? N_CONSOLE : N_TIMER) : node_of_ring(d, ev->ring);
     uint64_t code = delivery_code(ev);
-    const struct label_cache *c = delivery_labels(d, ev, code);
-    const char *key = c->key, *label = c->label;
+    struct label_cache *c = delivery_labels(d, ev, code);
+    const struct label_words *w = &d->label_words[c - d->labels];
+    const char *key = w->key, *label = w->label;
     code = c->label_code;
     if (d->v->entering) {   /* the event the VM entry injects */
         vtx_entered(d, ev->to_ring, key);
@@ -408,26 +477,22 @@ static void on_delivery(dot_t *d, const event_t *ev)
         vmm_leave(d, ev->ring, 0, NULL);   /* resumed, and at once interrupted */
     }
     int to = node_of_ring(d, ev->to_ring);
-    edge_add(d, from, to, E_TRAP, code, label);
+    c->edge = c->edge && c->edge_to == to ? edge_again(d, c->edge) : edge_add(d, from, to, E_TRAP, code, label);
+    c->edge_to = (uint8_t)to;
     int start = d->tl_state == 0 && !d->tl_end && strncmp(key, d->anchor, strlen(d->anchor)) == 0;
     if (start) {
         d->tl_state = 1;
         d->tl_ring = ev->ring & 3;
     }
-    int lf = lane_of_node(from), lt = lane_of_node(to);
-    if (step_wanted(d)) {
-        char tl[160], sym[80];
-        symtab_format(ev->syms, ev->target, sym, sizeof sym);   /* the handler, when the image names it */
-        snprintf(tl, sizeof tl, "%s%s", label, sym);
-        step_add(d, lf, lt, lf == lt ? S_NOTE : S_TRAP, tl, key);
-    }
+    if (step_wanted(d))
+        delivery_step(d, ev, lane_of_node(from), lane_of_node(to), label, key);
     if (d->vmm && (ev->to_ring & 3) == 0)
         vmm_enter(d, ev->icount);
     if (start && (ev->ring & 3) == (ev->to_ring & 3))
         tl_arrived(d, ev->to_ring);   /* no ring change: the round trip is this step */
 }
 
-static void on_return(dot_t *d, const event_t *ev)
+static __attribute__((noinline)) void on_return(dot_t *d, const event_t *ev)
 {
     const char *what = ev->text ? ev->text : "return";
     if (d->v->in_vmm && !d->vtx) {
@@ -443,7 +508,7 @@ static void on_return(dot_t *d, const event_t *ev)
     tl_arrived(d, ev->to_ring);
 }
 
-static void on_io(dot_t *d, const event_t *ev)
+static __attribute__((noinline)) void on_io(dot_t *d, const event_t *ev)
 {
     int from = d->v->in_vmm ? N_VMM : node_of_ring(d, ev->ring);
     int dev = device_of_port(ev->port);
@@ -464,21 +529,36 @@ static int action_rank(int action)
     return action == VA_NONE ? 2 * VA_SHADOW + 1 : 2 * action;
 }
 
+/* The VMM's action (EV_VMM) as the graph counts it, in the open visit `v`. */
+static inline void vmm_count(dot_t *d, struct where *v, int action, int is_exit)
+{
+    v->visit_exits += is_exit;
+    if (action != VA_EXIT || is_exit)
+        d->actions[action]++;
+    if (v->vmm_action < 0 || action_rank(action) >= action_rank(v->vmm_action))
+        v->vmm_action = action;
+    d->used[N_VMM] = 1;
+}
+
+static inline int vmm_action_of(const event_t *ev)
+{
+    return ev->action < VA_COUNT ? ev->action : VA_NONE;
+}
+
+/* a note made at an exit is not one (the summary counts exits) */
+static inline int vmm_is_exit(const event_t *ev)
+{
+    return ev->action == VA_EXIT && ev->exit_reason != XR_NONE;
+}
+
 static void on_vmm(dot_t *d, const event_t *ev)
 {
-    int action = ev->action < VA_COUNT ? ev->action : VA_NONE;
-    /* a note made at an exit is not one (the summary counts exits) */
-    int is_exit = action == VA_EXIT && ev->exit_reason != XR_NONE;
+    int action = vmm_action_of(ev), is_exit = vmm_is_exit(ev);
     if (d->v->in_vmm && is_exit && d->v->visit_exits)
         vmm_leave(d, ev->ring, 0, NULL);   /* the guest ran, and exited again without an event */
     if (!d->v->in_vmm)
         vmm_enter(d, ev->icount);
-    d->v->visit_exits += is_exit;
-    if (action != VA_EXIT || is_exit)
-        d->actions[action]++;
-    if (d->v->vmm_action < 0 || action_rank(action) >= action_rank(d->v->vmm_action))
-        d->v->vmm_action = action;
-    d->used[N_VMM] = 1;
+    vmm_count(d, d->v, action, is_exit);
     /* the timeline leaves out the exits: the arrow into the VMM says it */
     if (is_exit || !step_wanted(d))
         return;
@@ -495,7 +575,7 @@ static void on_vmm(dot_t *d, const event_t *ev)
 
 /* --vmm=dbt: a fragment went back to the translator, which went on in the
  * translation cache: the guest kernel's round trips without a trap. */
-static void on_dbt(dot_t *d, const event_t *ev)
+static __attribute__((noinline)) void on_dbt(dot_t *d, const event_t *ev)
 {
     if (ev->action != DA_EXIT)
         return;
@@ -504,7 +584,7 @@ static void on_dbt(dot_t *d, const event_t *ev)
     edge_add(d, N_VMM, from, E_RETURN, 6ull << 40, "into the TC");
 }
 
-static void on_pg(dot_t *d, const event_t *ev)
+static __attribute__((noinline)) void on_pg(dot_t *d, const event_t *ev)
 {
     char label[64];
     if (ev->insn && !d->vmm && !step_wanted(d))
@@ -547,7 +627,7 @@ static void vtx_entered(dot_t *d, int ring, const char *injected)
     tl_arrived(d, ring);
 }
 
-static void on_vmx(dot_t *d, const event_t *ev)
+static __attribute__((noinline)) void on_vmx(dot_t *d, const event_t *ev)
 {
     if (!d->vtx)
         return;   /* a guest hypervisor's VMX (the minivisor) is not drawn */
@@ -590,6 +670,18 @@ static void on_vmx(dot_t *d, const event_t *ev)
     vmm_enter(d, ev->icount);
 }
 
+static __attribute__((noinline)) void on_stop(dot_t *d, const event_t *ev)
+{
+    snprintf(d->stop, sizeof d->stop, "%s", ev->text ? ev->text : "");
+    int n = d->v->in_vmm ? N_VMM : node_of_ring(d, ev->ring);
+    char *tl = str_printf("stop: %s", d->stop);
+    if (tl)
+        step_add(d, lane_of_node(n), lane_of_node(n), S_STOP, tl, NULL);
+    free(tl);
+    if (d->tl_state == 1)
+        d->tl_state = 2;
+}
+
 /* Whether the VMM's and the PG audit's words are wanted now: by the
  * timeline, while it keeps steps. */
 static void update_text(dot_t *d)
@@ -615,6 +707,8 @@ void dot_watch(dot_t *d, trace_t *t, int timeline)
 /* The CPU of the VM an event names (past DOT_MAX_VMS, the last one is shared). */
 static struct where *where_of(dot_t *d, const char *vm)
 {
+    if (d->v->vm == vm)   /* the VM of the event before (always, in a run of one) */
+        return d->v;
     for (int k = 0; k < d->nwhere; k++)
         if (d->where[k].vm == vm || (vm && d->where[k].vm && strcmp(d->where[k].vm, vm) == 0))
             return &d->where[k];
@@ -624,9 +718,9 @@ static struct where *where_of(dot_t *d, const char *vm)
     return &d->where[d->nwhere++];
 }
 
-void dot_emit(void *ctx, const event_t *ev)
+/* Every event but the commonest (dot_emit()). */
+static __attribute__((noinline)) void dot_event(dot_t *d, const event_t *ev)
 {
-    dot_t *d = ctx;
     d->v = where_of(d, ev->vm);
     /* The VMM retires no instructions of its own, at most the one it
      * emulates: a later event from a guest ring means the guest ran in
@@ -656,25 +750,51 @@ void dot_emit(void *ctx, const event_t *ev)
     case EV_DBT:
         on_dbt(d, ev);
         break;
-    case EV_STOP: {
-        snprintf(d->stop, sizeof d->stop, "%s", ev->text ? ev->text : "");
-        int n = d->v->in_vmm ? N_VMM : node_of_ring(d, ev->ring);
-        char *tl = str_printf("stop: %s", d->stop);
-        if (tl)
-            step_add(d, lane_of_node(n), lane_of_node(n), S_STOP, tl, NULL);
-        free(tl);
-        if (d->tl_state == 1)
-            d->tl_state = 2;
+    case EV_STOP:
+        on_stop(d, ev);
         break;
-    }
     case EV_VMX:
         on_vmx(d, ev);
         break;
     case EV_INSN: case EV_CONSOLE:   /* not drawn: not subscribed (DOT_LEVELS) */
         break;
     }
-    if (d->nwatched)
+    if (d->nwatched && (d->timeline && step_wanted(d)) != d->text_wanted)
         update_text(d);
+}
+
+/* The events of a long run under a deprivileging monitor, every VM exit,
+ * once the timeline has its round trip (it takes no steps and asks for no
+ * words): counted here in a few instructions, as dot_event() would count
+ * them; any other event, or one seen for the first time, goes there. */
+void dot_emit(void *ctx, const event_t *ev)
+{
+    dot_t *d = ctx;
+    struct where *v = d->v;
+    if (ev->vm != v->vm || v->entering || d->tl_state != 2 || d->text_wanted != 0)
+        goto other;
+    if (ev->kind == EV_VMM) {
+        /* the VMM's note (exit, emulate) in an open visit, the guest not run since */
+        int is_exit = vmm_is_exit(ev);
+        if (!v->in_vmm || ev->icount > v->visit_icount + 1 || (is_exit && v->visit_exits))
+            goto other;
+        vmm_count(d, v, vmm_action_of(ev), is_exit);
+        return;
+    }
+    if ((ev->kind == EV_EXC || ev->kind == EV_SOFTINT) && d->vmm && (ev->ring & 3) != 0 && (ev->to_ring & 3) == 0) {
+        /* a trap from the guest into the VMM, its label and edge known */
+        uint64_t code = delivery_code(ev);
+        struct label_cache *c = label_slot(d, code);
+        if (c->code != code || !c->edge || c->edge_to != N_VMM)
+            goto other;
+        if (v->in_vmm)
+            vmm_leave(d, ev->ring, 0, NULL);   /* the visit before: the guest ran since */
+        edge_again(d, c->edge);
+        vmm_enter(d, ev->icount);
+        return;
+    }
+other:
+    dot_event(d, ev);
 }
 
 /* ---- writing dot ---- */

@@ -7,20 +7,7 @@
 #include "cpu/symbols.h"
 #include "cpu/trace.h"
 
-uint32_t trace_level_of(ev_kind_t kind)
-{
-    switch (kind) {
-    case EV_INSN: return TL_INSN;
-    case EV_EXC: case EV_IRQ: case EV_SOFTINT: case EV_RETURN: case EV_STOP: return TL_TRAP;
-    case EV_IO: return TL_IO;
-    case EV_VMM: return TL_VMM;
-    case EV_PG: return TL_PG;
-    case EV_VMX: return TL_VMX;
-    case EV_DBT: return TL_DBT;
-    case EV_CONSOLE: return 1u << 31;   /* no text level; sinks may ask for it */
-    }
-    return 0;
-}
+const event_t event_blank;
 
 const char *vmm_action_name(int action)
 {

@@ -112,6 +112,11 @@ typedef struct event {
     const struct symtab *syms; /* the image's symbols (trace_t.syms), to name code addresses; NULL: none */
 } event_t;
 
+/* Every field zero, defined apart from its users: an event started as its
+ * copy costs a few vector moves, where an initializer clears the event with
+ * REP STOS, slow to start (events a picture takes at every VM exit). */
+extern const event_t event_blank;
+
 typedef struct trace_sink {
     uint32_t levels;                              /* TL_* this sink wants */
     void (*emit)(void *ctx, const event_t *ev);
@@ -133,8 +138,21 @@ typedef struct trace {
     trace_sink_t sinks[TRACE_MAX_SINKS];
 } trace_t;
 
-/* Level an event kind belongs to. */
-uint32_t trace_level_of(ev_kind_t kind);
+/* Level an event kind belongs to (inline: every emitted event asks). */
+static inline uint32_t trace_level_of(ev_kind_t kind)
+{
+    switch (kind) {
+    case EV_INSN: return TL_INSN;
+    case EV_EXC: case EV_IRQ: case EV_SOFTINT: case EV_RETURN: case EV_STOP: return TL_TRAP;
+    case EV_IO: return TL_IO;
+    case EV_VMM: return TL_VMM;
+    case EV_PG: return TL_PG;
+    case EV_VMX: return TL_VMX;
+    case EV_DBT: return TL_DBT;
+    case EV_CONSOLE: return 1u << 31;   /* no text level; sinks may ask for it */
+    }
+    return 0;
+}
 void trace_add_sink(trace_t *t, const trace_sink_t *s);
 /* Changes which levels the sinks with context `ctx` take without text
  * (TL_TEXTLESS), as their needs change during a run. */

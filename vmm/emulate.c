@@ -141,7 +141,8 @@ void vmm_emulate_insn(vmm_t *v, const isa_insn_t *decoded, uint32_t eip)
     /* the guest's instruction retired */
     v->emulated[insn.row]++;
     if (trace_on(&m->trace, TL_VMM)) {
-        char what[200] = "";
+        char what[200];
+        what[0] = '\0';   /* not = "": that would clear 200 bytes on every counted emulation */
         if (trace_text_on(&m->trace, TL_VMM))
             describe(v, &insn, old_vif, old_viopl, old_vcpl, what, sizeof what);
         vmm_trace(v, VA_EMULATE, -1, "%s: %s", text, what);

@@ -34,9 +34,11 @@ void vmm_forward(vmm_t *v, int vector, deliver_kind_t kind, int has_error, uint3
         pv_after_delivery(v, has_error);
     if (m->stop != STOP_NONE || !trace_on(&m->trace, TL_VMM))
         return;
-    char what[32], sym[80];
-    kind_name(kind, vector, what, sizeof what);
-    symtab_format(m->trace.syms, c->seg[SEG_CS].base + c->eip, sym, sizeof sym);
+    char what[32] = "", sym[80] = "";
+    if (trace_text_on(&m->trace, TL_VMM)) {   /* a textless sink reads none of it */
+        kind_name(kind, vector, what, sizeof what);
+        symtab_format(m->trace.syms, c->seg[SEG_CS].base + c->eip, sym, sizeof sym);
+    }
     vmm_trace(v, VA_FORWARD, vector, "%s -> guest's idt[0x%02x]: %04x:%08x%s, guest ring %d->%d (real ring %d), "
               "stack %04x:%08x, virtual IF %d", what, vector, c->seg[SEG_CS].sel, c->eip, sym, from_v, v->vcpu.cpl,
               c->cpl, c->seg[SEG_SS].sel, c->reg[ESP], vmm_vif(v));

@@ -31,14 +31,22 @@
 static void vmm_emit(vmm_t *v, vmm_action_t action, const vm_exit_t *x, int vector, const char *fmt, va_list ap)
 {
     machine_t *m = v->m;
-    event_t ev = { .kind = EV_VMM, .ring = v->exit_ring, .to_ring = m->cpu.cpl,
-                   .vector = (uint8_t)(vector < 0 ? 0 : vector), .irq = vector,
-                   .eip = m->cpu.eip, .action = (uint8_t)action };
+    event_t ev = event_blank;   /* (not an initializer: see event_blank) */
+    ev.kind = EV_VMM;
+    ev.ring = v->exit_ring;
+    ev.to_ring = m->cpu.cpl;
+    ev.vector = (uint8_t)(vector < 0 ? 0 : vector);
+    ev.irq = vector;
+    ev.eip = m->cpu.eip;
+    ev.action = (uint8_t)action;
     if (x) {
         ev.exit_reason = (uint8_t)x->reason;
         ev.exit_qual = x->qual;
     }
-    machine_emitv(m, &ev, fmt, ap);
+    if (trace_text_on(&m->trace, TL_VMM))
+        machine_emitv(m, &ev, fmt, ap);
+    else
+        machine_emit(m, &ev);   /* no sink reads the words: a picture counts the event */
 }
 
 void vmm_trace(vmm_t *v, vmm_action_t action, int vector, const char *fmt, ...)

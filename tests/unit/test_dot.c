@@ -401,6 +401,57 @@ START_TEST(test_counts_agree)
 }
 END_TEST
 
+/* A long run under the VMM: system calls, each with VM exits for the
+ * guest kernel's segment pushes and pops, emulated. */
+static void exits_stream(stream_t *s, int calls)
+{
+    vmm(s, 1, VA_SETUP, "guest kernel deprivileged");
+    for (int k = 0; k < calls; k++) {
+        insn(s, 3, 0x1000, "cd80");                  /* int $0x80 */
+        deliver(s, EV_SOFTINT, 3, 0, 0x80, -1, 0x1000);
+        vmm(s, 3, VA_EXIT, "VM exit: int 0x80");
+        vmm(s, 3, VA_FORWARD, "int 0x80 -> guest's idt[0x80]");
+        insn(s, 1, 0x200, "90");
+        insn(s, 1, 0x201, "1e");                     /* push %ds */
+        deliver(s, EV_EXC, 1, 0, 13, -1, 0x201);
+        vmm(s, 1, VA_EXIT, "VM exit: #GP");
+        vmm(s, 1, VA_EMULATE, "push %ds");
+        insn(s, 1, 0x202, "90");
+        insn(s, 1, 0x203, "1f");                     /* pop %ds */
+        deliver(s, EV_EXC, 1, 0, 13, -1, 0x203);
+        vmm(s, 1, VA_EXIT, "VM exit: #GP");
+        vmm(s, 1, VA_EMULATE, "pop %ds");
+        insn(s, 1, 0x204, "90");
+        insn(s, 1, 0x205, "cf");
+        ret(s, 1, 3);
+        insn(s, 3, 0x1002, "90");
+        s->ninsn = 0;
+    }
+    other(s, EV_STOP, 3, 0x1002, "the end");
+}
+
+/* Once the timeline has its round trip, a trap seen before and the VMM's
+ * notes about it are counted on a short path: the graph is the one drawn
+ * when every event takes the full path (anchor "end": the timeline never
+ * has its round trip). */
+START_TEST(test_repeats_counted)
+{
+    stream_t quick = { .d = dot_new(1, NULL) }, full = { .d = dot_new(1, "end") };
+    exits_stream(&quick, 300);
+    exits_stream(&full, 300);
+    char *gq = graph(quick.d, 0), *gf = graph(full.d, 0);
+    ck_assert_str_eq(gq, gf);
+    ck_assert(strstr(gq, "VM exits x900\\n") != NULL);
+    ck_assert(strstr(gq, "emulated instructions x600") != NULL);
+    ck_assert(strstr(gq, "emulated, resumed x600") != NULL);
+    ck_assert(strstr(gq, "int 0x80 x300") != NULL);
+    free(gq);
+    free(gf);
+    dot_free(quick.d);
+    dot_free(full.d);
+}
+END_TEST
+
 /* A long last note is drawn whole, wrapped, not cut at a fixed length. */
 START_TEST(test_long_note_whole)
 {
@@ -498,6 +549,7 @@ static Suite *dot_suite(void)
     tcase_add_test(tc, test_escaping);
     tcase_add_test(tc, test_vtx_graph);
     tcase_add_test(tc, test_counts_agree);
+    tcase_add_test(tc, test_repeats_counted);
     tcase_add_test(tc, test_long_note_whole);
     tcase_add_test(tc, test_page_names_and_paths);
     tcase_add_test(tc, test_hypercall_arrows);
