@@ -14,7 +14,7 @@
 #include "cpu/trace.h"
 #include "app/dot.h"
 
-#define HTML_LEVELS (TL_TRAP | TL_IO | TL_VMM | TL_PG | TL_VMX)
+#define HTML_LEVELS (TL_TRAP | TL_IO | TL_VMM | TL_PG | TL_VMX | TL_KSTACK)
 #define HTML_MAX_MARKS 5000
 #define HTML_MAX_PROCS 64     /* ring-3 lanes per VM; the last takes any more processes */
 

@@ -125,7 +125,8 @@ uint32_t machine_guest_kstack(const machine_t *m)
 void machine_emit(machine_t *m, event_t *ev)
 {
     ev->icount = m->cpu.icount;
-    if ((ev->ring == 3 || ev->to_ring == 3) && trace_on(&m->trace, trace_level_of(ev->kind)))
+    if (m->trace.kstack_wanted && (ev->ring == 3 || ev->to_ring == 3) &&
+        trace_on(&m->trace, trace_level_of(ev->kind)))
         ev->kstack = machine_guest_kstack(m);
     if (!ev->syms)   /* named here, so trace_emit_slow() need not copy the event to name them */
         ev->syms = m->trace.syms;

@@ -43,7 +43,8 @@ void trace_add_sink(trace_t *t, const trace_sink_t *s)
     if (t->nsinks >= TRACE_MAX_SINKS)
         return;
     t->sinks[t->nsinks++] = *s;
-    uint32_t levels = s->levels & ~TL_TEXTLESS(0xff);
+    t->kstack_wanted |= (s->levels & TL_KSTACK) != 0;
+    uint32_t levels = s->levels & ~TL_TEXTLESS(0xff) & ~TL_KSTACK;
     t->levels |= levels;
     t->text_levels |= levels & ~((s->levels >> 8) & 0xffu);
 }
@@ -55,7 +56,7 @@ void trace_set_textless(trace_t *t, const void *ctx, uint32_t textless)
         trace_sink_t *s = &t->sinks[k];
         if (s->ctx == ctx)
             s->levels = (s->levels & ~TL_TEXTLESS(0xff)) | TL_TEXTLESS(textless);
-        t->text_levels |= s->levels & ~TL_TEXTLESS(0xff) & ~((s->levels >> 8) & 0xffu);
+        t->text_levels |= s->levels & ~TL_TEXTLESS(0xff) & ~TL_KSTACK & ~((s->levels >> 8) & 0xffu);
     }
 }
 

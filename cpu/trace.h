@@ -108,7 +108,8 @@ typedef struct event {
     const char *vm;         /* the VM's name when a run has several (host/vm.h), else NULL */
     uint32_t kstack;        /* ring 3 concerned (ring or to_ring 3): which process, by the kernel stack a
                              * 3->0 transition of the guest lands on: ESP0 of the TSS the guest sees
-                             * (machine_guest_kstack(), cpu/cpu.h); 0 otherwise or without a TSS */
+                             * (machine_guest_kstack(), cpu/cpu.h); 0 otherwise, without a TSS, or
+                             * when no sink reads it (TL_KSTACK) */
     const struct symtab *syms; /* the image's symbols (trace_t.syms), to name code addresses; NULL: none */
 } event_t;
 
@@ -128,12 +129,17 @@ typedef struct trace_sink {
  * When no sink wants a level's text, its producers need not format it:
  * ev->text is NULL. */
 #define TL_TEXTLESS(levels) (((uint32_t)(levels) & 0xffu) << 8)
+/* In a sink's levels: it reads event_t.kstack (which process), which the
+ * machine then works out for the events that concern ring 3; else it need
+ * not (a read of the guest's TSS at every system call). */
+#define TL_KSTACK (1u << 16)
 
 #define TRACE_MAX_SINKS 8
 typedef struct trace {
     uint32_t levels;        /* union of the sinks' levels: the one branch */
     const struct symtab *syms; /* the guest image's symbols: every event reaches the sinks with them */
     uint32_t text_levels;   /* the levels some sink wants with their text */
+    uint8_t kstack_wanted;  /* some sink reads event_t.kstack (TL_KSTACK) */
     int nsinks;
     trace_sink_t sinks[TRACE_MAX_SINKS];
 } trace_t;

@@ -43,8 +43,9 @@ static void watch_emit(void *ctx, const event_t *ev)
         w->keys[w->nkeys++] = ev->kstack;
 }
 
-/* Runs guestos procs=sleeper,hello under `mon` and checks the keys. */
-static void check_monitor(vm_monitor_t mon, const char *isa, watch_t *w)
+/* Runs guestos procs=sleeper,hello under `mon` with a sink that takes
+ * `levels`; the events of ring 3 it saw in *w. */
+static void run_watched(vm_monitor_t mon, const char *isa, uint32_t levels, watch_t *w)
 {
     static FILE *null;
     if (!null)
@@ -57,7 +58,7 @@ static void check_monitor(vm_monitor_t mon, const char *isa, watch_t *w)
     ck_assert_msg(vm != NULL, "%s", err);
     *w = (watch_t){ .m = vm_machine(vm) };
     ck_assert_int_eq(symtab_find(vm_symbols(vm), "ts", &w->ts), 0);
-    trace_sink_t s = { TL_TRAP, watch_emit, NULL, w };
+    trace_sink_t s = { levels, watch_emit, NULL, w };
     vm_add_sink(vm, &s);
     ck_assert_int_eq(vm_start(vm), 0);
     while (!vm_stopped(vm))
@@ -65,6 +66,12 @@ static void check_monitor(vm_monitor_t mon, const char *isa, watch_t *w)
     ck_assert_msg(strstr(vm_stop_msg(vm), "exit status") != NULL, "%s: %s", vm_monitor_name(mon), vm_stop_msg(vm));
     vm_free(vm);
     ck_assert_msg(w->events > 10, "%s: %d events of ring 3", vm_monitor_name(mon), w->events);
+}
+
+/* The keys of a run whose sink reads them (TL_KSTACK). */
+static void check_monitor(vm_monitor_t mon, const char *isa, watch_t *w)
+{
+    run_watched(mon, isa, TL_TRAP | TL_KSTACK, w);
     ck_assert_msg(!w->wrong, "%s: %d events with the wrong key, the first %08x where ts.esp0 was %08x",
                   vm_monitor_name(mon), w->wrong, w->first_wrong, w->want);
     /* two processes, two kernel stacks, neither 0 */
@@ -89,6 +96,17 @@ START_TEST(same_processes_under_every_monitor)
 }
 END_TEST
 
+/* No sink reads the key: the machine does not work it out (a read of the
+ * guest's TSS at every system call saved). */
+START_TEST(no_reader_no_key)
+{
+    watch_t w;
+    run_watched(MON_TE, "pg", TL_TRAP, &w);
+    ck_assert_int_eq(w.nkeys, 1);
+    ck_assert_uint_eq(w.keys[0], 0);
+}
+END_TEST
+
 /* No TSS yet (before LTR): no key. */
 START_TEST(no_tss_no_key)
 {
@@ -99,4 +117,4 @@ START_TEST(no_tss_no_key)
 }
 END_TEST
 
-SUITE_MAIN("kstack", same_processes_under_every_monitor, no_tss_no_key)
+SUITE_MAIN("kstack", same_processes_under_every_monitor, no_reader_no_key, no_tss_no_key)
