@@ -100,6 +100,8 @@ static int proc_of(vm_info_t *vi, const event_t *ev)
         addr = ev->eip;
     else if (ev->to_ring == 3 && transfer)
         addr = ev->target;
+    else if (ev->to_ring == 3 && ev->kind == EV_VMM)   /* the VMM resumes a process (an emulated IRET, ...) */
+        addr = ev->eip;
     else
         return -1;
     int p = 0;
@@ -226,7 +228,12 @@ static void mark_lanes(const vm_info_t *vi, const mark_t *m, int *lane, int *to)
     case EV_IO:
         *lane = LANE_DEV;
         break;
-    case EV_VMM: case EV_VMX:
+    case EV_VMM:
+        *lane = LANE_VMM;
+        if (m->to_ring == 3)   /* it resumes a process: a line to its lane */
+            *to = LANE_PROC;
+        break;
+    case EV_VMX:
         *lane = LANE_VMM;
         break;
     case EV_EXC: case EV_SOFTINT: case EV_RETURN:

@@ -128,6 +128,29 @@ START_TEST(a_lane_per_process)
 }
 END_TEST
 
+/* Under a monitor that emulates the kernel's IRET, the VMM resumes the
+ * process itself: its mark is on the VMM's lane with a line to the lane of
+ * the process it resumes; other VMM actions stay on its lane. */
+START_TEST(monitor_resumes_a_process)
+{
+    html_t *h = html_new();
+    emit(h, (event_t){ .kind = EV_SOFTINT, .icount = 1, .ring = 3, .to_ring = 0, .vector = 0x80, .kstack = 0x2000 });
+    emit(h, (event_t){ .kind = EV_SOFTINT, .icount = 2, .ring = 3, .to_ring = 0, .vector = 0x80, .kstack = 0x1000 });
+    emit(h, (event_t){ .kind = EV_VMM, .icount = 3, .ring = 1, .to_ring = 3, .action = VA_EMULATE, .kstack = 0x1000,
+                       .text = "emulate: iret" });
+    emit(h, (event_t){ .kind = EV_VMM, .icount = 4, .ring = 1, .to_ring = 1, .action = VA_FORWARD, .text = "forward" });
+    char *t = page(h);
+    const char *e = strstr(t, "[3,0,2,0,\"vmm\",\"emulate\"");
+    ck_assert_msg(e != NULL, "%s", t);
+    ck_assert_int_eq(last_field(e), 1);                /* 0x1000's process */
+    e = strstr(t, "[4,0,2,-1,\"vmm\"");
+    ck_assert_ptr_nonnull(e);
+    ck_assert_int_eq(last_field(e), -1);
+    free(t);
+    html_free(h);
+}
+END_TEST
+
 /* More processes than lanes: the last lane takes the rest, and says so. */
 START_TEST(process_lanes_bounded)
 {
@@ -227,6 +250,7 @@ static Suite *suite(void)
     tcase_add_test(tc, monitor_lanes);
     tcase_add_test(tc, a_lane_per_process);
     tcase_add_test(tc, process_labels);
+    tcase_add_test(tc, monitor_resumes_a_process);
     tcase_add_test(tc, process_lanes_bounded);
     tcase_add_test(tc, bound_per_vm);
     tcase_add_test(tc, text_cannot_end_the_script);
