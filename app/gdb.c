@@ -221,18 +221,15 @@ static int starts(const char *p, size_t len, const char *name)
 /* gdb's i386 numbering of the segment registers 10..15. */
 static const int gdb_seg[6] = { SEG_CS, SEG_SS, SEG_DS, SEG_ES, SEG_FS, SEG_GS };
 
-/* Register n as the guest has it: CS, EIP and GS are the guest's even while
- * the CPU runs a monitor's code for it (hv_guest_regs()). */
-static uint32_t reg_get(const machine_t *m, int n)
+/* Register n as the guest has it: CS, EIP and GS from `gr` (hv_guest_regs():
+ * the guest's even while the CPU runs a monitor's code for it). */
+static uint32_t reg_get(const struct cpu *c, const hv_guest_regs_t *gr, int n)
 {
-    const struct cpu *c = &m->cpu;
-    hv_guest_regs_t g;
-    hv_guest_regs(m, &g);
     if (n < 8) return c->reg[n];
-    if (n == 8) return g.eip;
+    if (n == 8) return gr->eip;
     if (n == 9) return c->eflags;
-    if (gdb_seg[n - 10] == SEG_CS) return g.cs.sel;
-    if (gdb_seg[n - 10] == SEG_GS) return g.gs.sel;
+    if (gdb_seg[n - 10] == SEG_CS) return gr->cs.sel;
+    if (gdb_seg[n - 10] == SEG_GS) return gr->gs.sel;
     return c->seg[gdb_seg[n - 10]].sel;
 }
 
@@ -347,10 +344,12 @@ void gdb_stop_reply(const gdb_t *g, char *reply, size_t replysize)
         snprintf(head, sizeof head, "T%02x", g->signal & 0xff);
         put(&o, head);
         static const int expedite[3] = { ESP, EBP, 8 };
+        hv_guest_regs_t gr;
+        hv_guest_regs(m, &gr);
         for (int k = 0; k < 3; k++) {
             snprintf(head, sizeof head, "%02x:", expedite[k]);
             put(&o, head);
-            put_le32(&o, reg_get(g->m, expedite[k]));
+            put_le32(&o, reg_get(&m->cpu, &gr, expedite[k]));
             put(&o, ";");
         }
         put(&o, "thread:1;");
@@ -611,7 +610,7 @@ static int handle_regs(gdb_t *g, const char *p, size_t len, out_t *o)
         if (len != 1)
             return reply_error(g, o, "E02", "g takes no arguments");
         for (int r = 0; r < GDB_NREGS; r++)
-            put_le32(o, reg_get(g->m, r));
+            put_le32(o, reg_get(c, &gr, r));
         return GDB_ACT_REPLY;
     case 'G': {
         if (len != 1 + 8 * GDB_NREGS)
@@ -635,7 +634,7 @@ static int handle_regs(gdb_t *g, const char *p, size_t len, out_t *o)
         if (!parse_hex(p, len, &k, &n) || k != len)
             return reply_error(g, o, "E02", "p: expected a register number");
         if (n < GDB_NREGS)
-            put_le32(o, reg_get(g->m, (int)n));
+            put_le32(o, reg_get(c, &gr, (int)n));
         else if (n < 64)
             put(o, "xxxxxxxx");   /* x87, SSE, orig_eax: not modelled, unavailable */
         else

@@ -57,6 +57,16 @@ static void halt_wait(machine_t *m)
         machine_stop(m, STOP_HALTED, "halted for ever: HLT with the timer %s at the PIC", held);
 }
 
+/* The instruction trace's event for `insn` at CS:`eip`, about to run at `ring`. */
+static void emit_insn(machine_t *m, const isa_insn_t *insn, uint32_t eip, int ring)
+{
+    if (trace_on(&m->trace, TL_INSN)) {
+        event_t ev = { .kind = EV_INSN, .ring = (uint8_t)ring, .eip = eip, .insn = insn,
+                       .text = dcache_disasm(m, m->cpu.seg[SEG_CS].base + eip, insn, eip) };
+        machine_emit(m, &ev);
+    }
+}
+
 static void emit_return(machine_t *m, const isa_insn_t *insn, uint32_t eip, int from)
 {
     struct cpu *c = &m->cpu;
@@ -177,11 +187,7 @@ static void step_body(machine_t *m)
         deliver_event(m, c->exc_vector, DK_EXCEPTION, c->exc_has_error, c->exc_error, eip);
         return;
     }
-    if (trace_on(&m->trace, TL_INSN)) {
-        event_t ev = { .kind = EV_INSN, .ring = (uint8_t)ring, .eip = eip, .insn = insn,
-                       .text = dcache_disasm(m, c->seg[SEG_CS].base + eip, insn, eip) };
-        machine_emit(m, &ev);
-    }
+    emit_insn(m, insn, eip, ring);
     int audited = hv_intercepts(&m->hv, insn, ring);
     if (audited && m->hv.ops->before_insn && m->hv.ops->before_insn(m->hv.ctx, m, insn, eip))
         return;   /* the monitor ran it */
@@ -261,11 +267,7 @@ void machine_run_sequence(machine_t *m, const isa_insn_t *first, uint32_t eip, u
                          c->seg[SEG_CS].sel, eip, end, at);
             return;
         }
-        if (trace_on(&m->trace, TL_INSN)) {
-            event_t ev = { .kind = EV_INSN, .ring = (uint8_t)ring, .eip = at, .insn = insn,
-                           .text = dcache_disasm(m, c->seg[SEG_CS].base + at, insn, at) };
-            machine_emit(m, &ev);
-        }
+        emit_insn(m, insn, at, ring);
         isa_insn_t copy = *insn;
         if ((r = isa_execute(c, &copy)) != ISA_OK) {
             machine_stop(m, STOP_UNMODELLED, "an inline sequence from %04x:%08x ended at %08x with %s",

@@ -288,18 +288,6 @@ int dbt_guest_eip(const vmm_t *v, uint32_t *eip)
     return f ? dbt_map_back(&f->b, c->eip - f->b.tc_at, eip) : -1;
 }
 
-static uint32_t state_get(const dbt_t *d, uint32_t off)
-{
-    const uint8_t *p = d->state + off;
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void state_put(dbt_t *d, uint32_t off, uint32_t x)
-{
-    for (int k = 0; k < 4; k++)
-        d->state[off + (uint32_t)k] = (uint8_t)(x >> (8 * k));
-}
-
 /* Into the TC: %gs is the state page's, which holds the virtual IF and IOPL. */
 static void gs_to_vmm(vmm_t *v)
 {
@@ -307,17 +295,17 @@ static void gs_to_vmm(vmm_t *v)
     struct cpu *c = &v->m->cpu;
     d->guest_gs = c->seg[SEG_GS];
     c->seg[SEG_GS] = d->state_gs;
-    state_put(d, DBT_VIF, v->vcpu.eflags & FL_IF);
-    state_put(d, DBT_VIOPL, v->vcpu.eflags & FL_IOPL);
+    phys_write(c, v->base + DBT_STATE_OFF + DBT_VIF, 4, v->vcpu.eflags & FL_IF);
+    phys_write(c, v->base + DBT_STATE_OFF + DBT_VIOPL, 4, v->vcpu.eflags & FL_IOPL);
     v->vif_live = d->state + DBT_VIF;
 }
 
 /* Out of it: the guest's GS, and the virtual IF as inline CLI left it. */
 static void gs_to_guest(vmm_t *v)
 {
-    dbt_t *d = v->dbt;
-    v->m->cpu.seg[SEG_GS] = d->guest_gs;
-    v->vcpu.eflags = (v->vcpu.eflags & ~FL_IF) | (state_get(d, DBT_VIF) & FL_IF);
+    struct cpu *c = &v->m->cpu;
+    c->seg[SEG_GS] = v->dbt->guest_gs;
+    v->vcpu.eflags = (v->vcpu.eflags & ~FL_IF) | (phys_read(c, v->base + DBT_STATE_OFF + DBT_VIF, 4) & FL_IF);
     v->vif_live = NULL;
 }
 
@@ -434,6 +422,14 @@ static void callout(vmm_t *v)
     dbt_resume(v);
 }
 
+/* A callout taken: out of the TC, the VMM runs the guest instruction. */
+static void take_callout(vmm_t *v)
+{
+    v->dbt->exit_callout++;
+    if (!dbt_leave(v))
+        callout(v);
+}
+
 /* An inline sequence that starts at `eip` with `insn` (PUSHF's): run as
  * one step, one guest instruction (cpu.h's machine_run_sequence()). Its
  * addressing is 32-bit: on a 16-bit stack the VMM runs the guest's PUSHF
@@ -449,9 +445,7 @@ static int inline_sequence(vmm_t *v, const isa_insn_t *insn, uint32_t eip)
     if (!f || k + 1 >= f->b.nmap || f->b.map[k].how != DH_INLINE)
         return 0;
     if (!DESC_DB(m->cpu.seg[SEG_SS].flags)) {
-        d->exit_callout++;
-        if (!dbt_leave(v))
-            callout(v);
+        take_callout(v);
         return 1;
     }
     machine_run_sequence(m, insn, eip, f->b.tc_at + f->b.map[k + 1].tc);
@@ -476,9 +470,7 @@ static int dbt_before_insn(void *ctx, machine_t *m, const isa_insn_t *insn, uint
         return 0;
     const uint8_t *code = tc_ptr(d, f->b.tc_at);
     if (f->b.exit[k].kind == DX_CALLOUT) {
-        d->exit_callout++;
-        if (!dbt_leave(v))
-            callout(v);
+        take_callout(v);
     } else if (dbt_chained(&f->b, k, code)) {
         m->cpu.eip = dbt_exit_dest(&f->b, k, code);   /* chained: straight on, and not an instruction */
     } else {
